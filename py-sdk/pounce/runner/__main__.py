@@ -1,0 +1,85 @@
+"""``python -u -m pounce.runner --socket PATH --runner-id ID --code-dir DIR``
+
+Connects to the daemon, says ``hello``, collects ``journal`` frames until ``start``
+(exits if none comes within 10 seconds), then runs the session and exits.
+"""
+
+import argparse
+import os
+import platform
+import sys
+import time
+
+from . import PROTOCOL_VERSION
+from .channel import Channel
+from .gate import Step
+from .session import Session
+from .wire import Conn, WireError
+
+START_TIMEOUT = 10.0
+
+
+def _die(message: str, code: int = 1) -> None:
+    sys.stderr.write(f"pounce-runner: {message}\n")
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m pounce.runner", description=__doc__)
+    parser.add_argument("--socket", required=True, help="the daemon's Unix socket")
+    parser.add_argument("--runner-id", required=True, help="id to introduce ourselves with")
+    parser.add_argument("--code-dir", required=True, help="directory of the user code")
+    args = parser.parse_args(argv)
+    if not args.runner_id:
+        parser.error("--runner-id must not be empty")
+    if not os.path.isdir(args.code_dir):
+        parser.error(f"--code-dir {args.code_dir!r} is not a directory")
+    return args
+
+
+def wait_for_start(conn: Conn) -> tuple[dict, list[Step]]:
+    steps: list[Step] = []
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            _die(f"no start message within {START_TIMEOUT:g} seconds, exiting")
+        try:
+            header, blob = conn.recv(timeout=left)
+        except TimeoutError:
+            _die(f"no start message within {START_TIMEOUT:g} seconds, exiting")
+        except (WireError, OSError) as err:
+            _die(f"connection to the daemon lost before start: {err}")
+        kind = header["t"]
+        if kind == "journal":
+            steps.append(Step.from_frame(header, blob))
+        elif kind == "start":
+            return header, steps
+        elif kind == "stop":
+            os._exit(0)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    try:
+        conn = Conn.connect(args.socket)
+    except OSError as err:
+        _die(f"can't connect to {args.socket}: {err}", 2)
+    conn.send(
+        {
+            "t": "hello",
+            "runner_id": args.runner_id,
+            "pid": os.getpid(),
+            "protocol": PROTOCOL_VERSION,
+            "python": platform.python_version(),
+        }
+    )
+    start, steps = wait_for_start(conn)
+    chan = Channel(conn)
+    chan.start_reader()
+    Session(chan, args.code_dir, start, steps).run()
+
+
+if __name__ == "__main__":
+    main()

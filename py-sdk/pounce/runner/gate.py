@@ -1,0 +1,372 @@
+"""The call gate of durable sessions: which calls are activities, running them, replay.
+
+Transformed user code calls ``call(fn, *args, **kw)`` (``await acall(...)`` for awaited
+calls) instead of ``fn(*args, **kw)``. A call runs plainly unless it is an activity:
+then it becomes a numbered journal step, replayed from the journal when recorded.
+"""
+
+import asyncio
+import functools
+import inspect
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pounce.activities import _no_activity, activity_marker, is_inhibitor
+from pounce.errors import AutoKittehError
+
+from . import results
+from .deterministic import defining_class, is_deterministic
+
+SDK_PACKAGES = ("pounce", "autokitteh")
+
+
+@dataclass
+class Step:
+    """One recorded journal step (a ``journal`` frame)."""
+
+    seq: int
+    kind: str
+    name: str
+    error: bool = False
+    done: bool = True
+    blob: bytes = b""
+
+    @classmethod
+    def from_frame(cls, header: dict, blob: bytes) -> "Step":
+        return cls(
+            seq=int(header["seq"]),
+            kind=str(header.get("kind")),
+            name=str(header.get("name")),
+            error=bool(header.get("error")),
+            done=header.get("done", True) is not False,
+            blob=blob,
+        )
+
+
+class NonDeterminismError(Exception):
+    pass
+
+
+class Journal:
+    """The replay cursor: hands out step numbers and the recorded step for each."""
+
+    def __init__(self, steps: list[Step]) -> None:
+        self.steps = {s.seq: s for s in steps}
+        self.last = max(self.steps, default=0)  # number of recorded steps
+        self.seq = 0  # last step number handed out
+
+    @property
+    def replaying(self) -> bool:
+        """True until the code has caught up with the recorded steps."""
+        return self.seq < self.last
+
+    def next(self, kind: str, name: str) -> Step | None:
+        self.seq += 1
+        step = self.steps.get(self.seq)
+        if step is not None and (step.kind, step.name) != (kind, name):
+            raise NonDeterminismError(
+                f"non-determinism at step {self.seq}: journal has {step.kind} {step.name!r}, "
+                f"code called {kind} {name!r}"
+            )
+        return step
+
+    def unfinished(self) -> str | None:
+        """The error text if the code ended before reaching every recorded step."""
+        if not self.replaying:
+            return None
+        step = self.steps.get(self.seq + 1)
+        what = f"{step.kind} {step.name!r}" if step else "more steps"
+        return (
+            f"non-determinism at step {self.seq + 1}: journal has {what}, "
+            "code ended without calling it"
+        )
+
+
+def callable_name(fn: Any) -> str:
+    for attr in ("__qualname__", "__name__"):
+        name = getattr(fn, attr, None)
+        if isinstance(name, str) and name:
+            return name
+    return type(fn).__name__
+
+
+def activity_name(fn: Any) -> str:
+    """Last dotted part of ``module.qualname`` (``randrange``, ``Request``, ``foo``)."""
+    if isinstance(fn, functools.partial):
+        fn = fn.func
+    return callable_name(fn).rsplit(".", 1)[-1]
+
+
+def _is_async(fn: Any) -> bool:
+    if isinstance(fn, functools.partial):
+        fn = fn.func
+    return inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(
+        getattr(fn, "__func__", None)
+    )
+
+
+async def _awaited(awaitable: Any) -> Any:
+    return await awaitable
+
+
+async def _ready(value: Any) -> Any:
+    return value
+
+
+def resolve(value: Any) -> Any:
+    """Run an awaitable to completion (in a helper thread if a loop is running here)."""
+    if not inspect.isawaitable(value):
+        return value
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(_awaited(value))
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = asyncio.run(_awaited(value))
+        except BaseException as err:  # noqa: BLE001 - handed back to the caller
+            box["error"] = err
+
+    helper = threading.Thread(target=run, name="pounce-activity")
+    helper.start()
+    helper.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def _module_name(fn: Any) -> str | None:
+    if isinstance(fn, functools.partial):
+        fn = fn.func
+    name = getattr(fn, "__module__", None)
+    if isinstance(name, str):
+        return name
+    owner = defining_class(fn)
+    if owner is not None:
+        return owner.__module__
+    self_ = getattr(fn, "__self__", None)
+    if self_ is not None:
+        return type(self_).__module__
+    return None
+
+
+def is_sdk(fn: Any) -> bool:
+    name = _module_name(fn)
+    if not name:
+        return False
+    return any(name == p or name.startswith(p + ".") for p in SDK_PACKAGES)
+
+
+def is_no_activity(fn: Any) -> bool:
+    """Registered with ``register_no_activity`` (the function, its method, or its class)."""
+    if not _no_activity:
+        return False
+    candidates = [fn, getattr(fn, "__func__", None), defining_class(fn)]
+    self_ = getattr(fn, "__self__", None)
+    if self_ is not None:
+        candidates.append(self_ if isinstance(self_, type) else type(self_))
+    for candidate in candidates:
+        if candidate is None:
+            continue
+        try:
+            if candidate in _no_activity:
+                return True
+        except TypeError:
+            continue
+    return False
+
+
+class Gate:
+    def __init__(
+        self,
+        chan: Any,
+        code_dir: str,
+        durable: bool,
+        journal: Journal,
+        fatal: Callable[[str], None],
+    ) -> None:
+        self.chan = chan
+        self.code_dir = code_dir.rstrip(os.sep) + os.sep
+        self.durable = durable
+        self.journal = journal
+        self.fatal = fatal
+        self.loading = True  # user modules are being imported
+        self.in_activity = False
+        self.activity_seq: int | None = None
+        self.inhibitions = 0
+        self._lock = threading.RLock()
+        self._user_modules: dict[str, bool] = {}
+
+    # --- classification ---------------------------------------------------------
+
+    def is_user_code(self, fn: Any) -> bool:
+        """Defined in a module whose file is under the code directory."""
+        name = _module_name(fn)
+        if not name:
+            return False
+        known = self._user_modules.get(name)
+        if known is not None:
+            return known
+        module = sys.modules.get(name)
+        if module is None:
+            return False
+        path = getattr(module, "__file__", None)
+        inside = bool(path) and os.path.realpath(path).startswith(self.code_dir)
+        self._user_modules[name] = inside
+        return inside
+
+    def is_activity(self, fn: Any) -> bool:
+        if not self.durable or self.in_activity or self.loading or self.inhibitions:
+            return False
+        mark = activity_marker(fn)
+        if mark is not None:
+            return mark
+        target = fn.func if isinstance(fn, functools.partial) else fn
+        if is_sdk(target) or is_deterministic(target) or is_no_activity(target):
+            return False
+        return not self.is_user_code(target)
+
+    # --- entry points of transformed code ---------------------------------------
+
+    def call(self, fn: Any, /, *args: Any, **kw: Any) -> Any:
+        if fn is time.sleep:
+            return self.sleep(*args, **kw)
+        if not callable(fn):
+            return fn(*args, **kw)  # the usual TypeError
+        if is_inhibitor(fn):
+            self.inhibitions += 1
+            try:
+                return fn(*args, **kw)
+            finally:
+                self.inhibitions -= 1
+        if self.is_activity(fn):
+            value = self.run_activity(fn, args, kw)
+            return _ready(value) if _is_async(fn) else value
+        return fn(*args, **kw)
+
+    async def acall(self, fn: Any, /, *args: Any, **kw: Any) -> Any:
+        if fn is time.sleep or not callable(fn):
+            return await self.call(fn, *args, **kw)
+        if is_inhibitor(fn):
+            self.inhibitions += 1
+            try:
+                return await fn(*args, **kw)
+            finally:
+                self.inhibitions -= 1
+        if self.is_activity(fn):
+            return self.run_activity(fn, args, kw)
+        return await fn(*args, **kw)
+
+    def call_handler(self, fn: Callable, event: Any, kw: dict[str, Any]) -> Any:
+        """Call the entry point (an activity as a whole if marked ``@activity``)."""
+        self.loading = False
+        if self.durable and activity_marker(fn) is True:
+            return self.run_activity(fn, (event,), kw)
+        inhibit = self.durable and is_inhibitor(fn)
+        if inhibit:
+            self.inhibitions += 1
+        try:
+            value = fn(event, **kw)
+            if inspect.isawaitable(value):
+                value = asyncio.run(_awaited(value))
+            return value
+        finally:
+            if inhibit:
+                self.inhibitions -= 1
+
+    # --- durable steps ----------------------------------------------------------
+
+    def _next_step(self, kind: str, name: str) -> Step | None:
+        try:
+            return self.journal.next(kind, name)
+        except NonDeterminismError as err:
+            self.fatal(str(err))
+            raise  # not reached: fatal ends the process
+
+    def run_activity(self, fn: Callable, args: tuple, kw: dict[str, Any]) -> Any:
+        name = activity_name(fn)
+        with self._lock:
+            step = self._next_step("activity", name)
+            seq = self.journal.seq
+            if step is not None and step.done:
+                try:
+                    ok, value = results.unpack(step.blob)
+                except Exception as err:
+                    self.fatal(f"can't restore the result of step {seq} ({name!r}): {err!r}")
+                    raise
+            else:
+                ok, value = self._run_live(fn, args, kw, seq, name)
+        if ok:
+            return value
+        raise value
+
+    def _run_live(self, fn: Callable, args: tuple, kw: dict, seq: int, name: str) -> tuple:
+        limit = results.MAX_ARG_DISPLAY_CHARS
+        self.chan.post(
+            {
+                "t": "call",
+                "seq": seq,
+                "name": name,
+                "args": [results.safe_repr(a, limit) for a in args],
+                "kwargs": {str(k): results.safe_repr(v, limit) for k, v in kw.items()},
+            }
+        )
+        self.in_activity, self.activity_seq = True, seq
+        try:
+            value, ok = resolve(fn(*args, **kw)), True
+        except Exception as err:
+            value, ok = err, False
+        finally:
+            self.in_activity, self.activity_seq = False, None
+        try:
+            blob, restored = results.pack(ok, value, name)
+        except results.ResultError as err:
+            self.fatal(str(err))
+            raise
+        self.chan.request(
+            {
+                "t": "result",
+                "seq": seq,
+                "name": name,
+                "error": not ok,
+                "display": results.safe_repr(restored),
+            },
+            blob,
+        )
+        return ok, restored
+
+    def sleep(self, seconds: Any) -> None:
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+            raise TypeError(f"sleep() needs a number of seconds, not {type(seconds).__name__}")
+        if seconds < 0:
+            raise ValueError("sleep length must be non-negative")
+        if not self.durable or self.in_activity or self.loading:
+            time.sleep(seconds)
+            return
+        with self._lock:
+            step = self._next_step("sleep", "sleep")
+            if step is not None and step.done:
+                return
+            self.chan.request({"t": "sleep", "seq": self.journal.seq, "ms": round(seconds * 1000)})
+
+    # --- the SDK's syscall handler ----------------------------------------------
+
+    def syscall(self, op: str, args: dict[str, Any]) -> Any:
+        if op == "sleep":
+            return self.sleep(args["seconds"])
+        raise AutoKittehError(f"{op}: not supported yet")
+
+    # --- prints -----------------------------------------------------------------
+
+    def print_seq(self) -> tuple[bool, int | None]:
+        """(send it?, seq of the activity it is printed in)."""
+        if self.durable and self.journal.replaying:
+            return False, None
+        return True, self.activity_seq if self.in_activity else None

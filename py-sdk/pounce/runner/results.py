@@ -1,0 +1,173 @@
+"""Pickled results, error texts and AutoKitteh's help banners."""
+
+import inspect
+import pickle
+from typing import Any
+
+from pounce.errors import AutoKittehError
+
+MAX_VALUE_BYTES = 1 << 20  # 1 MiB: the largest pickled activity result we send
+MAX_DISPLAY_CHARS = 64 * 1024
+MAX_ARG_DISPLAY_CHARS = 200
+
+PICKLE_HELP = """
+=======================================================================================================
+The below error means you need to use the @autokitteh.activity decorator.
+See https://docs.autokitteh.com/develop/python/#function-arguments-and-return-values-must-be-pickleable
+for more details.
+=======================================================================================================
+"""
+
+ADD_PACKAGE_HELP = """
+=======================================================================================================
+The below error means you need to add a package to the Python environment.
+Web platform: Create a requirements.txt file and add module to the requirements.txt file.
+Self hosted: add module to AutoKitteh virtual environment.
+See https://docs.autokitteh.com/develop/python#installing-python-packages for more details.
+=======================================================================================================
+"""
+
+
+class ResultError(Exception):
+    """An activity result that cannot be journaled; fails the session."""
+
+
+def banners(err: BaseException) -> str:
+    """AutoKitteh's help banners that apply to this error ("" if none)."""
+    text = str(err)
+    out = ""
+    if isinstance(err, ModuleNotFoundError) or "No module named" in text:
+        out += ADD_PACKAGE_HELP + "\n"
+    if "pickle" in text.lower():
+        out += PICKLE_HELP + "\n"
+    return out
+
+
+def safe_repr(value: Any, limit: int = MAX_DISPLAY_CHARS) -> str:
+    try:
+        text = repr(value)
+    except Exception as err:
+        text = f"<{type(value).__qualname__} object (repr failed: {err!r})>"
+    if len(text) > limit:
+        text = text[: max(limit - 3, 0)] + "..."
+    return text
+
+
+def type_name(value: Any) -> str:
+    cls = type(value)
+    mod = cls.__module__
+    return cls.__qualname__ if mod == "builtins" else f"{mod}.{cls.__qualname__}"
+
+
+def _init_params(err: BaseException) -> list[str] | None:
+    code = getattr(type(err).__init__, "__code__", None)
+    if code is None:  # a builtin __init__
+        return None
+    names = inspect.getargs(code).args
+    return names[1:] if names and names[0] == "self" else names
+
+
+def set_exception_args(err: BaseException) -> None:
+    """Make ``err.args`` match ``__init__``'s parameters so the exception unpickles.
+
+    Exceptions unpickle as ``cls(*args)`` plus their ``__dict__``; a subclass whose
+    __init__ takes other parameters than it passes to ``super().__init__`` breaks that.
+    Tried in order: the args as they are; the args read from same-named attributes;
+    AutoKitteh's fix (missing trailing args read from attributes, else None).
+    """
+    names = _init_params(err)
+    if not names:
+        return
+    original = tuple(err.args)
+    candidates = [original]
+    if all(hasattr(err, n) for n in names):
+        candidates.append(tuple(getattr(err, n) for n in names))
+    if len(original) < len(names):
+        candidates.append(original + tuple(getattr(err, n, None) for n in names[len(original) :]))
+    for args in candidates:
+        try:
+            err.args = args
+        except Exception:
+            return  # some exceptions refuse new args
+        if _round_trips(err):
+            return
+    try:
+        err.args = original
+    except Exception:
+        pass
+
+
+def _round_trips(value: Any) -> bool:
+    try:
+        pickle.loads(pickle.dumps(value))
+        return True
+    except Exception:
+        return False
+
+
+def picklable_exception(err: BaseException) -> BaseException:
+    """``err`` itself if it pickles; else a copy of the same class with the attributes
+    that do not pickle set to None; else ``AutoKittehError(repr(err))``."""
+    set_exception_args(err)
+    if _round_trips(err):
+        return err
+    try:
+        cls = type(err)
+        copy = cls.__new__(cls)
+        copy.args = tuple(a if _round_trips(a) else None for a in err.args)
+        for name, value in vars(err).items():
+            setattr(copy, name, value if _round_trips(value) else None)
+        if _round_trips(copy):
+            return copy
+    except Exception:
+        pass
+    return AutoKittehError(safe_repr(err))
+
+
+def format_size(n: int) -> str:
+    if n < 1024:
+        return f"{n} B"
+    if n < 1 << 20:
+        return f"{n / 1024:.1f} KiB"
+    return f"{n / (1 << 20):.1f} MiB"
+
+
+def pack(ok: bool, value: Any, name: str) -> tuple[bytes, Any]:
+    """Pickle an activity's outcome as ``(ok, value)``.
+
+    Returns the blob and the value as it comes back from the blob (what the workflow
+    sees, live and on replay alike). Raises ResultError when the value cannot be
+    pickled or is over the size limit.
+    """
+    if not ok:
+        value = picklable_exception(value)
+    elif isinstance(value, BaseException):
+        set_exception_args(value)
+    try:
+        blob = pickle.dumps((ok, value))
+        _, restored = pickle.loads(blob)
+    except Exception as err:
+        raise ResultError(unpicklable_text(name, value, err)) from None
+    if len(blob) > MAX_VALUE_BYTES:
+        raise ResultError(
+            f"error: the result of activity {name!r} ({type_name(value)}) is "
+            f"{format_size(len(blob))} pickled, over the 1 MiB limit. Return less data "
+            "from the activity (for example, only the fields you need)."
+        )
+    return blob, restored
+
+
+def unpicklable_text(name: str, value: Any, err: BaseException) -> str:
+    return (
+        f"{PICKLE_HELP}\n"
+        f"error processing result - {err!r}\n\n"
+        f"activity {name!r} returned a value of type {type_name(value)} that cannot be "
+        "pickled, so it cannot be journaled. Move the code that creates and uses it into "
+        "a function decorated with @autokitteh.activity, which runs as one activity and "
+        "returns something picklable."
+    )
+
+
+def unpack(blob: bytes) -> tuple[bool, Any]:
+    ok, value = pickle.loads(blob)
+    return bool(ok), value

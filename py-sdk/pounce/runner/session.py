@@ -1,0 +1,100 @@
+"""One session: load the user code, call the entry point, report ``done``."""
+
+import inspect
+import os
+import pickle
+import sys
+from typing import Any, NoReturn
+
+from pounce import syscall
+
+from . import loader, results, tracebacks
+from .channel import Channel
+from .events import build_event
+from .gate import Gate, Journal, Step
+from .output import Output
+
+
+class Session:
+    def __init__(self, chan: Channel, code_dir: str, start: dict, steps: list[Step]) -> None:
+        self.chan = chan
+        self.code_dir = os.path.realpath(code_dir)
+        self.start = start
+        self.durable = bool(start.get("durable"))
+        self.session_id = start.get("session_id")
+        self.gate = Gate(chan, self.code_dir, self.durable, Journal(steps), self.fatal)
+
+    def run(self) -> NoReturn:
+        sys.dont_write_bytecode = True  # keep the build directory as it was unpacked
+        if self.code_dir in sys.path:
+            sys.path.remove(self.code_dir)
+        sys.path.insert(0, self.code_dir)
+
+        # Before any user code is imported.
+        Output(self.chan.post, self.gate.print_seq).install()
+        syscall.set_handler(self.gate.syscall)
+
+        try:
+            module_name, fn_name = loader.parse_entrypoint(str(self.start.get("entrypoint", "")))
+        except ValueError as err:
+            self.done(error=str(err))
+
+        if self.durable:
+            loader.install(self.code_dir, self.gate)
+        try:
+            module = loader.import_entry(module_name)
+        except BaseException as err:  # noqa: BLE001 - everything is reported
+            prefix = f"can't load {module_name} from {self.code_dir} - "
+            text, frames = tracebacks.describe(err, self.code_dir, prefix)
+            self.done(error=text, traceback=frames)
+
+        fn = getattr(module, fn_name, None)
+        if not callable(fn):
+            self.done(error=f"function {fn_name!r} not found")
+
+        event = build_event(self.start.get("event"), self.session_id)
+        kwargs = {"session_id": self.session_id} if _takes_session_id(fn) else {}
+        try:
+            value = self.gate.call_handler(fn, event, kwargs)
+        except BaseException as err:  # noqa: BLE001
+            self._check_replay_finished()
+            text, frames = tracebacks.describe(err, self.code_dir)
+            self.done(error=text, traceback=frames)
+        self._check_replay_finished()
+        self.done_value(value)
+
+    def _check_replay_finished(self) -> None:
+        if self.durable and (text := self.gate.journal.unfinished()):
+            self.done(error=text)
+
+    def done_value(self, value: Any) -> NoReturn:
+        try:
+            blob = pickle.dumps(value)
+        except Exception:
+            blob = b""
+        if len(blob) > results.MAX_VALUE_BYTES:
+            blob = b""
+        self.send_done({"t": "done", "display": results.safe_repr(value)}, blob)
+
+    def done(self, error: str, traceback: list | None = None) -> NoReturn:
+        self.send_done({"t": "done", "error": error, "traceback": traceback or []})
+
+    def fatal(self, error: str) -> NoReturn:
+        """End the session with an error the user code cannot catch."""
+        self.done(error=error, traceback=tracebacks.current_frames(self.code_dir))
+
+    def send_done(self, header: dict, blob: bytes = b"") -> NoReturn:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:
+                pass
+        self.chan.post(header, blob)
+        os._exit(0)
+
+
+def _takes_session_id(fn: Any) -> bool:
+    try:
+        return "session_id" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False

@@ -1,0 +1,69 @@
+"""Tracebacks as the user should see them: from their first frame on, without ours."""
+
+import os
+import traceback
+from traceback import FrameSummary, StackSummary, TracebackException
+
+from .results import banners, safe_repr
+
+# Frames from these directories (the SDK and the runner) are hidden.
+_SDK_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
+_SDK_DIRS = tuple(os.path.join(_SDK_ROOT, name) + os.sep for name in ("pounce", "autokitteh"))
+
+
+def _real(path: str) -> str:
+    if not os.path.isabs(path):  # "<frozen runpy>", "<string>", ...
+        return path
+    try:
+        return os.path.realpath(path)
+    except (OSError, ValueError):
+        return path
+
+
+def user_frames(stack: list[FrameSummary], code_dir: str) -> list[FrameSummary]:
+    """Frames from the first one in ``code_dir`` on, skipping SDK/runner frames."""
+    prefix = code_dir.rstrip(os.sep) + os.sep
+    out: list[FrameSummary] = []
+    started = False
+    for frame in stack:
+        path = _real(frame.filename)
+        if not started:
+            if not path.startswith(prefix):
+                continue
+            started = True
+        if path.startswith(_SDK_DIRS) or path.startswith("<frozen importlib"):
+            continue
+        out.append(frame)
+    return out
+
+
+def frame_dicts(frames: list[FrameSummary]) -> list[dict]:
+    return [
+        {"file": f.filename, "line": f.lineno or 0, "name": f.name, "code": f.line or ""}
+        for f in frames
+    ]
+
+
+def _filter(te: TracebackException, code_dir: str, seen: set[int]) -> None:
+    if id(te) in seen:
+        return
+    seen.add(id(te))
+    te.stack = StackSummary.from_list(user_frames(list(te.stack), code_dir))
+    for nested in (te.__cause__, te.__context__):
+        if nested is not None:
+            _filter(nested, code_dir, seen)
+
+
+def describe(err: BaseException, code_dir: str, prefix: str = "") -> tuple[str, list[dict]]:
+    """The ``done`` error text and traceback frames for an exception:
+    help banners, ``error: <repr>``, a blank line and the traceback of user frames."""
+    te = TracebackException.from_exception(err)
+    frames = user_frames(list(te.stack), code_dir)
+    _filter(te, code_dir, set())
+    text = banners(err) + f"{prefix}error: {safe_repr(err)}\n\n" + "".join(te.format())
+    return text.rstrip("\n"), frame_dicts(frames)
+
+
+def current_frames(code_dir: str) -> list[dict]:
+    """User frames of the current call stack (for errors raised by the runner itself)."""
+    return frame_dicts(user_frames(list(traceback.extract_stack()), code_dir))

@@ -1,0 +1,78 @@
+"""Framing of the daemon <-> runner protocol (docs/protocol.md).
+
+A frame is two big-endian uint32 lengths (header H, blob B), H bytes of UTF-8 JSON with a
+string field "t", and B raw bytes.
+"""
+
+import json
+import socket
+import struct
+import threading
+from typing import Any
+
+MAX_FRAME = 16 << 20
+_LENGTHS = struct.Struct(">II")
+
+
+class WireError(Exception):
+    """The peer closed the connection or sent something that is not a frame."""
+
+
+def encode(header: dict[str, Any], blob: bytes = b"") -> bytes:
+    head = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    if len(head) + len(blob) > MAX_FRAME:
+        raise WireError(f"frame of {len(head) + len(blob)} bytes is over the {MAX_FRAME} limit")
+    return _LENGTHS.pack(len(head), len(blob)) + head + blob
+
+
+class Conn:
+    """A framed connection. ``send`` may be called from any thread."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self._send_lock = threading.Lock()
+
+    @classmethod
+    def connect(cls, path: str) -> "Conn":
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.connect(path)
+        return cls(sock)
+
+    def send(self, header: dict[str, Any], blob: bytes = b"") -> None:
+        data = encode(header, blob)
+        with self._send_lock:
+            self.sock.sendall(data)
+
+    def recv(self, timeout: float | None = None) -> tuple[dict[str, Any], bytes]:
+        """Read one frame. Raises TimeoutError, or WireError on EOF / a bad frame."""
+        self.sock.settimeout(timeout)
+        try:
+            head_len, blob_len = _LENGTHS.unpack(self._read(_LENGTHS.size))
+            if head_len + blob_len > MAX_FRAME:
+                raise WireError(f"frame of {head_len + blob_len} bytes is over the limit")
+            head = self._read(head_len)
+            blob = self._read(blob_len) if blob_len else b""
+        finally:
+            self.sock.settimeout(None)
+        try:
+            header = json.loads(head.decode("utf-8"))
+        except ValueError as err:
+            raise WireError(f"bad frame header: {err}") from None
+        if not isinstance(header, dict) or not isinstance(header.get("t"), str):
+            raise WireError("frame header is not an object with a string 't'")
+        return header, blob
+
+    def _read(self, n: int) -> bytes:
+        buf = bytearray()
+        while len(buf) < n:
+            chunk = self.sock.recv(min(n - len(buf), 1 << 20))
+            if not chunk:
+                raise WireError("connection closed")
+            buf += chunk
+        return bytes(buf)
+
+    def close(self) -> None:
+        try:
+            self.sock.close()
+        except OSError:
+            pass

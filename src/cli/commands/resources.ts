@@ -1,0 +1,135 @@
+// `pounce project|deployment|trigger|var|event ...`
+import { parse } from "../args.ts";
+import { Client, CliError, EXIT } from "../client.ts";
+import { print, table } from "../output.ts";
+
+type Rows<K extends string> = Record<K, Record<string, unknown>[]>;
+
+function query(values: Record<string, unknown>, keys: string[]): string {
+  const q = new URLSearchParams();
+  for (const k of keys) if (typeof values[k] === "string") q.set(k, values[k] as string);
+  return q.size ? `?${q}` : "";
+}
+
+export async function projectCommand(argv: string[]): Promise<void> {
+  const [sub, ...rest] = argv;
+  if (sub !== "list") throw new CliError("usage: pounce project list", EXIT.badRequest);
+  const { values } = parse(rest, {});
+  const res = await new Client(values).get<Rows<"projects">>("/api/projects");
+  print(values, res, () => table(res.projects, ["project_id", "name"]));
+}
+
+export async function deploymentCommand(argv: string[]): Promise<void> {
+  const [sub, ...rest] = argv;
+  if (sub !== "list") {
+    throw new CliError("usage: pounce deployment list [--project P]", EXIT.badRequest);
+  }
+  const { values } = parse(rest, { project: { type: "string", short: "p" } });
+  const res = await new Client(values).get<Rows<"deployments">>(
+    `/api/deployments${query(values, ["project"])}`,
+  );
+  print(
+    values,
+    res,
+    () => table(res.deployments, ["deployment_id", "state", "build_id", "created_at"]),
+  );
+}
+
+export async function triggerCommand(argv: string[]): Promise<void> {
+  const [sub, ...rest] = argv;
+  if (sub !== "list") {
+    throw new CliError("usage: pounce trigger list [--project P]", EXIT.badRequest);
+  }
+  const { values } = parse(rest, { project: { type: "string", short: "p" } });
+  const res = await new Client(values).get<Rows<"triggers">>(
+    `/api/triggers${query(values, ["project"])}`,
+  );
+  print(
+    values,
+    res,
+    () =>
+      table(res.triggers, [
+        "trigger_id",
+        "name",
+        "source_type",
+        "event_type",
+        "call",
+        "webhook_url",
+      ]),
+  );
+}
+
+export async function eventCommand(argv: string[]): Promise<void> {
+  const [sub, ...rest] = argv;
+  if (sub === "list") {
+    const { values } = parse(rest, {
+      project: { type: "string", short: "p" },
+      type: { type: "string", short: "t" },
+    });
+    const res = await new Client(values).get<Rows<"events">>(
+      `/api/events${query(values, ["project", "type"])}`,
+    );
+    return print(values, res, () => table(res.events, ["event_id", "event_type", "created_at"]));
+  }
+  if (sub === "get") {
+    const { values, positionals } = parse(rest, {});
+    if (positionals.length !== 1) {
+      throw new CliError("usage: pounce event get <event-id>", EXIT.badRequest);
+    }
+    const res = await new Client(values).get<{ event: unknown }>(
+      `/api/events/${encodeURIComponent(positionals[0])}`,
+    );
+    return print(values, res.event, () => JSON.stringify(res.event, null, 2));
+  }
+  throw new CliError("usage: pounce event list|get", EXIT.badRequest);
+}
+
+export async function varCommand(argv: string[]): Promise<void> {
+  const [sub, ...rest] = argv;
+  const { values, positionals } = parse(rest, {
+    project: { type: "string", short: "p" },
+    connection: { type: "string", short: "c" },
+    secret: { type: "boolean", short: "s" },
+    reveal: { type: "boolean" },
+    description: { type: "string" },
+  });
+  if (!values.project) throw new CliError("--project is required", EXIT.badRequest);
+  const client = new Client(values);
+  const scope = query(values, ["project", "connection"]);
+  switch (sub) {
+    case "set": {
+      if (positionals.length !== 2) {
+        throw new CliError(
+          "usage: pounce var set NAME VALUE --project P [--secret]",
+          EXIT.badRequest,
+        );
+      }
+      const [name, value] = positionals;
+      const res = await client.call("PUT", `/api/vars${scope}`, {
+        name,
+        value,
+        secret: values.secret,
+        description: values.description,
+      });
+      return print(values, res, () => `var "${name}" set${values.secret ? " (secret)" : ""}`);
+    }
+    case "get": {
+      const q = new URLSearchParams(scope.slice(1));
+      for (const n of positionals) q.append("name", n);
+      if (values.reveal) q.set("reveal", "true");
+      const res = await client.get<Rows<"vars">>(`/api/vars?${q}`);
+      return print(values, res, () => res.vars.map((v) => `${v.name}=${v.value}`).join("\n"));
+    }
+    case "delete": {
+      if (positionals.length !== 1) {
+        throw new CliError("usage: pounce var delete NAME --project P", EXIT.badRequest);
+      }
+      const q = new URLSearchParams(scope.slice(1));
+      q.set("name", positionals[0]);
+      const res = await client.call("DELETE", `/api/vars?${q}`);
+      return print(values, res, () => `var "${positionals[0]}" deleted`);
+    }
+    default:
+      throw new CliError("usage: pounce var set|get|delete ...", EXIT.badRequest);
+  }
+}

@@ -1,0 +1,47 @@
+// `pounce up`: run the daemon in the foreground.
+import { isLevel, log, setLogLevel } from "../../core/log.ts";
+import { dataDir } from "../../core/paths.ts";
+import { startDaemon } from "../../server/daemon.ts";
+import { parse } from "../args.ts";
+import { CliError, EXIT } from "../client.ts";
+
+export async function upCommand(argv: string[]): Promise<void> {
+  const { values } = parse(argv, {
+    port: { type: "string", short: "p", default: "9980" },
+    host: { type: "string", default: "127.0.0.1" },
+    db: { type: "string" },
+    "log-level": { type: "string", default: "info" },
+    durability: { type: "string", default: "fsync" },
+    "webhook-body-limit": { type: "string" },
+  });
+  const level = values["log-level"]!;
+  if (!isLevel(level)) {
+    throw new CliError("--log-level must be debug, info, warn or error", EXIT.badRequest);
+  }
+  setLogLevel(level);
+  const durability = values.durability;
+  if (durability !== "fsync" && durability !== "process") {
+    throw new CliError("--durability must be fsync or process", EXIT.badRequest);
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new CliError("--port must be a port number", EXIT.badRequest);
+  }
+  const daemon = await startDaemon({
+    dataDir: dataDir(),
+    port,
+    host: values.host!,
+    dbUrl: values.db,
+    durability,
+    webhookBodyBytes: values["webhook-body-limit"]
+      ? Number(values["webhook-body-limit"])
+      : undefined,
+  });
+  const stop = async (signal: string) => {
+    log.info("pounce stopping", { signal });
+    await daemon.close();
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void stop("SIGINT"));
+  process.once("SIGTERM", () => void stop("SIGTERM"));
+}

@@ -1,0 +1,212 @@
+// Trigger filters: CEL expressions over `data` (the event's JSON-like payload) and
+// `event_type` (string), with AutoKitteh's semantics. The only module that imports
+// the CEL library (@bufbuild/cel, chosen in docs/cel.md).
+import { celEnv, celFunc, type CelInput, CelScalar, parse, plan } from "@bufbuild/cel";
+import { strings } from "@bufbuild/cel/ext";
+
+export type CompiledFilter = {
+  source: string;
+  matches(vars: { data: unknown; event_type: string }): boolean;
+};
+
+export class FilterError extends Error {
+  position?: { line: number; column: number };
+
+  constructor(message: string, position?: { line: number; column: number }) {
+    super(
+      position ? `filter: ${position.line}:${position.column}: ${message}` : `filter: ${message}`,
+    );
+    this.name = "FilterError";
+    this.position = position;
+  }
+}
+
+const { INT, DOUBLE } = CelScalar;
+
+// Integer JSON numbers become CEL ints (see toCel), so let them mix with doubles in
+// arithmetic as users expect (`data.price * 1.5`); plain CEL has no such overloads.
+const mixed = [
+  ["_+_", (a: number, b: number) => a + b],
+  ["_-_", (a: number, b: number) => a - b],
+  ["_*_", (a: number, b: number) => a * b],
+  ["_/_", (a: number, b: number) => a / b],
+] as const;
+const env = celEnv({
+  funcs: [
+    ...strings,
+    ...mixed.flatMap(([op, f]) => [
+      celFunc(op, [INT, DOUBLE], DOUBLE, (a, b) => f(Number(a), b)),
+      celFunc(op, [DOUBLE, INT], DOUBLE, (a, b) => f(a, Number(b))),
+    ]),
+  ],
+});
+
+const VARIABLES = new Set(["data", "event_type"]);
+// Type names are identifiers too (`type(x) == string`).
+const TYPES = new Set([
+  "int",
+  "uint",
+  "double",
+  "bool",
+  "string",
+  "bytes",
+  "list",
+  "map",
+  "null_type",
+  "type",
+  "dyn",
+]);
+
+const CACHE_SIZE = 1000;
+const cache = new Map<string, CompiledFilter>();
+
+export function compileFilter(source: string): CompiledFilter {
+  const hit = cache.get(source);
+  if (hit) {
+    // Re-insert to keep the most recently used entries.
+    cache.delete(source);
+    cache.set(source, hit);
+    return hit;
+  }
+  const filter = source.trim() ? compile(source) : { source, matches: () => true };
+  cache.set(source, filter);
+  if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  return filter;
+}
+
+export function checkFilter(source: string): string | undefined {
+  try {
+    compileFilter(source);
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+function compile(source: string): CompiledFilter {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(source);
+  } catch (e) {
+    const start = (e as { location?: { start?: { line: number; column: number } } }).location
+      ?.start;
+    const message = (e as { rawMessage?: string }).rawMessage ?? (e as Error).message;
+    throw new FilterError(
+      `Syntax error: ${message}`,
+      start && { line: start.line, column: start.column },
+    );
+  }
+  checkNames(source, parsed);
+  let run: ReturnType<typeof plan>;
+  try {
+    run = plan(env, parsed);
+  } catch (e) {
+    throw new FilterError((e as Error).message, { line: 1, column: 1 });
+  }
+  return {
+    source,
+    matches(vars) {
+      try {
+        return run({ data: convert(vars.data) as CelInput, event_type: vars.event_type }) === true;
+      } catch {
+        return false; // CEL errors are returned, but be safe against library bugs.
+      }
+    },
+  };
+}
+
+// The library has no public type checker, so unknown variables and functions would
+// only fail at evaluation (and the filter would silently never match). Catch the
+// common typos (`data.path.endswith(...)`, `evnt_type`) at compile time instead.
+type Expr = ReturnType<typeof parse>["expr"];
+
+function checkNames(source: string, parsed: ReturnType<typeof parse>): void {
+  const where = (e: Expr, skipDot = false) => {
+    const offset = (parsed.sourceInfo?.positions[String(e.id)] ?? 0) + (skipDot ? 1 : 0);
+    const before = source.slice(0, offset).split("\n");
+    return { line: before.length, column: before[before.length - 1].length + 1 };
+  };
+  const visit = (e: Expr | undefined, scope: Set<string>): void => {
+    if (!e) return;
+    const k = e.exprKind;
+    switch (k.case) {
+      case "identExpr":
+        if (!scope.has(k.value.name) && !TYPES.has(k.value.name)) {
+          throw new FilterError(`Unknown variable: ${k.value.name}`, where(e));
+        }
+        return;
+      case "selectExpr":
+        return visit(k.value.operand, scope);
+      case "callExpr": {
+        const name = k.value.function;
+        const qualified = k.value.target && qualifiedName(k.value.target);
+        const namespaced = qualified !== undefined && !scope.has(qualified.split(".")[0]) &&
+          env.funcs.find(`${qualified}.${name}`);
+        // Operators (`_&&_`, `@in`, ...) come from the parser, never from users.
+        if (/^[A-Za-z]/.test(name) && !namespaced && !env.funcs.find(name)) {
+          throw new FilterError(`Unknown function: ${name}`, where(e, !!k.value.target));
+        }
+        if (!namespaced) visit(k.value.target, scope);
+        for (const a of k.value.args) visit(a, scope);
+        return;
+      }
+      case "listExpr":
+        for (const a of k.value.elements) visit(a, scope);
+        return;
+      case "structExpr":
+        for (const entry of k.value.entries) {
+          if (entry.keyKind.case === "mapKey") visit(entry.keyKind.value, scope);
+          visit(entry.value, scope);
+        }
+        return;
+      case "comprehensionExpr": {
+        const c = k.value;
+        visit(c.iterRange, scope);
+        visit(c.accuInit, scope);
+        const inner = new Set([...scope, c.iterVar, c.iterVar2, c.accuVar]);
+        visit(c.loopCondition, inner);
+        visit(c.loopStep, inner);
+        visit(c.result, inner);
+        return;
+      }
+    }
+  };
+  visit(parsed.expr, VARIABLES);
+}
+
+// `a.b.c` as a dotted name, or undefined if the expression is not such a chain.
+function qualifiedName(e: Expr): string | undefined {
+  const k = e.exprKind;
+  if (k.case === "identExpr") return k.value.name;
+  if (k.case === "selectExpr" && !k.value.testOnly && k.value.operand) {
+    const left = qualifiedName(k.value.operand);
+    return left && `${left}.${k.value.field}`;
+  }
+  return undefined;
+}
+
+// JSON numbers are all doubles; integral ones become CEL ints so that
+// `data.count == 3`, `data.count + 1 == 4`, `data.items[data.i]` and `%` work.
+// One event is matched against many triggers, so keep its converted payload.
+const converted = new WeakMap<object, unknown>();
+
+function convert(data: unknown): unknown {
+  if (typeof data !== "object" || data === null) return toCel(data);
+  let out = converted.get(data);
+  if (out === undefined) converted.set(data, out = toCel(data));
+  return out;
+}
+
+function toCel(v: unknown): unknown {
+  if (typeof v === "number") return Number.isSafeInteger(v) ? BigInt(v) : v;
+  if (Array.isArray(v)) return v.map(toCel);
+  if (typeof v === "object" && v !== null && isPlain(v)) {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toCel(x)]));
+  }
+  return v;
+}
+
+function isPlain(v: object): boolean {
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}

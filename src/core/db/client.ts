@@ -1,0 +1,50 @@
+// Opens the database (an embedded libSQL file, or a libSQL server) and applies the
+// embedded migrations.
+import { type Client, createClient } from "@libsql/client";
+import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
+import { migrations } from "./migrations.gen.ts";
+import * as schema from "./schema.ts";
+
+export type Db = LibSQLDatabase<typeof schema> & { $client: Client };
+
+export type Durability = "fsync" | "process";
+
+export type OpenOptions = {
+  url: string;
+  authToken?: string;
+  durability?: Durability;
+};
+
+export async function openDb(opts: OpenOptions): Promise<Db> {
+  const client = createClient({ url: opts.url, authToken: opts.authToken });
+  if (opts.url.startsWith("file:")) {
+    await client.execute("PRAGMA journal_mode = WAL");
+    await client.execute(
+      `PRAGMA synchronous = ${opts.durability === "process" ? "NORMAL" : "FULL"}`,
+    );
+    await client.execute("PRAGMA busy_timeout = 5000");
+  }
+  await migrate(client);
+  return drizzle(client, { schema }) as Db;
+}
+
+// Same bookkeeping table as drizzle-kit's migrator, fed from the embedded list.
+async function migrate(client: Client): Promise<void> {
+  await client.execute(
+    "CREATE TABLE IF NOT EXISTS __drizzle_migrations (id INTEGER PRIMARY KEY, hash text NOT NULL, created_at numeric)",
+  );
+  const last = await client.execute(
+    "SELECT created_at FROM __drizzle_migrations ORDER BY created_at DESC LIMIT 1",
+  );
+  const lastMillis = last.rows.length ? Number(last.rows[0].created_at) : -1;
+  const pending = migrations.filter((m) => m.folderMillis > lastMillis);
+  if (!pending.length) return;
+  const statements = pending.flatMap((m) => [
+    ...m.sql.filter((s) => s.trim()).map((s) => ({ sql: s, args: [] })),
+    {
+      sql: "INSERT INTO __drizzle_migrations (hash, created_at) VALUES (?, ?)",
+      args: [m.hash, m.folderMillis],
+    },
+  ]);
+  await client.batch(statements, "write");
+}

@@ -1,0 +1,148 @@
+// The database schema. Change it, then run `npm run db:generate` to add a migration.
+import {
+  blob,
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/sqlite-core";
+
+const timestamps = {
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+};
+
+export const projects = sqliteTable("projects", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull().unique(),
+  displayName: text("display_name"),
+  ...timestamps,
+});
+
+// A var belongs to a project or to a connection (scope_id is either id).
+export const vars = sqliteTable("vars", {
+  scopeId: text("scope_id").notNull(),
+  name: text("name").notNull(),
+  value: text("value").notNull(),
+  isSecret: integer("is_secret", { mode: "boolean" }).notNull().default(false),
+  description: text("description"),
+  ...timestamps,
+}, (t) => [primaryKey({ columns: [t.scopeId, t.name] })]);
+
+export const connections = sqliteTable("connections", {
+  id: text("id").primaryKey(),
+  projectId: text("project_id").notNull(),
+  name: text("name").notNull(),
+  integration: text("integration").notNull(),
+  ...timestamps,
+}, (t) => [uniqueIndex("connections_project_name").on(t.projectId, t.name)]);
+
+export const triggers = sqliteTable("triggers", {
+  id: text("id").primaryKey(),
+  projectId: text("project_id").notNull(),
+  name: text("name").notNull(),
+  sourceType: text("source_type", { enum: ["webhook", "schedule", "connection"] }).notNull(),
+  eventType: text("event_type").notNull().default(""),
+  filter: text("filter").notNull().default(""),
+  call: text("call"),
+  isDurable: integer("is_durable", { mode: "boolean" }).notNull(),
+  isSync: integer("is_sync", { mode: "boolean" }).notNull().default(false),
+  connectionId: text("connection_id"),
+  schedule: text("schedule"),
+  timezone: text("timezone"),
+  webhookSlug: text("webhook_slug").unique(),
+  ...timestamps,
+}, (t) => [uniqueIndex("triggers_project_name").on(t.projectId, t.name)]);
+
+export const builds = sqliteTable("builds", {
+  id: text("id").primaryKey(),
+  projectId: text("project_id").notNull(),
+  // JSON {"files": {path: base64}}: the project's files, immutable.
+  files: blob("files", { mode: "buffer" }).notNull(),
+  exports: text("exports", { mode: "json" }).notNull(),
+  createdAt: integer("created_at").notNull(),
+});
+
+export type DeploymentState = "active" | "draining" | "inactive" | "testing";
+
+export const deployments = sqliteTable("deployments", {
+  id: text("id").primaryKey(),
+  projectId: text("project_id").notNull(),
+  buildId: text("build_id").notNull(),
+  state: text("state").$type<DeploymentState>().notNull(),
+  ...timestamps,
+}, (t) => [index("deployments_project").on(t.projectId, t.state)]);
+
+export const events = sqliteTable("events", {
+  seq: integer("seq").primaryKey({ autoIncrement: true }),
+  id: text("id").notNull().unique(),
+  projectId: text("project_id"),
+  // The trigger or connection the event arrived on.
+  destinationId: text("destination_id").notNull(),
+  eventType: text("event_type").notNull(),
+  data: text("data", { mode: "json" }).notNull(),
+  memo: text("memo", { mode: "json" }).notNull(),
+  dispatched: integer("dispatched", { mode: "boolean" }).notNull().default(false),
+  createdAt: integer("created_at").notNull(),
+}, (t) => [index("events_destination").on(t.destinationId, t.seq)]);
+
+export type SessionState = "created" | "running" | "completed" | "error" | "stopped";
+
+export const sessions = sqliteTable("sessions", {
+  id: text("id").primaryKey(),
+  projectId: text("project_id").notNull(),
+  deploymentId: text("deployment_id"),
+  buildId: text("build_id").notNull(),
+  eventId: text("event_id"),
+  triggerId: text("trigger_id"),
+  parentId: text("parent_id"),
+  entrypoint: text("entrypoint").notNull(),
+  inputs: text("inputs", { mode: "json" }).notNull(),
+  memo: text("memo", { mode: "json" }).notNull(),
+  isDurable: integer("is_durable", { mode: "boolean" }).notNull(),
+  state: text("state").$type<SessionState>().notNull(),
+  // How many times a runner was (re)started for this session.
+  runs: integer("runs").notNull().default(0),
+  error: text("error"),
+  returnDisplay: text("return_display"),
+  returnValue: blob("return_value", { mode: "buffer" }),
+  createdAt: integer("created_at").notNull(),
+  startedAt: integer("started_at"),
+  endedAt: integer("ended_at"),
+  updatedAt: integer("updated_at").notNull(),
+}, (t) => [
+  index("sessions_project").on(t.projectId, t.createdAt),
+  index("sessions_state").on(t.state),
+]);
+
+export type LogRecordType =
+  | "print"
+  | "call_spec"
+  | "call_attempt_start"
+  | "call_attempt_complete"
+  | "state";
+
+export const sessionLogs = sqliteTable("session_logs", {
+  sessionId: text("session_id").notNull(),
+  seq: integer("seq").notNull(),
+  type: text("type").$type<LogRecordType>().notNull(),
+  data: text("data", { mode: "json" }).notNull(),
+  createdAt: integer("created_at").notNull(),
+}, (t) => [primaryKey({ columns: [t.sessionId, t.seq] })]);
+
+// The journal: one row per durable step of a session (see docs/protocol.md).
+export const sessionSteps = sqliteTable("session_steps", {
+  sessionId: text("session_id").notNull(),
+  seq: integer("seq").notNull(),
+  kind: text("kind").$type<"activity" | "sleep">().notNull(),
+  name: text("name").notNull(),
+  args: text("args", { mode: "json" }),
+  deadline: integer("deadline"),
+  result: blob("result", { mode: "buffer" }),
+  error: integer("error", { mode: "boolean" }).notNull().default(false),
+  display: text("display"),
+  startedAt: integer("started_at").notNull(),
+  completedAt: integer("completed_at"),
+}, (t) => [primaryKey({ columns: [t.sessionId, t.seq] })]);

@@ -1,0 +1,82 @@
+// Matches a stored event against the triggers of active deployments and starts one
+// session per matching trigger × active deployment (AutoKitteh §1.7).
+import { and, eq, or } from "drizzle-orm";
+import { compileFilter } from "./cel.ts";
+import type { Db } from "./db/client.ts";
+import { deployments, events, sessions, triggers } from "./db/schema.ts";
+import type { EventRow, Events } from "./events.ts";
+import { log } from "./log.ts";
+import { SessionManager } from "./session-manager.ts";
+import type { NewSession } from "./sessions.ts";
+
+type Trigger = typeof triggers.$inferSelect;
+
+export type DispatchResult = { eventId: string; sessionIds: string[] };
+
+export function eventTypeMatches(triggerType: string, eventType: string): boolean {
+  return triggerType === "" || triggerType === "*" || triggerType === eventType;
+}
+
+export function filterMatches(t: Trigger, e: EventRow): boolean {
+  if (!t.filter.trim()) return true;
+  try {
+    return compileFilter(t.filter).matches({ data: e.data, event_type: e.eventType });
+  } catch {
+    return false;
+  }
+}
+
+export class Dispatcher {
+  constructor(
+    private readonly db: Db,
+    private readonly events: Events,
+    private readonly manager: SessionManager,
+  ) {}
+
+  // Sessions are created and the event marked dispatched in one transaction, so an event
+  // is dispatched exactly once even if the daemon dies in between.
+  async dispatch(e: EventRow): Promise<DispatchResult> {
+    const candidates = await this.db.select().from(triggers)
+      .where(or(eq(triggers.id, e.destinationId), eq(triggers.connectionId, e.destinationId)));
+    const matching = candidates.filter((t) =>
+      t.call && eventTypeMatches(t.eventType, e.eventType) && filterMatches(t, e)
+    );
+    const rows: NewSession[] = [];
+    for (const t of matching) {
+      const active = await this.db.select().from(deployments)
+        .where(and(eq(deployments.projectId, t.projectId), eq(deployments.state, "active")));
+      for (const d of active) {
+        rows.push(SessionManager.newRow({
+          projectId: t.projectId,
+          deploymentId: d.id,
+          buildId: d.buildId,
+          eventId: e.id,
+          triggerId: t.id,
+          entrypoint: t.call!,
+          inputs: e.data,
+          memo: {
+            event_id: e.id,
+            event_type: e.eventType,
+            trigger_id: t.id,
+            project_id: t.projectId,
+          },
+          isDurable: t.isDurable,
+        }));
+      }
+    }
+    await this.db.transaction(async (tx) => {
+      if (rows.length) await tx.insert(sessions).values(rows);
+      await tx.update(events).set({ dispatched: true }).where(eq(events.id, e.id));
+    });
+    for (const row of rows) {
+      log.info("session created", { session: row.id, event: e.id, entrypoint: row.entrypoint });
+      this.manager.start(row.id!);
+    }
+    return { eventId: e.id, sessionIds: rows.map((r) => r.id!) };
+  }
+
+  // Events stored before a crash but not yet dispatched.
+  async dispatchPending(): Promise<void> {
+    for (const e of await this.events.undispatched()) await this.dispatch(e);
+  }
+}

@@ -1,0 +1,37 @@
+// The environment a session's handler sees (AutoKitteh §1.3): the daemon's environment,
+// then project vars, `<conn>__<var>`, `<conn>__connection_id`, `<trigger>__webhook_url`
+// and `store_public_url`.
+import { eq } from "drizzle-orm";
+import type { Db } from "./db/client.ts";
+import { connections, triggers, vars } from "./db/schema.ts";
+import type { SecretBox } from "./secrets.ts";
+
+// Never handed to user code.
+const DAEMON_ONLY = ["POUNCE_TOKEN", "POUNCE_SECRET_KEY"];
+
+export async function sessionEnv(
+  db: Db,
+  box: SecretBox,
+  projectId: string,
+  serviceUrl: string,
+): Promise<Record<string, string>> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && !DAEMON_ONLY.includes(k)) env[k] = v;
+  }
+  const value = (v: typeof vars.$inferSelect) => (v.isSecret ? box.open(v.value) : v.value);
+  for (const v of await db.select().from(vars).where(eq(vars.scopeId, projectId))) {
+    env[v.name] = value(v);
+  }
+  for (const c of await db.select().from(connections).where(eq(connections.projectId, projectId))) {
+    env[`${c.name}__connection_id`] = c.id;
+    for (const v of await db.select().from(vars).where(eq(vars.scopeId, c.id))) {
+      env[`${c.name}__${v.name}`] = value(v);
+    }
+  }
+  for (const t of await db.select().from(triggers).where(eq(triggers.projectId, projectId))) {
+    if (t.webhookSlug) env[`${t.name}__webhook_url`] = `${serviceUrl}/webhooks/${t.webhookSlug}`;
+  }
+  env.store_public_url = `${serviceUrl}/store/${projectId}`;
+  return env;
+}

@@ -1,0 +1,53 @@
+// Events: stored first (each gets a global sequence number), dispatched after.
+import { and, desc, eq, type SQL } from "drizzle-orm";
+import { now } from "./clock.ts";
+import type { Db } from "./db/client.ts";
+import { events } from "./db/schema.ts";
+import { newId } from "./ids.ts";
+
+export type EventRow = typeof events.$inferSelect;
+
+export type NewEvent = {
+  projectId: string | null;
+  destinationId: string;
+  eventType: string;
+  data: Record<string, unknown>;
+  memo?: Record<string, string>;
+};
+
+export class Events {
+  constructor(private readonly db: Db) {}
+
+  async store(e: NewEvent): Promise<EventRow> {
+    const [row] = await this.db.insert(events).values({
+      id: newId("evt"),
+      projectId: e.projectId,
+      destinationId: e.destinationId,
+      eventType: e.eventType,
+      data: e.data,
+      memo: e.memo ?? {},
+      createdAt: now(),
+    }).returning();
+    return row;
+  }
+
+  get(id: string): Promise<EventRow | undefined> {
+    return this.db.query.events.findFirst({ where: eq(events.id, id) });
+  }
+
+  list(
+    filter: { projectId?: string; destinationId?: string; eventType?: string; limit?: number },
+  ): Promise<EventRow[]> {
+    const where: SQL[] = [];
+    if (filter.projectId) where.push(eq(events.projectId, filter.projectId));
+    if (filter.destinationId) where.push(eq(events.destinationId, filter.destinationId));
+    if (filter.eventType) where.push(eq(events.eventType, filter.eventType));
+    return this.db.select().from(events).where(and(...where)).orderBy(desc(events.seq)).limit(
+      filter.limit ?? 50,
+    );
+  }
+
+  undispatched(): Promise<EventRow[]> {
+    return this.db.select().from(events).where(eq(events.dispatched, false)).orderBy(events.seq);
+  }
+}

@@ -1,0 +1,209 @@
+// The project manifest (`autokitteh.yaml`, versions v1 and v2): parsing and validation.
+// Every error names the field path, e.g. `project.triggers[1].call: ...`.
+import { parse as parseYaml, YAMLParseError } from "yaml";
+import { z } from "zod";
+import { checkFilter } from "./cel.ts";
+
+export const MAX_MANIFEST_BYTES = 1 << 20;
+
+const name = z.string().regex(/^\w+$/, "must be letters, digits and underscores only");
+
+const varSchema = z.object({
+  name,
+  value: z.string().optional(),
+  description: z.string().optional(),
+  secret: z.boolean().optional(),
+}).strict();
+
+const connectionSchema = z.object({
+  name,
+  integration: z.string().min(1),
+  vars: z.array(varSchema).optional(),
+}).strict();
+
+const callPattern = /^[\w./-]+\.py(:| )\w+$/;
+
+const triggerSchema = z.object({
+  name,
+  type: z.enum(["webhook", "schedule", "connection"]).optional(),
+  webhook: z.object({}).strict().nullable().optional(),
+  schedule: z.string().min(1).optional(),
+  timezone: z.string().min(1).optional(),
+  connection: z.string().min(1).optional(),
+  event_type: z.string().optional(),
+  filter: z.string().optional(),
+  call: z.string().regex(callPattern, 'must look like "file.py:function"').optional(),
+  is_durable: z.boolean().optional(),
+  is_sync: z.boolean().optional(),
+}).strict();
+
+const manifestSchema = z.object({
+  version: z.enum(["v1", "v2"], { message: 'must be "v1" or "v2"' }),
+  project: z.object({
+    name,
+    display_name: z.string().optional(),
+    vars: z.array(varSchema).optional(),
+    connections: z.array(connectionSchema).optional(),
+    triggers: z.array(triggerSchema).optional(),
+  }).strict(),
+}).strict();
+
+export type ManifestVar = { name: string; value: string; description?: string; secret: boolean };
+
+export type ManifestTrigger = {
+  name: string;
+  type: "webhook" | "schedule" | "connection";
+  schedule?: string;
+  timezone?: string;
+  connection?: string;
+  eventType: string;
+  filter: string;
+  call?: string;
+  isDurable: boolean;
+  isSync: boolean;
+};
+
+export type Manifest = {
+  version: "v1" | "v2";
+  project: {
+    name: string;
+    displayName?: string;
+    vars: ManifestVar[];
+    connections: { name: string; integration: string; vars: ManifestVar[] }[];
+    triggers: ManifestTrigger[];
+  };
+};
+
+export class ManifestError extends Error {
+  override name = "ManifestError";
+}
+
+function fieldPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const part of path) {
+    out += typeof part === "number" ? `[${part}]` : out ? `.${String(part)}` : String(part);
+  }
+  return out || "manifest";
+}
+
+function valueAt(doc: unknown, path: readonly PropertyKey[]): unknown {
+  let cur = doc;
+  for (const key of path) {
+    cur = cur && typeof cur === "object" ? (cur as Record<PropertyKey, unknown>)[key] : undefined;
+  }
+  return cur;
+}
+
+function fail(path: readonly PropertyKey[], message: string): never {
+  throw new ManifestError(`${fieldPath(path)}: ${message}`);
+}
+
+// Parses and validates a manifest; throws ManifestError naming the first bad field.
+export function parseManifest(text: string): Manifest {
+  if (new TextEncoder().encode(text).length > MAX_MANIFEST_BYTES) {
+    throw new ManifestError(`manifest: larger than ${MAX_MANIFEST_BYTES} bytes`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text, { maxAliasCount: 100, uniqueKeys: true });
+  } catch (err) {
+    if (err instanceof YAMLParseError) {
+      const pos = err.linePos?.[0];
+      const where = pos ? ` at line ${pos.line}, column ${pos.col}` : "";
+      throw new ManifestError(`manifest: invalid YAML${where}: ${err.message.split("\n")[0]}`);
+    }
+    throw new ManifestError(`manifest: ${(err as Error).message}`);
+  }
+  if (doc === null || typeof doc !== "object" || Array.isArray(doc)) {
+    throw new ManifestError("manifest: must be a YAML mapping");
+  }
+  const parsed = manifestSchema.safeParse(doc);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = issue.path;
+    if (issue.code === "unrecognized_keys") {
+      fail([...path, issue.keys[0]], "unknown field");
+    }
+    if (valueAt(doc, path) === undefined) fail(path, "required");
+    fail(path, issue.message);
+  }
+  return normalize(parsed.data);
+}
+
+function normalize(m: z.infer<typeof manifestSchema>): Manifest {
+  const p = m.project;
+  const toVar = (v: z.infer<typeof varSchema>): ManifestVar => ({
+    name: v.name,
+    value: v.value ?? "",
+    description: v.description,
+    secret: v.secret ?? false,
+  });
+  const connections = (p.connections ?? []).map((c) => ({
+    name: c.name,
+    integration: c.integration,
+    vars: (c.vars ?? []).map(toVar),
+  }));
+  uniqueNames(["project", "vars"], p.vars ?? []);
+  uniqueNames(["project", "connections"], connections);
+  uniqueNames(["project", "triggers"], p.triggers ?? []);
+  const triggers = (p.triggers ?? []).map((t, i): ManifestTrigger => {
+    const path = ["project", "triggers", i];
+    const kinds = [
+      t.webhook !== undefined && "webhook",
+      t.schedule !== undefined && "schedule",
+      t.connection !== undefined && "connection",
+    ].filter((k): k is "webhook" | "schedule" | "connection" => !!k);
+    if (kinds.length > 1) {
+      fail(path, `only one of webhook, schedule, connection (got ${kinds.join(", ")})`);
+    }
+    const type = t.type ?? kinds[0];
+    if (!type) fail(path, "needs one of type, webhook, schedule, connection");
+    if (kinds.length && kinds[0] !== type) {
+      fail([...path, "type"], `is "${type}" but ${kinds[0]} is set`);
+    }
+    if (type === "schedule" && !t.schedule) {
+      fail([...path, "schedule"], "required for a schedule trigger");
+    }
+    if (type === "connection") {
+      if (!t.connection) fail([...path, "connection"], "required for a connection trigger");
+      if (!connections.some((c) => c.name === t.connection)) {
+        fail([...path, "connection"], `no connection named "${t.connection}" in the project`);
+      }
+    }
+    if (t.timezone && type !== "schedule") {
+      fail([...path, "timezone"], "only for schedule triggers");
+    }
+    const filterError = t.filter ? checkFilter(t.filter)?.replace(/^filter: /, "") : undefined;
+    if (filterError) fail([...path, "filter"], filterError);
+    return {
+      name: t.name,
+      type,
+      schedule: t.schedule,
+      timezone: t.timezone,
+      connection: t.connection,
+      eventType: t.event_type ?? "",
+      filter: t.filter ?? "",
+      call: t.call?.replace(" ", ":"),
+      isDurable: t.is_durable ?? m.version === "v1",
+      isSync: t.is_sync ?? false,
+    };
+  });
+  return {
+    version: m.version,
+    project: {
+      name: p.name,
+      displayName: p.display_name,
+      vars: (p.vars ?? []).map(toVar),
+      connections,
+      triggers,
+    },
+  };
+}
+
+function uniqueNames(path: PropertyKey[], items: { name: string }[]): void {
+  const seen = new Set<string>();
+  items.forEach((item, i) => {
+    if (seen.has(item.name)) fail([...path, i, "name"], `duplicate name "${item.name}"`);
+    seen.add(item.name);
+  });
+}

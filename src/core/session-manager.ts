@@ -1,0 +1,174 @@
+// Session lifecycle: start a runner for a session, replace it when it dies (durable
+// sessions resume by replay), record the final state, and resume what was running when
+// the daemon stopped.
+import { and, eq, inArray } from "drizzle-orm";
+import type { RunnerLauncher } from "../pythonrt/launcher.ts";
+import type { CodeDirs } from "./builds.ts";
+import { now } from "./clock.ts";
+import type { Db } from "./db/client.ts";
+import { deployments, sessions as sessionsTable, type SessionState } from "./db/schema.ts";
+import { sessionEnv } from "./env.ts";
+import { newId } from "./ids.ts";
+import { log } from "./log.ts";
+import type { SecretBox } from "./secrets.ts";
+import { type RunOutcome, SessionRun } from "./session-run.ts";
+import type { NewSession, Session, Sessions } from "./sessions.ts";
+
+// A durable session whose runner keeps dying is given up after this many deaths in a row.
+export const MAX_RUNS = 3;
+
+export type SessionManagerDeps = {
+  db: Db;
+  sessions: Sessions;
+  box: SecretBox;
+  codeDirs: CodeDirs;
+  launcher: RunnerLauncher;
+  serviceUrl: () => string;
+};
+
+export type NewSessionInput = Omit<NewSession, "id" | "state" | "createdAt" | "updatedAt">;
+
+export class SessionManager {
+  private readonly active = new Map<string, Promise<void>>();
+  private readonly runs = new Map<string, SessionRun>();
+  private closing = false;
+
+  constructor(private readonly deps: SessionManagerDeps) {}
+
+  static newRow(input: NewSessionInput): NewSession {
+    const t = now();
+    return { ...input, id: newId("ses"), state: "created", createdAt: t, updatedAt: t };
+  }
+
+  // Drives a created (or interrupted) session to a final state, in the background.
+  start(id: string): void {
+    if (this.closing || this.active.has(id)) return;
+    const driving = this.drive(id)
+      .catch((err) => log.error("session failed", { session: id, error: (err as Error).message }))
+      .finally(() => this.active.delete(id));
+    this.active.set(id, driving);
+  }
+
+  // After a restart: durable sessions that were running resume by replay; non-durable
+  // ones cannot, and end in error.
+  async recover(): Promise<void> {
+    for (const s of await this.deps.sessions.inStates(["created", "running"])) {
+      if (s.state === "running" && !s.isDurable) {
+        await this.finish(s, "error", { error: "daemon restarted while the session was running" });
+        continue;
+      }
+      this.start(s.id);
+    }
+  }
+
+  async stop(id: string, reason: string): Promise<boolean> {
+    const run = this.runs.get(id);
+    if (run) {
+      run.stop(reason);
+      return true;
+    }
+    const s = await this.deps.sessions.get(id);
+    if (!s || (s.state !== "created" && s.state !== "running")) return false;
+    await this.finish(s, "stopped", { error: reason });
+    return true;
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    // Runners are killed; their sessions stay "running" and resume at the next start.
+    for (const run of this.runs.values()) run.stop("daemon shutting down");
+    await Promise.allSettled(this.active.values());
+  }
+
+  private async drive(id: string): Promise<void> {
+    let s = await this.deps.sessions.get(id);
+    let deaths = 0;
+    while (s && (s.state === "created" || s.state === "running") && !this.closing) {
+      const outcome = await this.runOnce(s);
+      s = await this.deps.sessions.get(id);
+      if (!s || this.closing) return;
+      if (outcome.kind === "done") {
+        await this.finish(s, outcome.error ? "error" : "completed", {
+          error: outcome.error ?? null,
+          returnDisplay: outcome.display ?? null,
+          returnValue: outcome.value ? Buffer.from(outcome.value) : null,
+        });
+        return;
+      }
+      if (outcome.kind === "stopped") {
+        await this.finish(s, "stopped", { error: outcome.reason });
+        return;
+      }
+      if (!s.isDurable) {
+        await this.finish(s, "error", { error: outcome.reason });
+        return;
+      }
+      if (++deaths >= MAX_RUNS) {
+        await this.finish(s, "error", { error: `${outcome.reason}; gave up after ${deaths} runs` });
+        return;
+      }
+      log.warn("runner died, replaying session", { session: id, reason: outcome.reason });
+    }
+  }
+
+  private async runOnce(s: Session): Promise<RunOutcome> {
+    const { db, sessions, box, codeDirs, launcher } = this.deps;
+    const sessionLog = await sessions.openLog(s.id);
+    const runs = s.runs + 1;
+    await sessions.update(s.id, { state: "running", runs, startedAt: s.startedAt ?? now() });
+    if (s.state !== "running") await sessionLog.append("state", { state: "running", run: runs });
+    let runner;
+    try {
+      const [codeDir, env] = await Promise.all([
+        codeDirs.get(s.buildId),
+        sessionEnv(db, box, s.projectId, this.deps.serviceUrl()),
+      ]);
+      runner = await launcher.launch({ codeDir, env, durable: s.isDurable });
+    } catch (err) {
+      return { kind: "died", reason: `could not start a runner: ${(err as Error).message}` };
+    }
+    const journal = s.isDurable ? await sessions.journal(s.id) : [];
+    const run = new SessionRun(db, s, sessionLog, runner, journal);
+    this.runs.set(s.id, run);
+    const memo = (s.memo ?? {}) as Record<string, string>;
+    try {
+      return await run.start({
+        data: s.inputs,
+        event_type: memo.event_type ?? null,
+        event_id: s.eventId,
+      });
+    } finally {
+      this.runs.delete(s.id);
+    }
+  }
+
+  private async finish(
+    s: Session,
+    state: SessionState,
+    fields: Partial<NewSession>,
+  ): Promise<void> {
+    const { db, sessions } = this.deps;
+    const sessionLog = await sessions.openLog(s.id);
+    await sessions.update(s.id, { ...fields, state, endedAt: now() });
+    await sessionLog.append("state", { state, ...(fields.error ? { error: fields.error } : {}) });
+    log.info("session ended", { session: s.id, state });
+    if (s.deploymentId) await retireIfDrained(db, s.deploymentId);
+  }
+}
+
+// A draining deployment becomes inactive once its last session has ended.
+async function retireIfDrained(db: Db, deploymentId: string): Promise<void> {
+  const d = await db.query.deployments.findFirst({ where: eq(deployments.id, deploymentId) });
+  if (d?.state !== "draining") return;
+  const busy = await db.query.sessions.findFirst({
+    where: and(
+      eq(sessionsTable.deploymentId, deploymentId),
+      inArray(sessionsTable.state, ["created", "running"]),
+    ),
+  });
+  if (!busy) {
+    await db.update(deployments).set({ state: "inactive", updatedAt: now() }).where(
+      eq(deployments.id, deploymentId),
+    );
+  }
+}

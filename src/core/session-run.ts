@@ -1,0 +1,206 @@
+// One runner's conversation with the daemon for one session (docs/protocol.md): hands
+// over the journal, starts the handler, records prints and durable steps, and reports
+// how the run ended.
+import { and, eq } from "drizzle-orm";
+import type { Runner } from "../pythonrt/launcher.ts";
+import { describeExit } from "../pythonrt/launcher.ts";
+import type { Frame, Header } from "../pythonrt/wire.ts";
+import { PROTOCOL_VERSION } from "../pythonrt/wire.ts";
+import { now } from "./clock.ts";
+import type { Db } from "./db/client.ts";
+import { sessionSteps } from "./db/schema.ts";
+import type { Session, SessionLog, Step } from "./sessions.ts";
+
+export type RunOutcome =
+  | { kind: "done"; error?: string; display?: string; value?: Uint8Array }
+  | { kind: "died"; reason: string }
+  | { kind: "stopped"; reason: string };
+
+export type StartEvent = { data: unknown; event_type: string | null; event_id: string | null };
+
+export class SessionRun {
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  private finish!: (outcome: RunOutcome) => void;
+  readonly outcome: Promise<RunOutcome>;
+  private ended = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly session: Session,
+    private readonly log: SessionLog,
+    private readonly runner: Runner,
+    private readonly journal: Step[],
+  ) {
+    this.outcome = new Promise((resolve) => (this.finish = resolve));
+  }
+
+  start(event: StartEvent): Promise<RunOutcome> {
+    const { socket } = this.runner;
+    socket.onFrame((frame) =>
+      this.onFrame(frame).catch((err) =>
+        this.end({ kind: "died", reason: `daemon error: ${err.message}` })
+      )
+    );
+    socket.onClose(() => {
+      if (this.ended) return;
+      void this.runner.exited.then((exit) =>
+        this.end({ kind: "died", reason: `runner exited (${describeExit(exit)})` })
+      );
+    });
+    if (this.session.isDurable) this.sendJournal();
+    socket.send({
+      t: "start",
+      protocol: PROTOCOL_VERSION,
+      session_id: this.session.id,
+      entrypoint: this.session.entrypoint,
+      durable: this.session.isDurable,
+      event,
+    });
+    return this.outcome;
+  }
+
+  stop(reason: string): void {
+    this.runner.socket.send({ t: "stop", reason });
+    this.end({ kind: "stopped", reason });
+  }
+
+  private sendJournal(): void {
+    for (const step of this.journal) {
+      const done = step.completedAt !== null;
+      // An activity that started but never committed runs again (at-least-once).
+      if (step.kind === "activity" && !done) break;
+      this.runner.socket.send({
+        t: "journal",
+        seq: step.seq,
+        kind: step.kind,
+        name: step.name,
+        error: step.error,
+        done,
+        deadline_ms: step.deadline,
+      }, step.result ?? undefined);
+    }
+  }
+
+  private end(outcome: RunOutcome): void {
+    if (this.ended) return;
+    this.ended = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.runner.kill();
+    // Whatever was queued for the log is written before the outcome is acted on.
+    void this.log.flushed().then(() => this.finish(outcome));
+  }
+
+  private async onFrame({ header: h, blob }: Frame): Promise<void> {
+    switch (h.t) {
+      case "print":
+        await this.log.append(
+          "print",
+          typeof h.seq === "number" ? { text: h.text, call_seq: h.seq } : { text: h.text },
+        );
+        return;
+      case "call":
+        return this.onCall(h);
+      case "result":
+        return this.onResult(h, blob);
+      case "sleep":
+        return this.onSleep(h);
+      case "done":
+        this.end({
+          kind: "done",
+          error: typeof h.error === "string" ? h.error : undefined,
+          display: typeof h.display === "string" ? h.display : undefined,
+          value: blob,
+        });
+        return;
+      default:
+        this.runner.socket.send({
+          t: "fail",
+          id: h.id ?? null,
+          error: `unknown message type "${h.t}"`,
+        });
+    }
+  }
+
+  private async onCall(h: Header): Promise<void> {
+    const seq = h.seq as number;
+    const step = {
+      sessionId: this.session.id,
+      seq,
+      kind: "activity" as const,
+      name: String(h.name),
+      args: { args: h.args, kwargs: h.kwargs },
+      startedAt: now(),
+    };
+    await Promise.all([
+      this.log.write(() =>
+        this.db.insert(sessionSteps).values(step).onConflictDoUpdate({
+          target: [sessionSteps.sessionId, sessionSteps.seq],
+          set: {
+            kind: step.kind,
+            name: step.name,
+            args: step.args,
+            startedAt: step.startedAt,
+            result: null,
+            completedAt: null,
+          },
+        })
+      ),
+      this.log.append("call_spec", {
+        function: h.name,
+        args: h.args ?? [],
+        kwargs: h.kwargs ?? {},
+        seq,
+      }),
+      this.log.append("call_attempt_start", { seq, attempt: 1 }),
+    ]);
+  }
+
+  private async onResult(h: Header, blob: Uint8Array | undefined): Promise<void> {
+    const seq = h.seq as number;
+    const error = h.error === true;
+    await Promise.all([
+      this.log.write(() =>
+        this.db.update(sessionSteps)
+          .set({
+            result: blob ? Buffer.from(blob) : null,
+            error,
+            display: String(h.display ?? ""),
+            completedAt: now(),
+          })
+          .where(and(eq(sessionSteps.sessionId, this.session.id), eq(sessionSteps.seq, seq)))
+      ),
+      this.log.append("call_attempt_complete", {
+        seq,
+        is_last: true,
+        error,
+        result: h.display ?? null,
+      }),
+    ]);
+    this.runner.socket.send({ t: "ok", id: h.id });
+  }
+
+  private async onSleep(h: Header): Promise<void> {
+    const seq = h.seq as number;
+    let step = this.journal.find((s) => s.seq === seq && s.kind === "sleep");
+    if (!step) {
+      const row = {
+        sessionId: this.session.id,
+        seq,
+        kind: "sleep" as const,
+        name: "sleep",
+        deadline: now() + Number(h.ms ?? 0),
+        startedAt: now(),
+      };
+      await this.log.write(() => this.db.insert(sessionSteps).values(row).onConflictDoNothing());
+      step = { ...row, args: null, result: null, error: false, display: null, completedAt: null };
+    }
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      void this.log.write(() =>
+        this.db.update(sessionSteps).set({ completedAt: now() })
+          .where(and(eq(sessionSteps.sessionId, this.session.id), eq(sessionSteps.seq, seq)))
+      ).then(() => this.runner.socket.send({ t: "ok", id: h.id }));
+    }, Math.max(0, step.deadline! - now()));
+    this.timers.add(timer);
+  }
+}

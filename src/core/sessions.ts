@@ -1,0 +1,104 @@
+// Session rows and their log records.
+import { and, asc, desc, eq, gt, inArray, max, type SQL } from "drizzle-orm";
+import { now } from "./clock.ts";
+import type { Db } from "./db/client.ts";
+import {
+  type LogRecordType,
+  sessionLogs,
+  sessions,
+  type SessionState,
+  sessionSteps,
+} from "./db/schema.ts";
+import { SerialQueue } from "./serial.ts";
+
+export type Session = typeof sessions.$inferSelect;
+export type NewSession = typeof sessions.$inferInsert;
+export type LogRecord = typeof sessionLogs.$inferSelect;
+export type Step = typeof sessionSteps.$inferSelect;
+
+export const FINAL_STATES: readonly SessionState[] = ["completed", "error", "stopped"];
+export const SESSION_STATES: readonly SessionState[] = ["created", "running", ...FINAL_STATES];
+
+export function isFinal(state: SessionState): boolean {
+  return FINAL_STATES.includes(state);
+}
+
+export type SessionFilter = {
+  projectId?: string;
+  deploymentId?: string;
+  eventId?: string;
+  state?: SessionState;
+  limit?: number;
+};
+
+export class Sessions {
+  constructor(private readonly db: Db) {}
+
+  get(id: string): Promise<Session | undefined> {
+    return this.db.query.sessions.findFirst({ where: eq(sessions.id, id) });
+  }
+
+  list(filter: SessionFilter = {}): Promise<Session[]> {
+    const where: SQL[] = [];
+    if (filter.projectId) where.push(eq(sessions.projectId, filter.projectId));
+    if (filter.deploymentId) where.push(eq(sessions.deploymentId, filter.deploymentId));
+    if (filter.eventId) where.push(eq(sessions.eventId, filter.eventId));
+    if (filter.state) where.push(eq(sessions.state, filter.state));
+    return this.db.select().from(sessions).where(and(...where))
+      .orderBy(desc(sessions.createdAt), desc(sessions.id)).limit(filter.limit ?? 50);
+  }
+
+  async latest(projectId: string): Promise<Session | undefined> {
+    return (await this.list({ projectId, limit: 1 }))[0];
+  }
+
+  inStates(states: SessionState[]): Promise<Session[]> {
+    return this.db.select().from(sessions).where(inArray(sessions.state, states))
+      .orderBy(asc(sessions.createdAt));
+  }
+
+  async update(id: string, fields: Partial<NewSession>): Promise<void> {
+    await this.db.update(sessions).set({ ...fields, updatedAt: now() }).where(eq(sessions.id, id));
+  }
+
+  logs(id: string, opts: { after?: number; types?: LogRecordType[] } = {}): Promise<LogRecord[]> {
+    const where = [eq(sessionLogs.sessionId, id)];
+    if (opts.after !== undefined) where.push(gt(sessionLogs.seq, opts.after));
+    if (opts.types) where.push(inArray(sessionLogs.type, opts.types));
+    return this.db.select().from(sessionLogs).where(and(...where)).orderBy(asc(sessionLogs.seq));
+  }
+
+  journal(id: string): Promise<Step[]> {
+    return this.db.select().from(sessionSteps).where(eq(sessionSteps.sessionId, id))
+      .orderBy(asc(sessionSteps.seq));
+  }
+
+  async openLog(id: string): Promise<SessionLog> {
+    const [row] = await this.db.select({ last: max(sessionLogs.seq) }).from(sessionLogs)
+      .where(eq(sessionLogs.sessionId, id));
+    return new SessionLog(this.db, id, row?.last ?? 0);
+  }
+}
+
+// Appends one session's log records in order, numbering them.
+export class SessionLog {
+  private readonly queue = new SerialQueue();
+
+  constructor(private readonly db: Db, readonly sessionId: string, private seq: number) {}
+
+  append(type: LogRecordType, data: Record<string, unknown>): Promise<void> {
+    const record = { sessionId: this.sessionId, seq: ++this.seq, type, data, createdAt: now() };
+    return this.queue.run(async () => {
+      await this.db.insert(sessionLogs).values(record);
+    });
+  }
+
+  // Runs a write after every record queued so far, keeping the session's writes in order.
+  write<T>(task: () => Promise<T>): Promise<T> {
+    return this.queue.run(task);
+  }
+
+  flushed(): Promise<unknown> {
+    return this.queue.idle();
+  }
+}

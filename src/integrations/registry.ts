@@ -1,0 +1,5 @@
+// Every integration, registered in one place.
+import type { Integration } from "./types.ts";
+import { webhook } from "./webhook/index.ts";
+
+export const integrations: readonly Integration[] = [webhook];

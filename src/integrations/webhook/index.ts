@@ -1,0 +1,46 @@
+// Webhook triggers: any method on /webhooks/<slug>[/<suffix>] stores an event whose
+// type is the lowercased method and dispatches it.
+import { and, eq } from "drizzle-orm";
+import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { deployments, triggers } from "../../core/db/schema.ts";
+import type { Integration, IntegrationContext } from "../types.ts";
+import { webhookEventData } from "./event-data.ts";
+
+export const webhook: Integration = {
+  name: "webhook",
+  mount(app, ctx) {
+    const limit = bodyLimit({
+      maxSize: ctx.limits.webhookBodyBytes,
+      onError: (c) =>
+        c.json({ error: `body larger than ${ctx.limits.webhookBodyBytes} bytes` }, 413),
+    });
+    const handle = (c: Context) => receive(c, ctx);
+    app.all("/webhooks/:slug", limit, handle);
+    app.all("/webhooks/:slug/*", limit, handle);
+  },
+};
+
+async function receive(c: Context, ctx: IntegrationContext): Promise<Response> {
+  const slug = c.req.param("slug")!;
+  const trigger = await ctx.db.query.triggers.findFirst({ where: eq(triggers.webhookSlug, slug) });
+  if (!trigger) return c.json({ error: "not found" }, 404);
+  const active = await ctx.db.query.deployments.findFirst({
+    where: and(eq(deployments.projectId, trigger.projectId), eq(deployments.state, "active")),
+  });
+  if (!active) return c.json({ error: "not found" }, 404);
+
+  const body = new Uint8Array(await c.req.arrayBuffer());
+  const prefix = `/webhooks/${slug}`;
+  const path = new URL(c.req.url).pathname;
+  const suffix = path.length > prefix.length ? path.slice(prefix.length + 1) : "";
+  const event = await ctx.events.store({
+    projectId: trigger.projectId,
+    destinationId: trigger.id,
+    eventType: c.req.method.toLowerCase(),
+    data: webhookEventData(c.req.raw, body, suffix),
+    memo: { method: c.req.method, webhook_slug: slug, trigger_id: trigger.id },
+  });
+  await ctx.dispatcher.dispatch(event);
+  return c.body(null, 202, { "AutoKitteh-Event-ID": event.id, "Cache-Control": "no-cache" });
+}

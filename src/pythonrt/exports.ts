@@ -1,0 +1,53 @@
+// Scans a build's Python files at deploy: the exported functions, or the first syntax
+// error with its file and line (see py-sdk `pounce.exports`).
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type BuildFiles, writeFiles } from "../core/builds.ts";
+import type { Python } from "./python.ts";
+import { pythonPath } from "./sdk.ts";
+
+export type Export = { file: string; line: number; name: string; args: string[] };
+
+export class SyntaxCheckError extends Error {
+  constructor(readonly file: string, readonly line: number, message: string) {
+    super(`syntax error in ${file}, line ${line}: ${message}`);
+  }
+}
+
+export async function scanExports(python: Python, files: BuildFiles): Promise<Export[]> {
+  const dir = mkdtempSync(join(tmpdir(), "pounce-build-"));
+  try {
+    writeFiles(dir, files);
+    const stdout = await new Promise<string>((resolve, reject) => {
+      execFile(
+        python.executable,
+        ["-m", "pounce.exports", dir],
+        {
+          env: {
+            ...process.env,
+            PYTHONPATH: pythonPath(process.env),
+            PYTHONDONTWRITEBYTECODE: "1",
+          },
+          maxBuffer: 16 << 20,
+          timeout: 60_000,
+        },
+        (err, out, stderr) => {
+          if (out.trim().startsWith("{")) resolve(out);
+          else reject(new Error(`export scan failed: ${stderr || err?.message}`));
+        },
+      );
+    });
+    const result = JSON.parse(stdout) as {
+      exports?: Export[];
+      error?: { file: string; line: number; message: string };
+    };
+    if (result.error) {
+      throw new SyntaxCheckError(result.error.file, result.error.line, result.error.message);
+    }
+    return result.exports ?? [];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

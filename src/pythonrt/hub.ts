@@ -1,0 +1,127 @@
+// The daemon's end of the runner socket: one Unix socket in a private directory that
+// every runner connects back to, introducing itself with a `hello` frame.
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Server, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { encodeFrame, type Frame, FrameDecoder, type Header } from "./wire.ts";
+
+export class RunnerSocket {
+  private readonly frameHandlers: ((frame: Frame) => void)[] = [];
+  private readonly closeHandlers: (() => void)[] = [];
+  private queued: Frame[] = [];
+  closed = false;
+
+  constructor(readonly runnerId: string, readonly hello: Header, private readonly socket: Socket) {}
+
+  send(header: Header, blob?: Uint8Array): void {
+    if (!this.closed) this.socket.write(encodeFrame(header, blob));
+  }
+
+  onFrame(handler: (frame: Frame) => void): void {
+    this.frameHandlers.push(handler);
+    const queued = this.queued;
+    this.queued = [];
+    for (const frame of queued) handler(frame);
+  }
+
+  onClose(handler: () => void): void {
+    if (this.closed) handler();
+    else this.closeHandlers.push(handler);
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+
+  /** @internal */ deliver(frame: Frame): void {
+    if (this.frameHandlers.length) { for (const h of this.frameHandlers) h(frame); }
+    else this.queued.push(frame);
+  }
+
+  /** @internal */ closedByPeer(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const h of this.closeHandlers) h();
+  }
+}
+
+export class RunnerHub {
+  readonly dir: string;
+  readonly path: string;
+  private server?: Server;
+  private readonly waiting = new Map<string, (socket: RunnerSocket) => void>();
+
+  constructor(baseDir = tmpdir()) {
+    // Unix socket paths are limited to ~100 bytes, so the directory is short and private.
+    this.dir = mkdtempSync(join(baseDir.length > 60 ? tmpdir() : baseDir, "pounce-"));
+    chmodSync(this.dir, 0o700);
+    this.path = join(this.dir, "runners.sock");
+  }
+
+  listen(): Promise<void> {
+    this.server = createServer((socket) => this.accept(socket));
+    return new Promise((resolve, reject) => {
+      this.server!.once("error", reject);
+      this.server!.listen(this.path, () => resolve());
+    });
+  }
+
+  // Resolves when the runner with this id connects and says hello.
+  expect(runnerId: string, timeoutMs: number): Promise<RunnerSocket> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(runnerId);
+        reject(new Error(`runner ${runnerId} did not connect within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiting.set(runnerId, (socket) => {
+        clearTimeout(timer);
+        resolve(socket);
+      });
+    });
+  }
+
+  forget(runnerId: string): void {
+    this.waiting.delete(runnerId);
+  }
+
+  private accept(socket: Socket): void {
+    const decoder = new FrameDecoder();
+    let runner: RunnerSocket | undefined;
+    socket.on("data", (chunk) => {
+      let frames: Frame[];
+      try {
+        frames = decoder.push(chunk);
+      } catch {
+        socket.destroy();
+        return;
+      }
+      for (const frame of frames) {
+        if (runner) {
+          runner.deliver(frame);
+          continue;
+        }
+        const id = frame.header.runner_id;
+        const resolve = frame.header.t === "hello" && typeof id === "string"
+          ? this.waiting.get(id)
+          : undefined;
+        if (!resolve) {
+          socket.destroy();
+          return;
+        }
+        this.waiting.delete(id as string);
+        runner = new RunnerSocket(id as string, frame.header, socket);
+        resolve(runner);
+      }
+    });
+    socket.on("error", () => socket.destroy());
+    socket.on("close", () => runner?.closedByPeer());
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) =>
+      this.server ? this.server.close(() => resolve()) : resolve()
+    );
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

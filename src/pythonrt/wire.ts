@@ -1,0 +1,39 @@
+// Frames of the daemon ↔ runner protocol (docs/protocol.md): two big-endian uint32
+// lengths, a JSON header and a raw blob.
+export const PROTOCOL_VERSION = 1;
+export const MAX_FRAME_BYTES = 16 << 20;
+
+export type Header = { t: string; [key: string]: unknown };
+export type Frame = { header: Header; blob?: Uint8Array };
+
+export function encodeFrame(header: Header, blob?: Uint8Array): Buffer {
+  const head = Buffer.from(JSON.stringify(header), "utf8");
+  const out = Buffer.allocUnsafe(8 + head.length + (blob?.length ?? 0));
+  out.writeUInt32BE(head.length, 0);
+  out.writeUInt32BE(blob?.length ?? 0, 4);
+  head.copy(out, 8);
+  if (blob) out.set(blob, 8 + head.length);
+  return out;
+}
+
+// Collects bytes from a stream and yields whole frames.
+export class FrameDecoder {
+  private buf: Buffer = Buffer.alloc(0);
+
+  push(chunk: Buffer): Frame[] {
+    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    const frames: Frame[] = [];
+    while (this.buf.length >= 8) {
+      const headLen = this.buf.readUInt32BE(0);
+      const blobLen = this.buf.readUInt32BE(4);
+      if (headLen + blobLen > MAX_FRAME_BYTES) throw new Error("frame too large");
+      const total = 8 + headLen + blobLen;
+      if (this.buf.length < total) break;
+      const header = JSON.parse(this.buf.toString("utf8", 8, 8 + headLen)) as Header;
+      const blob = blobLen ? Buffer.from(this.buf.subarray(8 + headLen, total)) : undefined;
+      frames.push({ header, blob });
+      this.buf = this.buf.subarray(total);
+    }
+    return frames;
+  }
+}

@@ -1,0 +1,33 @@
+// The daemon's HTTP surface on one port: health, the management API, integrations.
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { log } from "../core/log.ts";
+import { integrations } from "../integrations/registry.ts";
+import { ApiError, apiRoutes } from "./api.ts";
+import { requireToken } from "./auth.ts";
+import type { Engine } from "./engine.ts";
+
+export function createApp(engine: Engine, token: string): Hono {
+  const app = new Hono();
+  app.onError((err, c) => {
+    if (err instanceof ApiError) return c.json({ error: err.message }, err.status);
+    if (err instanceof HTTPException) return err.getResponse();
+    if (err instanceof SyntaxError) {
+      return c.json({ error: `bad request body: ${err.message}` }, 400);
+    }
+    log.error("request failed", { path: c.req.path, error: err.message });
+    return c.json({ error: "internal error" }, 500);
+  });
+  app.get("/healthz", (c) => c.json({ ok: true }));
+  app.use("/api/*", requireToken(token));
+  app.route("/api", apiRoutes(engine));
+  for (const integration of integrations) {
+    integration.mount(app, {
+      db: engine.db,
+      events: engine.events,
+      dispatcher: engine.dispatcher,
+      limits: engine.limits,
+    });
+  }
+  return app;
+}

@@ -1,0 +1,176 @@
+// Test helpers: a real daemon process on 127.0.0.1 with its own data dir, and the real CLI.
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const TSX = `file://${ROOT}/node_modules/tsx/dist/loader.mjs`;
+const MAIN = join(ROOT, "src/cli/main.ts");
+
+export type CliResult = { code: number; stdout: string; stderr: string };
+
+export class TestDaemon {
+  proc?: ChildProcess;
+  url = "";
+  stderr = "";
+
+  constructor(readonly home: string, readonly extraEnv: Record<string, string> = {}) {}
+
+  get env(): Record<string, string> {
+    return { ...process.env as Record<string, string>, POUNCE_HOME: this.home, ...this.extraEnv };
+  }
+
+  get token(): string {
+    return readFileSync(join(this.home, "token"), "utf8").trim();
+  }
+
+  async start(args: string[] = []): Promise<void> {
+    this.stderr = "";
+    const proc = spawn(process.execPath, [
+      "--no-warnings",
+      "--import",
+      TSX,
+      MAIN,
+      "up",
+      "--port",
+      "0",
+      ...args,
+    ], {
+      env: this.env,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    this.proc = proc;
+    proc.stderr!.setEncoding("utf8");
+    this.url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`daemon did not start:\n${this.stderr}`)),
+        30_000,
+      );
+      proc.stderr!.on("data", (chunk: string) => {
+        this.stderr += chunk;
+        const m = this.stderr.match(/pounce started url=(\S+)/);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      });
+      proc.on("exit", (code) => {
+        clearTimeout(timer);
+        reject(new Error(`daemon exited with ${code}:\n${this.stderr}`));
+      });
+    });
+  }
+
+  // SIGTERM and wait: a clean stop.
+  async stop(): Promise<void> {
+    await this.signal("SIGTERM");
+  }
+
+  // SIGKILL and wait: a crash.
+  async kill(): Promise<void> {
+    await this.signal("SIGKILL");
+  }
+
+  private async signal(sig: NodeJS.Signals): Promise<void> {
+    const proc = this.proc;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise((resolve) => proc.once("exit", resolve));
+    proc.kill(sig);
+    await exited;
+  }
+
+  cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+    return runCli(args, { ...this.env, POUNCE_URL: this.url, ...env });
+  }
+
+  async api<T = unknown>(path: string, init: RequestInit = {}): Promise<T> {
+    const res = await fetch(this.url + path, {
+      ...init,
+      headers: { authorization: `Bearer ${this.token}`, ...(init.headers ?? {}) },
+    });
+    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+    return await res.json() as T;
+  }
+
+  // Polls until the project's session `sessionId` (or latest) reaches a final state.
+  async waitSession(ref: string, timeoutMs = 20_000): Promise<SessionJson> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        const { session } = await this.api<{ session: SessionJson }>(`/api/sessions/${ref}`);
+        if (["completed", "error", "stopped"].includes(session.state)) return session;
+        if (Date.now() > deadline) throw new Error(`session ${ref} still ${session.state}`);
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+      }
+      await sleep(50);
+    }
+  }
+
+  async prints(ref: string): Promise<string[]> {
+    const res = await this.api<{ prints: { text: string }[] }>(`/api/sessions/${ref}/prints`);
+    return res.prints.map((p) => p.text);
+  }
+}
+
+export type SessionJson = {
+  session_id: string;
+  state: string;
+  error: string | null;
+  return_value: string | null;
+};
+
+export function tempHome(t: { after(fn: () => unknown): void }): string {
+  const home = mkdtempSync(join(tmpdir(), "pounce-test-"));
+  t.after(() => rmSync(home, { recursive: true, force: true }));
+  return home;
+}
+
+// A started daemon in a fresh data dir, stopped when the test ends.
+export async function daemonFor(
+  t: { after(fn: () => unknown): void },
+  env: Record<string, string> = {},
+  args: string[] = [],
+): Promise<TestDaemon> {
+  const d = new TestDaemon(tempHome(t), env);
+  t.after(() => d.kill());
+  await d.start(args);
+  return d;
+}
+
+export function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ["--no-warnings", "--import", TSX, MAIN, ...args], {
+      env,
+      cwd: ROOT,
+    }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// Writes a project (manifest + files) into a temp dir and returns the manifest's path.
+export function writeProject(
+  t: { after(fn: () => unknown): void },
+  files: Record<string, string>,
+): string {
+  const dir = mkdtempSync(join(tmpdir(), "pounce-proj-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  for (const [name, text] of Object.entries(files)) {
+    const path = join(dir, name);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, text);
+  }
+  return join(dir, "autokitteh.yaml");
+}
+
+// The webhook path a deploy printed for a trigger.
+export function webhookPath(deployOutput: string, trigger: string): string {
+  const m = deployOutput.match(new RegExp(`trigger "${trigger}".*webhook path is "([^"]+)"`));
+  if (!m) throw new Error(`no webhook path for ${trigger} in:\n${deployOutput}`);
+  return m[1];
+}
