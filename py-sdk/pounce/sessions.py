@@ -56,9 +56,7 @@ def unsubscribe(subscription_id: str) -> None:
     _syscall("unsubscribe", subscription_id=subscription_id)
 
 
-def start(
-    loc: str, data: dict | None = None, memo: dict | None = None, project: str = ""
-) -> str:
+def start(loc: str, data: dict | None = None, memo: dict | None = None, project: str = "") -> str:
     """Start a child session at ``loc`` ("file.py:function"); returns its session id."""
     return _syscall("start", loc=loc, data=data, memo=memo, project=project)
 

@@ -30,7 +30,7 @@ def in_runner() -> bool:
     return _handler is not None
 
 
-def _syscall(op: str, **args: Any) -> Any:
+def _syscall(op: str, /, **args: Any) -> Any:
     if _handler is not None:
         return _handler(op, args)
     try:

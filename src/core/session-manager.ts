@@ -113,7 +113,7 @@ export class SessionManager {
 
   private async runOnce(s: Session): Promise<RunOutcome> {
     const { db, sessions, box, codeDirs, launcher } = this.deps;
-    const sessionLog = await sessions.openLog(s.id);
+    const sessionLog = await sessions.openLog(s);
     const runs = s.runs + 1;
     await sessions.update(s.id, { state: "running", runs, startedAt: s.startedAt ?? now() });
     if (s.state !== "running") await sessionLog.append("state", { state: "running", run: runs });
@@ -148,7 +148,7 @@ export class SessionManager {
     fields: Partial<NewSession>,
   ): Promise<void> {
     const { db, sessions } = this.deps;
-    const sessionLog = await sessions.openLog(s.id);
+    const sessionLog = await sessions.openLog(s);
     await sessions.update(s.id, { ...fields, state, endedAt: now() });
     await sessionLog.append("state", { state, ...(fields.error ? { error: fields.error } : {}) });
     log.info("session ended", { session: s.id, state });

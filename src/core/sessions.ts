@@ -9,6 +9,7 @@ import {
   type SessionState,
   sessionSteps,
 } from "./db/schema.ts";
+import type { LogBus } from "./log-bus.ts";
 import { SerialQueue } from "./serial.ts";
 
 export type Session = typeof sessions.$inferSelect;
@@ -32,7 +33,7 @@ export type SessionFilter = {
 };
 
 export class Sessions {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Db, readonly bus: LogBus) {}
 
   get(id: string): Promise<Session | undefined> {
     return this.db.query.sessions.findFirst({ where: eq(sessions.id, id) });
@@ -73,10 +74,10 @@ export class Sessions {
       .orderBy(asc(sessionSteps.seq));
   }
 
-  async openLog(id: string): Promise<SessionLog> {
+  async openLog(session: { id: string; projectId: string }): Promise<SessionLog> {
     const [row] = await this.db.select({ last: max(sessionLogs.seq) }).from(sessionLogs)
-      .where(eq(sessionLogs.sessionId, id));
-    return new SessionLog(this.db, id, row?.last ?? 0);
+      .where(eq(sessionLogs.sessionId, session.id));
+    return new SessionLog(this.db, this.bus, session, row?.last ?? 0);
   }
 }
 
@@ -84,12 +85,18 @@ export class Sessions {
 export class SessionLog {
   private readonly queue = new SerialQueue();
 
-  constructor(private readonly db: Db, readonly sessionId: string, private seq: number) {}
+  constructor(
+    private readonly db: Db,
+    private readonly bus: LogBus,
+    private readonly session: { id: string; projectId: string },
+    private seq: number,
+  ) {}
 
   append(type: LogRecordType, data: Record<string, unknown>): Promise<void> {
-    const record = { sessionId: this.sessionId, seq: ++this.seq, type, data, createdAt: now() };
+    const record = { sessionId: this.session.id, seq: ++this.seq, type, data, createdAt: now() };
     return this.queue.run(async () => {
       await this.db.insert(sessionLogs).values(record);
+      this.bus.publish({ ...record, projectId: this.session.projectId });
     });
   }
 

@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { log } from "../core/log.ts";
 import { integrations } from "../integrations/registry.ts";
-import { ApiError, apiRoutes } from "./api.ts";
+import { ApiError, apiRoutes } from "./api/index.ts";
 import { requireToken } from "./auth.ts";
 import type { Engine } from "./engine.ts";
 

@@ -4,6 +4,7 @@ import { CodeDirs } from "../core/builds.ts";
 import { type Db, type Durability, openDb } from "../core/db/client.ts";
 import { Dispatcher } from "../core/dispatcher.ts";
 import { Events } from "../core/events.ts";
+import { LogBus } from "../core/log-bus.ts";
 import { ensureDir } from "../core/paths.ts";
 import { SecretBox } from "../core/secrets.ts";
 import { SessionManager } from "../core/session-manager.ts";
@@ -47,7 +48,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const box = SecretBox.load(dataDir);
   const hub = new RunnerHub(ensureDir(join(dataDir, "run")));
   await hub.listen();
-  const sessions = new Sessions(db);
+  const sessions = new Sessions(db, new LogBus());
   const events = new Events(db);
   let serviceUrl = "http://127.0.0.1:9980";
   const manager = new SessionManager({

@@ -9,6 +9,7 @@ import itertools
 import os
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from pounce.errors import AutoKittehError
@@ -17,8 +18,9 @@ from .wire import Conn, WireError
 
 
 class Channel:
-    def __init__(self, conn: Conn) -> None:
+    def __init__(self, conn: Conn, on_lost: Callable[[], None] | None = None) -> None:
         self.conn = conn
+        self.on_lost = on_lost or _exit_lost
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._waiting: dict[int, list] = {}  # id -> [event, answer header]
@@ -33,7 +35,7 @@ class Channel:
         try:
             self.conn.send(header, blob)
         except OSError:
-            _exit_lost()
+            self.on_lost()
 
     def request(self, header: dict[str, Any], blob: bytes = b"") -> dict[str, Any]:
         """Send a request and block until the daemon answers it.
@@ -56,7 +58,7 @@ class Channel:
             try:
                 header, _ = self.conn.recv()
             except (WireError, OSError):
-                _exit_lost()
+                self.on_lost()
                 return
             kind = header["t"]
             if kind == "stop":

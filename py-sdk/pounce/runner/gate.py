@@ -197,7 +197,7 @@ class Gate:
         self.durable = durable
         self.journal = journal
         self.fatal = fatal
-        self.loading = True  # user modules are being imported
+        self.loading = 0  # > 0 while user modules are being imported (executed)
         self.in_activity = False
         self.activity_seq: int | None = None
         self.inhibitions = 0
@@ -266,7 +266,6 @@ class Gate:
 
     def call_handler(self, fn: Callable, event: Any, kw: dict[str, Any]) -> Any:
         """Call the entry point (an activity as a whole if marked ``@activity``)."""
-        self.loading = False
         if self.durable and activity_marker(fn) is True:
             return self.run_activity(fn, (event,), kw)
         inhibit = self.durable and is_inhibitor(fn)

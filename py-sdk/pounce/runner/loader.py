@@ -119,7 +119,12 @@ class DurableLoader(SourceFileLoader):
     def exec_module(self, module) -> None:
         module.__dict__[CALL] = self.gate.call
         module.__dict__[ACALL] = self.gate.acall
-        super().exec_module(module)
+        # Code run while a module loads runs plainly (it re-runs on every replay).
+        self.gate.loading += 1
+        try:
+            super().exec_module(module)
+        finally:
+            self.gate.loading -= 1
 
 
 class DurableFinder:

@@ -10,6 +10,7 @@ from typing import Any
 from pounce.activities import mark_no_activity
 
 _real_print = builtins.print
+MAX_PRINT_CHARS = 1 << 20  # longer prints are cut (a frame is at most 16 MiB)
 LOG_FORMAT = "%(levelname)s:%(name)s:%(message)s"  # logging.basicConfig's default
 
 
@@ -26,6 +27,8 @@ class Output:
     def send(self, text: str) -> None:
         if text.endswith("\n"):
             text = text[:-1]
+        if len(text) > MAX_PRINT_CHARS:
+            text = text[:MAX_PRINT_CHARS] + " ... (cut)"
         send, seq = self.seq_of()
         if not send:
             return
@@ -42,8 +45,9 @@ class Output:
         _patch_basic_config(handler)
 
     def make_print(self) -> Callable[..., None]:
-        def session_print(*objects: Any, sep: Any = " ", end: Any = "\n", file: Any = None,
-                          flush: bool = False) -> None:
+        def session_print(
+            *objects: Any, sep: Any = " ", end: Any = "\n", file: Any = None, flush: bool = False
+        ) -> None:
             if file is not None and file not in _console():
                 _real_print(*objects, sep=sep, end=end, file=file, flush=flush)
                 return
@@ -89,7 +93,7 @@ def _patch_basic_config(handler: SessionLogHandler) -> None:
 
     def basicConfig(**kwargs: Any) -> None:  # noqa: N802 - logging's name
         root = logging.getLogger()
-        if root.handlers != [handler] or kwargs.get("force"):
+        if handler not in root.handlers or kwargs.get("force"):
             original(**kwargs)
             return
         if any(k in kwargs for k in ("filename", "stream", "handlers")):

@@ -14,13 +14,18 @@ from .events import build_event
 from .gate import Gate, Journal, Step
 from .output import Output
 
+MAX_ERROR_CHARS = 1 << 20
+
 
 class Session:
     def __init__(self, chan: Channel, code_dir: str, start: dict, steps: list[Step]) -> None:
         self.chan = chan
         self.code_dir = os.path.realpath(code_dir)
         self.start = start
-        self.durable = bool(start.get("durable"))
+        if "durable" in start:
+            self.durable = bool(start["durable"])
+        else:  # the launcher also marks durable sessions in the environment
+            self.durable = os.environ.get("POUNCE_DURABLE") == "1"
         self.session_id = start.get("session_id")
         self.gate = Gate(chan, self.code_dir, self.durable, Journal(steps), self.fatal)
 
@@ -77,6 +82,8 @@ class Session:
         self.send_done({"t": "done", "display": results.safe_repr(value)}, blob)
 
     def done(self, error: str, traceback: list | None = None) -> NoReturn:
+        if len(error) > MAX_ERROR_CHARS:
+            error = error[:MAX_ERROR_CHARS] + " ... (cut)"
         self.send_done({"t": "done", "error": error, "traceback": traceback or []})
 
     def fatal(self, error: str) -> NoReturn:

@@ -53,6 +53,8 @@ export const triggers = sqliteTable("triggers", {
   schedule: text("schedule"),
   timezone: text("timezone"),
   webhookSlug: text("webhook_slug").unique(),
+  // Schedules: the last tick dispatched, so a tick missed while down fires once at start.
+  lastTickAt: integer("last_tick_at"),
   ...timestamps,
 }, (t) => [uniqueIndex("triggers_project_name").on(t.projectId, t.name)]);
 
@@ -106,6 +108,9 @@ export const sessions = sqliteTable("sessions", {
   // How many times a runner was (re)started for this session.
   runs: integer("runs").notNull().default(0),
   error: text("error"),
+  // Scale-out: the node running the session and until when its claim holds.
+  owner: text("owner"),
+  leaseUntil: integer("lease_until"),
   returnDisplay: text("return_display"),
   returnValue: blob("return_value", { mode: "buffer" }),
   createdAt: integer("created_at").notNull(),
@@ -122,7 +127,9 @@ export type LogRecordType =
   | "call_spec"
   | "call_attempt_start"
   | "call_attempt_complete"
-  | "state";
+  | "state"
+  | "stop_request"
+  | "outcome";
 
 export const sessionLogs = sqliteTable("session_logs", {
   sessionId: text("session_id").notNull(),
@@ -136,7 +143,8 @@ export const sessionLogs = sqliteTable("session_logs", {
 export const sessionSteps = sqliteTable("session_steps", {
   sessionId: text("session_id").notNull(),
   seq: integer("seq").notNull(),
-  kind: text("kind").$type<"activity" | "sleep">().notNull(),
+  // "activity", "sleep", or a syscall's name ("subscribe", "next_event", "start", ...).
+  kind: text("kind").notNull(),
   name: text("name").notNull(),
   args: text("args", { mode: "json" }),
   deadline: integer("deadline"),
@@ -146,3 +154,42 @@ export const sessionSteps = sqliteTable("session_steps", {
   startedAt: integer("started_at").notNull(),
   completedAt: integer("completed_at"),
 }, (t) => [primaryKey({ columns: [t.sessionId, t.seq] })]);
+
+// A session's subscription to events on a trigger or connection (AutoKitteh §7).
+export const subscriptions = sqliteTable(
+  "subscriptions",
+  {
+    id: text("id").primaryKey(),
+    sessionId: text("session_id").notNull(),
+    destinationId: text("destination_id").notNull(),
+    filter: text("filter").notNull().default(""),
+    // The seq of the last event this subscription has consumed (or saw when created).
+    cursor: integer("cursor").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (
+    t,
+  ) => [
+    index("subscriptions_session").on(t.sessionId),
+    index("subscriptions_destination").on(t.destinationId),
+  ],
+);
+
+// Signals sent to a session, buffered until it consumes them.
+export const signals = sqliteTable("signals", {
+  seq: integer("seq").primaryKey({ autoIncrement: true }),
+  sessionId: text("session_id").notNull(),
+  name: text("name").notNull(),
+  payload: text("payload", { mode: "json" }),
+  consumed: integer("consumed", { mode: "boolean" }).notNull().default(false),
+  createdAt: integer("created_at").notNull(),
+}, (t) => [index("signals_session").on(t.sessionId, t.consumed)]);
+
+// The project key/value store (AutoKitteh §5).
+export const storeValues = sqliteTable("store_values", {
+  projectId: text("project_id").notNull(),
+  key: text("key").notNull(),
+  value: text("value", { mode: "json" }).notNull(),
+  published: integer("published", { mode: "boolean" }).notNull().default(false),
+  ...timestamps,
+}, (t) => [primaryKey({ columns: [t.projectId, t.key] })]);

@@ -88,6 +88,8 @@ CREATE TABLE `sessions` (
 	`state` text NOT NULL,
 	`runs` integer DEFAULT 0 NOT NULL,
 	`error` text,
+	`owner` text,
+	`lease_until` integer,
 	`return_display` text,
 	`return_value` blob,
 	`created_at` integer NOT NULL,
@@ -98,6 +100,37 @@ CREATE TABLE `sessions` (
 --> statement-breakpoint
 CREATE INDEX `sessions_project` ON `sessions` (`project_id`,`created_at`);--> statement-breakpoint
 CREATE INDEX `sessions_state` ON `sessions` (`state`);--> statement-breakpoint
+CREATE TABLE `signals` (
+	`seq` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`session_id` text NOT NULL,
+	`name` text NOT NULL,
+	`payload` text,
+	`consumed` integer DEFAULT false NOT NULL,
+	`created_at` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX `signals_session` ON `signals` (`session_id`,`consumed`);--> statement-breakpoint
+CREATE TABLE `store_values` (
+	`project_id` text NOT NULL,
+	`key` text NOT NULL,
+	`value` text NOT NULL,
+	`published` integer DEFAULT false NOT NULL,
+	`created_at` integer NOT NULL,
+	`updated_at` integer NOT NULL,
+	PRIMARY KEY(`project_id`, `key`)
+);
+--> statement-breakpoint
+CREATE TABLE `subscriptions` (
+	`id` text PRIMARY KEY NOT NULL,
+	`session_id` text NOT NULL,
+	`destination_id` text NOT NULL,
+	`filter` text DEFAULT '' NOT NULL,
+	`cursor` integer NOT NULL,
+	`created_at` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX `subscriptions_session` ON `subscriptions` (`session_id`);--> statement-breakpoint
+CREATE INDEX `subscriptions_destination` ON `subscriptions` (`destination_id`);--> statement-breakpoint
 CREATE TABLE `triggers` (
 	`id` text PRIMARY KEY NOT NULL,
 	`project_id` text NOT NULL,
@@ -112,6 +145,7 @@ CREATE TABLE `triggers` (
 	`schedule` text,
 	`timezone` text,
 	`webhook_slug` text,
+	`last_tick_at` integer,
 	`created_at` integer NOT NULL,
 	`updated_at` integer NOT NULL
 );

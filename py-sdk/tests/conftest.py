@@ -1,0 +1,73 @@
+import os
+import socket
+import sys
+import threading
+
+import pytest
+
+SDK_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if SDK_DIR not in sys.path:
+    sys.path.insert(0, SDK_DIR)
+
+from pounce import syscall  # noqa: E402
+from pounce.runner.channel import Channel  # noqa: E402
+from pounce.runner.gate import Gate, Journal, Step  # noqa: E402
+from pounce.runner.wire import Conn, WireError  # noqa: E402
+
+
+class FakeDaemon:
+    """The daemon's end of a socketpair: records frames, answers requests with ``ok``."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.conn = Conn(sock)
+        self.frames: list[tuple[dict, bytes]] = []
+        self.fail_next: str | None = None
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            try:
+                header, blob = self.conn.recv()
+            except (WireError, OSError):
+                return
+            self.frames.append((header, blob))
+            if "id" in header:
+                if self.fail_next is not None:
+                    self.conn.send({"t": "fail", "id": header["id"], "error": self.fail_next})
+                    self.fail_next = None
+                else:
+                    self.conn.send({"t": "ok", "id": header["id"]})
+
+    def headers(self, kind: str | None = None) -> list[dict]:
+        return [h for h, _ in self.frames if kind is None or h["t"] == kind]
+
+
+class Fatal(Exception):
+    pass
+
+
+@pytest.fixture
+def make_gate(tmp_path):
+    """make_gate(steps=(), durable=True) -> (gate, daemon); code dir is tmp_path."""
+    made = []
+
+    def make(steps=(), durable=True):
+        ours, theirs = socket.socketpair()
+        daemon = FakeDaemon(theirs)
+        chan = Channel(Conn(ours), on_lost=lambda: None)
+        chan.start_reader()
+
+        def fatal(text):
+            raise Fatal(text)
+
+        gate = Gate(chan, str(tmp_path), durable, Journal([Step(**s) for s in steps]), fatal)
+        syscall.set_handler(gate.syscall)
+        made.append((ours, theirs))
+        return gate, daemon
+
+    yield make
+    syscall.set_handler(None)
+    for a, b in made:
+        a.close()
+        b.close()

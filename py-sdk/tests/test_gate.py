@@ -1,0 +1,355 @@
+import asyncio
+import datetime
+import importlib
+import json
+import pickle
+import random
+import re
+import sys
+import textwrap
+import threading
+import time
+import uuid
+from urllib.request import Request, urlopen
+
+import pytest
+from conftest import Fatal
+
+import autokitteh
+from pounce.runner import loader
+from pounce.runner.deterministic import is_deterministic
+from pounce.runner.gate import activity_name
+
+
+def load_user_module(tmp_path, gate, name, source):
+    """Import tmp_path/<name>.py through the durable import hook (fresh each time)."""
+    (tmp_path / f"{name}.py").write_text(textwrap.dedent(source))
+    sys.modules.pop(name, None)
+    sys.path.insert(0, str(tmp_path))
+    finder = loader.install(str(tmp_path), gate)
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.meta_path.remove(finder)
+        sys.path.remove(str(tmp_path))
+
+
+# --- classification -------------------------------------------------------------
+
+
+def test_non_deterministic_calls_are_activities(make_gate):
+    gate, _ = make_gate()
+    dt = datetime.datetime(2020, 1, 2)
+    for fn in (
+        time.time,
+        random.randrange,
+        random.random,
+        uuid.uuid4,
+        datetime.datetime.now,
+        datetime.date.today,
+        urlopen,
+        Request,
+        threading.Lock,
+    ):
+        assert gate.is_activity(fn), fn
+    with open(__file__) as fp:
+        assert gate.is_activity(fp.read)
+    assert not gate.is_activity(dt.isoformat)
+
+
+def test_deterministic_calls_are_inline(make_gate):
+    gate, _ = make_gate()
+    pattern = re.compile("a")
+    for fn in (
+        json.dumps,
+        json.loads,
+        re.sub,
+        pattern.match,
+        "x".join,
+        {}.get,
+        [].append,
+        str.upper,
+        datetime.datetime.fromisoformat,
+        datetime.timedelta,
+        uuid.UUID,
+        ValueError("x").with_traceback,
+        KeyError,
+    ):
+        assert is_deterministic(fn), fn
+        assert not gate.is_activity(fn), fn
+
+
+def test_sdk_calls_are_inline(make_gate):
+    gate, _ = make_gate()
+    assert not gate.is_activity(autokitteh.get_value)
+    assert not gate.is_activity(autokitteh.AttrDict({"a": 1}).get)
+    assert not gate.is_activity(autokitteh.Event)
+
+
+def test_register_no_activity(make_gate):
+    gate, _ = make_gate()
+    assert gate.is_activity(time.monotonic_ns)
+    autokitteh.register_no_activity([time.monotonic_ns])
+    assert not gate.is_activity(time.monotonic_ns)
+
+
+def test_marks_and_modes(make_gate):
+    gate, _ = make_gate()
+
+    @autokitteh.activity
+    def marked():
+        pass
+
+    assert gate.is_activity(marked)
+    gate.in_activity = True
+    assert not gate.is_activity(time.time) and not gate.is_activity(marked)
+    gate.in_activity = False
+    gate.loading = 1
+    assert not gate.is_activity(time.time)
+    gate.loading = 0
+    gate.inhibitions = 1
+    assert not gate.is_activity(time.time)
+    gate.inhibitions = 0
+    plain, _ = make_gate(durable=False)
+    assert not plain.is_activity(time.time)
+
+
+def test_user_code_is_inline_but_activity_mark_wins(tmp_path, make_gate):
+    gate, _ = make_gate()
+    mod = load_user_module(
+        tmp_path,
+        gate,
+        "usermod",
+        """
+        import autokitteh
+
+        class Thing:
+            def method(self):
+                return 1
+
+        def helper():
+            return 2
+
+        @autokitteh.activity
+        def act():
+            return 3
+        """,
+    )
+    assert not gate.is_activity(mod.helper)
+    assert not gate.is_activity(mod.Thing)
+    assert not gate.is_activity(mod.Thing().method)
+    assert gate.is_activity(mod.act)
+
+
+def test_activity_names():
+    assert activity_name(random.randrange) == "randrange"
+    assert activity_name(Request) == "Request"
+    assert activity_name(uuid.uuid4) == "uuid4"
+    assert activity_name(datetime.datetime.now) == "now"
+
+    def foo():
+        pass
+
+    assert activity_name(foo) == "foo"
+
+
+# --- running through transformed code --------------------------------------------
+
+WORKFLOW = """
+import random
+import time
+import autokitteh
+
+def handler(event):
+    print("start")
+    a = random.randrange(1000)
+    b = twice(a)
+    c = act(b)
+    return a, b, c
+
+def twice(n):
+    return n * 2
+
+@autokitteh.activity
+def act(n):
+    print("in act")
+    return n + random.randrange(1)
+
+def fails(event):
+    try:
+        bad(3)
+    except KeyError as err:
+        return f"caught {err!r}"
+
+@autokitteh.activity
+def bad(x):
+    raise KeyError(x)
+
+def sleeper(event):
+    time.sleep(2.5)
+    autokitteh.sleep(1)
+    return "slept"
+
+def lock(event):
+    import threading
+    return threading.Lock()
+
+async def ahandler(event):
+    v = await aact(2)
+    w = await plain(3)
+    return v, w
+
+@autokitteh.activity
+async def aact(n):
+    await asyncio_sleep0()
+    return n * 10
+
+async def asyncio_sleep0():
+    import asyncio
+    await asyncio.sleep(0)
+
+async def plain(n):
+    return n + 1
+
+@autokitteh.inhibit_activities
+def inhibited(event):
+    return random.randrange(5) >= 0
+"""
+
+
+def wait_for(predicate, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.01)
+
+
+def test_live_activities_and_replay(tmp_path, make_gate):
+    gate, daemon = make_gate()
+    mod = load_user_module(tmp_path, gate, "wf1", WORKFLOW)
+    a, b, c = gate.call_handler(mod.handler, None, {})
+    assert b == 2 * a and c == b
+    calls = daemon.headers("call")
+    assert [(h["seq"], h["name"]) for h in calls] == [(1, "randrange"), (2, "act")]
+    assert calls[1]["args"] == [repr(b)]
+    wait_for(lambda: len(daemon.headers("result")) == 2)
+    results_ = [(h, blob) for h, blob in daemon.frames if h["t"] == "result"]
+    assert pickle.loads(results_[0][1]) == (True, a)
+    steps = [
+        {"seq": h["seq"], "kind": "activity", "name": h["name"], "blob": blob}
+        for h, blob in results_
+    ]
+
+    replay, daemon2 = make_gate(steps)
+    mod2 = load_user_module(tmp_path, replay, "wf1", WORKFLOW)
+    assert replay.call_handler(mod2.handler, None, {}) == (a, b, c)
+    assert daemon2.headers("call") == []
+    assert replay.journal.unfinished() is None
+
+
+def test_non_determinism(tmp_path, make_gate):
+    steps = [{"seq": 1, "kind": "activity", "name": "uuid4", "blob": pickle.dumps((True, 1))}]
+    gate, _ = make_gate(steps)
+    mod = load_user_module(tmp_path, gate, "wf2", WORKFLOW)
+    with pytest.raises(Fatal) as info:
+        gate.call_handler(mod.handler, None, {})
+    assert str(info.value) == (
+        "non-determinism at step 1: journal has activity 'uuid4', code called activity 'randrange'"
+    )
+
+
+def test_activity_exception_is_raised_at_call_site_and_replayed(tmp_path, make_gate):
+    gate, daemon = make_gate()
+    mod = load_user_module(tmp_path, gate, "wf3", WORKFLOW)
+    assert gate.call_handler(mod.fails, None, {}) == "caught KeyError(3)"
+    wait_for(lambda: daemon.headers("result"))
+    assert daemon.headers("result")[0]["error"] is True
+    blob = [b for h, b in daemon.frames if h["t"] == "result"][0]
+    replay, daemon2 = make_gate([{"seq": 1, "kind": "activity", "name": "bad", "blob": blob}])
+    mod2 = load_user_module(tmp_path, replay, "wf3", WORKFLOW)
+    assert replay.call_handler(mod2.fails, None, {}) == "caught KeyError(3)"
+    assert daemon2.frames == []
+
+
+def test_durable_sleep_and_replay(tmp_path, make_gate):
+    gate, daemon = make_gate()
+    mod = load_user_module(tmp_path, gate, "wf4", WORKFLOW)
+    assert gate.call_handler(mod.sleeper, None, {}) == "slept"
+    sleeps = daemon.headers("sleep")
+    assert [(h["seq"], h["ms"]) for h in sleeps] == [(1, 2500), (2, 1000)]
+
+    steps = [
+        {"seq": 1, "kind": "sleep", "name": "sleep", "done": True},
+        {"seq": 2, "kind": "sleep", "name": "sleep", "done": False},
+    ]
+    replay, daemon2 = make_gate(steps)
+    mod2 = load_user_module(tmp_path, replay, "wf4", WORKFLOW)
+    assert replay.call_handler(mod2.sleeper, None, {}) == "slept"
+    assert [(h["seq"], h["ms"]) for h in daemon2.headers("sleep")] == [(2, 1000)]
+
+
+def test_unpicklable_result_is_fatal_and_names_the_type(tmp_path, make_gate):
+    gate, _ = make_gate()
+    mod = load_user_module(tmp_path, gate, "wf5", WORKFLOW)
+    with pytest.raises(Fatal) as info:
+        gate.call_handler(mod.lock, None, {})
+    text = str(info.value)
+    assert "_thread.lock" in text
+    assert "@autokitteh.activity" in text
+    assert "error processing result - " in text
+
+
+def test_async_activity_awaited(tmp_path, make_gate):
+    gate, daemon = make_gate()
+    mod = load_user_module(tmp_path, gate, "wf6", WORKFLOW)
+    assert gate.call_handler(mod.ahandler, None, {}) == (20, 4)
+    assert [h["name"] for h in daemon.headers("call")] == ["aact"]
+
+
+def test_inhibited_handler_runs_plainly(tmp_path, make_gate):
+    gate, daemon = make_gate()
+    mod = load_user_module(tmp_path, gate, "wf7", WORKFLOW)
+    assert gate.call_handler(mod.inhibited, None, {}) is True
+    assert daemon.headers("call") == []
+
+
+def test_fail_answer_raises_autokitteh_error(tmp_path, make_gate):
+    gate, daemon = make_gate()
+    daemon.fail_next = "disk full"
+    mod = load_user_module(tmp_path, gate, "wf8", WORKFLOW)
+    with pytest.raises(autokitteh.AutoKittehError, match="disk full"):
+        gate.call_handler(mod.sleeper, None, {})
+
+
+def test_other_syscalls_not_supported_yet(make_gate):
+    gate, _ = make_gate()
+    with pytest.raises(autokitteh.AutoKittehError, match="get_value: not supported yet"):
+        gate.syscall("get_value", {"key": "k"})
+
+
+def test_handler_marked_activity_is_one_activity(tmp_path, make_gate):
+    gate, daemon = make_gate()
+    mod = load_user_module(
+        tmp_path,
+        gate,
+        "wf9",
+        """
+        import random, autokitteh
+
+        @autokitteh.activity
+        def handler(event):
+            return random.randrange(1) + len(event)
+        """,
+    )
+    assert gate.call_handler(mod.handler, [1, 2], {}) == 2
+    assert [h["name"] for h in daemon.headers("call")] == ["handler"]
+
+
+def test_prints_suppressed_until_replay_catches_up(make_gate):
+    steps = [{"seq": 1, "kind": "sleep", "name": "sleep", "done": True}]
+    gate, _ = make_gate(steps)
+    assert gate.print_seq() == (False, None)
+    gate.sleep(1)
+    assert gate.print_seq() == (True, None)
+    asyncio.run(asyncio.sleep(0))

@@ -1,0 +1,84 @@
+import pickle
+import threading
+
+import pytest
+
+from pounce.errors import AutoKittehError
+from pounce.runner import results
+from pounce.runner.results import ResultError, pack, picklable_exception
+
+
+class TwoArgError(Exception):
+    def __init__(self, code, detail):
+        super().__init__(f"failed with {code}")
+        self.code = code
+        self.detail = detail
+
+
+class HoldsLock(Exception):
+    def __init__(self, msg):
+        super().__init__(msg)
+        self.lock = threading.Lock()
+
+
+def test_pack_round_trips_values():
+    big = 2**200
+    blob, value = pack(True, {"n": big}, "f")
+    assert value == {"n": big}
+    assert pickle.loads(blob) == (True, {"n": big})
+
+
+def test_unpicklable_value_names_type_and_suggests_activity():
+    with pytest.raises(ResultError) as info:
+        pack(True, threading.Lock(), "allocate_lock")
+    text = str(info.value)
+    assert "_thread.lock" in text
+    assert "error processing result - " in text
+    assert "@autokitteh.activity" in text
+    assert "activity 'allocate_lock'" in text
+
+
+def test_unpicklable_local_function_names_type():
+    def local():
+        pass
+
+    with pytest.raises(ResultError, match="function"):
+        pack(True, local, "make")
+
+
+def test_size_limit():
+    with pytest.raises(ResultError, match="over the 1 MiB limit"):
+        pack(True, b"x" * (results.MAX_VALUE_BYTES + 1), "big")
+    pack(True, b"x" * (results.MAX_VALUE_BYTES - 100), "fits")
+
+
+def test_exception_args_fixed_to_unpickle():
+    err = TwoArgError(7, {"k": 1})
+    _, restored = pack(False, err, "f")
+    assert type(restored) is TwoArgError
+    assert restored.code == 7 and restored.detail == {"k": 1}
+    assert str(restored) == "failed with 7"
+
+
+def test_unpicklable_exception_attributes_become_none():
+    err = HoldsLock("nope")
+    fixed = picklable_exception(err)
+    assert type(fixed) is HoldsLock
+    assert fixed.lock is None and str(fixed) == "nope"
+    _, restored = pack(False, err, "f")
+    assert type(restored) is HoldsLock
+
+
+def test_unrestorable_exception_becomes_autokitteh_error():
+    class Local(Exception):
+        pass
+
+    fixed = picklable_exception(Local("x"))
+    assert type(fixed) is AutoKittehError
+    assert "Local('x')" in str(fixed)
+
+
+def test_banners():
+    assert "requirements.txt" in results.banners(ModuleNotFoundError("No module named 'x'"))
+    assert "@autokitteh.activity" in results.banners(TypeError("cannot pickle 'x' object"))
+    assert results.banners(ValueError("x")) == ""

@@ -1,0 +1,77 @@
+// POST /api/deploy (apply + build + deploy + activate) and POST /api/manifest/plan.
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { BuildError, type BuildFiles, checkBuildFiles, encodeFiles } from "../../core/builds.ts";
+import { deploy, planManifest } from "../../core/deploy.ts";
+import { ManifestError, parseManifest } from "../../core/manifest.ts";
+import { scanExports, SyntaxCheckError } from "../../pythonrt/exports.ts";
+import type { Engine } from "../engine.ts";
+import { ApiError } from "./errors.ts";
+
+const MAX_UPLOAD_BYTES = 96 << 20;
+
+export function deployRoutes(engine: Engine): Hono {
+  const api = new Hono();
+
+  api.post(
+    "/deploy",
+    bodyLimit({
+      maxSize: MAX_UPLOAD_BYTES,
+      onError: (c) => c.json({ error: "upload too large" }, 413),
+    }),
+    async (c) => {
+      const body = await c.req.json<
+        { manifest?: string; files?: Record<string, string>; project_name?: string }
+      >();
+      const manifest = parseBody(body.manifest);
+      if (body.project_name) manifest.project.name = body.project_name;
+      const files: BuildFiles = {};
+      for (const [name, b64] of Object.entries(body.files ?? {})) {
+        files[name] = Buffer.from(b64, "base64");
+      }
+      try {
+        checkBuildFiles(files);
+      } catch (err) {
+        if (err instanceof BuildError) throw new ApiError(400, err.message);
+        throw err;
+      }
+      for (const [i, t] of manifest.project.triggers.entries()) {
+        const file = t.call?.split(":")[0];
+        if (file && !(file in files)) {
+          throw new ApiError(
+            400,
+            `project.triggers[${i}].call: file "${file}" is not in the project's files`,
+          );
+        }
+      }
+      let exports;
+      try {
+        exports = await scanExports(engine.python, files);
+      } catch (err) {
+        if (err instanceof SyntaxCheckError) throw new ApiError(400, err.message);
+        throw err;
+      }
+      return c.json(
+        await deploy(engine.db, engine.box, { manifest, files: encodeFiles(files), exports }),
+      );
+    },
+  );
+
+  api.post("/manifest/plan", async (c) => {
+    const body = await c.req.json<{ manifest?: string }>();
+    const plan = await planManifest(engine.db, engine.box, parseBody(body.manifest));
+    return c.json({ lines: plan.lines, actions: plan.actions.map((a) => a.kind) });
+  });
+
+  return api;
+}
+
+function parseBody(text: string | undefined) {
+  if (typeof text !== "string") throw new ApiError(400, "manifest: required");
+  try {
+    return parseManifest(text);
+  } catch (err) {
+    if (err instanceof ManifestError) throw new ApiError(400, err.message);
+    throw err;
+  }
+}

@@ -1,0 +1,64 @@
+// Projects, deployments and triggers.
+import { desc, eq } from "drizzle-orm";
+import { Hono } from "hono";
+import { deployments, projects, triggers } from "../../core/db/schema.ts";
+import type { Engine } from "../engine.ts";
+import { iso } from "./json.ts";
+import { optionalProject } from "./lookup.ts";
+
+export function projectRoutes(engine: Engine): Hono {
+  const api = new Hono();
+  const { db } = engine;
+
+  api.get("/projects", async (c) => {
+    const rows = await db.select().from(projects).orderBy(projects.name);
+    return c.json({
+      projects: rows.map((p) => ({ project_id: p.id, name: p.name, display_name: p.displayName })),
+    });
+  });
+
+  api.get("/deployments", async (c) => {
+    const p = await optionalProject(engine, c.req.query("project"));
+    const rows = await db.select().from(deployments).where(
+      p ? eq(deployments.projectId, p.id) : undefined,
+    )
+      .orderBy(desc(deployments.createdAt), desc(deployments.id));
+    return c.json({
+      deployments: rows.map((d) => ({
+        deployment_id: d.id,
+        project_id: d.projectId,
+        build_id: d.buildId,
+        state: d.state,
+        created_at: iso(d.createdAt),
+        updated_at: iso(d.updatedAt),
+      })),
+    });
+  });
+
+  api.get("/triggers", async (c) => {
+    const p = await optionalProject(engine, c.req.query("project"));
+    const rows = await db.select().from(triggers).where(
+      p ? eq(triggers.projectId, p.id) : undefined,
+    )
+      .orderBy(triggers.name);
+    return c.json({
+      triggers: rows.map((t) => ({
+        trigger_id: t.id,
+        project_id: t.projectId,
+        name: t.name,
+        source_type: t.sourceType,
+        event_type: t.eventType,
+        filter: t.filter,
+        call: t.call,
+        is_durable: t.isDurable,
+        is_sync: t.isSync,
+        schedule: t.schedule,
+        timezone: t.timezone,
+        webhook_slug: t.webhookSlug,
+        webhook_url: t.webhookSlug ? `${engine.serviceUrl()}/webhooks/${t.webhookSlug}` : null,
+      })),
+    });
+  });
+
+  return api;
+}

@@ -1,0 +1,65 @@
+// Sessions and their log records.
+import { Hono } from "hono";
+import type { SessionState } from "../../core/db/schema.ts";
+import { SESSION_STATES } from "../../core/sessions.ts";
+import type { Engine } from "../engine.ts";
+import { ApiError } from "./errors.ts";
+import { iso, sessionJson } from "./json.ts";
+import { optionalProject, sessionByRef } from "./lookup.ts";
+
+export function sessionRoutes(engine: Engine): Hono {
+  const api = new Hono();
+
+  api.get("/sessions", async (c) => {
+    const p = await optionalProject(engine, c.req.query("project"));
+    const state = c.req.query("state") as SessionState | undefined;
+    if (state && !SESSION_STATES.includes(state)) {
+      throw new ApiError(400, `state must be one of ${SESSION_STATES.join(", ")}`);
+    }
+    const limit = Math.min(Number(c.req.query("limit") ?? 50) || 50, 1000);
+    const rows = await engine.sessions.list({
+      projectId: p?.id,
+      state,
+      limit,
+      eventId: c.req.query("event"),
+    });
+    return c.json({ sessions: rows.map(sessionJson) });
+  });
+
+  api.get(
+    "/sessions/:ref",
+    async (c) => c.json({ session: sessionJson(await sessionByRef(engine, c.req.param("ref"))) }),
+  );
+
+  api.get("/sessions/:ref/prints", async (c) => {
+    const s = await sessionByRef(engine, c.req.param("ref"));
+    const records = await engine.sessions.logs(s.id, { types: ["print"] });
+    return c.json({
+      session_id: s.id,
+      state: s.state,
+      prints: records.map((r) => ({
+        seq: r.seq,
+        text: (r.data as { text: string }).text,
+        t: iso(r.createdAt),
+      })),
+    });
+  });
+
+  api.get("/sessions/:ref/log", async (c) => {
+    const s = await sessionByRef(engine, c.req.param("ref"));
+    const after = c.req.query("after");
+    const records = await engine.sessions.logs(s.id, { after: after ? Number(after) : undefined });
+    return c.json({
+      session_id: s.id,
+      state: s.state,
+      records: records.map((r) => ({
+        seq: r.seq,
+        type: r.type,
+        t: iso(r.createdAt),
+        ...(r.data as object),
+      })),
+    });
+  });
+
+  return api;
+}

@@ -1,0 +1,77 @@
+// Vars of a project, or of one of its connections; secrets masked unless revealed.
+import { and, eq } from "drizzle-orm";
+import { type Context, Hono } from "hono";
+import { connections, vars } from "../../core/db/schema.ts";
+import { MASK } from "../../core/secrets.ts";
+import type { Engine } from "../engine.ts";
+import { ApiError } from "./errors.ts";
+import { projectByName } from "./lookup.ts";
+
+export function varRoutes(engine: Engine): Hono {
+  const api = new Hono();
+  const { db } = engine;
+
+  const scopeOf = async (c: Context) => {
+    const p = await projectByName(engine, c.req.query("project"));
+    const conn = c.req.query("connection");
+    if (!conn) return { scopeId: p.id };
+    const row = await db.query.connections.findFirst({
+      where: and(eq(connections.projectId, p.id), eq(connections.name, conn)),
+    });
+    if (!row) throw new ApiError(404, `connection "${conn}" not found in project "${p.name}"`);
+    return { scopeId: row.id };
+  };
+
+  api.get("/vars", async (c) => {
+    const { scopeId } = await scopeOf(c);
+    const reveal = c.req.query("reveal") === "true";
+    const names = c.req.queries("name");
+    const rows = await db.select().from(vars).where(eq(vars.scopeId, scopeId)).orderBy(vars.name);
+    return c.json({
+      vars: rows.filter((v) => !names?.length || names.includes(v.name)).map((v) => ({
+        name: v.name,
+        value: v.isSecret ? (reveal ? engine.box.open(v.value) : MASK) : v.value,
+        secret: v.isSecret,
+        description: v.description,
+      })),
+    });
+  });
+
+  api.put("/vars", async (c) => {
+    const { scopeId } = await scopeOf(c);
+    const body = await c.req.json<
+      { name?: string; value?: string; secret?: boolean; description?: string }
+    >();
+    if (!body.name || !/^\w+$/.test(body.name)) {
+      throw new ApiError(400, "name: must be letters, digits and underscores only");
+    }
+    if (typeof body.value !== "string") throw new ApiError(400, "value: required");
+    const t = Date.now();
+    const row = {
+      scopeId,
+      name: body.name,
+      value: body.secret ? engine.box.seal(body.value) : body.value,
+      isSecret: !!body.secret,
+      description: body.description,
+      createdAt: t,
+      updatedAt: t,
+    };
+    await db.insert(vars).values(row).onConflictDoUpdate({
+      target: [vars.scopeId, vars.name],
+      set: { value: row.value, isSecret: row.isSecret, description: row.description, updatedAt: t },
+    });
+    return c.json({ name: body.name, secret: row.isSecret });
+  });
+
+  api.delete("/vars", async (c) => {
+    const { scopeId } = await scopeOf(c);
+    const name = c.req.query("name");
+    if (!name) throw new ApiError(400, "name: required");
+    const deleted = await db.delete(vars).where(and(eq(vars.scopeId, scopeId), eq(vars.name, name)))
+      .returning();
+    if (!deleted.length) throw new ApiError(404, `var "${name}" not found`);
+    return c.json({ deleted: name });
+  });
+
+  return api;
+}
