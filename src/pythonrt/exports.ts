@@ -23,7 +23,7 @@ export async function scanExports(python: Python, files: BuildFiles): Promise<Ex
     const stdout = await new Promise<string>((resolve, reject) => {
       execFile(
         python.executable,
-        ["-m", "pounce.exports", dir],
+        ["-P", "-m", "pounce.exports", dir],
         {
           env: {
             ...process.env,

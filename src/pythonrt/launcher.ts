@@ -45,6 +45,7 @@ export class SpawnLauncher implements RunnerLauncher {
     const child = spawn(
       this.python.executable,
       [
+        "-P",
         "-u",
         "-m",
         "pounce.runner",
