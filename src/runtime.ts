@@ -1,14 +1,27 @@
-// What differs between Node and Deno lives here, and only here.
+// What differs between Node, Deno and the single binary lives here, and only here.
 import { serve as serveNode } from "@hono/node-server";
+import { writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { dataDir } from "./core/paths.ts";
+import { build } from "./embedded.ts";
+import { writeOnce } from "./extract.ts";
 
 declare const Deno: { version: { deno: string } } | undefined;
 
+// True inside a build of scripts/build.ts: `dist/pounce` (a Node single executable
+// application) or the bundle made for `deno compile`.
+export function isBinary(): boolean {
+  return build !== undefined;
+}
+
 export function runtimeName(): string {
-  return typeof Deno !== "undefined"
+  const engine = typeof Deno !== "undefined"
     ? `deno ${Deno.version.deno}`
     : `node ${process.versions.node}`;
+  return build ? `${engine} (single executable)` : engine;
 }
 
 export type Listening = { port: number; server: Server; close(): Promise<void> };
@@ -28,5 +41,40 @@ export function listen(
       });
     }) as Server;
     server.once("error", reject);
+  });
+}
+
+// The repository root when running from source; undefined inside the binary, which has no
+// source tree (its files come from src/embedded.ts instead).
+export function sourceRoot(): string | undefined {
+  return build ? undefined : fileURLToPath(new URL("..", import.meta.url));
+}
+
+type Addon = Record<string, (...args: unknown[]) => unknown>;
+
+// A native addon shipped inside the binary as a SEA asset (libSQL's, see scripts/build/). It
+// is written to <data dir>/native/<hash>/ once and loaded on the first call to one of its
+// functions, so commands that never open a database never touch it.
+export function binaryAddon(asset: string): Addon {
+  let loaded: Addon | undefined;
+  const load = (): Addon => {
+    if (loaded) return loaded;
+    const hash = build?.addons[asset];
+    if (!hash) throw new Error(`native addon ${asset} is not in this binary`);
+    const dir = writeOnce(join(dataDir(), "native", hash), (tmp) => {
+      const sea = process.getBuiltinModule("node:sea");
+      writeFileSync(join(tmp, asset), new Uint8Array(sea.getRawAsset(asset) as ArrayBuffer), {
+        mode: 0o700,
+      });
+    });
+    const module = { exports: {} as Addon };
+    process.dlopen(module, join(dir, asset));
+    return loaded = module.exports;
+  };
+  return new Proxy({} as Addon, {
+    get: (_, name) =>
+      function (this: unknown, ...args: unknown[]) {
+        return load()[name as string].apply(this, args);
+      },
   });
 }

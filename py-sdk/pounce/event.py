@@ -1,10 +1,13 @@
 """The event a handler is called with, and the body of an HTTP (webhook) event."""
 
+import binascii
 import json as _json
+from base64 import b64decode
 from dataclasses import dataclass, field, fields
 from typing import Any
 from urllib.parse import parse_qs
 
+from . import tagged
 from .attr_dict import AttrDict, wrap
 
 
@@ -131,3 +134,48 @@ class HttpBody(bytes):
     def __reduce__(self):
         f = self.__dict__["_fields"]
         return (HttpBody, (f["bytes"], f["text"], f["form"], f["json"]))
+
+
+_BODY_KEYS = {"bytes", "text", "form", "json"}
+
+
+def http_body(body: Any) -> Any:
+    """A webhook body dict ``{bytes (base64), text, form, json}`` as an HttpBody.
+
+    Anything else is returned unchanged.
+    """
+    if not isinstance(body, dict) or "bytes" not in body or not set(body) <= _BODY_KEYS:
+        return body
+    raw = body.get("bytes")
+    if isinstance(raw, str):
+        try:
+            raw = b64decode(raw, validate=True)
+        except (binascii.Error, ValueError):
+            raw = raw.encode("utf-8")
+    elif raw is None:
+        text = body.get("text")
+        raw = text.encode("utf-8") if isinstance(text, str) else b""
+    elif not isinstance(raw, bytes | bytearray):
+        return body
+    text = body.get("text")
+    if text is None:
+        try:
+            text = bytes(raw).decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+    return HttpBody(bytes(raw), text=text, form=body.get("form"), json=body.get("json"))
+
+
+def event_data(data: Any) -> Any:
+    """An event's ``data`` as the handler sees it: an AttrDict whose webhook ``body`` is
+    an HttpBody and whose other values are tagged-JSON decoded (bytes and big ints sent
+    by a parent's ``start``). Data that is not a dict is only decoded; None is ``{}``."""
+    if data is None:
+        return AttrDict()
+    if not isinstance(data, dict):
+        return tagged.decode(data)
+    out = {}
+    for key, value in data.items():
+        body = http_body(value) if key == "body" else value
+        out[key] = body if isinstance(body, HttpBody) else tagged.decode(value)
+    return AttrDict(out)

@@ -1,8 +1,14 @@
 """The one door from the SDK to the daemon: ``_syscall(op, **args)``.
 
+``op`` and ``args`` are exactly what the runner sends in a ``syscall`` frame (see
+docs/protocol.md, "Syscalls"): args are JSON-ready (values already in tagged JSON), and
+the result is the ``ok`` frame's JSON ``value``. The SDK functions build the args and
+decode the result, so the same code runs inside and outside the daemon.
+
 Inside a runner, the runner installs a handler (``set_handler``) that carries the
-operation to the daemon. Outside the daemon (tests, local runs, IDEs) the operations
-run against harmless local dummies: an in-memory store, fresh ids, real sleeps.
+operation to the daemon (or returns the journaled result on replay). Outside the daemon
+(tests, local runs, IDEs) the operations run against harmless local dummies that follow
+the daemon's semantics: an in-memory store, fresh ids, real sleeps, no events.
 """
 
 import time
@@ -10,13 +16,14 @@ from collections.abc import Callable
 from typing import Any
 from uuid import uuid4
 
-from .attr_dict import AttrDict
+from . import tagged
+from .errors import AutoKittehError
 
 Handler = Callable[[str, dict[str, Any]], Any]
 
 _handler: Handler | None = None
 
-# Dummy store for local development.
+# Dummy store for local development: key -> tagged JSON value.
 _local_store: dict[str, Any] = {}
 
 
@@ -51,57 +58,57 @@ def _subscribe(source: str, filter: str = "") -> str:
     return f"sig_{uuid4().hex}"
 
 
-def _next_event(subscription_id: Any, timeout: Any = None, full: bool = False) -> Any:
-    return AttrDict()
+def _next_event(ids: list[str], timeout_ms: int | None = None) -> Any:
+    # As AutoKitteh's local dummy: an empty event, at once.
+    return {"event_id": None, "event_type": None, "data": {}}
 
 
 def _start(loc: str, data: Any = None, memo: Any = None, project: str = "") -> str:
     return f"ses_{uuid4().hex}"
 
 
-def _get_value(key: str) -> Any:
-    return _local_store.get(key)
+def _next_signal(names: list[str], timeout_ms: int | None = None) -> None:
+    return None
 
 
-def _set_value(key: str, value: Any) -> None:
-    if value is None:
-        _local_store.pop(key, None)
-    else:
-        _local_store[key] = value
+def _number(value: Any) -> int | float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise AutoKittehError("store: add: both values must be numbers")
+    return value
 
 
-def _del_value(key: str) -> None:
-    _local_store.pop(key, None)
+def _store(op: str, key: str, operands: list | None = None) -> Any:
+    operands = list(operands or [])
+    first = operands[0] if operands else None
+    current = _local_store.get(key)
+    if op == "get":
+        return current
+    if op == "set":
+        if first is None:
+            _local_store.pop(key, None)
+        else:
+            _local_store[key] = first
+        return None
+    if op == "del":
+        return _local_store.pop(key, None)
+    if op == "add":
+        if current is None:
+            new = first
+        else:
+            total = _number(tagged.decode(current)) + _number(tagged.decode(first))
+            new = tagged.encode(total)
+        _local_store[key] = new
+        return new
+    if op == "check_and_set":
+        second = operands[1] if len(operands) > 1 else None
+        if tagged.decode(current) != tagged.decode(first):
+            return False
+        _store("set", key, [second])
+        return True
+    raise AutoKittehError(f"store: unknown store operation {op!r}")
 
 
-def _add_values(key: str, value: int | float) -> int | float:
-    _local_store[key] = _local_store.get(key, 0) + value
-    return _local_store[key]
-
-
-def _check_and_set_value(key: str, expected_value: Any, new_value: Any) -> bool:
-    if _local_store.get(key) != expected_value:
-        return False
-    _set_value(key, new_value)
-    return True
-
-
-def _mutate_value(key: str, op: str, args: tuple = ()) -> Any:
-    ops: dict[str, Callable[..., Any]] = {
-        "get": _get_value,
-        "set": _set_value,
-        "del": _del_value,
-        "add": _add_values,
-        "check_and_set": _check_and_set_value,
-    }
-    try:
-        fn = ops[str(op)]
-    except KeyError:
-        raise ValueError(f"unknown store operation {op!r}") from None
-    return fn(key, *args)
-
-
-def _list_values_keys() -> list[str]:
+def _store_keys() -> list[str]:
     return sorted(_local_store)
 
 
@@ -116,16 +123,10 @@ _LOCAL: dict[str, Callable[..., Any]] = {
     "unsubscribe": _nothing,
     "start": _start,
     "signal": _nothing,
-    "next_signal": _nothing,
-    "get_value": _get_value,
-    "set_value": _set_value,
-    "del_value": _del_value,
-    "add_values": _add_values,
-    "check_and_set_value": _check_and_set_value,
-    "mutate_value": _mutate_value,
-    "list_values_keys": _list_values_keys,
-    "publish_value": _nothing,
-    "unpublish_value": _nothing,
+    "next_signal": _next_signal,
+    "store": _store,
+    "store_keys": _store_keys,
+    "publish": _nothing,
+    "unpublish": _nothing,
     "outcome": _nothing,
-    "http_outcome": _nothing,
 }

@@ -22,6 +22,8 @@ class FakeDaemon:
         self.conn = Conn(sock)
         self.frames: list[tuple[dict, bytes]] = []
         self.fail_next: str | None = None
+        # reply(header) -> the ``value`` of the ``ok`` answer to a syscall.
+        self.reply = lambda header: None
         self.thread = threading.Thread(target=self._loop, daemon=True)
         self.thread.start()
 
@@ -36,6 +38,9 @@ class FakeDaemon:
                 if self.fail_next is not None:
                     self.conn.send({"t": "fail", "id": header["id"], "error": self.fail_next})
                     self.fail_next = None
+                elif header["t"] == "syscall":
+                    value = self.reply(header)
+                    self.conn.send({"t": "ok", "id": header["id"], "value": value})
                 else:
                     self.conn.send({"t": "ok", "id": header["id"]})
 

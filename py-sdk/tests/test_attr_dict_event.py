@@ -85,3 +85,22 @@ def test_build_event_leaves_other_bodies_alone():
     event = build_event({"data": {"body": {"something": 1}}}, None)
     assert event.data.body.something == 1
     assert build_event({}, None).data == {}
+
+
+def test_build_event_decodes_tagged_child_data():
+    data = {
+        "blob": {"$bytes": base64.b64encode(b"\x00\x01").decode()},
+        "big": {"$bigint": str(2**64)},
+        "nested": {"list": [{"$bytes": "eA=="}]},
+        "body": {
+            "bytes": base64.b64encode(b'{"$bytes": "eA=="}').decode(),
+            "json": {"$bytes": "eA=="},
+        },
+    }
+    event = build_event({"data": data}, "ses_child")
+    assert event.data.blob == b"\x00\x01"
+    assert event.data.big == 2**64
+    assert event.data.nested.list == [b"x"]
+    # A webhook body is left as the request sent it.
+    assert isinstance(event.data.body, HttpBody)
+    assert event.data.body.json == {"$bytes": "eA=="}

@@ -322,10 +322,175 @@ def test_fail_answer_raises_autokitteh_error(tmp_path, make_gate):
         gate.call_handler(mod.sleeper, None, {})
 
 
-def test_other_syscalls_not_supported_yet(make_gate):
-    gate, _ = make_gate()
-    with pytest.raises(autokitteh.AutoKittehError, match="get_value: not supported yet"):
-        gate.syscall("get_value", {"key": "k"})
+# --- syscalls ---------------------------------------------------------------------
+
+
+def test_durable_syscalls_are_numbered_steps(make_gate):
+    gate, daemon = make_gate()
+    daemon.reply = lambda h: {"subscribe": "sub_1", "store": 7}.get(h["op"])
+    assert autokitteh.subscribe("conn") == "sub_1"
+    gate.sleep(0)
+    assert autokitteh.add_values("n", 7) == 7
+    syscalls = daemon.headers("syscall")
+    assert [(h["op"], h["seq"]) for h in syscalls] == [("subscribe", 1), ("store", 3)]
+    assert syscalls[0]["args"] == {"source": "conn", "filter": ""}
+    assert syscalls[1]["args"] == {"op": "add", "key": "n", "operands": [7]}
+    assert all(isinstance(h["id"], int) for h in syscalls)
+
+
+def test_non_durable_syscalls_have_no_seq(make_gate):
+    gate, daemon = make_gate(durable=False)
+    daemon.reply = lambda h: {"$bytes": "eA=="}
+    assert autokitteh.get_value("k") == b"x"
+    autokitteh.next_event("sub_1", timeout=2)
+    (first, second) = daemon.headers("syscall")
+    assert "seq" not in first and "seq" not in second
+    assert second["args"] == {"ids": ["sub_1"], "timeout_ms": 2000}
+    assert gate.journal.seq == 0
+
+
+def test_syscalls_inside_activities_are_not_steps(tmp_path, make_gate):
+    gate, daemon = make_gate()
+    gate.in_activity = True
+    autokitteh.set_value("k", 1)
+    for call in (
+        lambda: autokitteh.subscribe("conn"),
+        lambda: autokitteh.next_event("s"),
+        lambda: autokitteh.next_signal("go"),
+    ):
+        with pytest.raises(autokitteh.AutoKittehError, match="inside an activity"):
+            call()
+    gate.in_activity = False
+    (header,) = daemon.headers("syscall")
+    assert header["op"] == "store" and "seq" not in header
+    assert gate.journal.seq == 0
+
+
+def test_store_write_inside_a_real_activity(tmp_path, make_gate):
+    gate, daemon = make_gate()
+    mod = load_user_module(
+        tmp_path,
+        gate,
+        "wfs1",
+        """
+        import autokitteh
+
+        @autokitteh.activity
+        def act():
+            autokitteh.set_value("k", 1)
+            try:
+                autokitteh.subscribe("conn")
+            except autokitteh.AutoKittehError as err:
+                return str(err)
+
+        def handler(event):
+            return act()
+        """,
+    )
+    assert "subscribe: not allowed inside an activity" in gate.call_handler(mod.handler, None, {})
+    (header,) = daemon.headers("syscall")
+    assert "seq" not in header
+    assert [h["seq"] for h in daemon.headers("call")] == [1]
+
+
+def test_next_signal_needs_a_durable_session(make_gate):
+    make_gate(durable=False)
+    with pytest.raises(autokitteh.AutoKittehError, match="next_signal: only available in durable"):
+        autokitteh.next_signal("go")
+
+
+def test_next_event_works_in_non_durable_sessions(make_gate):
+    _, daemon = make_gate(durable=False)
+    daemon.reply = lambda h: {"event_id": "e", "event_type": "t", "data": {"a": 1}}
+    assert autokitteh.next_event("s") == {"a": 1}
+
+
+def test_fail_answer_names_the_op(make_gate):
+    _, daemon = make_gate()
+    daemon.fail_next = 'source "nope" not found'
+    with pytest.raises(autokitteh.AutoKittehError) as info:
+        autokitteh.subscribe("nope")
+    assert str(info.value) == 'subscribe: source "nope" not found'
+
+
+def test_replayed_syscalls_return_recorded_values(make_gate):
+    steps = [
+        {"seq": 1, "kind": "subscribe", "name": "subscribe", "value": "sub_1"},
+        {"seq": 2, "kind": "store", "name": "store", "value": {"$bigint": str(2**64)}},
+        {"seq": 3, "kind": "next_event", "name": "next_event", "value": None},
+    ]
+    gate, daemon = make_gate(steps)
+    assert autokitteh.subscribe("conn") == "sub_1"
+    assert autokitteh.get_value("k") == 2**64
+    assert autokitteh.next_event("sub_1", timeout=1) is None
+    assert daemon.headers("syscall") == []
+    assert gate.journal.unfinished() is None
+    daemon.reply = lambda h: "live"
+    assert autokitteh.start("a.py:f") == "live"
+    (header,) = daemon.headers("syscall")
+    assert header["seq"] == 4
+
+
+def test_unfinished_wait_is_sent_again_with_its_seq(make_gate):
+    steps = [
+        {"seq": 1, "kind": "subscribe", "name": "subscribe", "value": "sub_1"},
+        {"seq": 2, "kind": "next_event", "name": "next_event", "done": False},
+    ]
+    gate, daemon = make_gate(steps)
+    daemon.reply = lambda h: {"event_id": "e", "event_type": "t", "data": {"x": 1}}
+    sub = autokitteh.subscribe("conn")
+    assert gate.print_seq() == (False, None)  # still replaying
+    assert autokitteh.next_event(sub, timeout=60).x == 1
+    (header,) = daemon.headers("syscall")
+    assert header["op"] == "next_event" and header["seq"] == 2
+    assert header["args"] == {"ids": ["sub_1"], "timeout_ms": 60000}
+    assert gate.print_seq() == (True, None)
+
+
+def test_recorded_syscall_error_is_raised_again(make_gate):
+    steps = [
+        {"seq": 1, "kind": "signal", "name": "signal", "error": True, "value": "no such session"}
+    ]
+    make_gate(steps)
+    with pytest.raises(autokitteh.AutoKittehError, match="signal: no such session"):
+        autokitteh.signal("ses_x", "go")
+
+
+def test_syscall_kind_mismatch_is_non_determinism(make_gate):
+    gate, daemon = make_gate([{"seq": 1, "kind": "activity", "name": "randrange"}])
+    with pytest.raises(Fatal, match="step 1: journal has activity 'randrange', code called store"):
+        autokitteh.get_value("k")
+    gate2, _ = make_gate([{"seq": 1, "kind": "subscribe", "name": "subscribe", "value": "s"}])
+    with pytest.raises(Fatal, match="journal has subscribe, code called store"):
+        autokitteh.get_value("k")
+    assert daemon.headers("syscall") == []
+
+
+def test_oversized_or_non_json_args_are_refused(make_gate):
+    gate, daemon = make_gate()
+    with pytest.raises(autokitteh.AutoKittehError, match="store: arguments are .* over the 1 MiB"):
+        autokitteh.set_value("k", "x" * (1 << 20))
+    with pytest.raises(autokitteh.AutoKittehError, match="not JSON"):
+        gate.syscall("custom", {"x": object()})
+    with pytest.raises(autokitteh.AutoKittehError, match="not JSON"):
+        gate.syscall("custom", {"x": float("nan")})
+    assert daemon.headers("syscall") == [] and gate.journal.seq == 0
+
+
+def test_syscalls_during_module_loading_are_not_steps(tmp_path, make_gate):
+    gate, daemon = make_gate()
+    load_user_module(
+        tmp_path,
+        gate,
+        "wfs2",
+        """
+        import autokitteh
+
+        autokitteh.set_value("loaded", True)
+        """,
+    )
+    (header,) = daemon.headers("syscall")
+    assert "seq" not in header and gate.journal.seq == 0
 
 
 def test_handler_marked_activity_is_one_activity(tmp_path, make_gate):

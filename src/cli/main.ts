@@ -1,17 +1,18 @@
 // The `pounce` command line.
-import { VERSION } from "../version.ts";
-import { runtimeName } from "../runtime.ts";
+import { VERSION, versionInfo } from "../version.ts";
 import { CliError, EXIT } from "./client.ts";
+import { configCommand } from "./commands/config.ts";
+import { connectionCommand } from "./commands/connection.ts";
+import { buildCommand } from "./commands/build.ts";
 import { deployCommand } from "./commands/deploy.ts";
-import {
-  deploymentCommand,
-  eventCommand,
-  projectCommand,
-  triggerCommand,
-  varCommand,
-} from "./commands/resources.ts";
+import { deploymentCommand } from "./commands/deployment.ts";
+import { doctorCommand } from "./commands/doctor.ts";
+import { manifestCommand } from "./commands/manifest.ts";
+import { projectCommand } from "./commands/project.ts";
+import { eventCommand, triggerCommand, varCommand } from "./commands/resources.ts";
 import { sessionCommand } from "./commands/session.ts";
 import { upCommand } from "./commands/up.ts";
+import { venvCommand } from "./commands/venv.ts";
 
 const HELP = `pounce ${VERSION}: durable, event-triggered Python workflows
 
@@ -19,10 +20,14 @@ usage: pounce <command> [options]
 
   up [--port 9980] [--host 127.0.0.1] [--db URL] [--log-level L]   run the daemon
   deploy [--manifest autokitteh.yaml] [--dir D]                    deploy a project
-  session list|get|prints|log                                      inspect sessions
-  project list    deployment list    trigger list    event list|get
+  session list|get|prints|log|watch|delete|download-logs           inspect sessions, live with --tail
+  project list|create|get|delete    deployment list|get|activate|deactivate|delete
+  build list|get|download    manifest validate|plan    trigger list    event list|get
   var set|get|delete                                               project and connection vars
-  version
+  connection list|get|test                                         integration connections
+  venv list|prune [--dry-run]                                      per-requirements Python venvs
+  doctor    config where                                           data dir, Python, venvs
+  version [--json]                                                 version, commit, runtime
 
 Every command takes --json, --url (POUNCE_URL) and --token (POUNCE_TOKEN). See docs/cli.md.`;
 
@@ -32,13 +37,21 @@ const commands: Record<string, (argv: string[]) => Promise<void>> = {
   session: sessionCommand,
   project: projectCommand,
   deployment: deploymentCommand,
+  build: buildCommand,
+  manifest: manifestCommand,
   trigger: triggerCommand,
   var: varCommand,
+  connection: connectionCommand,
   event: eventCommand,
+  venv: venvCommand,
+  doctor: doctorCommand,
+  config: configCommand,
   version: (argv) => {
-    const info = { version: VERSION, runtime: runtimeName() };
+    const info = versionInfo();
     console.log(
-      argv.includes("--json") ? JSON.stringify(info) : `pounce ${VERSION} (${info.runtime})`,
+      argv.includes("--json")
+        ? JSON.stringify(info)
+        : `pounce ${info.version}, commit ${info.commit.slice(0, 12)}, ${info.runtime}`,
     );
     return Promise.resolve();
   },

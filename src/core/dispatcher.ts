@@ -3,15 +3,20 @@
 import { and, eq, or } from "drizzle-orm";
 import { compileFilter } from "./cel.ts";
 import type { Db } from "./db/client.ts";
-import { deployments, events, sessions, triggers } from "./db/schema.ts";
+import { deployments, events, sessions, subscriptions, triggers } from "./db/schema.ts";
 import type { EventRow, Events } from "./events.ts";
 import { log } from "./log.ts";
 import { SessionManager } from "./session-manager.ts";
 import type { NewSession } from "./sessions.ts";
+import type { Wakeups } from "./wakeups.ts";
 
 type Trigger = typeof triggers.$inferSelect;
 
-export type DispatchResult = { eventId: string; sessionIds: string[] };
+export type DispatchResult = {
+  eventId: string;
+  sessionIds: string[];
+  signaledSessionIds: string[];
+};
 
 export function eventTypeMatches(triggerType: string, eventType: string): boolean {
   return triggerType === "" || triggerType === "*" || triggerType === eventType;
@@ -31,6 +36,7 @@ export class Dispatcher {
     private readonly db: Db,
     private readonly events: Events,
     private readonly manager: SessionManager,
+    private readonly wakeups: Wakeups,
   ) {}
 
   // Sessions are created and the event marked dispatched in one transaction, so an event
@@ -72,7 +78,17 @@ export class Dispatcher {
       log.info("session created", { session: row.id, event: e.id, entrypoint: row.entrypoint });
       this.manager.start(row.id!);
     }
-    return { eventId: e.id, sessionIds: rows.map((r) => r.id!) };
+    // Sessions subscribed to the destination look again; next_event applies the filters.
+    const subscribers = await this.db.selectDistinct({ sessionId: subscriptions.sessionId }).from(
+      subscriptions,
+    )
+      .where(eq(subscriptions.destinationId, e.destinationId));
+    for (const { sessionId } of subscribers) this.wakeups.notify(sessionId);
+    return {
+      eventId: e.id,
+      sessionIds: rows.map((r) => r.id!),
+      signaledSessionIds: subscribers.map((s) => s.sessionId),
+    };
   }
 
   // Events stored before a crash but not yet dispatched.

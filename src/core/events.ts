@@ -15,19 +15,24 @@ export type NewEvent = {
   memo?: Record<string, string>;
 };
 
+// The row for a new event, for callers that insert it inside their own transaction.
+export function newEventRow(e: NewEvent): typeof events.$inferInsert {
+  return {
+    id: newId("evt"),
+    projectId: e.projectId,
+    destinationId: e.destinationId,
+    eventType: e.eventType,
+    data: e.data,
+    memo: e.memo ?? {},
+    createdAt: now(),
+  };
+}
+
 export class Events {
   constructor(private readonly db: Db) {}
 
   async store(e: NewEvent): Promise<EventRow> {
-    const [row] = await this.db.insert(events).values({
-      id: newId("evt"),
-      projectId: e.projectId,
-      destinationId: e.destinationId,
-      eventType: e.eventType,
-      data: e.data,
-      memo: e.memo ?? {},
-      createdAt: now(),
-    }).returning();
+    const [row] = await this.db.insert(events).values(newEventRow(e)).returning();
     return row;
   }
 

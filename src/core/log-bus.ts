@@ -2,6 +2,8 @@
 import type { LogRecordType } from "./db/schema.ts";
 
 export type LiveRecord = {
+  // The record's global id (session_logs.id), increasing in commit order.
+  id: number;
   sessionId: string;
   projectId: string;
   seq: number;

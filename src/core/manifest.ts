@@ -3,6 +3,7 @@
 import { parse as parseYaml, YAMLParseError } from "yaml";
 import { z } from "zod";
 import { checkFilter } from "./cel.ts";
+import { parseSchedule, ScheduleError } from "./schedule-spec.ts";
 
 export const MAX_MANIFEST_BYTES = 1 << 20;
 
@@ -172,6 +173,14 @@ function normalize(m: z.infer<typeof manifestSchema>): Manifest {
     }
     if (t.timezone && type !== "schedule") {
       fail([...path, "timezone"], "only for schedule triggers");
+    }
+    if (type === "schedule") {
+      try {
+        parseSchedule(t.schedule!, t.timezone);
+      } catch (err) {
+        if (err instanceof ScheduleError) fail([...path, err.field], err.message);
+        throw err;
+      }
     }
     const filterError = t.filter ? checkFilter(t.filter)?.replace(/^filter: /, "") : undefined;
     if (filterError) fail([...path, "filter"], filterError);

@@ -6,13 +6,21 @@ import type { RunnerLauncher } from "../pythonrt/launcher.ts";
 import type { CodeDirs } from "./builds.ts";
 import { now } from "./clock.ts";
 import type { Db } from "./db/client.ts";
-import { deployments, sessions as sessionsTable, type SessionState } from "./db/schema.ts";
+import {
+  deployments,
+  sessions as sessionsTable,
+  type SessionState,
+  subscriptions,
+} from "./db/schema.ts";
 import { sessionEnv } from "./env.ts";
 import { newId } from "./ids.ts";
 import { log } from "./log.ts";
 import type { SecretBox } from "./secrets.ts";
 import { type RunOutcome, SessionRun } from "./session-run.ts";
 import type { NewSession, Session, Sessions } from "./sessions.ts";
+import type { SyscallDeps } from "./syscalls/index.ts";
+import { sendSignal } from "./syscalls/signals.ts";
+import type { Wakeups } from "./wakeups.ts";
 
 // A durable session whose runner keeps dying is given up after this many deaths in a row.
 export const MAX_RUNS = 3;
@@ -23,6 +31,8 @@ export type SessionManagerDeps = {
   box: SecretBox;
   codeDirs: CodeDirs;
   launcher: RunnerLauncher;
+  wakeups: Wakeups;
+  limits: SyscallDeps["limits"];
   serviceUrl: () => string;
 };
 
@@ -33,7 +43,16 @@ export class SessionManager {
   private readonly runs = new Map<string, SessionRun>();
   private closing = false;
 
-  constructor(private readonly deps: SessionManagerDeps) {}
+  private readonly syscallDeps: SyscallDeps;
+
+  constructor(private readonly deps: SessionManagerDeps) {
+    this.syscallDeps = {
+      db: deps.db,
+      wakeups: deps.wakeups,
+      limits: deps.limits,
+      startSession: (id) => this.start(id),
+    };
+  }
 
   static newRow(input: NewSessionInput): NewSession {
     const t = now();
@@ -92,7 +111,7 @@ export class SessionManager {
           error: outcome.error ?? null,
           returnDisplay: outcome.display ?? null,
           returnValue: outcome.value ? Buffer.from(outcome.value) : null,
-        });
+        }, outcome.json);
         return;
       }
       if (outcome.kind === "stopped") {
@@ -128,7 +147,7 @@ export class SessionManager {
       return { kind: "died", reason: `could not start a runner: ${(err as Error).message}` };
     }
     const journal = s.isDurable ? await sessions.journal(s.id) : [];
-    const run = new SessionRun(db, s, sessionLog, runner, journal);
+    const run = new SessionRun(db, s, sessionLog, runner, journal, this.syscallDeps);
     this.runs.set(s.id, run);
     const memo = (s.memo ?? {}) as Record<string, string>;
     try {
@@ -146,10 +165,26 @@ export class SessionManager {
     s: Session,
     state: SessionState,
     fields: Partial<NewSession>,
+    value?: unknown,
   ): Promise<void> {
     const { db, sessions } = this.deps;
     const sessionLog = await sessions.openLog(s);
-    await sessions.update(s.id, { ...fields, state, endedAt: now() });
+    await db.transaction(async (tx) => {
+      await tx.update(sessionsTable).set({ ...fields, state, endedAt: now(), updatedAt: now() })
+        .where(eq(sessionsTable.id, s.id));
+      await tx.delete(subscriptions).where(eq(subscriptions.sessionId, s.id));
+      // A durable child's end signals its parent under the child's id.
+      if (s.parentId && s.isDurable) {
+        const completed = state === "completed";
+        await sendSignal(
+          tx,
+          s.parentId,
+          s.id,
+          completed ? { completed, value: value ?? null } : { completed },
+        );
+      }
+    });
+    if (s.parentId && s.isDurable) this.deps.wakeups.notify(s.parentId);
     await sessionLog.append("state", { state, ...(fields.error ? { error: fields.error } : {}) });
     log.info("session ended", { session: s.id, state });
     if (s.deploymentId) await retireIfDrained(db, s.deploymentId);

@@ -10,9 +10,11 @@ import { now } from "./clock.ts";
 import type { Db } from "./db/client.ts";
 import { sessionSteps } from "./db/schema.ts";
 import type { Session, SessionLog, Step } from "./sessions.ts";
+import { journalFailure } from "./syscalls/context.ts";
+import { type SyscallDeps, SyscallError, syscalls } from "./syscalls/index.ts";
 
 export type RunOutcome =
-  | { kind: "done"; error?: string; display?: string; value?: Uint8Array }
+  | { kind: "done"; error?: string; display?: string; value?: Uint8Array; json?: unknown }
   | { kind: "died"; reason: string }
   | { kind: "stopped"; reason: string };
 
@@ -20,6 +22,7 @@ export type StartEvent = { data: unknown; event_type: string | null; event_id: s
 
 export class SessionRun {
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  private readonly aborted = new AbortController();
   private finish!: (outcome: RunOutcome) => void;
   readonly outcome: Promise<RunOutcome>;
   private ended = false;
@@ -30,6 +33,7 @@ export class SessionRun {
     private readonly log: SessionLog,
     private readonly runner: Runner,
     private readonly journal: Step[],
+    private readonly deps: SyscallDeps,
   ) {
     this.outcome = new Promise((resolve) => (this.finish = resolve));
   }
@@ -69,6 +73,7 @@ export class SessionRun {
       const done = step.completedAt !== null;
       // An activity that started but never committed runs again (at-least-once).
       if (step.kind === "activity" && !done) break;
+      const isCall = step.kind !== "activity" && step.kind !== "sleep";
       this.runner.socket.send({
         t: "journal",
         seq: step.seq,
@@ -77,7 +82,10 @@ export class SessionRun {
         error: step.error,
         done,
         deadline_ms: step.deadline,
-      }, step.result ?? undefined);
+        ...(isCall && done
+          ? { value: JSON.parse(Buffer.from(step.result!).toString("utf8")) }
+          : {}),
+      }, isCall ? undefined : step.result ?? undefined);
     }
   }
 
@@ -85,6 +93,7 @@ export class SessionRun {
     if (this.ended) return;
     this.ended = true;
     for (const timer of this.timers) clearTimeout(timer);
+    this.aborted.abort();
     this.runner.kill();
     // Whatever was queued for the log is written before the outcome is acted on.
     void this.log.flushed().then(() => this.finish(outcome));
@@ -104,12 +113,15 @@ export class SessionRun {
         return this.onResult(h, blob);
       case "sleep":
         return this.onSleep(h);
+      case "syscall":
+        return this.onSyscall(h);
       case "done":
         this.end({
           kind: "done",
           error: typeof h.error === "string" ? h.error : undefined,
           display: typeof h.display === "string" ? h.display : undefined,
           value: blob,
+          json: h.value,
         });
         return;
       default:
@@ -177,6 +189,29 @@ export class SessionRun {
       }),
     ]);
     this.runner.socket.send({ t: "ok", id: h.id });
+  }
+
+  private async onSyscall(h: Header): Promise<void> {
+    const op = String(h.op);
+    const handler = syscalls[op];
+    const ctx = {
+      deps: this.deps,
+      session: this.session,
+      log: this.log,
+      op,
+      seq: typeof h.seq === "number" ? h.seq : undefined,
+      signal: this.aborted.signal,
+    };
+    try {
+      if (!handler) throw new SyscallError(`unknown operation`);
+      const value = await handler(ctx, (h.args ?? {}) as Record<string, unknown>);
+      this.runner.socket.send({ t: "ok", id: h.id, value: value ?? null });
+    } catch (err) {
+      if (this.ended) return;
+      if (!(err instanceof SyscallError)) throw err;
+      await journalFailure(ctx, err.message);
+      this.runner.socket.send({ t: "fail", id: h.id, error: err.message });
+    }
   }
 
   private async onSleep(h: Header): Promise<void> {

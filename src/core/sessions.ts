@@ -8,6 +8,8 @@ import {
   sessions,
   type SessionState,
   sessionSteps,
+  signals,
+  subscriptions,
 } from "./db/schema.ts";
 import type { LogBus } from "./log-bus.ts";
 import { SerialQueue } from "./serial.ts";
@@ -62,11 +64,44 @@ export class Sessions {
     await this.db.update(sessions).set({ ...fields, updatedAt: now() }).where(eq(sessions.id, id));
   }
 
-  logs(id: string, opts: { after?: number; types?: LogRecordType[] } = {}): Promise<LogRecord[]> {
+  logs(
+    id: string,
+    opts: { after?: number; types?: LogRecordType[]; limit?: number } = {},
+  ): Promise<LogRecord[]> {
     const where = [eq(sessionLogs.sessionId, id)];
     if (opts.after !== undefined) where.push(gt(sessionLogs.seq, opts.after));
     if (opts.types) where.push(inArray(sessionLogs.type, opts.types));
-    return this.db.select().from(sessionLogs).where(and(...where)).orderBy(asc(sessionLogs.seq));
+    const q = this.db.select().from(sessionLogs).where(and(...where)).orderBy(asc(sessionLogs.seq));
+    return opts.limit ? q.limit(opts.limit) : q;
+  }
+
+  // The log records of every session of a project, by global id (`after` is an id).
+  async projectLogs(
+    projectId: string,
+    opts: { after: number; limit: number },
+  ): Promise<(LogRecord & { projectId: string })[]> {
+    const rows = await this.db.select({ record: sessionLogs }).from(sessionLogs)
+      .innerJoin(sessions, eq(sessions.id, sessionLogs.sessionId))
+      .where(and(eq(sessions.projectId, projectId), gt(sessionLogs.id, opts.after)))
+      .orderBy(asc(sessionLogs.id)).limit(opts.limit);
+    return rows.map((r) => ({ ...r.record, projectId }));
+  }
+
+  // The global id of the latest log record, 0 when there is none.
+  async lastLogId(): Promise<number> {
+    const [row] = await this.db.select({ last: max(sessionLogs.id) }).from(sessionLogs);
+    return row?.last ?? 0;
+  }
+
+  // Deletes a session with its log, journal, subscriptions and signals; the caller checks that it is final.
+  async remove(id: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.delete(sessionLogs).where(eq(sessionLogs.sessionId, id));
+      await tx.delete(sessionSteps).where(eq(sessionSteps.sessionId, id));
+      await tx.delete(subscriptions).where(eq(subscriptions.sessionId, id));
+      await tx.delete(signals).where(eq(signals.sessionId, id));
+      await tx.delete(sessions).where(eq(sessions.id, id));
+    });
   }
 
   journal(id: string): Promise<Step[]> {
@@ -95,8 +130,9 @@ export class SessionLog {
   append(type: LogRecordType, data: Record<string, unknown>): Promise<void> {
     const record = { sessionId: this.session.id, seq: ++this.seq, type, data, createdAt: now() };
     return this.queue.run(async () => {
-      await this.db.insert(sessionLogs).values(record);
-      this.bus.publish({ ...record, projectId: this.session.projectId });
+      const [row] = await this.db.insert(sessionLogs).values(record)
+        .returning({ id: sessionLogs.id });
+      this.bus.publish({ ...record, id: row.id, projectId: this.session.projectId });
     });
   }
 

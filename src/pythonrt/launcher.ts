@@ -4,7 +4,6 @@
 import { spawn } from "node:child_process";
 import { newId } from "../core/ids.ts";
 import type { RunnerHub, RunnerSocket } from "./hub.ts";
-import type { Python } from "./python.ts";
 import { pythonPath } from "./sdk.ts";
 
 export type RunnerSpec = {
@@ -27,13 +26,19 @@ export interface RunnerLauncher {
   launch(spec: RunnerSpec): Promise<Runner>;
 }
 
+// Which interpreter runs a build's code: its venv's, or the bare one (see venvs.ts).
+export interface Interpreters {
+  pythonFor(codeDir: string): Promise<string>;
+}
+
 const CONNECT_TIMEOUT_MS = 30_000;
 const STDERR_TAIL_BYTES = 8192;
 
 export class SpawnLauncher implements RunnerLauncher {
-  constructor(private readonly python: Python, private readonly hub: RunnerHub) {}
+  constructor(private readonly interpreters: Interpreters, private readonly hub: RunnerHub) {}
 
   async launch(spec: RunnerSpec): Promise<Runner> {
+    const python = await this.interpreters.pythonFor(spec.codeDir);
     const id = newId("run");
     const connected = this.hub.expect(id, CONNECT_TIMEOUT_MS);
     const env: Record<string, string> = {
@@ -43,7 +48,7 @@ export class SpawnLauncher implements RunnerLauncher {
       POUNCE_DURABLE: spec.durable ? "1" : "",
     };
     const child = spawn(
-      this.python.executable,
+      python,
       [
         "-P",
         "-u",

@@ -1,8 +1,10 @@
-// Where the py-sdk (packages `pounce` and `autokitteh`) lives, for PYTHONPATH.
-import { fileURLToPath } from "node:url";
+// Where the py-sdk (packages `pounce` and `autokitteh`) lives, for PYTHONPATH: the source
+// folder, or in the single binary a copy written once to the data dir.
+import { assetDir } from "../assets.ts";
+import { dataDir } from "../core/paths.ts";
 
 export function sdkDir(): string {
-  return process.env.POUNCE_SDK_DIR ?? fileURLToPath(new URL("../../py-sdk", import.meta.url));
+  return process.env.POUNCE_SDK_DIR || assetDir("py-sdk", dataDir());
 }
 
 export function pythonPath(env: Record<string, string | undefined>): string {

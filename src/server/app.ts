@@ -2,10 +2,10 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { log } from "../core/log.ts";
-import { integrations } from "../integrations/registry.ts";
 import { ApiError, apiRoutes } from "./api/index.ts";
 import { requireToken } from "./auth.ts";
 import type { Engine } from "./engine.ts";
+import { storePublicRoutes } from "./store-public.ts";
 
 export function createApp(engine: Engine, token: string): Hono {
   const app = new Hono();
@@ -19,15 +19,9 @@ export function createApp(engine: Engine, token: string): Hono {
     return c.json({ error: "internal error" }, 500);
   });
   app.get("/healthz", (c) => c.json({ ok: true }));
+  app.route("/", storePublicRoutes(engine));
   app.use("/api/*", requireToken(token));
   app.route("/api", apiRoutes(engine));
-  for (const integration of integrations) {
-    integration.mount(app, {
-      db: engine.db,
-      events: engine.events,
-      dispatcher: engine.dispatcher,
-      limits: engine.limits,
-    });
-  }
+  engine.integrations.mount(app);
   return app;
 }

@@ -1,19 +1,12 @@
 // `pounce up`: start the engine, serve HTTP, resume what a previous run left.
-import type { Durability } from "../core/db/client.ts";
 import { log } from "../core/log.ts";
 import { listen } from "../runtime.ts";
 import { createApp } from "./app.ts";
 import { loadOrCreateToken } from "./auth.ts";
-import { createEngine, type Engine } from "./engine.ts";
+import { createEngine, type Engine, type EngineOptions } from "./engine.ts";
+import { attachTail } from "./tail.ts";
 
-export type DaemonOptions = {
-  dataDir: string;
-  port: number;
-  host: string;
-  dbUrl?: string;
-  durability?: Durability;
-  webhookBodyBytes?: number;
-};
+export type DaemonOptions = EngineOptions & { port: number; host: string };
 
 export type Daemon = { engine: Engine; url: string; close(): Promise<void> };
 
@@ -22,11 +15,14 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const token = loadOrCreateToken(engine.dataDir);
   const app = createApp(engine, token);
   const server = await listen(app.fetch, opts.port, opts.host);
+  const tail = attachTail(server.server, engine, token);
   const host = opts.host.includes(":") ? `[${opts.host}]` : opts.host;
   const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${server.port}`;
   engine.setServiceUrl(url);
   await engine.dispatcher.dispatchPending();
   await engine.manager.recover();
+  // Schedules and Socket Mode links, once events can be served.
+  await engine.integrations.start();
   log.info("pounce started", {
     url,
     data: engine.dataDir,
@@ -36,6 +32,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     engine,
     url,
     async close() {
+      tail.close();
       await server.close();
       await engine.close();
     },

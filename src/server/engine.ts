@@ -4,14 +4,17 @@ import { CodeDirs } from "../core/builds.ts";
 import { type Db, type Durability, openDb } from "../core/db/client.ts";
 import { Dispatcher } from "../core/dispatcher.ts";
 import { Events } from "../core/events.ts";
+import { IntegrationHub } from "../integrations/hub.ts";
 import { LogBus } from "../core/log-bus.ts";
 import { ensureDir } from "../core/paths.ts";
 import { SecretBox } from "../core/secrets.ts";
 import { SessionManager } from "../core/session-manager.ts";
 import { Sessions } from "../core/sessions.ts";
+import { Wakeups } from "../core/wakeups.ts";
 import { RunnerHub } from "../pythonrt/hub.ts";
 import { SpawnLauncher } from "../pythonrt/launcher.ts";
 import { findPython, type Python } from "../pythonrt/python.ts";
+import { Venvs, venvsDir } from "../pythonrt/venvs.ts";
 import { runtimeName } from "../runtime.ts";
 
 export type EngineOptions = {
@@ -19,6 +22,9 @@ export type EngineOptions = {
   dbUrl?: string;
   durability?: Durability;
   webhookBodyBytes?: number;
+  storeValueBytes?: number;
+  storeKeys?: number;
+  syncTimeoutMs?: number;
 };
 
 export type Engine = {
@@ -26,13 +32,16 @@ export type Engine = {
   db: Db;
   box: SecretBox;
   python: Python;
+  venvs: Venvs;
   hub: RunnerHub;
   sessions: Sessions;
   events: Events;
   manager: SessionManager;
   dispatcher: Dispatcher;
+  // Integrations' routes and background services (Socket Mode, schedules).
+  integrations: IntegrationHub;
   runtime: string;
-  limits: { webhookBodyBytes: number };
+  limits: { webhookBodyBytes: number; syncTimeoutMs: number };
   serviceUrl: () => string;
   setServiceUrl(url: string): void;
   close(): Promise<void>;
@@ -41,6 +50,7 @@ export type Engine = {
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const dataDir = ensureDir(opts.dataDir);
   const python = findPython();
+  const venvs = new Venvs(venvsDir(dataDir), python);
   const db = await openDb({
     url: opts.dbUrl ?? `file:${join(dataDir, "pounce.db")}`,
     durability: opts.durability,
@@ -51,32 +61,51 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const sessions = new Sessions(db, new LogBus());
   const events = new Events(db);
   let serviceUrl = "http://127.0.0.1:9980";
+  const wakeups = new Wakeups();
   const manager = new SessionManager({
     db,
     sessions,
     box,
     codeDirs: new CodeDirs(db, join(dataDir, "builds")),
-    launcher: new SpawnLauncher(python, hub),
+    launcher: new SpawnLauncher(venvs, hub),
+    wakeups,
+    limits: { storeValueBytes: opts.storeValueBytes ?? 64 * 1024, storeKeys: opts.storeKeys ?? 64 },
     serviceUrl: () => serviceUrl,
   });
-  const dispatcher = new Dispatcher(db, events, manager);
+  const dispatcher = new Dispatcher(db, events, manager, wakeups);
+  const limits = {
+    webhookBodyBytes: opts.webhookBodyBytes ?? 512 * 1024,
+    syncTimeoutMs: opts.syncTimeoutMs ?? 30_000,
+  };
+  const integrations = new IntegrationHub({
+    db,
+    events,
+    dispatcher,
+    bus: sessions.bus,
+    limits,
+    box,
+    serviceUrl: () => serviceUrl,
+  });
   return {
     dataDir,
     db,
     box,
     python,
+    venvs,
     hub,
     sessions,
     events,
     manager,
     dispatcher,
+    integrations,
     runtime: runtimeName(),
-    limits: { webhookBodyBytes: opts.webhookBodyBytes ?? 512 * 1024 },
+    limits,
     serviceUrl: () => serviceUrl,
     setServiceUrl(url) {
       serviceUrl = url;
     },
     async close() {
+      await integrations.close();
       await manager.close();
       await hub.close();
       db.$client.close();

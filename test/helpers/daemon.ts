@@ -9,6 +9,14 @@ export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const TSX = `file://${ROOT}/node_modules/tsx/dist/loader.mjs`;
 const MAIN = join(ROOT, "src/cli/main.ts");
 
+// How tests run `pounce`: from source, on the runtime running the tests (Node with tsx, or
+// `deno run -A` under `deno task test`).
+export function pounceCommand(): string[] {
+  return "Deno" in globalThis
+    ? [process.execPath, "run", "-A", MAIN]
+    : [process.execPath, "--no-warnings", "--import", TSX, MAIN];
+}
+
 export type CliResult = { code: number; stdout: string; stderr: string };
 
 export class TestDaemon {
@@ -16,7 +24,13 @@ export class TestDaemon {
   url = "";
   stderr = "";
 
-  constructor(readonly home: string, readonly extraEnv: Record<string, string> = {}) {}
+  // `command` runs pounce (default: from source); `cwd` is where the CLI runs.
+  constructor(
+    readonly home: string,
+    readonly extraEnv: Record<string, string> = {},
+    readonly command: string[] = pounceCommand(),
+    readonly cwd: string = ROOT,
+  ) {}
 
   get env(): Record<string, string> {
     return { ...process.env as Record<string, string>, POUNCE_HOME: this.home, ...this.extraEnv };
@@ -28,17 +42,10 @@ export class TestDaemon {
 
   async start(args: string[] = []): Promise<void> {
     this.stderr = "";
-    const proc = spawn(process.execPath, [
-      "--no-warnings",
-      "--import",
-      TSX,
-      MAIN,
-      "up",
-      "--port",
-      "0",
-      ...args,
-    ], {
+    const [cmd, ...pre] = this.command;
+    const proc = spawn(cmd, [...pre, "up", "--port", "0", ...args], {
       env: this.env,
+      cwd: this.cwd,
       stdio: ["ignore", "ignore", "pipe"],
     });
     this.proc = proc;
@@ -82,7 +89,7 @@ export class TestDaemon {
   }
 
   cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-    return runCli(args, { ...this.env, POUNCE_URL: this.url, ...env });
+    return runCli(args, { ...this.env, POUNCE_URL: this.url, ...env }, this.command, this.cwd);
   }
 
   async api<T = unknown>(path: string, init: RequestInit = {}): Promise<T> {
@@ -140,12 +147,15 @@ export async function daemonFor(
   return d;
 }
 
-export function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+  command: string[] = pounceCommand(),
+  cwd: string = ROOT,
+): Promise<CliResult> {
+  const [cmd, ...pre] = command;
   return new Promise((resolve) => {
-    execFile(process.execPath, ["--no-warnings", "--import", TSX, MAIN, ...args], {
-      env,
-      cwd: ROOT,
-    }, (err, stdout, stderr) => {
+    execFile(cmd, [...pre, ...args], { env, cwd }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr });
     });
   });

@@ -42,16 +42,25 @@ class Channel:
 
         Returns the ``ok`` header; a ``fail`` answer raises AutoKittehError(error).
         """
+        answer = self.exchange(header, blob)
+        if answer["t"] == "fail":
+            raise AutoKittehError(str(answer.get("error") or "request failed"))
+        return answer
+
+    def exchange(self, header: dict[str, Any], blob: bytes = b"") -> dict[str, Any]:
+        """Send a request and block until the daemon answers; the ``ok``/``fail`` header."""
         slot: list = [threading.Event(), None]
         with self._lock:
             rid = next(self._ids)
             self._waiting[rid] = slot
-        self.post({**header, "id": rid}, blob)
+        try:
+            self.post({**header, "id": rid}, blob)
+        except BaseException:
+            with self._lock:
+                self._waiting.pop(rid, None)
+            raise
         slot[0].wait()
-        answer = slot[1]
-        if answer["t"] == "fail":
-            raise AutoKittehError(str(answer.get("error") or "request failed"))
-        return answer
+        return slot[1]
 
     def _read_loop(self) -> None:
         while True:

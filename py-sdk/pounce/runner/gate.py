@@ -8,6 +8,7 @@ then it becomes a numbered journal step, replayed from the journal when recorded
 import asyncio
 import functools
 import inspect
+import json
 import os
 import sys
 import threading
@@ -24,6 +25,10 @@ from .deterministic import defining_class, is_deterministic
 
 SDK_PACKAGES = ("pounce", "autokitteh")
 
+# Syscalls refused inside activities, and those only durable sessions have.
+NOT_IN_ACTIVITIES = frozenset({"subscribe", "next_event", "next_signal"})
+DURABLE_ONLY = frozenset({"next_signal"})
+
 
 @dataclass
 class Step:
@@ -35,6 +40,7 @@ class Step:
     error: bool = False
     done: bool = True
     blob: bytes = b""
+    value: Any = None  # syscalls: the recorded JSON result
 
     @classmethod
     def from_frame(cls, header: dict, blob: bytes) -> "Step":
@@ -45,6 +51,7 @@ class Step:
             error=bool(header.get("error")),
             done=header.get("done", True) is not False,
             blob=blob,
+            value=header.get("value"),
         )
 
 
@@ -65,13 +72,15 @@ class Journal:
         """True until the code has caught up with the recorded steps."""
         return self.seq < self.last
 
-    def next(self, kind: str, name: str) -> Step | None:
+    def next(self, kind: str, name: str | None) -> Step | None:
+        """The next step number's record (None if not recorded); ``name`` None compares
+        the kind only (syscalls)."""
         self.seq += 1
         step = self.steps.get(self.seq)
-        if step is not None and (step.kind, step.name) != (kind, name):
+        if step is not None and (step.kind != kind or (name is not None and step.name != name)):
             raise NonDeterminismError(
-                f"non-determinism at step {self.seq}: journal has {step.kind} {step.name!r}, "
-                f"code called {kind} {name!r}"
+                f"non-determinism at step {self.seq}: journal has "
+                f"{_what(step.kind, step.name)}, code called {_what(kind, name)}"
             )
         return step
 
@@ -80,11 +89,16 @@ class Journal:
         if not self.replaying:
             return None
         step = self.steps.get(self.seq + 1)
-        what = f"{step.kind} {step.name!r}" if step else "more steps"
+        what = _what(step.kind, step.name) if step else "more steps"
         return (
             f"non-determinism at step {self.seq + 1}: journal has {what}, "
             "code ended without calling it"
         )
+
+
+def _what(kind: str, name: str | None) -> str:
+    """``activity 'foo'``, ``sleep``, ``next_event``."""
+    return kind if not name or name == kind else f"{kind} {name!r}"
 
 
 def callable_name(fn: Any) -> str:
@@ -181,6 +195,19 @@ def is_no_activity(fn: Any) -> bool:
         except TypeError:
             continue
     return False
+
+
+def _check_size(op: str, header: dict[str, Any]) -> None:
+    """Refuse a syscall whose frame would not be JSON, or be over the value size limit."""
+    try:
+        text = json.dumps(header, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        size = len(text.encode("utf-8"))
+    except (TypeError, ValueError) as err:  # ValueError: circular, NaN; UnicodeEncodeError
+        raise AutoKittehError(f"{op}: arguments are not JSON: {err}") from None
+    if size > results.MAX_VALUE_BYTES:
+        raise AutoKittehError(
+            f"{op}: arguments are {results.format_size(size)} as JSON, over the 1 MiB limit"
+        )
 
 
 class Gate:
@@ -282,7 +309,7 @@ class Gate:
 
     # --- durable steps ----------------------------------------------------------
 
-    def _next_step(self, kind: str, name: str) -> Step | None:
+    def _next_step(self, kind: str, name: str | None) -> Step | None:
         try:
             return self.journal.next(kind, name)
         except NonDeterminismError as err:
@@ -358,9 +385,38 @@ class Gate:
     # --- the SDK's syscall handler ----------------------------------------------
 
     def syscall(self, op: str, args: dict[str, Any]) -> Any:
+        """Carry ``_syscall(op, **args)`` to the daemon; the answer's JSON ``value``.
+
+        In a durable session, outside activities and module loading, the call is a
+        durable step: it carries ``seq``, and a recorded result is returned without a
+        round trip (a recorded wait that never finished is sent again, same seq).
+        """
         if op == "sleep":
             return self.sleep(args["seconds"])
-        raise AutoKittehError(f"{op}: not supported yet")
+        if op in NOT_IN_ACTIVITIES and self.in_activity:
+            raise AutoKittehError(
+                f"{op}: not allowed inside an activity; call it from the workflow code, "
+                "outside functions that run as activities"
+            )
+        if op in DURABLE_ONLY and not self.durable:
+            raise AutoKittehError(f"{op}: only available in durable sessions")
+        header: dict[str, Any] = {"t": "syscall", "op": op, "args": args}
+        _check_size(op, header)
+        if not self.durable or self.in_activity or self.loading:
+            return self._send_syscall(op, header)
+        with self._lock:
+            step = self._next_step(op, None)
+            if step is not None and step.done:
+                if step.error:
+                    raise AutoKittehError(f"{op}: {step.value}")
+                return step.value
+            return self._send_syscall(op, {**header, "seq": self.journal.seq})
+
+    def _send_syscall(self, op: str, header: dict[str, Any]) -> Any:
+        answer = self.chan.exchange(header)
+        if answer.get("t") == "fail":
+            raise AutoKittehError(f"{op}: {answer.get('error') or 'failed'}")
+        return answer.get("value")
 
     # --- prints -----------------------------------------------------------------
 

@@ -1,12 +1,13 @@
 """One session: load the user code, call the entry point, report ``done``."""
 
 import inspect
+import json
 import os
 import pickle
 import sys
 from typing import Any, NoReturn
 
-from pounce import syscall
+from pounce import syscall, tagged
 
 from . import loader, results, tracebacks
 from .channel import Channel
@@ -79,7 +80,11 @@ class Session:
             blob = b""
         if len(blob) > results.MAX_VALUE_BYTES:
             blob = b""
-        self.send_done({"t": "done", "display": results.safe_repr(value)}, blob)
+        header = {"t": "done", "display": results.safe_repr(value)}
+        encoded = json_value(value)
+        if encoded is not _NO_VALUE:
+            header["value"] = encoded
+        self.send_done(header, blob)
 
     def done(self, error: str, traceback: list | None = None) -> NoReturn:
         if len(error) > MAX_ERROR_CHARS:
@@ -98,6 +103,20 @@ class Session:
                 pass
         self.chan.post(header, blob)
         os._exit(0)
+
+
+_NO_VALUE = object()
+
+
+def json_value(value: Any) -> Any:
+    """The return value as tagged JSON, or _NO_VALUE if it cannot be encoded (or is
+    over the size limit)."""
+    try:
+        encoded = tagged.encode(value)
+        size = len(json.dumps(encoded, ensure_ascii=False, allow_nan=False).encode("utf-8"))
+    except (TypeError, ValueError):  # TaggedJSONError is a TypeError
+        return _NO_VALUE
+    return encoded if size <= results.MAX_VALUE_BYTES else _NO_VALUE
 
 
 def _takes_session_id(fn: Any) -> bool:

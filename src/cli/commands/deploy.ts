@@ -43,10 +43,13 @@ export async function deployCommand(argv: string[]): Promise<void> {
   const dir = resolve(values.dir ?? dirname(manifestPath));
   const files = collectFiles(dir, basename(manifestPath));
   const client = new Client(values);
-  const result = await client.call<{ lines: string[] }>("POST", "/api/deploy", {
-    manifest,
-    files,
-    project_name: values["project-name"],
-  });
+  // Progress (pip building the project's venv) goes to stderr as it comes; the result's
+  // lines go to stdout.
+  const result = await client.callWithProgress<{ lines: string[] }>(
+    "POST",
+    "/api/deploy",
+    { manifest, files, project_name: values["project-name"] },
+    (line) => console.error(line),
+  );
   print(values, result, () => result.lines.join("\n"));
 }

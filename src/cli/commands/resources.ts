@@ -1,4 +1,4 @@
-// `pounce project|deployment|trigger|var|event ...`
+// `pounce trigger|var|event ...`
 import { parse } from "../args.ts";
 import { Client, CliError, EXIT } from "../client.ts";
 import { print, table } from "../output.ts";
@@ -9,30 +9,6 @@ function query(values: Record<string, unknown>, keys: string[]): string {
   const q = new URLSearchParams();
   for (const k of keys) if (typeof values[k] === "string") q.set(k, values[k] as string);
   return q.size ? `?${q}` : "";
-}
-
-export async function projectCommand(argv: string[]): Promise<void> {
-  const [sub, ...rest] = argv;
-  if (sub !== "list") throw new CliError("usage: pounce project list", EXIT.badRequest);
-  const { values } = parse(rest, {});
-  const res = await new Client(values).get<Rows<"projects">>("/api/projects");
-  print(values, res, () => table(res.projects, ["project_id", "name"]));
-}
-
-export async function deploymentCommand(argv: string[]): Promise<void> {
-  const [sub, ...rest] = argv;
-  if (sub !== "list") {
-    throw new CliError("usage: pounce deployment list [--project P]", EXIT.badRequest);
-  }
-  const { values } = parse(rest, { project: { type: "string", short: "p" } });
-  const res = await new Client(values).get<Rows<"deployments">>(
-    `/api/deployments${query(values, ["project"])}`,
-  );
-  print(
-    values,
-    res,
-    () => table(res.deployments, ["deployment_id", "state", "build_id", "created_at"]),
-  );
 }
 
 export async function triggerCommand(argv: string[]): Promise<void> {
@@ -72,14 +48,16 @@ export async function eventCommand(argv: string[]): Promise<void> {
     return print(values, res, () => table(res.events, ["event_id", "event_type", "created_at"]));
   }
   if (sub === "get") {
-    const { values, positionals } = parse(rest, {});
+    const { values, positionals } = parse(rest, { fail: { type: "boolean", short: "f" } });
     if (positionals.length !== 1) {
-      throw new CliError("usage: pounce event get <event-id>", EXIT.badRequest);
+      throw new CliError("usage: pounce event get <event-id> [--fail]", EXIT.badRequest);
     }
-    const res = await new Client(values).get<{ event: unknown }>(
+    const res = await new Client(values).find<{ event: unknown }>(
       `/api/events/${encodeURIComponent(positionals[0])}`,
+      values.fail,
     );
-    return print(values, res.event, () => JSON.stringify(res.event, null, 2));
+    if (res) print(values, res.event, () => JSON.stringify(res.event, null, 2));
+    return;
   }
   throw new CliError("usage: pounce event list|get", EXIT.badRequest);
 }
@@ -93,25 +71,28 @@ export async function varCommand(argv: string[]): Promise<void> {
     reveal: { type: "boolean" },
     description: { type: "string" },
   });
-  if (!values.project) throw new CliError("--project is required", EXIT.badRequest);
+  // A connection given as its id or "<project>/<name>" needs no --project.
+  if (!values.project && !values.connection) {
+    throw new CliError("--project (or --connection) is required", EXIT.badRequest);
+  }
   const client = new Client(values);
   const scope = query(values, ["project", "connection"]);
   switch (sub) {
     case "set": {
       if (positionals.length !== 2) {
         throw new CliError(
-          "usage: pounce var set NAME VALUE --project P [--secret]",
+          "usage: pounce var set NAME VALUE (--project P | --connection C) [--secret]",
           EXIT.badRequest,
         );
       }
       const [name, value] = positionals;
-      const res = await client.call("PUT", `/api/vars${scope}`, {
+      const res = await client.call<{ secret: boolean }>("PUT", `/api/vars${scope}`, {
         name,
         value,
         secret: values.secret,
         description: values.description,
       });
-      return print(values, res, () => `var "${name}" set${values.secret ? " (secret)" : ""}`);
+      return print(values, res, () => `var "${name}" set${res.secret ? " (secret)" : ""}`);
     }
     case "get": {
       const q = new URLSearchParams(scope.slice(1));

@@ -1,69 +1,87 @@
-// `pounce session ...`
+// `pounce session ...`: one function per subcommand, registered in `subcommands`.
 import { parse } from "../args.ts";
-import { Client, CliError, EXIT } from "../client.ts";
+import { Client } from "../client.ts";
 import { print, table } from "../output.ts";
+import { formatRecord, fromLogJson, type LogRecordJson, style } from "../records.ts";
+import { oneRef, ref } from "../refs.ts";
+import { runSubcommand, type Subcommand } from "../subcommands.ts";
+import { downloadLogs, type PrintJson } from "./session-download.ts";
+import { followPrints, followRecords, watch } from "./session-live.ts";
+import { restart, start, stop, test } from "./session-control.ts";
 
 type SessionJson = Record<string, unknown> & { session_id: string; state: string };
 
-const usage = "usage: pounce session list|get|prints|log ...";
+export const subcommands: Record<string, Subcommand> = {
+  list,
+  get,
+  prints,
+  log,
+  watch,
+  delete: remove,
+  "download-logs": downloadLogs,
+  start,
+  stop,
+  restart,
+  test,
+};
 
-export async function sessionCommand(argv: string[]): Promise<void> {
-  const [sub, ...rest] = argv;
-  switch (sub) {
-    case "list": {
-      const { values } = parse(rest, {
-        project: { type: "string", short: "p" },
-        state: { type: "string", short: "s" },
-        limit: { type: "string" },
-      });
-      const q = new URLSearchParams();
-      if (values.project) q.set("project", values.project);
-      if (values.state) q.set("state", values.state);
-      if (values.limit) q.set("limit", values.limit);
-      const res = await new Client(values).get<{ sessions: SessionJson[] }>(`/api/sessions?${q}`);
-      return print(
-        values,
-        res,
-        () => table(res.sessions, ["session_id", "state", "entrypoint", "created_at"]),
-      );
-    }
-    case "get": {
-      const { values, positionals } = parse(rest, {});
-      const res = await new Client(values).get<{ session: SessionJson }>(
-        `/api/sessions/${ref(positionals)}`,
-      );
-      return print(values, res.session);
-    }
-    case "prints": {
-      const { values, positionals } = parse(rest, {});
-      const res = await new Client(values).get<{ prints: { text: string }[] }>(
-        `/api/sessions/${ref(positionals)}/prints`,
-      );
-      return print(values, res, () => res.prints.map((p) => p.text).join("\n"));
-    }
-    case "log": {
-      const { values, positionals } = parse(rest, {});
-      const res = await new Client(values).get<{ records: Record<string, unknown>[] }>(
-        `/api/sessions/${ref(positionals)}/log`,
-      );
-      if (values.json) {
-        for (const r of res.records) console.log(JSON.stringify(r));
-        return;
-      }
-      for (const r of res.records) {
-        const { seq: _seq, type, t, ...rest } = r;
-        console.log(`[${t}] ${type}: ${JSON.stringify(rest)}`);
-      }
-      return;
-    }
-    default:
-      throw new CliError(usage, EXIT.badRequest);
+export function sessionCommand(argv: string[]): Promise<void> {
+  return runSubcommand("session", subcommands, argv);
+}
+
+async function list(argv: string[]): Promise<void> {
+  const { values } = parse(argv, {
+    project: { type: "string", short: "p" },
+    state: { type: "string", short: "s" },
+    limit: { type: "string" },
+  });
+  const q = new URLSearchParams();
+  if (values.project) q.set("project", values.project);
+  if (values.state) q.set("state", values.state);
+  if (values.limit) q.set("limit", values.limit);
+  const res = await new Client(values).get<{ sessions: SessionJson[] }>(`/api/sessions?${q}`);
+  print(
+    values,
+    res,
+    () => table(res.sessions, ["session_id", "state", "entrypoint", "created_at"]),
+  );
+}
+
+async function get(argv: string[]): Promise<void> {
+  const { values, positionals } = parse(argv, { fail: { type: "boolean", short: "f" } });
+  const res = await new Client(values).find<{ session: SessionJson }>(
+    `/api/sessions/${ref(positionals)}`,
+    values.fail,
+  );
+  if (res) print(values, res.session);
+}
+
+async function prints(argv: string[]): Promise<void> {
+  const { values, positionals } = parse(argv, { tail: { type: "boolean", short: "t" } });
+  const client = new Client(values);
+  if (values.tail) return await followPrints(client, oneRef(positionals), values);
+  const res = await client.get<{ prints: PrintJson[] }>(`/api/sessions/${ref(positionals)}/prints`);
+  print(values, res, () => res.prints.map((p) => p.text).join("\n"));
+}
+
+async function log(argv: string[]): Promise<void> {
+  const { values, positionals } = parse(argv, { tail: { type: "boolean", short: "t" } });
+  const client = new Client(values);
+  if (values.tail) return await followRecords(client, oneRef(positionals), values);
+  const res = await client.get<{ session_id: string; records: LogRecordJson[] }>(
+    `/api/sessions/${ref(positionals)}/log`,
+  );
+  const s = style(process.stdout);
+  for (const r of res.records.map((r) => fromLogJson(res.session_id, r))) {
+    console.log(values.json ? JSON.stringify(r) : formatRecord(r, s));
   }
 }
 
-function ref(positionals: string[]): string {
-  if (positionals.length !== 1) {
-    throw new CliError("expected one session id or project name", EXIT.badRequest);
-  }
-  return encodeURIComponent(positionals[0]);
+async function remove(argv: string[]): Promise<void> {
+  const { values, positionals } = parse(argv, {});
+  const res = await new Client(values).call<{ deleted: string }>(
+    "DELETE",
+    `/api/sessions/${ref(positionals)}`,
+  );
+  print(values, res, () => `session ${res.deleted} deleted`);
 }

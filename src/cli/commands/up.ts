@@ -13,6 +13,7 @@ export async function upCommand(argv: string[]): Promise<void> {
     "log-level": { type: "string", default: "info" },
     durability: { type: "string", default: "fsync" },
     "webhook-body-limit": { type: "string" },
+    "sync-timeout": { type: "string" },
   });
   const level = values["log-level"]!;
   if (!isLevel(level)) {
@@ -33,9 +34,8 @@ export async function upCommand(argv: string[]): Promise<void> {
     host: values.host!,
     dbUrl: values.db,
     durability,
-    webhookBodyBytes: values["webhook-body-limit"]
-      ? Number(values["webhook-body-limit"])
-      : undefined,
+    webhookBodyBytes: numberOption(values["webhook-body-limit"], "--webhook-body-limit"),
+    syncTimeoutMs: seconds(values["sync-timeout"], "--sync-timeout"),
   });
   const stop = async (signal: string) => {
     log.info("pounce stopping", { signal });
@@ -44,4 +44,18 @@ export async function upCommand(argv: string[]): Promise<void> {
   };
   process.once("SIGINT", () => void stop("SIGINT"));
   process.once("SIGTERM", () => void stop("SIGTERM"));
+}
+
+function numberOption(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) {
+    throw new CliError(`${flag} must be a positive number`, EXIT.badRequest);
+  }
+  return n;
+}
+
+function seconds(value: string | undefined, flag: string): number | undefined {
+  const n = numberOption(value, flag);
+  return n === undefined ? undefined : n * 1000;
 }

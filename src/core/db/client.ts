@@ -4,6 +4,7 @@ import { type Client, createClient } from "@libsql/client";
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
 import { migrations } from "./migrations.gen.ts";
 import * as schema from "./schema.ts";
+import { serialize } from "./serialized.ts";
 
 export type Db = LibSQLDatabase<typeof schema> & { $client: Client };
 
@@ -16,13 +17,15 @@ export type OpenOptions = {
 };
 
 export async function openDb(opts: OpenOptions): Promise<Db> {
-  const client = createClient({ url: opts.url, authToken: opts.authToken });
+  // One connection (see serialized.ts), so the pragmas below hold for every statement.
+  const client = serialize(
+    createClient({ url: opts.url, authToken: opts.authToken, concurrency: 1, timeout: 5000 }),
+  );
   if (opts.url.startsWith("file:")) {
     await client.execute("PRAGMA journal_mode = WAL");
     await client.execute(
       `PRAGMA synchronous = ${opts.durability === "process" ? "NORMAL" : "FULL"}`,
     );
-    await client.execute("PRAGMA busy_timeout = 5000");
   }
   await migrate(client);
   return drizzle(client, { schema }) as Db;

@@ -132,12 +132,14 @@ export type LogRecordType =
   | "outcome";
 
 export const sessionLogs = sqliteTable("session_logs", {
+  // Global and never reused (AUTOINCREMENT): the cursor a project's live tail resumes from.
+  id: integer("id").primaryKey({ autoIncrement: true }),
   sessionId: text("session_id").notNull(),
   seq: integer("seq").notNull(),
   type: text("type").$type<LogRecordType>().notNull(),
   data: text("data", { mode: "json" }).notNull(),
   createdAt: integer("created_at").notNull(),
-}, (t) => [primaryKey({ columns: [t.sessionId, t.seq] })]);
+}, (t) => [uniqueIndex("session_logs_session_seq").on(t.sessionId, t.seq)]);
 
 // The journal: one row per durable step of a session (see docs/protocol.md).
 export const sessionSteps = sqliteTable("session_steps", {

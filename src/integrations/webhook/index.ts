@@ -6,6 +6,7 @@ import { bodyLimit } from "hono/body-limit";
 import { deployments, triggers } from "../../core/db/schema.ts";
 import type { Integration, IntegrationContext } from "../types.ts";
 import { webhookEventData } from "./event-data.ts";
+import { syncResponse } from "./sync.ts";
 
 export const webhook: Integration = {
   name: "webhook",
@@ -41,6 +42,7 @@ async function receive(c: Context, ctx: IntegrationContext): Promise<Response> {
     data: webhookEventData(c.req.raw, body, suffix),
     memo: { method: c.req.method, webhook_slug: slug, trigger_id: trigger.id },
   });
-  await ctx.dispatcher.dispatch(event);
+  const dispatched = await ctx.dispatcher.dispatch(event);
+  if (trigger.isSync) return syncResponse(ctx.bus, event.id, dispatched, ctx.limits.syncTimeoutMs);
   return c.body(null, 202, { "AutoKitteh-Event-ID": event.id, "Cache-Control": "no-cache" });
 }

@@ -1,12 +1,17 @@
-// POST /api/deploy (apply + build + deploy + activate) and POST /api/manifest/plan.
+// POST /api/deploy (apply + build the venv + deploy + activate) and POST /api/manifest/plan.
+// A deploy that builds a venv streams pip's progress to clients that accept it.
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { BuildError, type BuildFiles, checkBuildFiles, encodeFiles } from "../../core/builds.ts";
 import { deploy, planManifest } from "../../core/deploy.ts";
 import { ManifestError, parseManifest } from "../../core/manifest.ts";
 import { scanExports, SyntaxCheckError } from "../../pythonrt/exports.ts";
+import { REQUIREMENTS_FILE } from "../../pythonrt/requirements.ts";
+import { VenvError } from "../../pythonrt/venvs.ts";
+import { markSecretVars } from "../../integrations/registry.ts";
 import type { Engine } from "../engine.ts";
 import { ApiError } from "./errors.ts";
+import { acceptsProgress, progressResponse } from "./progress.ts";
 
 const MAX_UPLOAD_BYTES = 96 << 20;
 
@@ -51,9 +56,39 @@ export function deployRoutes(engine: Engine): Hono {
         if (err instanceof SyntaxCheckError) throw new ApiError(400, err.message);
         throw err;
       }
-      return c.json(
-        await deploy(engine.db, engine.box, { manifest, files: encodeFiles(files), exports }),
-      );
+      // The venv is built before anything is stored: if pip fails, nothing changed and
+      // the previous deployment stays active.
+      const run = async (progress: (line: string) => void) => {
+        const venv = await engine.venvs.ensure(files, progress).catch((err) => {
+          if (err instanceof VenvError) throw new ApiError(400, err.message);
+          throw err;
+        });
+        try {
+          const result = await deploy(engine.db, engine.box, {
+            manifest,
+            files: encodeFiles(files),
+            exports,
+          });
+          // Schedules and Socket Mode links follow the new triggers and connections.
+          await engine.integrations.reload();
+          result.lines.push(...await engine.integrations.hints(result.projectId));
+          if (venv.key) {
+            const at = result.lines.findIndex((l) => l.startsWith("[exec] create_build"));
+            result.lines.splice(
+              at < 0 ? result.lines.length : at,
+              0,
+              `[exec] build_venv: ${venv.created ? "created" : "reused"} "${venv.key}"`,
+            );
+          }
+          return result;
+        } finally {
+          venv.release();
+        }
+      };
+      const building = files[REQUIREMENTS_FILE] &&
+        !engine.venvs.isComplete(engine.venvs.keyOf(files[REQUIREMENTS_FILE]));
+      if (building && acceptsProgress(c.req.header("accept"))) return progressResponse(run);
+      return c.json(await run(() => {}));
     },
   );
 
@@ -69,7 +104,7 @@ export function deployRoutes(engine: Engine): Hono {
 function parseBody(text: string | undefined) {
   if (typeof text !== "string") throw new ApiError(400, "manifest: required");
   try {
-    return parseManifest(text);
+    return markSecretVars(parseManifest(text));
   } catch (err) {
     if (err instanceof ManifestError) throw new ApiError(400, err.message);
     throw err;

@@ -2,18 +2,40 @@
 import { Hono } from "hono";
 import { VERSION } from "../../version.ts";
 import type { Engine } from "../engine.ts";
+import { buildRoutes } from "./builds.ts";
+import { connectionRoutes } from "./connections.ts";
 import { deployRoutes } from "./deploy.ts";
+import { deploymentRoutes } from "./deployments.ts";
+import { dispatchRoutes } from "./dispatch.ts";
 import { eventRoutes } from "./events.ts";
+import { projectAdminRoutes } from "./project-admin.ts";
 import { projectRoutes } from "./projects.ts";
+import { sessionControlRoutes } from "./session-control.ts";
 import { sessionRoutes } from "./sessions.ts";
 import { varRoutes } from "./vars.ts";
+import { venvRoutes } from "./venvs.ts";
 
 export { ApiError } from "./errors.ts";
 
 export function apiRoutes(engine: Engine): Hono {
   const api = new Hono();
   api.get("/version", (c) => c.json({ version: VERSION, runtime: engine.runtime }));
-  for (const routes of [deployRoutes, projectRoutes, sessionRoutes, varRoutes, eventRoutes]) {
+  for (
+    const routes of [
+      deployRoutes,
+      projectRoutes,
+      sessionRoutes,
+      sessionControlRoutes,
+      varRoutes,
+      eventRoutes,
+      dispatchRoutes,
+      venvRoutes,
+      projectAdminRoutes,
+      deploymentRoutes,
+      buildRoutes,
+      connectionRoutes,
+    ]
+  ) {
     api.route("/", routes(engine));
   }
   return api;

@@ -1,4 +1,5 @@
 // How entities look in the API's JSON.
+import type { builds, deployments, projects } from "../../core/db/schema.ts";
 import type { EventRow } from "../../core/events.ts";
 import type { Session } from "../../core/sessions.ts";
 
@@ -34,4 +35,29 @@ export function eventJson(e: EventRow) {
     memo: e.memo,
     created_at: iso(e.createdAt),
   };
+}
+
+export function projectJson(p: typeof projects.$inferSelect) {
+  return {
+    project_id: p.id,
+    name: p.name,
+    display_name: p.displayName,
+    created_at: iso(p.createdAt),
+    updated_at: iso(p.updatedAt),
+  };
+}
+
+export function deploymentJson(d: typeof deployments.$inferSelect) {
+  return {
+    deployment_id: d.id,
+    project_id: d.projectId,
+    build_id: d.buildId,
+    state: d.state,
+    created_at: iso(d.createdAt),
+    updated_at: iso(d.updatedAt),
+  };
+}
+
+export function buildJson(b: Pick<typeof builds.$inferSelect, "id" | "projectId" | "createdAt">) {
+  return { build_id: b.id, project_id: b.projectId, created_at: iso(b.createdAt) };
 }

@@ -2,8 +2,9 @@
 import { desc, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { deployments, projects, triggers } from "../../core/db/schema.ts";
+import { parseSchedule } from "../../core/schedule-spec.ts";
 import type { Engine } from "../engine.ts";
-import { iso } from "./json.ts";
+import { deploymentJson, iso } from "./json.ts";
 import { optionalProject } from "./lookup.ts";
 
 export function projectRoutes(engine: Engine): Hono {
@@ -23,16 +24,7 @@ export function projectRoutes(engine: Engine): Hono {
       p ? eq(deployments.projectId, p.id) : undefined,
     )
       .orderBy(desc(deployments.createdAt), desc(deployments.id));
-    return c.json({
-      deployments: rows.map((d) => ({
-        deployment_id: d.id,
-        project_id: d.projectId,
-        build_id: d.buildId,
-        state: d.state,
-        created_at: iso(d.createdAt),
-        updated_at: iso(d.updatedAt),
-      })),
-    });
+    return c.json({ deployments: rows.map(deploymentJson) });
   });
 
   api.get("/triggers", async (c) => {
@@ -54,6 +46,9 @@ export function projectRoutes(engine: Engine): Hono {
         is_sync: t.isSync,
         schedule: t.schedule,
         timezone: t.timezone,
+        last_tick_at: iso(t.lastTickAt),
+        next_tick_at: nextTick(t.schedule, t.timezone),
+        connection_id: t.connectionId,
         webhook_slug: t.webhookSlug,
         webhook_url: t.webhookSlug ? `${engine.serviceUrl()}/webhooks/${t.webhookSlug}` : null,
       })),
@@ -61,4 +56,13 @@ export function projectRoutes(engine: Engine): Hono {
   });
 
   return api;
+}
+
+function nextTick(schedule: string | null, timezone: string | null): string | null {
+  if (!schedule) return null;
+  try {
+    return parseSchedule(schedule, timezone).next(new Date())?.toISOString() ?? null;
+  } catch {
+    return null;
+  }
 }

@@ -1,7 +1,7 @@
 // Sessions and their log records.
 import { Hono } from "hono";
 import type { SessionState } from "../../core/db/schema.ts";
-import { SESSION_STATES } from "../../core/sessions.ts";
+import { isFinal, SESSION_STATES } from "../../core/sessions.ts";
 import type { Engine } from "../engine.ts";
 import { ApiError } from "./errors.ts";
 import { iso, sessionJson } from "./json.ts";
@@ -59,6 +59,18 @@ export function sessionRoutes(engine: Engine): Hono {
         ...(r.data as object),
       })),
     });
+  });
+
+  // Final sessions only, by id (not by project name).
+  api.delete("/sessions/:id", async (c) => {
+    const id = c.req.param("id");
+    if (!id.startsWith("ses_")) throw new ApiError(400, "delete takes a session id");
+    const s = await sessionByRef(engine, id);
+    if (!isFinal(s.state)) {
+      throw new ApiError(409, `session "${id}" is ${s.state}; stop it first`);
+    }
+    await engine.sessions.remove(id);
+    return c.json({ deleted: id });
   });
 
   return api;

@@ -1,9 +1,11 @@
 // Vars of a project, or of one of its connections; secrets masked unless revealed.
 import { and, eq } from "drizzle-orm";
 import { type Context, Hono } from "hono";
-import { connections, vars } from "../../core/db/schema.ts";
+import { vars } from "../../core/db/schema.ts";
 import { MASK } from "../../core/secrets.ts";
+import { isSecretVar } from "../../integrations/registry.ts";
 import type { Engine } from "../engine.ts";
+import { connectionByRef } from "./connections.ts";
 import { ApiError } from "./errors.ts";
 import { projectByName } from "./lookup.ts";
 
@@ -11,15 +13,12 @@ export function varRoutes(engine: Engine): Hono {
   const api = new Hono();
   const { db } = engine;
 
+  // A project, or a connection: its id, "<project>/<name>", or its name with ?project=.
   const scopeOf = async (c: Context) => {
-    const p = await projectByName(engine, c.req.query("project"));
     const conn = c.req.query("connection");
-    if (!conn) return { scopeId: p.id };
-    const row = await db.query.connections.findFirst({
-      where: and(eq(connections.projectId, p.id), eq(connections.name, conn)),
-    });
-    if (!row) throw new ApiError(404, `connection "${conn}" not found in project "${p.name}"`);
-    return { scopeId: row.id };
+    if (!conn) return { scopeId: (await projectByName(engine, c.req.query("project"))).id };
+    const row = await connectionByRef(engine, conn, c.req.query("project"));
+    return { scopeId: row.id, integration: row.integration };
   };
 
   api.get("/vars", async (c) => {
@@ -38,7 +37,7 @@ export function varRoutes(engine: Engine): Hono {
   });
 
   api.put("/vars", async (c) => {
-    const { scopeId } = await scopeOf(c);
+    const { scopeId, integration } = await scopeOf(c);
     const body = await c.req.json<
       { name?: string; value?: string; secret?: boolean; description?: string }
     >();
@@ -47,11 +46,13 @@ export function varRoutes(engine: Engine): Hono {
     }
     if (typeof body.value !== "string") throw new ApiError(400, "value: required");
     const t = Date.now();
+    // A var its integration declares secret is secret, whatever the request says.
+    const secret = !!body.secret || (!!integration && isSecretVar(integration, body.name));
     const row = {
       scopeId,
       name: body.name,
-      value: body.secret ? engine.box.seal(body.value) : body.value,
-      isSecret: !!body.secret,
+      value: secret ? engine.box.seal(body.value) : body.value,
+      isSecret: secret,
       description: body.description,
       createdAt: t,
       updatedAt: t,
@@ -60,16 +61,18 @@ export function varRoutes(engine: Engine): Hono {
       target: [vars.scopeId, vars.name],
       set: { value: row.value, isSecret: row.isSecret, description: row.description, updatedAt: t },
     });
+    if (integration) await engine.integrations.reload();
     return c.json({ name: body.name, secret: row.isSecret });
   });
 
   api.delete("/vars", async (c) => {
-    const { scopeId } = await scopeOf(c);
+    const { scopeId, integration } = await scopeOf(c);
     const name = c.req.query("name");
     if (!name) throw new ApiError(400, "name: required");
     const deleted = await db.delete(vars).where(and(eq(vars.scopeId, scopeId), eq(vars.name, name)))
       .returning();
     if (!deleted.length) throw new ApiError(404, `var "${name}" not found`);
+    if (integration) await engine.integrations.reload();
     return c.json({ deleted: name });
   });
 

@@ -50,14 +50,15 @@ CREATE TABLE `projects` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `projects_name_unique` ON `projects` (`name`);--> statement-breakpoint
 CREATE TABLE `session_logs` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`session_id` text NOT NULL,
 	`seq` integer NOT NULL,
 	`type` text NOT NULL,
 	`data` text NOT NULL,
-	`created_at` integer NOT NULL,
-	PRIMARY KEY(`session_id`, `seq`)
+	`created_at` integer NOT NULL
 );
 --> statement-breakpoint
+CREATE UNIQUE INDEX `session_logs_session_seq` ON `session_logs` (`session_id`,`seq`);--> statement-breakpoint
 CREATE TABLE `session_steps` (
 	`session_id` text NOT NULL,
 	`seq` integer NOT NULL,

@@ -1,0 +1,94 @@
+// `npm run build`: dist/pounce, one executable file for linux-x64 holding the daemon, the CLI,
+// the migrations, the py-sdk and the other asset trees of src/assets.ts, and libSQL's native
+// addon; plus dist/pounce.sha256. `--deno` writes dist/pounce-deno.mjs instead, an ES module
+// bundle for `deno compile` (see README.md).
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build as esbuild, type BuildOptions } from "esbuild";
+import { VERSION } from "../src/version.ts";
+import { embeddedModule, fileHash } from "./build/embed.ts";
+import { embeddedPlugin, libsqlPlugin } from "./build/plugins.ts";
+import { makeSea } from "./build/sea.ts";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const dist = join(root, "dist");
+const work = join(dist, "build");
+const LIBSQL_ASSET = "libsql.node";
+const libsqlAddon = join(root, "node_modules/@libsql/linux-x64-gnu/index.node");
+
+function commit(): string {
+  try {
+    const head = execFileSync("git", ["rev-parse", "HEAD"], { cwd: root, encoding: "utf8" }).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], {
+      cwd: root,
+      encoding: "utf8",
+    }).trim();
+    return dirty ? `${head}-dirty` : head;
+  } catch {
+    return "unknown";
+  }
+}
+
+const common: BuildOptions = {
+  entryPoints: [join(root, "src/cli/main.ts")],
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: "none",
+  logLevel: "warning",
+};
+
+async function buildBinary(): Promise<void> {
+  if (process.platform !== "linux" || process.arch !== "x64") {
+    throw new Error("the binary is built for linux-x64, on linux-x64");
+  }
+  const info = {
+    version: VERSION,
+    commit: commit(),
+    addons: { [LIBSQL_ASSET]: fileHash(libsqlAddon) },
+  };
+  const bundle = join(work, "pounce.cjs");
+  await esbuild({
+    ...common,
+    format: "cjs",
+    outfile: bundle,
+    // The Node path of the code (sourceRoot) is never taken inside the binary.
+    logOverride: { "empty-import-meta": "silent" },
+    // ws's optional native helpers are not in the binary: skip its `require` attempts.
+    define: {
+      "process.env.WS_NO_BUFFER_UTIL": '"1"',
+      "process.env.WS_NO_UTF_8_VALIDATE": '"1"',
+    },
+    plugins: [embeddedPlugin(embeddedModule(root, info)), libsqlPlugin(root, LIBSQL_ASSET)],
+  });
+  const out = join(dist, "pounce");
+  await makeSea({ bundle, out, workDir: work, assets: { [LIBSQL_ASSET]: libsqlAddon } });
+  const sum = createHash("sha256").update(readFileSync(out)).digest("hex");
+  writeFileSync(join(dist, "pounce.sha256"), `${sum}  pounce\n`);
+  const mb = (statSync(out).size / 1e6).toFixed(1);
+  console.log(`built dist/pounce (${mb} MB, ${info.commit}), sha256 ${sum}`);
+}
+
+// For `deno compile`: npm packages stay imports (Deno embeds node_modules, libSQL's addon
+// included); the code, migrations and asset trees are in the bundle.
+async function buildDenoBundle(): Promise<void> {
+  const info = { version: VERSION, commit: commit(), addons: {} };
+  const outfile = join(dist, "pounce-deno.mjs");
+  await esbuild({
+    ...common,
+    format: "esm",
+    packages: "external",
+    outfile,
+    plugins: [embeddedPlugin(embeddedModule(root, info))],
+  });
+  console.log(`built dist/pounce-deno.mjs (${info.commit})`);
+}
+
+rmSync(work, { recursive: true, force: true });
+mkdirSync(work, { recursive: true });
+await (process.argv.includes("--deno") ? buildDenoBundle() : buildBinary());

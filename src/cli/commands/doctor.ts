@@ -1,0 +1,77 @@
+// `pounce doctor`: the data dir, the Python interpreter and its version, the py-sdk and
+// the venvs with their sizes. Asks the daemon; when it is not running, looks for itself.
+import { dataDir } from "../../core/paths.ts";
+import {
+  type EnvironmentJson,
+  environmentJson,
+  type VenvJson,
+} from "../../pythonrt/environment.ts";
+import { findPython } from "../../pythonrt/python.ts";
+import { venvsDir } from "../../pythonrt/venvs.ts";
+import { parse } from "../args.ts";
+import { Client, CliError } from "../client.ts";
+import { print } from "../output.ts";
+
+type Doctor = EnvironmentJson & {
+  daemon: { url: string; version?: string; runtime?: string; error?: string };
+};
+
+export async function doctorCommand(argv: string[]): Promise<void> {
+  const { values } = parse(argv, {});
+  const client = new Client(values);
+  let report: Doctor;
+  try {
+    report = await client.get<Doctor>("/api/doctor");
+  } catch (err) {
+    if (!(err instanceof CliError) || !err.message.startsWith("cannot reach")) throw err;
+    const dir = dataDir();
+    let python;
+    try {
+      python = findPython();
+    } catch (e) {
+      python = e as Error;
+    }
+    report = {
+      daemon: { url: client.url, error: "not running" },
+      ...environmentJson(dir, python, venvsDir(dir), null),
+    };
+  }
+  if ("error" in report.python) process.exitCode = 1;
+  print(values, report, () => doctorText(report));
+}
+
+function doctorText(r: Doctor): string {
+  const d = r.daemon;
+  const python = "error" in r.python
+    ? `error: ${r.python.error}`
+    : `${r.python.executable} (Python ${r.python.version})`;
+  const total = r.venvs.reduce((n, v) => n + v.bytes, 0);
+  return [
+    `daemon:   ${
+      d.error ? `${d.error} at ${d.url}` : `${d.url} (pounce ${d.version}, ${d.runtime})`
+    }`,
+    `data dir: ${r.data_dir}`,
+    `python:   ${python}${d.error ? " (found by the CLI)" : ""}`,
+    `py-sdk:   ${r.sdk_dir}`,
+    `venvs:    ${r.venvs_dir} (${r.venvs.length}, ${formatBytes(total)})`,
+    ...r.venvs.map((v) => `  ${venvLine(v)}`),
+  ].join("\n");
+}
+
+export function venvLine(v: VenvJson): string {
+  const use = v.in_use === null ? "" : v.in_use ? `used by ${v.projects.join(",")}` : "unused";
+  return [
+    v.key,
+    formatBytes(v.bytes),
+    v.complete ? `Python ${v.python_version}` : "incomplete",
+    use,
+    v.requirements.join(" "),
+  ].filter(Boolean).join("  ");
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+}

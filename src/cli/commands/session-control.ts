@@ -1,0 +1,161 @@
+// `pounce session start|stop|restart|test`.
+import { readFileSync } from "node:fs";
+import { parse } from "../args.ts";
+import { Client, CliError, EXIT } from "../client.ts";
+import { print } from "../output.ts";
+import { judge, readCase } from "../session-test.ts";
+import { watch } from "./session-live.ts";
+
+type SessionJson = { session_id: string; state: string; error: string | null };
+const FINAL = ["completed", "error", "stopped"];
+
+function oneRef(positionals: string[], usage: string): string {
+  if (positionals.length !== 1) throw new CliError(usage, EXIT.badRequest);
+  return encodeURIComponent(positionals[0]);
+}
+
+// `--input k=<json>`: a value that is not JSON is taken as a string.
+function parseInputs(inputs: string[] = []): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const item of inputs) {
+    const eq = item.indexOf("=");
+    if (eq <= 0) throw new CliError(`--input "${item}" must be key=<json>`, EXIT.badRequest);
+    const raw = item.slice(eq + 1);
+    try {
+      out[item.slice(0, eq)] = JSON.parse(raw);
+    } catch {
+      out[item.slice(0, eq)] = raw;
+    }
+  }
+  return out;
+}
+
+export async function start(argv: string[]): Promise<void> {
+  const { values } = parse(argv, {
+    project: { type: "string", short: "o" },
+    deployment: { type: "string", short: "d" },
+    entrypoint: { type: "string", short: "p" },
+    input: { type: "string", short: "I", multiple: true },
+    durable: { type: "boolean", short: "D" },
+    watch: { type: "boolean", short: "w" },
+  });
+  if (!values.entrypoint) {
+    throw new CliError("--entrypoint file.py:function is required", EXIT.badRequest);
+  }
+  const client = new Client(values);
+  const res = await client.call<{ session_id: string }>("POST", "/api/sessions", {
+    project: values.project,
+    deployment: values.deployment,
+    entrypoint: values.entrypoint,
+    inputs: parseInputs(values.input),
+    durable: !!values.durable,
+  });
+  print(values, res, () => `session_id: ${res.session_id}`);
+  if (values.watch) await watch([res.session_id, ...(values.json ? ["--json"] : [])]);
+}
+
+export async function stop(argv: string[]): Promise<void> {
+  const { values, positionals } = parse(argv, {
+    reason: { type: "string", short: "r" },
+    force: { type: "boolean", short: "f" },
+  });
+  const ref = oneRef(
+    positionals,
+    "usage: pounce session stop <session-id | project> [--reason R] [--force]",
+  );
+  const res = await new Client(values).call<{ session_id: string }>(
+    "POST",
+    `/api/sessions/${ref}/stop`,
+    {
+      reason: values.reason,
+      force: !!values.force,
+    },
+  );
+  print(values, res, () => `stopped ${res.session_id}`);
+}
+
+export async function restart(argv: string[]): Promise<void> {
+  const { values, positionals } = parse(argv, {});
+  const ref = oneRef(positionals, "usage: pounce session restart <session-id | project>");
+  const res = await new Client(values).call<{ session_id: string }>(
+    "POST",
+    `/api/sessions/${ref}/restart`,
+    {},
+  );
+  print(values, res, () => `session_id: ${res.session_id}`);
+}
+
+async function waitFinal(client: Client, id: string, timeoutMs: number): Promise<SessionJson> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { session } = await client.get<{ session: SessionJson }>(`/api/sessions/${id}`);
+    if (FINAL.includes(session.state)) return session;
+    if (Date.now() > deadline) {
+      throw new CliError(
+        `session ${id} did not end within ${timeoutMs / 1000} s (${session.state})`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function duration(text: string | undefined, fallbackMs: number): number {
+  if (!text) return fallbackMs;
+  const m = text.match(/^(\d+(?:\.\d+)?)(ms|s|m)?$/);
+  if (!m) throw new CliError(`bad duration "${text}" (e.g. 30s, 500ms, 2m)`, EXIT.badRequest);
+  const n = Number(m[1]);
+  return m[2] === "ms" ? n : m[2] === "m" ? n * 60_000 : n * 1000;
+}
+
+export async function test(argv: string[]): Promise<void> {
+  const { values, positionals } = parse(argv, {
+    project: { type: "string", short: "p" },
+    durable: { type: "boolean", short: "D" },
+    timeout: { type: "string", short: "t" },
+    quiet: { type: "boolean", short: "q" },
+  });
+  if (positionals.length !== 1) {
+    throw new CliError("usage: pounce session test <file.txtar> [--durable]", EXIT.badRequest);
+  }
+  const durable = !!values.durable;
+  let c;
+  try {
+    c = readCase(readFileSync(positionals[0], "utf8"), durable);
+  } catch (err) {
+    throw new CliError(`${positionals[0]}: ${(err as Error).message}`, EXIT.badRequest);
+  }
+  const project = values.project ?? "session_test";
+  const client = new Client(values);
+  const files = Object.fromEntries(
+    Object.entries(c.files).map(([k, v]) => [k, Buffer.from(v).toString("base64")]),
+  );
+  await client.call("POST", "/api/deploy", {
+    manifest: `version: v2\nproject:\n  name: ${project}\n`,
+    files,
+  });
+  const { session_id } = await client.call<{ session_id: string }>("POST", "/api/sessions", {
+    project,
+    entrypoint: c.entrypoint,
+    durable,
+  });
+  const session = await waitFinal(client, session_id, duration(values.timeout, 60_000));
+  const [{ prints }, { records }] = await Promise.all([
+    client.get<{ prints: { text: string }[] }>(`/api/sessions/${session_id}/prints`),
+    client.get<{ records: { type: string; function?: string }[] }>(
+      `/api/sessions/${session_id}/log`,
+    ),
+  ]);
+  const verdict = judge(c, durable, {
+    prints: prints.map((p) => p.text),
+    state: session.state,
+    error: session.error,
+    calls: records.filter((r) => r.type === "call_spec").map((r) => String(r.function)),
+  });
+  if (values.json) {
+    console.log(JSON.stringify({ session_id, ok: verdict.ok, report: verdict.report }));
+  } else if (!verdict.ok) console.error(verdict.report.join("\n"));
+  else if (!values.quiet) {
+    console.log(`ok ${positionals[0]} (${durable ? "durable" : "non-durable"}) ${session_id}`);
+  }
+  if (!verdict.ok) throw new CliError(`${positionals[0]}: session test failed`);
+}

@@ -1,0 +1,26 @@
+// Commands made of subcommands (`pounce session list`, ...): a map from name to function.
+import { CliError, EXIT } from "./client.ts";
+
+export type Subcommand = (argv: string[]) => Promise<void>;
+
+export async function runSubcommand(
+  command: string,
+  subcommands: Record<string, Subcommand>,
+  argv: string[],
+): Promise<void> {
+  const [name, ...rest] = argv;
+  const run = name && Object.hasOwn(subcommands, name) ? subcommands[name] : undefined;
+  if (!run) {
+    throw new CliError(
+      `usage: pounce ${command} ${Object.keys(subcommands).join("|")} ...; see docs/cli.md`,
+      EXIT.badRequest,
+    );
+  }
+  await run(rest);
+}
+
+// The one positional argument a subcommand takes.
+export function onePositional(positionals: string[], usage: string): string {
+  if (positionals.length !== 1) throw new CliError(`usage: ${usage}`, EXIT.badRequest);
+  return positionals[0];
+}

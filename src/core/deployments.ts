@@ -1,0 +1,28 @@
+// Deployment state changes besides activation (which is in deploy.ts): deactivate, delete.
+import { and, eq, inArray } from "drizzle-orm";
+import { now } from "./clock.ts";
+import type { Db } from "./db/client.ts";
+import { deployments, sessions } from "./db/schema.ts";
+
+export type Deployment = typeof deployments.$inferSelect;
+
+// An active deployment stops receiving events: it drains while it still has sessions that
+// have not ended, else it becomes inactive.
+export async function deactivate(db: Db, id: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    const d = await tx.query.deployments.findFirst({ where: eq(deployments.id, id) });
+    if (!d || d.state === "inactive" || d.state === "draining") return;
+    const busy = await tx.query.sessions.findFirst({
+      where: and(eq(sessions.deploymentId, id), inArray(sessions.state, ["created", "running"])),
+    });
+    await tx.update(deployments).set({ state: busy ? "draining" : "inactive", updatedAt: now() })
+      .where(eq(deployments.id, id));
+  });
+}
+
+// Deletes an inactive deployment; returns false when it is not inactive.
+export async function deleteDeployment(db: Db, id: string): Promise<boolean> {
+  const deleted = await db.delete(deployments)
+    .where(and(eq(deployments.id, id), eq(deployments.state, "inactive"))).returning();
+  return deleted.length > 0;
+}

@@ -1,0 +1,152 @@
+// What a syscall handler gets, and how its result becomes a durable step: the effect
+// and the journal row commit in one transaction, so a replay never repeats the effect.
+import { and, eq } from "drizzle-orm";
+import { now } from "../clock.ts";
+import type { Db } from "../db/client.ts";
+import { sessionSteps } from "../db/schema.ts";
+import type { Session, SessionLog } from "../sessions.ts";
+import type { Wakeups } from "../wakeups.ts";
+
+export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+
+export class SyscallError extends Error {}
+
+export type SyscallDeps = {
+  db: Db;
+  wakeups: Wakeups;
+  // Starts a session row that was just committed.
+  startSession(id: string): void;
+  limits: { storeValueBytes: number; storeKeys: number };
+};
+
+export type SyscallContext = {
+  deps: SyscallDeps;
+  session: Session;
+  log: SessionLog;
+  op: string;
+  // The durable step number, when the call is journaled.
+  seq?: number;
+  // Aborted when the run ends (session finished, stopped, runner gone).
+  signal: AbortSignal;
+};
+
+function encode(value: unknown): Buffer {
+  return Buffer.from(JSON.stringify(value ?? null), "utf8");
+}
+
+async function journal(tx: Tx | Db, ctx: SyscallContext, value: unknown): Promise<void> {
+  if (ctx.seq === undefined) return;
+  const t = now();
+  await tx.insert(sessionSteps).values({
+    sessionId: ctx.session.id,
+    seq: ctx.seq,
+    kind: ctx.op,
+    name: ctx.op,
+    result: encode(value),
+    startedAt: t,
+    completedAt: t,
+  }).onConflictDoUpdate({
+    target: [sessionSteps.sessionId, sessionSteps.seq],
+    set: { kind: ctx.op, name: ctx.op, result: encode(value), completedAt: t },
+  });
+}
+
+// A failed durable call is journaled too, so a replay raises the same error.
+export async function journalFailure(ctx: SyscallContext, message: string): Promise<void> {
+  if (ctx.seq === undefined) return;
+  const t = now();
+  await ctx.deps.db.insert(sessionSteps).values({
+    sessionId: ctx.session.id,
+    seq: ctx.seq,
+    kind: ctx.op,
+    name: ctx.op,
+    result: encode(message),
+    error: true,
+    startedAt: t,
+    completedAt: t,
+  }).onConflictDoUpdate({
+    target: [sessionSteps.sessionId, sessionSteps.seq],
+    set: { kind: ctx.op, name: ctx.op, result: encode(message), error: true, completedAt: t },
+  });
+}
+
+// Runs the effect and journals its result in one transaction.
+export function commit<T>(ctx: SyscallContext, effect: (tx: Tx) => Promise<T>): Promise<T> {
+  return ctx.deps.db.transaction(async (tx) => {
+    const value = await effect(tx);
+    await journal(tx, ctx, value);
+    return value;
+  });
+}
+
+// The deadline of a waiting call; recorded with the pending step so that a replay after
+// a crash waits only for what is left.
+async function deadlineOf(ctx: SyscallContext, timeoutMs: number | null): Promise<number | null> {
+  if (ctx.seq === undefined) return timeoutMs === null ? null : now() + timeoutMs;
+  const { db } = ctx.deps;
+  const existing = await db.query.sessionSteps.findFirst({
+    where: and(eq(sessionSteps.sessionId, ctx.session.id), eq(sessionSteps.seq, ctx.seq)),
+  });
+  if (existing && existing.completedAt === null) return existing.deadline;
+  const deadline = timeoutMs === null ? null : now() + timeoutMs;
+  await db.insert(sessionSteps).values({
+    sessionId: ctx.session.id,
+    seq: ctx.seq,
+    kind: ctx.op,
+    name: ctx.op,
+    deadline,
+    startedAt: now(),
+  }).onConflictDoUpdate({
+    target: [sessionSteps.sessionId, sessionSteps.seq],
+    set: { kind: ctx.op, name: ctx.op, deadline, result: null, completedAt: null },
+  });
+  return deadline;
+}
+
+// Waits until `take` finds something (taken and journaled in one transaction) or the
+// deadline passes (null is journaled).
+export async function waitFor<T>(
+  ctx: SyscallContext,
+  timeoutMs: number | null,
+  take: (tx: Tx) => Promise<T | undefined>,
+): Promise<T | null> {
+  const deadline = await deadlineOf(ctx, timeoutMs);
+  for (;;) {
+    if (ctx.signal.aborted) throw new SyscallError("the session ended while waiting");
+    const armed = ctx.deps.wakeups.arm(ctx.session.id, deadline, ctx.signal);
+    const found = await commit(ctx, async (tx) => {
+      const value = await take(tx);
+      if (value === undefined) throw new NothingYet();
+      return value;
+    }).catch((err) => {
+      if (err instanceof NothingYet) return undefined;
+      throw err;
+    });
+    if (found !== undefined) {
+      armed.cancel();
+      return found;
+    }
+    if (deadline !== null && now() >= deadline) {
+      armed.cancel();
+      return commit(ctx, () => Promise.resolve(null));
+    }
+    await armed.woken;
+  }
+}
+
+// Rolls back an empty look (nothing taken, nothing journaled).
+class NothingYet extends Error {}
+
+export function timeoutArg(value: unknown): number | null {
+  if (value === null || value === undefined || value === 0) return null;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    throw new SyscallError("timeout must be a number of milliseconds");
+  }
+  return value;
+}
+
+export function stringArg(args: Record<string, unknown>, name: string): string {
+  const value = args[name];
+  if (typeof value !== "string") throw new SyscallError(`${name} must be a string`);
+  return value;
+}

@@ -1,0 +1,87 @@
+// The registered integrations at work in one daemon: their routes mounted, their
+// background services started, reloaded when configuration changes, and closed.
+import { eq } from "drizzle-orm";
+import type { Hono } from "hono";
+import { withVars } from "../core/connections.ts";
+import { connections } from "../core/db/schema.ts";
+import { log } from "../core/log.ts";
+import { integrationNamed, integrations } from "./registry.ts";
+import type {
+  ConnectionInfo,
+  Integration,
+  IntegrationContext,
+  Service,
+  TestResult,
+} from "./types.ts";
+
+export class IntegrationHub {
+  private readonly services = new Map<string, Service>();
+  private started = false;
+
+  constructor(
+    readonly ctx: IntegrationContext,
+    private readonly list: readonly Integration[] = integrations,
+  ) {}
+
+  mount(app: Hono): void {
+    for (const i of this.list) i.mount?.(app, this.ctx);
+  }
+
+  async start(): Promise<void> {
+    this.started = true;
+    for (const i of this.list) {
+      if (i.start) this.services.set(i.name, await i.start(this.ctx));
+    }
+  }
+
+  // After a deploy or a connection var change. A failing service is logged, not fatal:
+  // what was stored stays stored.
+  async reload(): Promise<void> {
+    if (!this.started) return;
+    await Promise.all(
+      [...this.services].map(([name, s]) =>
+        s.reload().catch((err) =>
+          log.error("integration reload failed", {
+            integration: name,
+            error: (err as Error).message,
+          })
+        )
+      ),
+    );
+  }
+
+  async close(): Promise<void> {
+    const services = [...this.services.values()];
+    this.services.clear();
+    await Promise.allSettled(services.map((s) => s.close()));
+  }
+
+  status(conn: { id: string; integration: string }): string | undefined {
+    return this.services.get(conn.integration)?.status?.(conn.id);
+  }
+
+  describe(conn: ConnectionInfo): Record<string, string> {
+    return integrationNamed(conn.integration)?.describe?.(conn, this.ctx) ?? {};
+  }
+
+  // Deploy output lines: what to configure in each service, e.g. a webhook URL.
+  async hints(projectId: string): Promise<string[]> {
+    const { db, box } = this.ctx;
+    const rows = await db.select().from(connections).where(eq(connections.projectId, projectId));
+    const lines: string[] = [];
+    for (const conn of await withVars(db, box, rows)) {
+      for (const [k, v] of Object.entries(this.describe(conn))) {
+        lines.push(`[!!!!] connection "${conn.name}" ${k}: ${v}`);
+      }
+    }
+    return lines;
+  }
+
+  async test(conn: ConnectionInfo): Promise<TestResult> {
+    const integration = integrationNamed(conn.integration);
+    if (!integration?.test) {
+      return { status: "warning", message: `no test for integration "${conn.integration}"` };
+    }
+    return await integration.test(conn, this.ctx, this.services.get(conn.integration));
+  }
+}

@@ -1,0 +1,13 @@
+// Schedule triggers: a `tick` event on the trigger at every time its cron expression (or
+// `@every` interval) names. The timers live in src/core/scheduler.ts.
+import { Scheduler } from "../../core/scheduler.ts";
+import type { Integration } from "../types.ts";
+
+export const schedule: Integration = {
+  name: "schedule",
+  async start(ctx) {
+    const scheduler = new Scheduler(ctx.db, ctx.dispatcher);
+    await scheduler.reload();
+    return scheduler;
+  },
+};

@@ -1,0 +1,54 @@
+// Builds: list, describe, and download a build's files.
+import { desc, eq } from "drizzle-orm";
+import { Hono } from "hono";
+import { decodeFiles } from "../../core/builds.ts";
+import { builds } from "../../core/db/schema.ts";
+import type { Engine } from "../engine.ts";
+import { ApiError } from "./errors.ts";
+import { buildJson } from "./json.ts";
+import { optionalProject } from "./lookup.ts";
+
+export function buildRoutes(engine: Engine): Hono {
+  const api = new Hono();
+  const { db } = engine;
+
+  const find = async (id: string) => {
+    const b = await db.query.builds.findFirst({ where: eq(builds.id, id) });
+    if (!b) throw new ApiError(404, `build "${id}" not found`);
+    return b;
+  };
+
+  api.get("/builds", async (c) => {
+    const p = await optionalProject(engine, c.req.query("project"));
+    const rows = await db.select({
+      id: builds.id,
+      projectId: builds.projectId,
+      createdAt: builds.createdAt,
+    }).from(builds).where(p ? eq(builds.projectId, p.id) : undefined)
+      .orderBy(desc(builds.createdAt), desc(builds.id));
+    return c.json({ builds: rows.map(buildJson) });
+  });
+
+  api.get("/builds/:id", async (c) => {
+    const b = await find(c.req.param("id"));
+    return c.json({
+      build: {
+        ...buildJson(b),
+        files: Object.keys(decodeFiles(b.files)).sort(),
+        exports: b.exports,
+      },
+    });
+  });
+
+  // The files as {name: base64}, what `pounce deploy` uploaded.
+  api.get("/builds/:id/files", async (c) => {
+    const b = await find(c.req.param("id"));
+    const files: Record<string, string> = {};
+    for (const [name, data] of Object.entries(decodeFiles(b.files))) {
+      files[name] = Buffer.from(data).toString("base64");
+    }
+    return c.json({ build_id: b.id, files });
+  });
+
+  return api;
+}

@@ -1,0 +1,75 @@
+// Dispatching events by hand, redispatching stored ones, and checking CEL filters.
+import { and, eq } from "drizzle-orm";
+import { Hono } from "hono";
+import { checkFilter } from "../../core/cel.ts";
+import { connections, triggers } from "../../core/db/schema.ts";
+import type { Engine } from "../engine.ts";
+import { ApiError } from "./errors.ts";
+import { projectByName } from "./lookup.ts";
+
+export function dispatchRoutes(engine: Engine): Hono {
+  const api = new Hono();
+  const { db } = engine;
+
+  api.post("/events", async (c) => {
+    const body = await c.req.json<{
+      project?: string;
+      trigger?: string;
+      connection?: string;
+      event_type?: string;
+      data?: Record<string, unknown>;
+      memo?: Record<string, string>;
+    }>();
+    const p = await projectByName(engine, body.project);
+    if (!body.trigger === !body.connection) {
+      throw new ApiError(400, "give exactly one of trigger, connection");
+    }
+    const destination = body.trigger
+      ? await db.query.triggers.findFirst({
+        where: and(eq(triggers.projectId, p.id), eq(triggers.name, body.trigger)),
+      })
+      : await db.query.connections.findFirst({
+        where: and(eq(connections.projectId, p.id), eq(connections.name, body.connection!)),
+      });
+    if (!destination) {
+      throw new ApiError(
+        404,
+        `${body.trigger ? "trigger" : "connection"} "${body.trigger ?? body.connection}" not found`,
+      );
+    }
+    if (!body.event_type) throw new ApiError(400, "event_type: required");
+    const event = await engine.events.store({
+      projectId: p.id,
+      destinationId: destination.id,
+      eventType: body.event_type,
+      data: body.data ?? {},
+      memo: body.memo,
+    });
+    const result = await engine.dispatcher.dispatch(event);
+    return c.json({ event_id: event.id, session_ids: result.sessionIds });
+  });
+
+  api.post("/events/:id/redispatch", async (c) => {
+    const original = await engine.events.get(c.req.param("id"));
+    if (!original) throw new ApiError(404, `event "${c.req.param("id")}" not found`);
+    const event = await engine.events.store({
+      projectId: original.projectId,
+      destinationId: original.destinationId,
+      eventType: original.eventType,
+      data: original.data as Record<string, unknown>,
+      memo: { ...(original.memo as Record<string, string>), redispatch_of: original.id },
+    });
+    const result = await engine.dispatcher.dispatch(event);
+    return c.json({ event_id: event.id, session_ids: result.sessionIds });
+  });
+
+  api.post("/filters/verify", async (c) => {
+    const body = await c.req.json<{ filter?: string }>();
+    if (typeof body.filter !== "string") throw new ApiError(400, "filter: required");
+    const error = checkFilter(body.filter);
+    if (error) throw new ApiError(400, error);
+    return c.json({ ok: true });
+  });
+
+  return api;
+}

@@ -1,0 +1,40 @@
+// Long requests that report progress (a deploy building a venv): to a client that accepts
+// `application/x-ndjson`, one JSON object per line, `{"progress": "text"}` while working,
+// then `{"result": {...}}` or `{"error": "text", "status": 400}` last.
+import { log } from "../../core/log.ts";
+import { ApiError } from "./errors.ts";
+
+export const NDJSON = "application/x-ndjson";
+
+export function acceptsProgress(accept: string | undefined): boolean {
+  return !!accept && accept.split(",").some((t) => t.trim().split(";")[0] === NDJSON);
+}
+
+export function progressResponse<T>(
+  work: (progress: (line: string) => void) => Promise<T>,
+): Response {
+  const encoder = new TextEncoder();
+  const stream = new ReadableStream<Uint8Array>({
+    start(controller) {
+      const send = (value: unknown) => {
+        try {
+          controller.enqueue(encoder.encode(JSON.stringify(value) + "\n"));
+        } catch { /* the client went away; the work still finishes */ }
+      };
+      work((line) => send({ progress: line }))
+        .then((result) => send({ result }), (err: Error) => {
+          if (err instanceof ApiError) send({ error: err.message, status: err.status });
+          else {
+            log.error("request failed", { error: err.message });
+            send({ error: "internal error", status: 500 });
+          }
+        })
+        .finally(() => {
+          try {
+            controller.close();
+          } catch { /* already closed */ }
+        });
+    },
+  });
+  return new Response(stream, { headers: { "content-type": NDJSON, "cache-control": "no-store" } });
+}

@@ -1,0 +1,87 @@
+// Starting, stopping and restarting sessions by hand.
+import { and, eq } from "drizzle-orm";
+import { Hono } from "hono";
+import { deployments, sessions } from "../../core/db/schema.ts";
+import { SessionManager } from "../../core/session-manager.ts";
+import { isFinal } from "../../core/sessions.ts";
+import type { Engine } from "../engine.ts";
+import { ApiError } from "./errors.ts";
+import { projectByName, sessionByRef } from "./lookup.ts";
+
+const ENTRYPOINT = /^[\w./-]+\.py(:| )\w+$/;
+
+export function sessionControlRoutes(engine: Engine): Hono {
+  const api = new Hono();
+  const { db } = engine;
+
+  api.post("/sessions", async (c) => {
+    const body = await c.req.json<{
+      project?: string;
+      deployment?: string;
+      entrypoint?: string;
+      inputs?: Record<string, unknown>;
+      durable?: boolean;
+    }>();
+    if (!body.entrypoint || !ENTRYPOINT.test(body.entrypoint)) {
+      throw new ApiError(400, 'entrypoint: must look like "file.py:function"');
+    }
+    let deployment;
+    if (body.deployment) {
+      deployment = await db.query.deployments.findFirst({
+        where: eq(deployments.id, body.deployment),
+      });
+      if (!deployment) throw new ApiError(404, `deployment "${body.deployment}" not found`);
+    } else {
+      const p = await projectByName(engine, body.project);
+      deployment = await db.query.deployments.findFirst({
+        where: and(eq(deployments.projectId, p.id), eq(deployments.state, "active")),
+      });
+      if (!deployment) throw new ApiError(404, `project "${p.name}" has no active deployment`);
+    }
+    const row = SessionManager.newRow({
+      projectId: deployment.projectId,
+      deploymentId: deployment.id,
+      buildId: deployment.buildId,
+      entrypoint: body.entrypoint.replace(" ", ":"),
+      inputs: body.inputs ?? {},
+      memo: {},
+      isDurable: !!body.durable,
+    });
+    await db.insert(sessions).values(row);
+    engine.manager.start(row.id!);
+    return c.json({ session_id: row.id });
+  });
+
+  api.post("/sessions/:ref/stop", async (c) => {
+    const s = await sessionByRef(engine, c.req.param("ref"));
+    const body = await c.req.json<{ reason?: string; force?: boolean }>().catch(() => ({}));
+    if (isFinal(s.state)) throw new ApiError(409, `session "${s.id}" already ended (${s.state})`);
+    const reason = `${"force" in body && body.force ? "[forced] " : ""}${
+      ("reason" in body && body.reason) || "stopped by user"
+    }`;
+    const log = await engine.sessions.openLog(s);
+    await log.append("stop_request", { reason });
+    await engine.manager.stop(s.id, reason);
+    return c.json({ session_id: s.id, reason });
+  });
+
+  api.post("/sessions/:ref/restart", async (c) => {
+    const s = await sessionByRef(engine, c.req.param("ref"));
+    const row = SessionManager.newRow({
+      projectId: s.projectId,
+      deploymentId: s.deploymentId,
+      buildId: s.buildId,
+      eventId: s.eventId,
+      triggerId: s.triggerId,
+      entrypoint: s.entrypoint,
+      inputs: s.inputs,
+      memo: { ...(s.memo as Record<string, string>), restarted_from: s.id },
+      isDurable: s.isDurable,
+    });
+    await db.insert(sessions).values(row);
+    engine.manager.start(row.id!);
+    return c.json({ session_id: row.id });
+  });
+
+  return api;
+}

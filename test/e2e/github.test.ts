@@ -1,0 +1,292 @@
+// GitHub: signed deliveries to a PAT connection's webhook and to a GitHub App start
+// sessions on the connections they are for; unsigned and wrongly signed ones start none;
+// slash commands in comments become their own events; connection tests reach the API with
+// a PAT or with an installation token got through a JWT the daemon signs. GitHub itself is
+// a fake on 127.0.0.1.
+import assert from "node:assert/strict";
+import { generateKeyPairSync } from "node:crypto";
+import { after, before, test } from "node:test";
+import { FakeGitHub, githubSignature, waitFor } from "../helpers/fakes.ts";
+import { type SessionJson, tempHome, TestDaemon, writeProject } from "../helpers/daemon.ts";
+
+const PAT_SECRET = "gh-pat-webhook-secret";
+const APP_SECRET = "gh-app-webhook-secret";
+const PAT = "ghp_pounce_test_token";
+
+const cleanups: (() => unknown)[] = [];
+const scope = { after: (fn: () => unknown) => void cleanups.push(fn) };
+after(async () => {
+  for (const fn of cleanups.reverse()) await fn();
+});
+
+const keys = generateKeyPairSync("rsa", {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: "pkcs1", format: "pem" },
+  publicKeyEncoding: { type: "spki", format: "pem" },
+});
+
+let d: TestDaemon;
+let gh: FakeGitHub;
+let patPath = "";
+
+const handler = `def on_issue(event):
+    d = event.data
+    print("issue", event.event_type, d.action, d.issue.title, len(d.slash_commands))
+
+
+def on_slash(event):
+    c = event.data.command
+    print("slash", c.name, " ".join(c.args), event.data.actual_event_type)
+    print("raw", c.raw)
+`;
+
+const manifest = (name: string, conn: string, vars: Record<string, string>, extra = "") =>
+  `version: v2
+project:
+  name: ${name}
+  connections:
+    - name: ${conn}
+      integration: github
+      vars:
+${
+    Object.entries(vars).map(([k, v]) =>
+      `        - name: ${k}\n          value: ${JSON.stringify(v)}`
+    )
+      .join("\n")
+  }
+  triggers:
+    - name: issues
+      connection: ${conn}
+      event_type: issues
+      call: main.py:on_issue
+${extra}`;
+
+before(async () => {
+  gh = await new FakeGitHub({ [PAT]: "octocat" }, { appId: "1001", publicKeyPem: keys.publicKey })
+    .start();
+  cleanups.push(() => gh.close());
+  d = new TestDaemon(tempHome(scope), { POUNCE_GITHUB_API_URL: gh.apiUrl });
+  cleanups.push(() => d.kill());
+  await d.start(["--log-level", "debug"]);
+  const pat = await d.cli([
+    "deploy",
+    "--manifest",
+    writeProject(scope, {
+      "autokitteh.yaml": manifest(
+        "gh_pat",
+        "gh",
+        { pat: PAT, pat_secret: PAT_SECRET },
+        `    - name: slash
+      connection: gh
+      event_type: slash_command
+      filter: data.command.name == "deploy"
+      call: main.py:on_slash
+`,
+      ),
+      "main.py": handler,
+    }),
+  ]);
+  assert.equal(pat.code, 0, pat.stderr);
+  const m = pat.stdout.match(/connection "gh" webhook_url: \S+(\/github\/webhook\/\w+)/);
+  assert.ok(m, pat.stdout);
+  patPath = m[1];
+  const app = await d.cli([
+    "deploy",
+    "--manifest",
+    writeProject(scope, {
+      "autokitteh.yaml": manifest("gh_app", "app", {
+        app_id: "1001",
+        install_id: "42",
+        private_key: keys.privateKey,
+        webhook_secret: APP_SECRET,
+      }),
+      "main.py": handler,
+    }),
+  ]);
+  assert.equal(app.code, 0, app.stderr);
+});
+
+function deliver(path: string, event: string, payload: unknown, opts: {
+  secret?: string;
+  algorithm?: "sha256" | "sha1";
+  appId?: string;
+  headers?: Record<string, string>;
+} = {}) {
+  const body = JSON.stringify(payload);
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    "x-github-event": event,
+    "x-github-delivery": crypto.randomUUID(),
+    ...opts.headers,
+  };
+  if (opts.secret) {
+    const algorithm = opts.algorithm ?? "sha256";
+    headers[algorithm === "sha256" ? "x-hub-signature-256" : "x-hub-signature"] = githubSignature(
+      opts.secret,
+      body,
+      algorithm,
+    );
+  }
+  if (opts.appId) headers["x-github-hook-installation-target-id"] = opts.appId;
+  return fetch(d.url + path, { method: "POST", headers, body });
+}
+
+const issue = (title: string, extra: Record<string, unknown> = {}) => ({
+  action: "opened",
+  issue: { number: 1, title, body: "no commands here" },
+  repository: { full_name: "o/r" },
+  sender: { login: "octocat" },
+  ...extra,
+});
+
+async function sessions(project: string): Promise<(SessionJson & { entrypoint: string })[]> {
+  return (await d.api<{ sessions: (SessionJson & { entrypoint: string })[] }>(
+    `/api/sessions?project=${project}`,
+  )).sessions;
+}
+
+async function events(project: string): Promise<{ event_type: string; data: unknown }[]> {
+  return (await d.api<{ events: { event_type: string; data: unknown }[] }>(
+    `/api/events?project=${project}`,
+  )).events;
+}
+
+async function finished(project: string, entrypoint: string, count: number): Promise<string[]> {
+  const done = await waitFor(`${count} ${entrypoint} sessions in ${project}`, async () => {
+    const list = (await sessions(project)).filter((s) => s.entrypoint === entrypoint);
+    const final = list.filter((s) => ["completed", "error", "stopped"].includes(s.state));
+    return final.length >= count && list.length === final.length && final;
+  });
+  assert.equal(done.length, count);
+  assert.equal(done[0].state, "completed", done[0].error ?? "");
+  return await d.prints(done[0].session_id);
+}
+
+test("unsigned and wrongly signed deliveries are refused and store nothing", async () => {
+  const payload = issue("nope");
+  assert.equal((await deliver(patPath, "issues", payload)).status, 400, "unsigned");
+  assert.equal((await deliver(patPath, "issues", payload, { secret: "guess" })).status, 403);
+  assert.equal(
+    (await deliver(patPath, "issues", payload, { secret: APP_SECRET })).status,
+    403,
+    "another connection's secret",
+  );
+  const tampered = await fetch(d.url + patPath, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "x-github-event": "issues",
+      "x-hub-signature-256": githubSignature(PAT_SECRET, JSON.stringify(payload)),
+    },
+    body: JSON.stringify(issue("changed")),
+  });
+  assert.equal(tampered.status, 403, "tampered body");
+  assert.equal(
+    (await deliver(patPath, "issues", payload, {
+      secret: PAT_SECRET,
+      headers: { "x-github-event": "" },
+    }))
+      .status,
+    400,
+    "no event type",
+  );
+  assert.equal(
+    (await deliver("/github/webhook/unknownkey", "issues", payload, { secret: PAT_SECRET })).status,
+    200,
+    "unknown PAT key: acknowledged, ignored",
+  );
+  const app = (id: number) => issue("app", { installation: { id } });
+  assert.equal(
+    (await deliver("/github/webhook", "issues", app(42), { secret: PAT_SECRET, appId: "1001" }))
+      .status,
+    403,
+  );
+  assert.equal(
+    (await deliver("/github/webhook", "issues", app(43), { secret: APP_SECRET, appId: "1001" }))
+      .status,
+    200,
+    "another installation: acknowledged, ignored",
+  );
+  assert.deepEqual(await events("gh_pat"), []);
+  assert.deepEqual(await events("gh_app"), []);
+});
+
+test("an issue event on a PAT webhook starts the session (sha1 signatures too)", async () => {
+  const res = await deliver(patPath, "issues", issue("Broken build"), { secret: PAT_SECRET });
+  assert.equal(res.status, 200);
+  assert.deepEqual(await finished("gh_pat", "main.py:on_issue", 1), [
+    "issue issues opened Broken build 0",
+  ]);
+  const sha1 = await deliver(patPath, "issues", issue("Old signature"), {
+    secret: PAT_SECRET,
+    algorithm: "sha1",
+  });
+  assert.equal(sha1.status, 200);
+  assert.deepEqual(await finished("gh_pat", "main.py:on_issue", 2), [
+    "issue issues opened Old signature 0",
+  ]);
+  const [stored] = await events("gh_pat");
+  const data = stored.data as Record<string, unknown>;
+  assert.equal(stored.event_type, "issues");
+  assert.deepEqual(data.repository, { full_name: "o/r" });
+  assert.deepEqual(data.slash_commands, []);
+});
+
+test("a GitHub App delivery is routed by app id and installation id", async () => {
+  const payload = issue("From the app", { installation: { id: 42 } });
+  const res = await deliver("/github/webhook", "issues", payload, {
+    secret: APP_SECRET,
+    appId: "1001",
+  });
+  assert.equal(res.status, 200);
+  assert.deepEqual(await finished("gh_app", "main.py:on_issue", 1), [
+    "issue issues opened From the app 0",
+  ]);
+  assert.equal((await sessions("gh_pat")).length, 2);
+});
+
+test("slash commands in a comment become slash_command events", async () => {
+  const body = [
+    "Please:",
+    "/deploy prod --force",
+    "```",
+    "/deploy not-in-a-fence",
+    "```",
+    "/label bug",
+    "  /indented is not a command",
+  ].join("\n");
+  const res = await deliver(patPath, "issue_comment", {
+    action: "created",
+    issue: { number: 1, title: "t" },
+    comment: { id: 9, body },
+  }, { secret: PAT_SECRET });
+  assert.equal(res.status, 200);
+  assert.deepEqual(await finished("gh_pat", "main.py:on_slash", 1), [
+    "slash deploy prod --force issue_comment",
+    "raw /deploy prod --force",
+  ]);
+  const all = await events("gh_pat");
+  const comment = all.find((e) => e.event_type === "issue_comment")!;
+  assert.deepEqual((comment.data as { slash_commands: unknown }).slash_commands, [
+    { name: "deploy", args: ["prod", "--force"], raw: "/deploy prod --force" },
+    { name: "label", args: ["bug"], raw: "/label bug" },
+  ]);
+  assert.equal(all.filter((e) => e.event_type === "slash_command").length, 2);
+});
+
+test("connection test: a PAT calls the API, an App gets an installation token", async () => {
+  const pat = await d.cli(["connection", "test", "gh_pat/gh"]);
+  assert.equal(pat.code, 0, pat.stderr);
+  assert.match(pat.stdout, /status: ok\nmessage: authenticated as octocat/);
+  const app = await d.cli(["connection", "test", "app", "--project", "gh_app"]);
+  assert.equal(app.code, 0, app.stderr);
+  assert.match(app.stdout, /status: ok\nmessage: app 1001: got a token for installation 42/);
+  assert.deepEqual(gh.tokenRequests, [{ installId: "42", issuer: "1001" }]);
+  const got = await d.cli(["connection", "get", "gh_pat/gh"]);
+  assert.match(got.stdout, /webhook_url: http:\/\/127\.0\.0\.1:\d+\/github\/webhook\/\w+/);
+  assert.match(got.stdout, /pat=\*{8}/);
+  assert.ok(!got.stdout.includes(PAT));
+  for (const secret of [PAT, PAT_SECRET, APP_SECRET, "PRIVATE KEY"]) {
+    assert.ok(!d.stderr.includes(secret), `${secret} in the daemon's log`);
+  }
+});

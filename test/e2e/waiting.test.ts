@@ -1,0 +1,139 @@
+// Sessions that wait for events: the seed's meow/woof example, filters, timeouts, events
+// that arrive before next_event, and a daemon restart between an event and its delivery.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { test } from "node:test";
+import { daemonFor, ROOT, sleep, webhookPath, writeProject } from "../helpers/daemon.ts";
+
+async function waitForPrint(
+  d: { prints(ref: string): Promise<string[]> },
+  ref: string,
+  text: string,
+) {
+  for (let i = 0; i < 400; i++) {
+    if ((await d.prints(ref).catch((): string[] => [])).includes(text)) return;
+    await sleep(50);
+  }
+  assert.fail(`no print "${text}" in ${ref}`);
+}
+
+test("the seed's meow/woof example: a session waits for a later webhook event", async (t) => {
+  const d = await daemonFor(t);
+  const out = await d.cli([
+    "deploy",
+    "--manifest",
+    join(ROOT, "examples/meow_woof/autokitteh.yaml"),
+  ]);
+  assert.equal(out.code, 0, out.stderr);
+  const meow = webhookPath(out.stdout, "meow");
+  const woofs = webhookPath(out.stdout, "meow_webhook");
+  assert.equal((await fetch(`${d.url}${meow}/meow`)).status, 202);
+  await waitForPrint(d, "meow_woof", "Got a meow, waiting for a woof");
+  // Neither a non-matching path nor a non-GET wakes it.
+  await fetch(`${d.url}${woofs}/purr`);
+  await fetch(`${d.url}${woofs}/woof`, { method: "POST" });
+  await sleep(300);
+  assert.equal(
+    (await d.api<{ session: { state: string } }>("/api/sessions/meow_woof")).session.state,
+    "running",
+  );
+  assert.equal((await fetch(`${d.url}${woofs}/woof?loud=1`)).status, 202);
+  const s = await d.waitSession("meow_woof");
+  assert.equal(s.state, "completed", s.error ?? "");
+  const prints = await d.prints("meow_woof");
+  assert.equal(prints.length, 2);
+  assert.match(prints[1], /^Got a woof: \{'method': 'GET', .*'path_suffix': 'woof'/);
+  assert.match(prints[1], /'query': \{'loud': '1'\}/);
+});
+
+const waiter = (body: string, durable = true) => ({
+  "autokitteh.yaml": `version: ${durable ? "v1" : "v2"}
+project:
+  name: waiter
+  triggers:
+    - name: start
+      webhook: {}
+      event_type: post
+      call: main.py:main
+    - name: feed
+      webhook: {}
+`,
+  "main.py": body,
+});
+
+test("next_event: events that arrive before the call are not lost; timeouts return None; full=True", async (t) => {
+  const d = await daemonFor(t);
+  const body = `import time
+import autokitteh
+
+def main(event):
+    sub = autokitteh.subscribe("feed", "data.body.json.n > 1")
+    print("subscribed")
+    time.sleep(1)
+    first = autokitteh.next_event(sub, timeout=5)
+    print("first", first.body.json["n"])
+    second = autokitteh.next_event([sub], timeout=5, full=True)
+    print("second", second.event_type, second.data.body.json["n"])
+    print("third", autokitteh.next_event(sub, timeout=0.3))
+    autokitteh.unsubscribe(sub)
+`;
+  const out = await d.cli(["deploy", "--manifest", writeProject(t, waiter(body))]);
+  assert.equal(out.code, 0, out.stderr);
+  await fetch(d.url + webhookPath(out.stdout, "start"), { method: "POST" });
+  await waitForPrint(d, "waiter", "subscribed");
+  const feed = d.url + webhookPath(out.stdout, "feed");
+  for (const n of [1, 2, 3]) await fetch(feed, { method: "PUT", body: JSON.stringify({ n }) });
+  const s = await d.waitSession("waiter");
+  assert.equal(s.state, "completed", s.error ?? "");
+  assert.deepEqual(await d.prints("waiter"), [
+    "subscribed",
+    "first 2",
+    "second put 3",
+    "third None",
+  ], (await d.cli(["session", "log", "waiter"])).stdout);
+});
+
+test("subscribe to an unknown source, or with a bad filter, raises a clear error", async (t) => {
+  const d = await daemonFor(t);
+  const body = `import autokitteh
+
+def main(event):
+    for source, f in [("nope", ""), ("feed", "data.x ==")]:
+        try:
+            autokitteh.subscribe(source, f)
+        except autokitteh.AutoKittehError as err:
+            print(str(err))
+`;
+  const out = await d.cli(["deploy", "--manifest", writeProject(t, waiter(body))]);
+  await fetch(d.url + webhookPath(out.stdout, "start"), { method: "POST" });
+  const s = await d.waitSession("waiter");
+  assert.equal(s.state, "completed", s.error ?? "");
+  const prints = await d.prints("waiter");
+  assert.equal(prints[0], 'subscribe: source "nope" not found');
+  assert.match(prints[1], /^subscribe: .*1:\d+/);
+});
+
+test("a daemon restart between an event and its delivery loses nothing", async (t) => {
+  const d = await daemonFor(t);
+  const body = `import autokitteh
+
+def main(event):
+    sub = autokitteh.subscribe("feed")
+    print("waiting")
+    got = autokitteh.next_event(sub)
+    print("got", got.body.text)
+`;
+  const out = await d.cli(["deploy", "--manifest", writeProject(t, waiter(body))]);
+  await fetch(d.url + webhookPath(out.stdout, "start"), { method: "POST" });
+  await waitForPrint(d, "waiter", "waiting");
+  await d.kill();
+  await d.start();
+  assert.equal(
+    (await fetch(d.url + webhookPath(out.stdout, "feed"), { method: "POST", body: "hello" }))
+      .status,
+    202,
+  );
+  const s = await d.waitSession("waiter");
+  assert.equal(s.state, "completed", s.error ?? "");
+  assert.deepEqual(await d.prints("waiter"), ["waiting", "got hello"]);
+});
