@@ -6,6 +6,7 @@ import { ApiError, apiRoutes } from "./api/index.ts";
 import { requireToken } from "./auth.ts";
 import type { Engine } from "./engine.ts";
 import { storePublicRoutes } from "./store-public.ts";
+import { mountWebUi } from "./web-ui.ts";
 
 export function createApp(engine: Engine, token: string): Hono {
   const app = new Hono();
@@ -19,6 +20,7 @@ export function createApp(engine: Engine, token: string): Hono {
     return c.json({ error: "internal error" }, 500);
   });
   app.get("/healthz", (c) => c.json({ ok: true }));
+  mountWebUi(app);
   app.route("/", storePublicRoutes(engine));
   app.use("/api/*", requireToken(token));
   app.route("/api", apiRoutes(engine));

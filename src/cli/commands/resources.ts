@@ -1,5 +1,6 @@
 // `pounce trigger|var|event ...`
 import { parse } from "../args.ts";
+import { dispatch, redispatch, verifyFilter } from "./event-control.ts";
 import { Client, CliError, EXIT } from "../client.ts";
 import { print, table } from "../output.ts";
 
@@ -59,7 +60,13 @@ export async function eventCommand(argv: string[]): Promise<void> {
     if (res) print(values, res.event, () => JSON.stringify(res.event, null, 2));
     return;
   }
-  throw new CliError("usage: pounce event list|get", EXIT.badRequest);
+  const control: Record<string, (argv: string[]) => Promise<void>> = {
+    dispatch,
+    redispatch,
+    "verify-filter": verifyFilter,
+  };
+  if (sub && control[sub]) return control[sub](rest);
+  throw new CliError("usage: pounce event list|get|dispatch|redispatch|verify-filter", EXIT.badRequest);
 }
 
 export async function varCommand(argv: string[]): Promise<void> {
