@@ -20,13 +20,12 @@ const LIBSQL_ASSET = "libsql.node";
 const libsqlAddon = join(root, "node_modules/@libsql/linux-x64-gnu/index.node");
 
 function commit(): string {
+  const git = (...args: string[]) =>
+    execFileSync("git", args, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })
+      .trim();
   try {
-    const head = execFileSync("git", ["rev-parse", "HEAD"], { cwd: root, encoding: "utf8" }).trim();
-    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], {
-      cwd: root,
-      encoding: "utf8",
-    }).trim();
-    return dirty ? `${head}-dirty` : head;
+    const head = git("rev-parse", "HEAD");
+    return git("status", "--porcelain", "--untracked-files=no") ? `${head}-dirty` : head;
   } catch {
     return "unknown";
   }
@@ -52,6 +51,11 @@ async function buildBinary(): Promise<void> {
     commit: commit(),
     addons: { [LIBSQL_ASSET]: fileHash(libsqlAddon) },
   };
+  const out = join(dist, "pounce");
+  const sums = join(dist, "pounce.sha256");
+  // A failed build must not leave an older binary behind for the tests to find.
+  rmSync(out, { force: true });
+  rmSync(sums, { force: true });
   const bundle = join(work, "pounce.cjs");
   await esbuild({
     ...common,
@@ -66,10 +70,9 @@ async function buildBinary(): Promise<void> {
     },
     plugins: [embeddedPlugin(embeddedModule(root, info)), libsqlPlugin(root, LIBSQL_ASSET)],
   });
-  const out = join(dist, "pounce");
-  await makeSea({ bundle, out, workDir: work, assets: { [LIBSQL_ASSET]: libsqlAddon } });
+  makeSea({ bundle, out, workDir: work, assets: { [LIBSQL_ASSET]: libsqlAddon } });
   const sum = createHash("sha256").update(readFileSync(out)).digest("hex");
-  writeFileSync(join(dist, "pounce.sha256"), `${sum}  pounce\n`);
+  writeFileSync(sums, `${sum}  pounce\n`);
   const mb = (statSync(out).size / 1e6).toFixed(1);
   console.log(`built dist/pounce (${mb} MB, ${info.commit}), sha256 ${sum}`);
 }

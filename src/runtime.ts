@@ -1,5 +1,4 @@
 // What differs between Node, Deno and the single binary lives here, and only here.
-import { serve as serveNode } from "@hono/node-server";
 import { writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -26,13 +25,15 @@ export function runtimeName(): string {
 
 export type Listening = { port: number; server: Server; close(): Promise<void> };
 
-// Deno serves node:http too, so one HTTP server code path serves both runtimes.
-export function listen(
+// Deno serves node:http too, so one HTTP server code path serves both runtimes. The server
+// is loaded here, not at start-up: it pulls in undici, which CLI commands do not need.
+export async function listen(
   fetch: (req: Request) => Response | Promise<Response>,
   port: number,
   hostname: string,
 ): Promise<Listening> {
-  return new Promise((resolve, reject) => {
+  const { serve: serveNode } = await import("@hono/node-server");
+  return await new Promise((resolve, reject) => {
     const server = serveNode({ fetch, port, hostname }, (info: AddressInfo) => {
       resolve({
         port: info.port,

@@ -82,3 +82,18 @@ def test_banners():
     assert "requirements.txt" in results.banners(ModuleNotFoundError("No module named 'x'"))
     assert "@autokitteh.activity" in results.banners(TypeError("cannot pickle 'x' object"))
     assert results.banners(ValueError("x")) == ""
+
+
+def test_exception_keeps_the_frames_it_was_raised_through():
+    def inner():
+        raise ValueError("deep")
+
+    try:
+        inner()
+    except ValueError as err:
+        blob, restored = pack(False, err, "inner")
+    assert restored.__traceback__ is None
+    names = [name for _, _, name, _ in getattr(restored, results.FRAMES_ATTR)]
+    assert names[-1] == "inner"
+    ok, replayed = results.unpack(blob)
+    assert not ok and getattr(replayed, results.FRAMES_ATTR)[-1][3] == 'raise ValueError("deep")'

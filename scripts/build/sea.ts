@@ -15,7 +15,7 @@ export type SeaOptions = {
   assets: Record<string, string>;
 };
 
-export async function makeSea(opts: SeaOptions): Promise<void> {
+export function makeSea(opts: SeaOptions): void {
   const [major, minor] = process.versions.node.split(".").map(Number);
   if (major < 20 || (major === 20 && minor < 16)) {
     throw new Error(`building the binary needs Node 20.16 or newer (this is ${process.version})`);

@@ -40,6 +40,7 @@ class Connection {
     const ws = new WebSocket(url, { headers: client.authHeaders() });
     return new Promise((resolve, reject) => {
       ws.once("open", () => resolve(new Connection(ws)));
+      // A refused upgrade: the daemon's JSON error, with its status as the exit code.
       ws.once("unexpected-response", (_req, res) => {
         let body = "";
         res.setEncoding("utf8");
@@ -50,15 +51,16 @@ class Connection {
             message = JSON.parse(body).error ?? message;
           } catch { /* not JSON */ }
           reject(new CliError(message, exitCodeFor(res.statusCode ?? 500)));
+          ws.terminate();
         });
-        ws.terminate();
       });
-      ws.once("error", (err) =>
+      ws.on("error", (err) =>
         reject(
           new Unreachable(
             `cannot reach the daemon at ${client.url} (is \`pounce up\` running?): ${err.message}`,
           ),
-        ));
+        )
+      );
     });
   }
 

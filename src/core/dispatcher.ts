@@ -78,17 +78,23 @@ export class Dispatcher {
       log.info("session created", { session: row.id, event: e.id, entrypoint: row.entrypoint });
       this.manager.start(row.id!);
     }
-    // Sessions subscribed to the destination look again; next_event applies the filters.
-    const subscribers = await this.db.selectDistinct({ sessionId: subscriptions.sessionId }).from(
-      subscriptions,
-    )
-      .where(eq(subscriptions.destinationId, e.destinationId));
-    for (const { sessionId } of subscribers) this.wakeups.notify(sessionId);
+    // Subscribed sessions whose filters match look again (a hibernated one resumes).
+    const signaled = await this.matchingSubscribers(e, candidates);
+    for (const sessionId of signaled) this.wakeups.notify(sessionId);
     return {
       eventId: e.id,
       sessionIds: rows.map((r) => r.id!),
-      signaledSessionIds: subscribers.map((s) => s.sessionId),
+      signaledSessionIds: signaled,
     };
+  }
+
+  private async matchingSubscribers(e: EventRow, candidates: Trigger[]): Promise<string[]> {
+    const trigger = candidates.find((t) => t.id === e.destinationId);
+    if (trigger && (!eventTypeMatches(trigger.eventType, e.eventType) || !filterMatches(trigger, e))) return [];
+    const subs = await this.db.select().from(subscriptions).where(eq(subscriptions.destinationId, e.destinationId));
+    const vars = { data: e.data, event_type: e.eventType };
+    const matching = subs.filter((s) => !s.filter.trim() || compileFilter(s.filter).matches(vars));
+    return [...new Set(matching.map((s) => s.sessionId))];
   }
 
   // Events stored before a crash but not yet dispatched.

@@ -34,6 +34,8 @@ export type SessionManagerDeps = {
   wakeups: Wakeups;
   limits: SyscallDeps["limits"];
   serviceUrl: () => string;
+  // Durable sessions waiting longer than this release their runner (undefined: never).
+  hibernateAfterMs?: number;
 };
 
 export type NewSessionInput = Omit<NewSession, "id" | "state" | "createdAt" | "updatedAt">;
@@ -41,6 +43,8 @@ export type NewSessionInput = Omit<NewSession, "id" | "state" | "createdAt" | "u
 export class SessionManager {
   private readonly active = new Map<string, Promise<void>>();
   private readonly runs = new Map<string, SessionRun>();
+  // Hibernated sessions, with the timer that wakes them at their deadline.
+  private readonly sleeping = new Map<string, ReturnType<typeof setTimeout> | undefined>();
   private closing = false;
 
   private readonly syscallDeps: SyscallDeps;
@@ -52,6 +56,7 @@ export class SessionManager {
       limits: deps.limits,
       startSession: (id) => this.start(id),
     };
+    deps.wakeups.onUnwatched = (id) => void this.wake(id);
   }
 
   static newRow(input: NewSessionInput): NewSession {
@@ -72,6 +77,10 @@ export class SessionManager {
   // ones cannot, and end in error.
   async recover(): Promise<void> {
     for (const s of await this.deps.sessions.inStates(["created", "running"])) {
+      if (s.hibernated) {
+        this.sleepUntil(s.id, s.wakeAt);
+        continue;
+      }
       if (s.state === "running" && !s.isDurable) {
         await this.finish(s, "error", { error: "daemon restarted while the session was running" });
         continue;
@@ -81,6 +90,7 @@ export class SessionManager {
   }
 
   async stop(id: string, reason: string): Promise<boolean> {
+    this.unsleep(id);
     const run = this.runs.get(id);
     if (run) {
       run.stop(reason);
@@ -94,6 +104,7 @@ export class SessionManager {
 
   async close(): Promise<void> {
     this.closing = true;
+    for (const id of [...this.sleeping.keys()]) this.unsleep(id);
     // Runners are killed; their sessions stay "running" and resume at the next start.
     for (const run of this.runs.values()) run.stop("daemon shutting down");
     await Promise.allSettled(this.active.values());
@@ -118,6 +129,10 @@ export class SessionManager {
         await this.finish(s, "stopped", { error: outcome.reason });
         return;
       }
+      if (outcome.kind === "hibernated") {
+        if (await this.hibernate(s, outcome.wakeAt, outcome.epoch)) return;
+        continue;
+      }
       if (!s.isDurable) {
         await this.finish(s, "error", { error: outcome.reason });
         return;
@@ -128,6 +143,38 @@ export class SessionManager {
       }
       log.warn("runner died, replaying session", { session: id, reason: outcome.reason });
     }
+  }
+
+  // Records that the session waits without a runner. False when a notification came in
+  // meanwhile: then the caller runs it again at once.
+  private async hibernate(s: Session, wakeAt: number | null, epoch: number): Promise<boolean> {
+    await this.deps.sessions.update(s.id, { hibernated: true, wakeAt });
+    if (this.deps.wakeups.epoch(s.id) !== epoch || this.closing) {
+      await this.deps.sessions.update(s.id, { hibernated: false, wakeAt: null });
+      return this.closing;
+    }
+    this.sleepUntil(s.id, wakeAt);
+    log.debug("session hibernated", { session: s.id, wake_at: wakeAt ?? "event" });
+    return true;
+  }
+
+  private sleepUntil(id: string, wakeAt: number | null): void {
+    const timer = wakeAt === null ? undefined : setTimeout(() => void this.wake(id), Math.max(0, wakeAt - now()));
+    this.sleeping.set(id, timer);
+  }
+
+  private unsleep(id: string): boolean {
+    if (!this.sleeping.has(id)) return false;
+    clearTimeout(this.sleeping.get(id));
+    this.sleeping.delete(id);
+    return true;
+  }
+
+  // Resumes a hibernated session by replay.
+  private async wake(id: string): Promise<void> {
+    if (this.closing || !this.unsleep(id)) return;
+    await this.deps.sessions.update(id, { hibernated: false, wakeAt: null });
+    this.start(id);
   }
 
   private async runOnce(s: Session): Promise<RunOutcome> {
@@ -147,7 +194,7 @@ export class SessionManager {
       return { kind: "died", reason: `could not start a runner: ${(err as Error).message}` };
     }
     const journal = s.isDurable ? await sessions.journal(s.id) : [];
-    const run = new SessionRun(db, s, sessionLog, runner, journal, this.syscallDeps);
+    const run = new SessionRun(db, s, sessionLog, runner, journal, this.syscallDeps, this.deps.hibernateAfterMs);
     this.runs.set(s.id, run);
     const memo = (s.memo ?? {}) as Record<string, string>;
     try {
@@ -170,7 +217,8 @@ export class SessionManager {
     const { db, sessions } = this.deps;
     const sessionLog = await sessions.openLog(s);
     await db.transaction(async (tx) => {
-      await tx.update(sessionsTable).set({ ...fields, state, endedAt: now(), updatedAt: now() })
+      await tx.update(sessionsTable)
+        .set({ ...fields, state, hibernated: false, wakeAt: null, endedAt: now(), updatedAt: now() })
         .where(eq(sessionsTable.id, s.id));
       await tx.delete(subscriptions).where(eq(subscriptions.sessionId, s.id));
       // A durable child's end signals its parent under the child's id.
@@ -184,6 +232,7 @@ export class SessionManager {
         );
       }
     });
+    this.deps.wakeups.forget(s.id);
     if (s.parentId && s.isDurable) this.deps.wakeups.notify(s.parentId);
     await sessionLog.append("state", { state, ...(fields.error ? { error: fields.error } : {}) });
     log.info("session ended", { session: s.id, state });

@@ -16,13 +16,17 @@ import { type SyscallDeps, SyscallError, syscalls } from "./syscalls/index.ts";
 export type RunOutcome =
   | { kind: "done"; error?: string; display?: string; value?: Uint8Array; json?: unknown }
   | { kind: "died"; reason: string }
-  | { kind: "stopped"; reason: string };
+  | { kind: "stopped"; reason: string }
+  // Waited longer than the hibernation threshold: the runner is gone, the session resumes
+  // by replay at wakeAt or when notified (epoch: notifications seen when the wait began).
+  | { kind: "hibernated"; wakeAt: number | null; epoch: number };
 
 export type StartEvent = { data: unknown; event_type: string | null; event_id: string | null };
 
 export class SessionRun {
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private readonly aborted = new AbortController();
+  private hibernation?: ReturnType<typeof setTimeout>;
   private finish!: (outcome: RunOutcome) => void;
   readonly outcome: Promise<RunOutcome>;
   private ended = false;
@@ -34,6 +38,8 @@ export class SessionRun {
     private readonly runner: Runner,
     private readonly journal: Step[],
     private readonly deps: SyscallDeps,
+    // Durable sessions waiting longer than this give their runner back (undefined: never).
+    private readonly hibernateAfterMs?: number,
   ) {
     this.outcome = new Promise((resolve) => (this.finish = resolve));
   }
@@ -93,6 +99,7 @@ export class SessionRun {
     if (this.ended) return;
     this.ended = true;
     for (const timer of this.timers) clearTimeout(timer);
+    this.waitEnded();
     this.aborted.abort();
     this.runner.kill();
     // Whatever was queued for the log is written before the outcome is acted on.
@@ -144,8 +151,8 @@ export class SessionRun {
       startedAt: now(),
     };
     await Promise.all([
-      this.log.write(() =>
-        this.db.insert(sessionSteps).values(step).onConflictDoUpdate({
+      this.log.write((tx) =>
+        tx.insert(sessionSteps).values(step).onConflictDoUpdate({
           target: [sessionSteps.sessionId, sessionSteps.seq],
           set: {
             kind: step.kind,
@@ -171,8 +178,8 @@ export class SessionRun {
     const seq = h.seq as number;
     const error = h.error === true;
     await Promise.all([
-      this.log.write(() =>
-        this.db.update(sessionSteps)
+      this.log.write((tx) =>
+        tx.update(sessionSteps)
           .set({
             result: blob ? Buffer.from(blob) : null,
             error,
@@ -191,6 +198,19 @@ export class SessionRun {
     this.runner.socket.send({ t: "ok", id: h.id });
   }
 
+  private waitStarted(deadline: number | null): void {
+    const after = this.hibernateAfterMs;
+    if (!this.session.isDurable || after === undefined) return;
+    if (deadline !== null && deadline - now() <= after) return;
+    const epoch = this.deps.wakeups.epoch(this.session.id);
+    this.hibernation = setTimeout(() => this.end({ kind: "hibernated", wakeAt: deadline, epoch }), after);
+  }
+
+  private waitEnded(): void {
+    clearTimeout(this.hibernation);
+    this.hibernation = undefined;
+  }
+
   private async onSyscall(h: Header): Promise<void> {
     const op = String(h.op);
     const handler = syscalls[op];
@@ -201,6 +221,7 @@ export class SessionRun {
       op,
       seq: typeof h.seq === "number" ? h.seq : undefined,
       signal: this.aborted.signal,
+      waiting: (deadline: number | null) => this.waitStarted(deadline),
     };
     try {
       if (!handler) throw new SyscallError(`unknown operation`);
@@ -211,6 +232,8 @@ export class SessionRun {
       if (!(err instanceof SyscallError)) throw err;
       await journalFailure(ctx, err.message);
       this.runner.socket.send({ t: "fail", id: h.id, error: err.message });
+    } finally {
+      this.waitEnded();
     }
   }
 
@@ -226,13 +249,15 @@ export class SessionRun {
         deadline: now() + Number(h.ms ?? 0),
         startedAt: now(),
       };
-      await this.log.write(() => this.db.insert(sessionSteps).values(row).onConflictDoNothing());
+      await this.log.write((tx) => tx.insert(sessionSteps).values(row).onConflictDoNothing());
       step = { ...row, args: null, result: null, error: false, display: null, completedAt: null };
     }
+    this.waitStarted(step.deadline);
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      void this.log.write(() =>
-        this.db.update(sessionSteps).set({ completedAt: now() })
+      this.waitEnded();
+      void this.log.write((tx) =>
+        tx.update(sessionSteps).set({ completedAt: now() })
           .where(and(eq(sessionSteps.sessionId, this.session.id), eq(sessionSteps.seq, seq)))
       ).then(() => this.runner.socket.send({ t: "ok", id: h.id }));
     }, Math.max(0, step.deadline! - now()));

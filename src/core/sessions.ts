@@ -12,7 +12,7 @@ import {
   subscriptions,
 } from "./db/schema.ts";
 import type { LogBus } from "./log-bus.ts";
-import { SerialQueue } from "./serial.ts";
+import { groupCommit, type Write } from "./db/group-commit.ts";
 
 export type Session = typeof sessions.$inferSelect;
 export type NewSession = typeof sessions.$inferInsert;
@@ -116,9 +116,10 @@ export class Sessions {
   }
 }
 
-// Appends one session's log records in order, numbering them.
+// Appends one session's log records in order, numbering them. Its writes are group
+// committed with other sessions' (db/group-commit.ts), in the order they are made.
 export class SessionLog {
-  private readonly queue = new SerialQueue();
+  private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly db: Db,
@@ -129,19 +130,21 @@ export class SessionLog {
 
   append(type: LogRecordType, data: Record<string, unknown>): Promise<void> {
     const record = { sessionId: this.session.id, seq: ++this.seq, type, data, createdAt: now() };
-    return this.queue.run(async () => {
-      const [row] = await this.db.insert(sessionLogs).values(record)
-        .returning({ id: sessionLogs.id });
-      this.bus.publish({ ...record, id: row.id, projectId: this.session.projectId });
-    });
+    return this.write((tx) => tx.insert(sessionLogs).values(record).returning({ id: sessionLogs.id }))
+      .then(([row]) => {
+        this.bus.publish({ ...record, id: row.id, projectId: this.session.projectId });
+      });
   }
 
-  // Runs a write after every record queued so far, keeping the session's writes in order.
-  write<T>(task: () => Promise<T>): Promise<T> {
-    return this.queue.run(task);
+  // Queues a write after every record queued so far; resolves once it is committed. The
+  // write must use only `tx`.
+  write<T>(task: Write<T>): Promise<T> {
+    const result = groupCommit(this.db).write(task);
+    this.tail = result.catch(() => {});
+    return result;
   }
 
   flushed(): Promise<unknown> {
-    return this.queue.idle();
+    return this.tail;
   }
 }

@@ -5,6 +5,7 @@ import type { Hono } from "hono";
 import { withVars } from "../core/connections.ts";
 import { connections } from "../core/db/schema.ts";
 import { log } from "../core/log.ts";
+import { SerialQueue } from "../core/serial.ts";
 import { integrationNamed, integrations } from "./registry.ts";
 import type {
   ConnectionInfo,
@@ -16,6 +17,8 @@ import type {
 
 export class IntegrationHub {
   private readonly services = new Map<string, Service>();
+  // Reloads run one at a time, so two deploys at once cannot both open a Socket Mode link.
+  private readonly reloads = new SerialQueue();
   private started = false;
 
   constructor(
@@ -38,19 +41,23 @@ export class IntegrationHub {
   // what was stored stays stored.
   async reload(): Promise<void> {
     if (!this.started) return;
-    await Promise.all(
-      [...this.services].map(([name, s]) =>
-        s.reload().catch((err) =>
-          log.error("integration reload failed", {
-            integration: name,
-            error: (err as Error).message,
-          })
-        )
-      ),
+    await this.reloads.run(() =>
+      Promise.all(
+        [...this.services].map(([name, s]) =>
+          s.reload().catch((err) =>
+            log.error("integration reload failed", {
+              integration: name,
+              error: (err as Error).message,
+            })
+          )
+        ),
+      )
     );
   }
 
   async close(): Promise<void> {
+    this.started = false;
+    await this.reloads.idle();
     const services = [...this.services.values()];
     this.services.clear();
     await Promise.allSettled(services.map((s) => s.close()));

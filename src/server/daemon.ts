@@ -19,6 +19,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const host = opts.host.includes(":") ? `[${opts.host}]` : opts.host;
   const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${server.port}`;
   engine.setServiceUrl(url);
+  // Warm runner servers for what is deployed, before sessions start.
+  await engine.runners.sync();
   await engine.dispatcher.dispatchPending();
   await engine.manager.recover();
   // Schedules and Socket Mode links, once events can be served.

@@ -11,8 +11,10 @@ import { SecretBox } from "../core/secrets.ts";
 import { SessionManager } from "../core/session-manager.ts";
 import { Sessions } from "../core/sessions.ts";
 import { Wakeups } from "../core/wakeups.ts";
+import { RunnerWarmup } from "../core/runner-warmup.ts";
 import { RunnerHub } from "../pythonrt/hub.ts";
-import { SpawnLauncher } from "../pythonrt/launcher.ts";
+import { ForkLauncher } from "../pythonrt/fork-launcher.ts";
+import { type RunnerLauncher, SpawnLauncher } from "../pythonrt/launcher.ts";
 import { findPython, type Python } from "../pythonrt/python.ts";
 import { Venvs, venvsDir } from "../pythonrt/venvs.ts";
 import { runtimeName } from "../runtime.ts";
@@ -25,7 +27,12 @@ export type EngineOptions = {
   storeValueBytes?: number;
   storeKeys?: number;
   syncTimeoutMs?: number;
+  // How sessions get a Python runner: forked from a warm per-deployment server, or spawned.
+  runner?: RunnerMode;
+  hibernateAfterMs?: number;
 };
+
+export type RunnerMode = "fork" | "spawn";
 
 export type Engine = {
   dataDir: string;
@@ -44,6 +51,8 @@ export type Engine = {
   limits: { webhookBodyBytes: number; syncTimeoutMs: number };
   serviceUrl: () => string;
   setServiceUrl(url: string): void;
+  // Fork mode: matches the warm runner servers to what is deployed (after API changes).
+  runners: { mode: RunnerMode; changed(): void; sync(): Promise<void> };
   close(): Promise<void>;
 };
 
@@ -62,15 +71,24 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const events = new Events(db);
   let serviceUrl = "http://127.0.0.1:9980";
   const wakeups = new Wakeups();
+  const codeDirs = new CodeDirs(db, join(dataDir, "builds"));
+  const runnerMode = opts.runner ?? "fork";
+  const forks = runnerMode === "fork" ? new ForkLauncher(venvs, hub) : undefined;
+  const launcher: RunnerLauncher = forks ?? new SpawnLauncher(venvs, hub);
+  const warmup = forks
+    ? new RunnerWarmup({ db, box, codeDirs, serviceUrl: () => serviceUrl, target: forks })
+    : undefined;
   const manager = new SessionManager({
     db,
     sessions,
     box,
-    codeDirs: new CodeDirs(db, join(dataDir, "builds")),
-    launcher: new SpawnLauncher(venvs, hub),
+    codeDirs,
+    launcher,
     wakeups,
     limits: { storeValueBytes: opts.storeValueBytes ?? 64 * 1024, storeKeys: opts.storeKeys ?? 64 },
     serviceUrl: () => serviceUrl,
+    // A negative value turns hibernation off.
+    hibernateAfterMs: (opts.hibernateAfterMs ?? 5_000) < 0 ? undefined : opts.hibernateAfterMs ?? 5_000,
   });
   const dispatcher = new Dispatcher(db, events, manager, wakeups);
   const limits = {
@@ -104,9 +122,16 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     setServiceUrl(url) {
       serviceUrl = url;
     },
+    runners: {
+      mode: runnerMode,
+      changed: () => warmup?.changed(),
+      sync: () => warmup?.sync() ?? Promise.resolve(),
+    },
     async close() {
+      warmup?.close();
       await integrations.close();
       await manager.close();
+      forks?.close();
       await hub.close();
       db.$client.close();
     },

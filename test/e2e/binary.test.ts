@@ -1,6 +1,7 @@
 // The single binary alone: copied away from the source tree and run from an empty directory
 // with a PATH that holds python3 and sh and no node, it serves the README's quickstart and
-// writes the py-sdk and libSQL's addon to the data dir once. Needs `npm run build`.
+// the web UI, and writes the py-sdk and libSQL's addon to the data dir once.
+// Needs `npm run build`.
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import {
@@ -11,6 +12,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   rmSync,
   statSync,
   symlinkSync,
@@ -79,6 +81,10 @@ test("the binary alone runs the quickstart with no node on PATH", {
   const list = await d.cli(["session", "list", "py_simple"]);
   assert.equal(list.code, 0, list.stderr);
   assert.match(list.stdout, /state=completed/);
+  // The web UI's files are inside too.
+  const page = await fetch(d.url + "/");
+  assert.equal(page.status, 200);
+  assert.equal(await page.text(), readFileSync(join(ROOT, "src/server/ui/index.html"), "utf8"));
 
   // The py-sdk came out of the binary into the data dir, keyed by version and content.
   const sdks = readdirSync(join(home, "py-sdk"));

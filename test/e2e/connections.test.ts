@@ -67,20 +67,27 @@ test("connections: CLI, handler environment, and secrets kept secret", async (t)
     return out;
   };
 
-  const deployed = await cli("deploy", "--manifest", writeProject(t, {
-    "autokitteh.yaml": manifest,
-    "main.py": handler,
-  }));
+  const deployed = await cli(
+    "deploy",
+    "--manifest",
+    writeProject(t, {
+      "autokitteh.yaml": manifest,
+      "main.py": handler,
+    }),
+  );
   assert.equal(deployed.code, 0, deployed.stderr);
   assert.match(deployed.stdout, /connection "chat" event_url: http:\/\/\S+\/slack\/event/);
 
   const list = await cli("connection", "list", "--project", "conns");
   assert.equal(list.code, 0, list.stderr);
-  assert.match(list.stdout, /connection_id=con_\w+ {2}project=conns {2}name=chat {2}integration=slack/);
+  assert.match(
+    list.stdout,
+    /connection_id=con_\w+ {2}project=conns {2}name=chat {2}integration=slack/,
+  );
   assert.match(list.stdout, /name=notes {2}integration=notion/);
-  const { connections } = JSON.parse((await cli("connection", "list", "--json")).stdout) as {
-    connections: { name: string; connection_id: string }[];
-  };
+  const { connections } = await d.api<{ connections: { name: string; connection_id: string }[] }>(
+    "/api/connections?project=conns",
+  );
   const chatId = connections.find((c) => c.name === "chat")!.connection_id;
 
   // A var the integration declares secret is secret without --secret.
@@ -103,7 +110,7 @@ test("connections: CLI, handler environment, and secrets kept secret", async (t)
   assert.match(vars.stdout, /channel=C42/);
 
   const revealed = await d.cli(["connection", "get", "conns/chat", "--reveal", "--json"]);
-  const shown = JSON.parse(revealed.stdout).connection.vars as { name: string; value: string }[];
+  const shown = JSON.parse(revealed.stdout).vars as { name: string; value: string }[];
   assert.equal(shown.find((v) => v.name === "private_bot_token")!.value, TOKEN);
   assert.equal(shown.find((v) => v.name === "private_signing_secret")!.value, SIGNING);
 
@@ -127,12 +134,23 @@ test("connections: CLI, handler environment, and secrets kept secret", async (t)
   ]);
 
   // A redeploy with the same manifest keeps the var set from the CLI.
-  const again = await cli("deploy", "--manifest", writeProject(t, {
-    "autokitteh.yaml": manifest,
-    "main.py": handler,
-  }));
+  const again = await cli(
+    "deploy",
+    "--manifest",
+    writeProject(t, {
+      "autokitteh.yaml": manifest,
+      "main.py": handler,
+    }),
+  );
   assert.equal(again.code, 0, again.stderr);
-  const after = await d.cli(["var", "get", "private_bot_token", "--connection", chatId, "--reveal"]);
+  const after = await d.cli([
+    "var",
+    "get",
+    "private_bot_token",
+    "--connection",
+    chatId,
+    "--reveal",
+  ]);
   assert.equal(after.stdout.trim(), `private_bot_token=${TOKEN}`);
 
   await d.stop();
@@ -144,7 +162,10 @@ test("connections: CLI, handler environment, and secrets kept secret", async (t)
     }
     assert.ok(!d.stderr.includes(secret), `${secret} in the daemon's log`);
     for (const out of outputs) {
-      assert.ok(!out.stdout.includes(secret) && !out.stderr.includes(secret), `${secret} in CLI output`);
+      assert.ok(
+        !out.stdout.includes(secret) && !out.stderr.includes(secret),
+        `${secret} in CLI output`,
+      );
     }
   }
 });

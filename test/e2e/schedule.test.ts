@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { waitFor } from "../helpers/fakes.ts";
-import { type SessionJson, TestDaemon, tempHome } from "../helpers/daemon.ts";
+import { type SessionJson, tempHome, TestDaemon } from "../helpers/daemon.ts";
 
 const cleanups: (() => unknown)[] = [];
 const scope = { after: (fn: () => unknown) => void cleanups.push(fn) };

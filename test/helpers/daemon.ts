@@ -40,7 +40,12 @@ export class TestDaemon {
     return readFileSync(join(this.home, "token"), "utf8").trim();
   }
 
-  async start(args: string[] = []): Promise<void> {
+  // Restarts reuse the arguments of the first start unless given new ones.
+  private args: string[] = [];
+
+  async start(args?: string[]): Promise<void> {
+    if (args) this.args = args;
+    args = this.args;
     this.stderr = "";
     const [cmd, ...pre] = this.command;
     const proc = spawn(cmd, [...pre, "up", "--port", "0", ...args], {

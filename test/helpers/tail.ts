@@ -1,5 +1,12 @@
-// A test client for the daemon's WebSocket tail: collects every message it receives.
+// Test clients of the live tail: a WebSocket client that collects every message, and the
+// CLI run as a child process whose output is read while it runs.
+import { type ChildProcess, spawn } from "node:child_process";
+import { join } from "node:path";
 import WebSocket from "ws";
+import { ROOT } from "./daemon.ts";
+
+const TSX = `file://${ROOT}/node_modules/tsx/dist/loader.mjs`;
+const MAIN = join(ROOT, "src/cli/main.ts");
 
 // deno-lint-ignore no-explicit-any
 export type Message = Record<string, any>;
@@ -75,3 +82,54 @@ export class TailClient {
 
 export const isPrint = (text: string) => (m: Message) =>
   m.op === "record" && m.type === "print" && m.data.text === text;
+
+// The real CLI as a child process whose output can be read while it runs.
+export class LiveCli {
+  stdout = "";
+  stderr = "";
+  readonly exited: Promise<number>;
+  private readonly proc: ChildProcess;
+  private waiters: (() => void)[] = [];
+
+  constructor(args: string[], env: Record<string, string>) {
+    this.proc = spawn(process.execPath, ["--no-warnings", "--import", TSX, MAIN, ...args], {
+      env,
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    this.proc.stdout!.setEncoding("utf8").on("data", (s: string) => {
+      this.stdout += s;
+      this.wake();
+    });
+    this.proc.stderr!.setEncoding("utf8").on("data", (s: string) => {
+      this.stderr += s;
+      this.wake();
+    });
+    this.exited = new Promise((resolve) =>
+      this.proc.on("exit", (code) => {
+        resolve(code ?? 1);
+        this.wake();
+      })
+    );
+  }
+
+  // Waits until stdout (or stderr) matches.
+  async waitFor(pattern: RegExp, stream: "stdout" | "stderr" = "stdout"): Promise<void> {
+    while (!pattern.test(this[stream])) {
+      if (this.proc.exitCode !== null) {
+        throw new Error(`exited before ${pattern}:\n${this.stdout}\n${this.stderr}`);
+      }
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+
+  kill(): void {
+    this.proc.kill();
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+}

@@ -9,6 +9,7 @@ import os
 import platform
 import sys
 import time
+from typing import Any
 
 from . import PROTOCOL_VERSION
 from .channel import Channel
@@ -60,16 +61,17 @@ def wait_for_start(conn: Conn) -> tuple[dict, list[Step]]:
             os._exit(0)
 
 
-def main(argv: list[str] | None = None) -> None:
-    args = parse_args(argv)
+def serve(socket_path: str, runner_id: str, code_dir: str, warm: Any = None) -> None:
+    """Connect, say hello, wait for ``start`` and run the session (also used by the
+    children of a fork server, with its ``warm`` preparation)."""
     try:
-        conn = Conn.connect(args.socket)
+        conn = Conn.connect(socket_path)
     except OSError as err:
-        _die(f"can't connect to {args.socket}: {err}", 2)
+        _die(f"can't connect to {socket_path}: {err}", 2)
     conn.send(
         {
             "t": "hello",
-            "runner_id": args.runner_id,
+            "runner_id": runner_id,
             "pid": os.getpid(),
             "protocol": PROTOCOL_VERSION,
             "python": platform.python_version(),
@@ -78,7 +80,12 @@ def main(argv: list[str] | None = None) -> None:
     start, steps = wait_for_start(conn)
     chan = Channel(conn)
     chan.start_reader()
-    Session(chan, args.code_dir, start, steps).run()
+    Session(chan, code_dir, start, steps, warm).run()
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    serve(args.socket, args.runner_id, args.code_dir)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 import inspect
 import pickle
+import traceback
 from typing import Any
 
 from pounce.errors import AutoKittehError
@@ -133,19 +134,22 @@ def format_size(n: int) -> str:
 
 
 def pack(ok: bool, value: Any, name: str) -> tuple[bytes, Any]:
-    """Pickle an activity's outcome as ``(ok, value)``.
+    """Pickle an activity's outcome: ``(True, value)`` for a return, ``(False, exception,
+    frames)`` for an exception, ``frames`` being the traceback inside the activity as
+    ``(file, line, function, code)`` tuples (tracebacks do not pickle).
 
     Returns the blob and the value as it comes back from the blob (what the workflow
     sees, live and on replay alike). Raises ResultError when the value cannot be
     pickled or is over the size limit.
     """
     if not ok:
+        frames = activity_frames(value)
         value = picklable_exception(value)
     elif isinstance(value, BaseException):
         set_exception_args(value)
     try:
-        blob = pickle.dumps((ok, value))
-        _, restored = pickle.loads(blob)
+        blob = pickle.dumps((ok, value) if ok else (ok, value, frames))
+        _, restored = unpack(blob)
     except Exception as err:
         raise ResultError(unpicklable_text(name, value, err)) from None
     if len(blob) > MAX_VALUE_BYTES:
@@ -168,6 +172,22 @@ def unpicklable_text(name: str, value: Any, err: BaseException) -> str:
     )
 
 
+# The frames an activity's exception was raised through, kept on the exception that
+# the workflow sees so that its traceback shows them (tracebacks.describe).
+FRAMES_ATTR = "_pounce_activity_frames"
+MAX_FRAMES = 50
+
+
+def activity_frames(err: BaseException) -> list[tuple[str, int, str, str]]:
+    stack = traceback.extract_tb(err.__traceback__)[-MAX_FRAMES:]
+    return [(f.filename, f.lineno or 0, f.name, f.line or "") for f in stack]
+
+
 def unpack(blob: bytes) -> tuple[bool, Any]:
-    ok, value = pickle.loads(blob)
+    ok, value, *rest = pickle.loads(blob)
+    if not ok and rest and isinstance(value, BaseException):
+        try:
+            setattr(value, FRAMES_ATTR, rest[0])
+        except Exception:
+            pass  # an exception that refuses attributes keeps the call-site traceback
     return bool(ok), value

@@ -19,8 +19,11 @@ MAX_ERROR_CHARS = 1 << 20
 
 
 class Session:
-    def __init__(self, chan: Channel, code_dir: str, start: dict, steps: list[Step]) -> None:
+    def __init__(
+        self, chan: Channel, code_dir: str, start: dict, steps: list[Step], warm: Any = None
+    ) -> None:
         self.chan = chan
+        self.warm = warm  # a fork server's preparation (warm.Warm), or None
         self.code_dir = os.path.realpath(code_dir)
         self.start = start
         if "durable" in start:
@@ -31,13 +34,13 @@ class Session:
         self.gate = Gate(chan, self.code_dir, self.durable, Journal(steps), self.fatal)
 
     def run(self) -> NoReturn:
-        sys.dont_write_bytecode = True  # keep the build directory as it was unpacked
-        if self.code_dir in sys.path:
-            sys.path.remove(self.code_dir)
-        sys.path.insert(0, self.code_dir)
-
-        # Before any user code is imported.
-        Output(self.chan.post, self.gate.print_seq).install()
+        if self.warm is None:
+            sys.dont_write_bytecode = True  # keep the build directory as it was unpacked
+            if self.code_dir in sys.path:
+                sys.path.remove(self.code_dir)
+            sys.path.insert(0, self.code_dir)
+            # Before any user code is imported.
+            Output(self.chan.post, self.gate.print_seq).install()
         syscall.set_handler(self.gate.syscall)
 
         try:
@@ -45,7 +48,12 @@ class Session:
         except ValueError as err:
             self.done(error=str(err))
 
-        if self.durable:
+        if self.warm is not None:
+            if self.warm.durable != self.durable:
+                self.done(error="runner started for the other durability mode")
+            # The server imported the modules already (see warm.py).
+            self.warm.attach(self.chan.post, self.gate, module_name)
+        elif self.durable:
             loader.install(self.code_dir, self.gate)
         try:
             module = loader.import_entry(module_name)

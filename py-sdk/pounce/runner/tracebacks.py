@@ -4,7 +4,7 @@ import os
 import traceback
 from traceback import FrameSummary, StackSummary, TracebackException
 
-from .results import banners, safe_repr
+from .results import FRAMES_ATTR, banners, safe_repr
 
 # Frames from these directories (the SDK and the runner) are hidden.
 _SDK_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
@@ -44,22 +44,42 @@ def frame_dicts(frames: list[FrameSummary]) -> list[dict]:
     ]
 
 
-def _filter(te: TracebackException, code_dir: str, seen: set[int]) -> None:
+def _stack(te: TracebackException, err: BaseException | None) -> list[FrameSummary]:
+    """The frames of ``te``, followed by those inside the activity that raised ``err``
+    (an exception restored from the journal has no traceback of its own there)."""
+    stack = list(te.stack)
+    recorded = getattr(err, FRAMES_ATTR, None) if err is not None else None
+    if isinstance(recorded, list):
+        for item in recorded:
+            try:
+                file, line, name, code = item
+                stack.append(FrameSummary(file, line, name, line=code, lookup_line=False))
+            except (TypeError, ValueError):
+                continue
+    return stack
+
+
+def _filter(
+    te: TracebackException, err: BaseException | None, code_dir: str, seen: set[int]
+) -> None:
     if id(te) in seen:
         return
     seen.add(id(te))
-    te.stack = StackSummary.from_list(user_frames(list(te.stack), code_dir))
-    for nested in (te.__cause__, te.__context__):
+    te.stack = StackSummary.from_list(user_frames(_stack(te, err), code_dir))
+    for nested, cause in (
+        (te.__cause__, err and err.__cause__),
+        (te.__context__, err and err.__context__),
+    ):
         if nested is not None:
-            _filter(nested, code_dir, seen)
+            _filter(nested, cause, code_dir, seen)
 
 
 def describe(err: BaseException, code_dir: str, prefix: str = "") -> tuple[str, list[dict]]:
     """The ``done`` error text and traceback frames for an exception:
     help banners, ``error: <repr>``, a blank line and the traceback of user frames."""
     te = TracebackException.from_exception(err)
-    frames = user_frames(list(te.stack), code_dir)
-    _filter(te, code_dir, set())
+    frames = user_frames(_stack(te, err), code_dir)
+    _filter(te, err, code_dir, set())
     text = banners(err) + f"{prefix}error: {safe_repr(err)}\n\n" + "".join(te.format())
     return text.rstrip("\n"), frame_dicts(frames)
 

@@ -12,8 +12,10 @@ export async function upCommand(argv: string[]): Promise<void> {
     db: { type: "string" },
     "log-level": { type: "string", default: "info" },
     durability: { type: "string", default: "fsync" },
+    runner: { type: "string", default: process.env.POUNCE_RUNNER || "fork" },
     "webhook-body-limit": { type: "string" },
     "sync-timeout": { type: "string" },
+    "hibernate-after": { type: "string" },
   });
   const level = values["log-level"]!;
   if (!isLevel(level)) {
@@ -23,6 +25,10 @@ export async function upCommand(argv: string[]): Promise<void> {
   const durability = values.durability;
   if (durability !== "fsync" && durability !== "process") {
     throw new CliError("--durability must be fsync or process", EXIT.badRequest);
+  }
+  const runner = values.runner;
+  if (runner !== "fork" && runner !== "spawn") {
+    throw new CliError("--runner must be fork or spawn", EXIT.badRequest);
   }
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -34,8 +40,12 @@ export async function upCommand(argv: string[]): Promise<void> {
     host: values.host!,
     dbUrl: values.db,
     durability,
+    runner,
     webhookBodyBytes: numberOption(values["webhook-body-limit"], "--webhook-body-limit"),
     syncTimeoutMs: seconds(values["sync-timeout"], "--sync-timeout"),
+    hibernateAfterMs: values["hibernate-after"] === "off"
+      ? -1
+      : seconds(values["hibernate-after"], "--hibernate-after"),
   });
   const stop = async (signal: string) => {
     log.info("pounce stopping", { signal });

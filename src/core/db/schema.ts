@@ -108,6 +108,9 @@ export const sessions = sqliteTable("sessions", {
   // How many times a runner was (re)started for this session.
   runs: integer("runs").notNull().default(0),
   error: text("error"),
+  // A durable session waiting without a runner; woken by an event, a signal or wakeAt.
+  hibernated: integer("hibernated", { mode: "boolean" }).notNull().default(false),
+  wakeAt: integer("wake_at"),
   // Scale-out: the node running the session and until when its claim holds.
   owner: text("owner"),
   leaseUntil: integer("lease_until"),

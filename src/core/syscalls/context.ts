@@ -26,8 +26,10 @@ export type SyscallContext = {
   op: string;
   // The durable step number, when the call is journaled.
   seq?: number;
-  // Aborted when the run ends (session finished, stopped, runner gone).
+  // Aborted when the run ends (session finished, stopped, runner gone, hibernated).
   signal: AbortSignal;
+  // Told when a durable call starts to wait, and until when (null: no deadline).
+  waiting?: (deadline: number | null) => void;
 };
 
 function encode(value: unknown): Buffer {
@@ -111,6 +113,7 @@ export async function waitFor<T>(
   take: (tx: Tx) => Promise<T | undefined>,
 ): Promise<T | null> {
   const deadline = await deadlineOf(ctx, timeoutMs);
+  if (ctx.seq !== undefined) ctx.waiting?.(deadline);
   for (;;) {
     if (ctx.signal.aborted) throw new SyscallError("the session ended while waiting");
     const armed = ctx.deps.wakeups.arm(ctx.session.id, deadline, ctx.signal);

@@ -16,6 +16,9 @@ export function sessionJson(s: Session) {
     entrypoint: s.entrypoint,
     durable: s.isDurable,
     state: s.state,
+    // Waiting without a runner; resumes by replay on its event, signal or deadline.
+    hibernated: s.hibernated,
+    wake_at: iso(s.wakeAt),
     error: s.error,
     return_value: s.returnDisplay,
     created_at: iso(s.createdAt),

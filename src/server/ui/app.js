@@ -271,6 +271,7 @@ async function sessionView(page, id) {
       h("dd", {}, s.durable ? "yes" : "no"),
       h("dt", {}, "Created"),
       h("dd", {}, when(s.created_at)),
+      s.return_value ? [h("dt", {}, "Returned"), h("dd", {}, h("code", {}, s.return_value))] : null,
     ),
     error,
     h("h2", {}, "Log"),

@@ -89,6 +89,8 @@ CREATE TABLE `sessions` (
 	`state` text NOT NULL,
 	`runs` integer DEFAULT 0 NOT NULL,
 	`error` text,
+	`hibernated` integer DEFAULT false NOT NULL,
+	`wake_at` integer,
 	`owner` text,
 	`lease_until` integer,
 	`return_display` text,

@@ -1,0 +1,193 @@
+"""``python -P -u -m pounce.runner.forkserver --socket PATH --server-id ID --code-dir DIR
+[--durable] [--preload MODULE]... [--no-preload REASON]``
+
+A warm process for one deployment's code (and one durability mode): it imports the
+runtime and the entry modules once, connects to the daemon, and forks one runner per
+``fork`` request. Each child starts its own session in its own process group, with its
+own connection; it does not depend on the server after the fork. See docs/protocol.md.
+"""
+
+import argparse
+import gc
+import os
+import platform
+import select
+import signal
+import sys
+
+from . import PROTOCOL_VERSION
+from .__main__ import serve
+from .warm import PreloadError, Warm
+from .wire import Conn, WireError
+
+NO_PRELOAD = "--no-preload"
+
+
+def _log(message: str) -> None:
+    try:
+        os.write(2, f"pounce-forkserver: {message}\n".encode())
+    except OSError:
+        pass
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m pounce.runner.forkserver")
+    parser.add_argument("--socket", required=True)
+    parser.add_argument("--server-id", required=True)
+    parser.add_argument("--code-dir", required=True)
+    parser.add_argument("--durable", action="store_true")
+    parser.add_argument("--preload", action="append", default=[])
+    parser.add_argument(NO_PRELOAD, dest="no_preload", metavar="REASON")
+    return parser.parse_args(argv)
+
+
+def restart_without_preload(reason: str) -> None:
+    """Start over with the runtime only: imports that have run cannot be undone."""
+    _log(f"not preloading user modules ({reason})")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, [*sys.orig_argv, NO_PRELOAD, reason])
+
+
+class Server:
+    def __init__(self, args: argparse.Namespace, warm: Warm | None, fallback: str | None) -> None:
+        self.args = args
+        self.warm = warm
+        self.fallback = fallback
+        self.conn = Conn.connect(args.socket)
+        self.children: dict[int, str] = {}  # pid -> runner id
+        self.wake_r, self.wake_w = os.pipe()
+        os.set_blocking(self.wake_w, False)
+        signal.signal(signal.SIGCHLD, lambda *_: None)
+        signal.set_wakeup_fd(self.wake_w)
+
+    def run(self) -> None:
+        self.conn.send(
+            {
+                "t": "hello",
+                "runner_id": self.args.server_id,
+                "role": "forkserver",
+                "pid": os.getpid(),
+                "protocol": PROTOCOL_VERSION,
+                "python": platform.python_version(),
+                "preloaded": self.warm.preloaded if self.warm else [],
+                "fallback": self.fallback,
+            }
+        )
+        sock = self.conn.sock
+        while True:
+            readable, _, _ = select.select([sock, self.wake_r], [], [])
+            if self.wake_r in readable:
+                os.read(self.wake_r, 4096)
+                self.reap()
+            if sock in readable:
+                try:
+                    header, _ = self.conn.recv()
+                except (WireError, OSError):
+                    os._exit(0)  # the daemon is gone; the children go on alone
+                self.handle(header)
+
+    def handle(self, header: dict) -> None:
+        kind = header["t"]
+        if kind == "fork":
+            self.fork(str(header["runner_id"]), str(header["stderr"]))
+        elif kind == "kill":
+            pid = header.get("pid")
+            if pid in self.children:  # not reaped yet: the pid is still that child's
+                try:
+                    os.killpg(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+        elif kind == "stop":
+            os._exit(0)
+
+    def fork(self, runner_id: str, stderr_path: str) -> None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        try:
+            pid = os.fork()
+        except OSError as err:
+            self.conn.send({"t": "fork_failed", "runner_id": runner_id, "error": str(err)})
+            return
+        if pid == 0:
+            self.become_runner(runner_id, stderr_path)
+        self.children[pid] = runner_id
+        self.conn.send({"t": "forked", "runner_id": runner_id, "pid": pid})
+
+    def become_runner(self, runner_id: str, stderr_path: str) -> None:
+        code = 0
+        try:
+            os.setsid()  # its own process group: the daemon kills the group
+            signal.set_wakeup_fd(-1)
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            os.close(self.wake_r)
+            os.close(self.wake_w)
+            self.conn.sock.close()
+            fd = os.open(stderr_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.dup2(fd, 2)
+            os.close(fd)
+            serve(self.args.socket, runner_id, self.args.code_dir, self.warm)
+        except SystemExit as err:
+            code = err.code if isinstance(err.code, int) else 1
+        except BaseException as err:  # noqa: BLE001
+            _log(f"runner {runner_id} failed: {err!r}")
+            code = 1
+        finally:
+            os._exit(code)
+
+    def reap(self) -> None:
+        while self.children:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            runner_id = self.children.pop(pid, None)
+            code = os.waitstatus_to_exitcode(status)
+            self.conn.send(
+                {
+                    "t": "exit",
+                    "runner_id": runner_id,
+                    "pid": pid,
+                    "code": code if code >= 0 else None,
+                    "signal": signal.Signals(-code).name if code < 0 else None,
+                }
+            )
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    if not os.path.isdir(args.code_dir):
+        _log(f"--code-dir {args.code_dir!r} is not a directory")
+        os._exit(2)
+    # The runtime, in every case.
+    import autokitteh  # noqa: F401
+
+    from . import session  # noqa: F401
+
+    warm = Warm(args.code_dir, args.durable)
+    fallback = None
+    if args.no_preload is not None:
+        warm = None
+        fallback = args.no_preload
+    else:
+        warm.prepare()
+        try:
+            warm.preload(args.preload)
+        except PreloadError as err:
+            restart_without_preload(str(err))
+    # Objects that exist now stay shared with the children instead of being copied
+    # when the collector touches them.
+    gc.collect()
+    gc.freeze()
+    try:
+        server = Server(args, warm, fallback)
+    except OSError as err:
+        _log(f"can't connect to {args.socket}: {err}")
+        os._exit(2)
+    server.run()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+// Keeps a warm runner server for each active deployment, so that no session waits for an
+// interpreter to start: after the daemon starts and after every change through the API
+// (deploy, activate, vars, connections), the fork servers are matched to what is deployed.
+import { eq, inArray } from "drizzle-orm";
+import type { WarmSpec } from "../pythonrt/fork-launcher.ts";
+import type { CodeDirs } from "./builds.ts";
+import type { Db } from "./db/client.ts";
+import { deployments, triggers } from "./db/schema.ts";
+import { sessionEnv } from "./env.ts";
+import { log } from "./log.ts";
+import type { SecretBox } from "./secrets.ts";
+
+export interface WarmTarget {
+  sync(specs: WarmSpec[]): Promise<void>;
+}
+
+export type WarmupDeps = {
+  db: Db;
+  box: SecretBox;
+  codeDirs: CodeDirs;
+  serviceUrl: () => string;
+  target: WarmTarget;
+};
+
+const DEBOUNCE_MS = 100;
+
+export class RunnerWarmup {
+  private timer?: ReturnType<typeof setTimeout>;
+  private running: Promise<void> = Promise.resolve();
+
+  constructor(private readonly deps: WarmupDeps) {}
+
+  // Something changed: sync soon (several changes in a row make one sync).
+  changed(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.sync();
+    }, DEBOUNCE_MS);
+  }
+
+  sync(): Promise<void> {
+    this.running = this.running.then(async () => {
+      try {
+        await this.deps.target.sync(await this.specs());
+      } catch (err) {
+        log.warn("warming runners failed", { error: (err as Error).message });
+      }
+    });
+    return this.running;
+  }
+
+  close(): void {
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  // One spec per active deployment and durability mode, preloading its entry modules.
+  async specs(): Promise<WarmSpec[]> {
+    const { db, box, codeDirs, serviceUrl } = this.deps;
+    const active = await db.select().from(deployments).where(eq(deployments.state, "active"));
+    if (!active.length) return [];
+    const projectIds = [...new Set(active.map((d) => d.projectId))];
+    const calls = await db.select().from(triggers).where(inArray(triggers.projectId, projectIds));
+    const specs: WarmSpec[] = [];
+    for (const d of active) {
+      const modes = new Map<boolean, Set<string>>();
+      for (const t of calls) {
+        if (t.projectId !== d.projectId || !t.call) continue;
+        const module = entryModule(t.call);
+        if (!modes.has(t.isDurable)) modes.set(t.isDurable, new Set());
+        if (module) modes.get(t.isDurable)!.add(module);
+      }
+      if (!modes.size) continue;
+      const [codeDir, env] = await Promise.all([
+        codeDirs.get(d.buildId),
+        sessionEnv(db, box, d.projectId, serviceUrl()),
+      ]);
+      for (const [durable, modules] of modes) {
+        specs.push({ codeDir, env, durable, preload: [...modules].sort() });
+      }
+    }
+    return specs;
+  }
+}
+
+// `dir/file.py:function` -> `dir.file` (as the runner's loader.parse_entrypoint).
+export function entryModule(call: string): string | null {
+  const text = call.trim();
+  let file: string;
+  if (text.includes(":")) file = text.slice(0, text.lastIndexOf(":"));
+  else if (text.includes(" ")) file = text.slice(0, text.indexOf(" "));
+  else return null;
+  file = file.trim().replace(/\.py$/, "").replaceAll("\\", "/");
+  while (file.startsWith("./")) file = file.slice(2);
+  const module = file.replace(/^\/+|\/+$/g, "").replaceAll("/", ".");
+  return /^[A-Za-z_][\w.]*$/.test(module) ? module : null;
+}

@@ -1,0 +1,241 @@
+// One fork server: a Python process that has imported the runtime and a deployment's
+// entry modules, and forks a runner per session (py-sdk/pounce/runner/forkserver.py).
+// Its children outlive it: when the server dies, running sessions go on and the next
+// launch starts a new server.
+import { spawn } from "node:child_process";
+import { readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { newId } from "../core/ids.ts";
+import type { RunnerHub, RunnerSocket } from "./hub.ts";
+import { describeExit, type Runner, type RunnerExit } from "./launcher.ts";
+import { pythonPath } from "./sdk.ts";
+import type { Header } from "./wire.ts";
+
+const CONNECT_TIMEOUT_MS = 30_000;
+const STDERR_TAIL_BYTES = 8192;
+// After a child's connection closed with no server to report its exit: how often and
+// how long to look for the process to be gone.
+const ORPHAN_POLL_MS = 20;
+const ORPHAN_WAIT_MS = 2000;
+
+export type ForkServerSpec = {
+  python: string;
+  codeDir: string;
+  env: Record<string, string>;
+  durable: boolean;
+  preload: string[];
+};
+
+type Child = {
+  runnerId: string;
+  pid: number;
+  stderrPath: string;
+  exit(exit: RunnerExit): void;
+  exited: boolean;
+  socket?: RunnerSocket;
+};
+
+export class ForkServer {
+  readonly id = newId("run");
+  readonly ready: Promise<void>;
+  readonly gone: Promise<RunnerExit>;
+  pid = 0;
+  alive = true;
+  // What the server said at hello: the modules it imported, or why it did not.
+  preloaded: string[] = [];
+  fallback: string | null = null;
+  private socket?: RunnerSocket;
+  private stopped = false;
+  private readonly forking = new Map<string, (pid: number | Error) => void>();
+  private readonly children = new Map<number, Child>();
+
+  constructor(readonly spec: ForkServerSpec, private readonly hub: RunnerHub) {
+    const connected = hub.expect(this.id, CONNECT_TIMEOUT_MS);
+    const args = ["-P", "-u", "-m", "pounce.runner.forkserver"];
+    args.push("--socket", hub.path, "--server-id", this.id, "--code-dir", spec.codeDir);
+    if (spec.durable) args.push("--durable");
+    for (const m of spec.preload) args.push("--preload", m);
+    const child = spawn(spec.python, args, {
+      cwd: spec.codeDir,
+      env: {
+        ...spec.env,
+        PYTHONPATH: pythonPath(spec.env),
+        PYTHONUNBUFFERED: "1",
+        POUNCE_DURABLE: spec.durable ? "1" : "",
+      },
+      stdio: ["ignore", "ignore", "pipe"],
+      detached: true,
+    });
+    this.pid = child.pid ?? 0;
+    let stderr = "";
+    child.stderr!.setEncoding("utf8");
+    child.stderr!.on("data", (chunk: string) => {
+      stderr = (stderr + chunk).slice(-STDERR_TAIL_BYTES);
+    });
+    this.gone = new Promise<RunnerExit>((resolve) => {
+      child.on("error", (err) => resolve({ code: null, signal: null, stderr: err.message }));
+      child.on("close", (code, signal) => resolve({ code, signal, stderr }));
+    });
+    void this.gone.then((exit) => this.died(exit));
+    this.ready = Promise.race([
+      connected,
+      this.gone.then((exit) => {
+        throw new Error(`fork server exited before connecting (${describeExit(exit)})`);
+      }),
+    ]).then((socket) => {
+      this.socket = socket;
+      this.preloaded = Array.isArray(socket.hello.preloaded)
+        ? socket.hello.preloaded.map(String)
+        : [];
+      this.fallback = typeof socket.hello.fallback === "string" ? socket.hello.fallback : null;
+      socket.onFrame(({ header }) => this.onFrame(header));
+    }).catch((err) => {
+      hub.forget(this.id);
+      this.stop();
+      throw err;
+    });
+  }
+
+  // Forks a runner and resolves once it has connected.
+  async fork(): Promise<Runner> {
+    await this.ready;
+    if (!this.alive || !this.socket) throw new Error("fork server is not running");
+    const runnerId = newId("run");
+    const stderrPath = join(this.hub.dir, `${runnerId}.err`);
+    const connected = this.hub.expect(runnerId, CONNECT_TIMEOUT_MS);
+    // Rejections are handled by the race below; until then they must not go unhandled.
+    connected.catch(() => {});
+    const pid = await new Promise<number | Error>((resolve) => {
+      this.forking.set(runnerId, resolve);
+      this.socket!.send({ t: "fork", runner_id: runnerId, stderr: stderrPath });
+    });
+    if (pid instanceof Error) {
+      this.hub.forget(runnerId);
+      throw pid;
+    }
+    let exit!: (e: RunnerExit) => void;
+    const exited = new Promise<RunnerExit>((resolve) => (exit = resolve));
+    const child: Child = {
+      runnerId,
+      pid,
+      stderrPath,
+      exited: false,
+      exit: (e) => {
+        if (child.exited) return;
+        child.exited = true;
+        this.children.delete(pid);
+        exit({ ...e, stderr: takeTail(stderrPath) || e.stderr });
+      },
+    };
+    this.children.set(pid, child);
+    if (!this.alive) this.orphaned(child);
+    const kill = () => this.kill(child);
+    const socket = await Promise.race([
+      connected,
+      exited.then((e) => {
+        throw new Error(`runner exited before connecting (${describeExit(e)})`);
+      }),
+    ]).catch((err) => {
+      this.hub.forget(runnerId);
+      kill();
+      throw err;
+    });
+    child.socket = socket;
+    socket.onClose(() => {
+      if (!this.alive) this.orphaned(child);
+    });
+    return { id: runnerId, pid, socket, exited, kill };
+  }
+
+  // Children go on; the server takes no more forks.
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.alive = false;
+    if (this.socket) this.socket.send({ t: "stop" });
+    else if (this.pid) killGroup(this.pid);
+    this.socket?.close();
+  }
+
+  private kill(child: Child): void {
+    if (child.exited) return;
+    // The server kills only children it has not reaped yet, so a reused pid is safe.
+    if (this.alive && this.socket) this.socket.send({ t: "kill", pid: child.pid });
+    else killGroup(child.pid);
+  }
+
+  get runningChildren(): number {
+    return this.children.size;
+  }
+
+  private onFrame(h: Header): void {
+    const runnerId = String(h.runner_id ?? "");
+    if (h.t === "forked" || h.t === "fork_failed") {
+      const resolve = this.forking.get(runnerId);
+      this.forking.delete(runnerId);
+      resolve?.(
+        h.t === "forked" ? Number(h.pid) : new Error(`fork failed: ${String(h.error ?? "")}`),
+      );
+    } else if (h.t === "exit") {
+      const child = this.children.get(Number(h.pid));
+      child?.exit({
+        code: typeof h.code === "number" ? h.code : null,
+        signal: typeof h.signal === "string" ? h.signal : null,
+        stderr: "",
+      });
+    }
+  }
+
+  private died(exit: RunnerExit): void {
+    this.alive = false;
+    const error = new Error(`fork server exited (${describeExit(exit)})`);
+    for (const resolve of this.forking.values()) resolve(error);
+    this.forking.clear();
+    for (const child of this.children.values()) {
+      if (child.socket?.closed) this.orphaned(child);
+    }
+  }
+
+  // No server reports this child's exit any more: once its connection closed, wait for
+  // the process to go away (init reaps it).
+  private orphaned(child: Child): void {
+    if (child.exited) return;
+    const deadline = Date.now() + ORPHAN_WAIT_MS;
+    const look = () => {
+      if (child.exited) return;
+      if (!processExists(child.pid) || Date.now() > deadline) {
+        child.exit({ code: null, signal: null, stderr: "" });
+      } else setTimeout(look, ORPHAN_POLL_MS);
+    };
+    look();
+  }
+}
+
+function takeTail(path: string): string {
+  try {
+    const text = readFileSync(path, "utf8");
+    rmSync(path, { force: true });
+    return text.slice(-STDERR_TAIL_BYTES);
+  } catch {
+    return "";
+  }
+}
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch { /* already gone */ }
+  }
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
