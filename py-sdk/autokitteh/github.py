@@ -6,8 +6,9 @@ do not use GitHub need not install it.
 
 import os
 
+from pounce.errors import ConnectionInitError
+
 from .connections import check_connection_name
-from .errors import ConnectionInitError
 
 
 def _base_url(connection: str) -> str | None:

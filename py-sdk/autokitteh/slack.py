@@ -6,8 +6,9 @@ do not use Slack need not install it.
 
 import os
 
+from pounce.errors import ConnectionInitError
+
 from .connections import check_connection_name
-from .errors import ConnectionInitError
 
 DEFAULT_BASE_URL = "https://slack.com/api/"
 

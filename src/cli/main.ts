@@ -11,7 +11,6 @@ import { manifestCommand } from "./commands/manifest.ts";
 import { projectCommand } from "./commands/project.ts";
 import { eventCommand, triggerCommand, varCommand } from "./commands/resources.ts";
 import { sessionCommand } from "./commands/session.ts";
-import { upCommand } from "./commands/up.ts";
 import { venvCommand } from "./commands/venv.ts";
 
 const HELP = `pounce ${VERSION}: durable, event-triggered Python workflows
@@ -32,7 +31,8 @@ usage: pounce <command> [options]
 Every command takes --json, --url (POUNCE_URL) and --token (POUNCE_TOKEN). See docs/cli.md.`;
 
 const commands: Record<string, (argv: string[]) => Promise<void>> = {
-  up: upCommand,
+  // Loaded only when used: the daemon's modules take seconds to load, the client's do not.
+  up: async (argv) => (await import("./commands/up.ts")).upCommand(argv),
   deploy: deployCommand,
   session: sessionCommand,
   project: projectCommand,

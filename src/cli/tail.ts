@@ -59,8 +59,7 @@ class Connection {
           new Unreachable(
             `cannot reach the daemon at ${client.url} (is \`pounce up\` running?): ${err.message}`,
           ),
-        )
-      );
+        ));
     });
   }
 

@@ -70,10 +70,15 @@ export class Dispatcher {
         }));
       }
     }
-    await this.db.transaction(async (tx) => {
+    // Claimed in the same transaction: of several daemons on one database, one dispatches.
+    const claimed = await this.db.transaction(async (tx) => {
+      const marked = await tx.update(events).set({ dispatched: true })
+        .where(and(eq(events.id, e.id), eq(events.dispatched, false))).returning({ id: events.id });
+      if (!marked.length) return false;
       if (rows.length) await tx.insert(sessions).values(rows);
-      await tx.update(events).set({ dispatched: true }).where(eq(events.id, e.id));
+      return true;
     });
+    if (!claimed) return { eventId: e.id, sessionIds: [], signaledSessionIds: [] };
     for (const row of rows) {
       log.info("session created", { session: row.id, event: e.id, entrypoint: row.entrypoint });
       this.manager.start(row.id!);

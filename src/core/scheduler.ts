@@ -24,7 +24,6 @@ type Job = {
   timezone: string | null;
   spec: Schedule;
   timer?: ReturnType<typeof setTimeout>;
-  next?: Date;
 };
 
 export class Scheduler {
@@ -52,11 +51,6 @@ export class Scheduler {
       if (!this.jobs.has(t.id)) missed.push(this.add(t));
     }
     await Promise.all(missed);
-  }
-
-  // When a trigger's next tick is due, if it has a timer.
-  nextTick(triggerId: string): Date | undefined {
-    return this.jobs.get(triggerId)?.next;
   }
 
   async close(): Promise<void> {
@@ -91,9 +85,7 @@ export class Scheduler {
   }
 
   private arm(job: Job, at: Date | null): void {
-    if (this.closed || this.jobs.get(job.triggerId) !== job) return;
-    job.next = at ?? undefined;
-    if (!at) return;
+    if (!at || this.closed || this.jobs.get(job.triggerId) !== job) return;
     const delay = Math.min(Math.max(at.getTime() - now(), 0), MAX_DELAY);
     job.timer = setTimeout(() => this.wake(job, at), delay);
   }

@@ -21,6 +21,7 @@ import type { NewSession, Session, Sessions } from "./sessions.ts";
 import type { SyscallDeps } from "./syscalls/index.ts";
 import { sendSignal } from "./syscalls/signals.ts";
 import type { Wakeups } from "./wakeups.ts";
+import type { Leases } from "./leases.ts";
 
 // A durable session whose runner keeps dying is given up after this many deaths in a row.
 export const MAX_RUNS = 3;
@@ -36,6 +37,7 @@ export type SessionManagerDeps = {
   serviceUrl: () => string;
   // Durable sessions waiting longer than this release their runner (undefined: never).
   hibernateAfterMs?: number;
+  leases: Leases;
 };
 
 export type NewSessionInput = Omit<NewSession, "id" | "state" | "createdAt" | "updatedAt">;
@@ -46,6 +48,7 @@ export class SessionManager {
   // Hibernated sessions, with the timer that wakes them at their deadline.
   private readonly sleeping = new Map<string, ReturnType<typeof setTimeout> | undefined>();
   private closing = false;
+  private maintenance?: ReturnType<typeof setInterval>;
 
   private readonly syscallDeps: SyscallDeps;
 
@@ -73,37 +76,58 @@ export class SessionManager {
     this.active.set(id, driving);
   }
 
-  // After a restart: durable sessions that were running resume by replay; non-durable
-  // ones cannot, and end in error.
+  // At start: resume what this node (or a dead one) left, watch hibernated sessions'
+  // deadlines, and from then on renew this node's leases and adopt orphaned sessions.
   async recover(): Promise<void> {
     for (const s of await this.deps.sessions.inStates(["created", "running"])) {
-      if (s.hibernated) {
-        this.sleepUntil(s.id, s.wakeAt);
-        continue;
-      }
-      if (s.state === "running" && !s.isDurable) {
-        await this.finish(s, "error", { error: "daemon restarted while the session was running" });
-        continue;
-      }
-      this.start(s.id);
+      if (s.hibernated) this.sleepUntil(s.id, s.wakeAt);
     }
+    await this.adoptOrphans();
+    const every = Math.max(100, Math.floor(this.deps.leases.ttlMs / 3));
+    this.maintenance = setInterval(() => void this.maintain().catch((err) => log.error("lease upkeep failed", { error: (err as Error).message })), every);
   }
 
+  private async adoptOrphans(): Promise<void> {
+    for (const id of await this.deps.leases.orphans()) this.start(id);
+  }
+
+  // Renews leases, gives up runs whose lease another node took, honours stop requests
+  // made on other nodes, and adopts sessions whose node died.
+  private async maintain(): Promise<void> {
+    if (this.closing) return;
+    const held = await this.deps.leases.renew();
+    for (const [id, run] of this.runs) {
+      if (!held.has(id)) {
+        log.warn("lease lost, leaving the session to another node", { session: id });
+        run.abandon();
+      }
+    }
+    for (const s of await this.deps.sessions.stopRequested(this.deps.leases.nodeId)) {
+      this.runs.get(s.id)?.stop(s.stopReason ?? "stopped");
+    }
+    await this.adoptOrphans();
+  }
+
+  // Asks the session to stop: at once when it runs here or has no live node, else the
+  // node running it stops it at its next lease renewal.
   async stop(id: string, reason: string): Promise<boolean> {
+    const s = await this.deps.sessions.get(id);
+    if (!s || (s.state !== "created" && s.state !== "running")) return false;
+    await this.deps.sessions.update(id, { stopReason: reason });
     this.unsleep(id);
     const run = this.runs.get(id);
     if (run) {
       run.stop(reason);
       return true;
     }
-    const s = await this.deps.sessions.get(id);
-    if (!s || (s.state !== "created" && s.state !== "running")) return false;
-    await this.finish(s, "stopped", { error: reason });
+    const ownedElsewhere = s.owner && s.owner !== this.deps.leases.nodeId && (s.leaseUntil ?? 0) > now();
+    if (!ownedElsewhere) await this.finish(s, "stopped", { error: reason });
     return true;
   }
 
   async close(): Promise<void> {
     this.closing = true;
+    clearInterval(this.maintenance);
     for (const id of [...this.sleeping.keys()]) this.unsleep(id);
     // Runners are killed; their sessions stay "running" and resume at the next start.
     for (const run of this.runs.values()) run.stop("daemon shutting down");
@@ -111,12 +135,27 @@ export class SessionManager {
   }
 
   private async drive(id: string): Promise<void> {
+    if (!(await this.deps.leases.claim(id))) return;
     let s = await this.deps.sessions.get(id);
+    if (s?.hibernated) {
+      // Past its wake time, adopted from another node.
+      await this.deps.sessions.update(id, { hibernated: false, wakeAt: null });
+      s = { ...s, hibernated: false, wakeAt: null };
+    }
+    if (s?.state === "running" && !s.isDurable && !this.runs.has(id)) {
+      // A non-durable session cannot resume: its run died with its daemon.
+      await this.finish(s, "error", { error: "daemon restarted while the session was running" });
+      return;
+    }
     let deaths = 0;
     while (s && (s.state === "created" || s.state === "running") && !this.closing) {
+      if (s.stopReason) {
+        await this.finish(s, "stopped", { error: s.stopReason });
+        return;
+      }
       const outcome = await this.runOnce(s);
       s = await this.deps.sessions.get(id);
-      if (!s || this.closing) return;
+      if (!s || this.closing || outcome.kind === "lost") return;
       if (outcome.kind === "done") {
         await this.finish(s, outcome.error ? "error" : "completed", {
           error: outcome.error ?? null,
@@ -148,7 +187,8 @@ export class SessionManager {
   // Records that the session waits without a runner. False when a notification came in
   // meanwhile: then the caller runs it again at once.
   private async hibernate(s: Session, wakeAt: number | null, epoch: number): Promise<boolean> {
-    await this.deps.sessions.update(s.id, { hibernated: true, wakeAt });
+    // Unowned while hibernated: any node may wake it.
+    await this.deps.sessions.update(s.id, { hibernated: true, wakeAt, owner: null, leaseUntil: null });
     if (this.deps.wakeups.epoch(s.id) !== epoch || this.closing) {
       await this.deps.sessions.update(s.id, { hibernated: false, wakeAt: null });
       return this.closing;
@@ -170,10 +210,10 @@ export class SessionManager {
     return true;
   }
 
-  // Resumes a hibernated session by replay.
+  // Resumes a hibernated session by replay; of several nodes woken at once, one wins.
   private async wake(id: string): Promise<void> {
-    if (this.closing || !this.unsleep(id)) return;
-    await this.deps.sessions.update(id, { hibernated: false, wakeAt: null });
+    this.unsleep(id);
+    if (this.closing || !(await this.deps.sessions.unhibernate(id))) return;
     this.start(id);
   }
 
@@ -194,6 +234,7 @@ export class SessionManager {
       return { kind: "died", reason: `could not start a runner: ${(err as Error).message}` };
     }
     const journal = s.isDurable ? await sessions.journal(s.id) : [];
+    const printed = s.isDurable ? await sessions.workflowPrints(s.id) : 0;
     const run = new SessionRun(db, s, sessionLog, runner, journal, this.syscallDeps, this.deps.hibernateAfterMs);
     this.runs.set(s.id, run);
     const memo = (s.memo ?? {}) as Record<string, string>;
@@ -202,7 +243,7 @@ export class SessionManager {
         data: s.inputs,
         event_type: memo.event_type ?? null,
         event_id: s.eventId,
-      });
+      }, printed);
     } finally {
       this.runs.delete(s.id);
     }

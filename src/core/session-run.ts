@@ -19,7 +19,9 @@ export type RunOutcome =
   | { kind: "stopped"; reason: string }
   // Waited longer than the hibernation threshold: the runner is gone, the session resumes
   // by replay at wakeAt or when notified (epoch: notifications seen when the wait began).
-  | { kind: "hibernated"; wakeAt: number | null; epoch: number };
+  | { kind: "hibernated"; wakeAt: number | null; epoch: number }
+  // Another node took the session over (this node lost its lease).
+  | { kind: "lost" };
 
 export type StartEvent = { data: unknown; event_type: string | null; event_id: string | null };
 
@@ -44,7 +46,8 @@ export class SessionRun {
     this.outcome = new Promise((resolve) => (this.finish = resolve));
   }
 
-  start(event: StartEvent): Promise<RunOutcome> {
+  // `printed`: prints made outside activities that earlier runs logged (durable replay).
+  start(event: StartEvent, printed = 0): Promise<RunOutcome> {
     const { socket } = this.runner;
     socket.onFrame((frame) =>
       this.onFrame(frame).catch((err) =>
@@ -65,8 +68,13 @@ export class SessionRun {
       entrypoint: this.session.entrypoint,
       durable: this.session.isDurable,
       event,
+      ...(this.session.isDurable ? { printed } : {}),
     });
     return this.outcome;
+  }
+
+  abandon(): void {
+    this.end({ kind: "lost" });
   }
 
   stop(reason: string): void {

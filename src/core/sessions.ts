@@ -1,5 +1,5 @@
 // Session rows and their log records.
-import { and, asc, desc, eq, gt, inArray, max, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, inArray, isNotNull, max, sql, type SQL } from "drizzle-orm";
 import { now } from "./clock.ts";
 import type { Db } from "./db/client.ts";
 import {
@@ -104,9 +104,42 @@ export class Sessions {
     });
   }
 
+  // Sessions owned by the node that someone asked to stop.
+  stopRequested(owner: string): Promise<Session[]> {
+    return this.db.select().from(sessions).where(and(
+      eq(sessions.owner, owner),
+      inArray(sessions.state, ["created", "running"]),
+      isNotNull(sessions.stopReason),
+    ));
+  }
+
+  // Clears the hibernated mark; true for the one caller that cleared it.
+  async unhibernate(id: string): Promise<boolean> {
+    const rows = await this.db.update(sessions).set({
+      hibernated: false,
+      wakeAt: null,
+      updatedAt: now(),
+    })
+      .where(and(eq(sessions.id, id), eq(sessions.hibernated, true))).returning({
+        id: sessions.id,
+      });
+    return rows.length > 0;
+  }
+
   journal(id: string): Promise<Step[]> {
     return this.db.select().from(sessionSteps).where(eq(sessionSteps.sessionId, id))
       .orderBy(asc(sessionSteps.seq));
+  }
+
+  // How many prints made outside activities the session's runs have logged: a replay
+  // makes them again and does not send them (docs/protocol.md, "Replay").
+  async workflowPrints(id: string): Promise<number> {
+    const [row] = await this.db.select({ n: count() }).from(sessionLogs).where(and(
+      eq(sessionLogs.sessionId, id),
+      eq(sessionLogs.type, "print"),
+      sql`json_extract(${sessionLogs.data}, '$.call_seq') IS NULL`,
+    ));
+    return row?.n ?? 0;
   }
 
   async openLog(session: { id: string; projectId: string }): Promise<SessionLog> {
@@ -130,7 +163,9 @@ export class SessionLog {
 
   append(type: LogRecordType, data: Record<string, unknown>): Promise<void> {
     const record = { sessionId: this.session.id, seq: ++this.seq, type, data, createdAt: now() };
-    return this.write((tx) => tx.insert(sessionLogs).values(record).returning({ id: sessionLogs.id }))
+    return this.write((tx) =>
+      tx.insert(sessionLogs).values(record).returning({ id: sessionLogs.id })
+    )
       .then(([row]) => {
         this.bus.publish({ ...record, id: row.id, projectId: this.session.projectId });
       });

@@ -11,7 +11,13 @@ import type { Interpreters, Runner, RunnerLauncher, RunnerSpec } from "./launche
 // What a deployment's sessions will need: `preload` are its entry modules.
 export type WarmSpec = RunnerSpec & { preload: string[] };
 
-type Entry = { server: ForkServer; envHash: string; startedAt: number; usedAt: number };
+type Entry = {
+  server: ForkServer;
+  envHash: string;
+  startedAt: number;
+  usedAt: number;
+  launching: number; // forks in progress: the server is not retired under them
+};
 
 // A server not among the deployed ones is stopped after this long without a fork.
 const IDLE_MS = 60_000;
@@ -36,11 +42,14 @@ export class ForkLauncher implements RunnerLauncher {
     for (let attempt = 1;; attempt++) {
       const entry = await this.serverFor(spec);
       entry.usedAt = Date.now();
+      entry.launching++;
       try {
         return await entry.server.fork();
       } catch (err) {
         // The server died under this launch: once more, with a new one.
         if (entry.server.alive || attempt >= 2) throw err;
+      } finally {
+        entry.launching--;
       }
     }
   }
@@ -55,13 +64,16 @@ export class ForkLauncher implements RunnerLauncher {
     }
     this.pinned = new Set(specs.map((s) => keyOf(s)));
     for (const [key, entry] of this.servers) {
-      if (!this.pinned.has(key)) this.retire(key, entry, "no longer deployed");
+      // A server busy forking (a session started by hand) is left to the idle sweep.
+      if (!this.pinned.has(key) && !entry.launching) this.retire(key, entry, "no longer deployed");
     }
-    await Promise.all(specs.map((s) =>
-      this.serverFor(s).then((e) => e.server.ready).catch((err) =>
-        log.warn("fork server did not start", { code: s.codeDir, error: err.message })
-      )
-    ));
+    await Promise.all(
+      specs.map((s) =>
+        this.serverFor(s).then((e) => e.server.ready).catch((err) =>
+          log.warn("fork server did not start", { code: s.codeDir, error: err.message })
+        )
+      ),
+    );
   }
 
   // For `pounce doctor`-like views and tests.
@@ -115,7 +127,13 @@ export class ForkLauncher implements RunnerLauncher {
       this.retire(key, old, old.server.alive ? "environment or code changed" : "it died");
     }
     const server = new ForkServer({ python, ...spec, preload }, this.hub);
-    const entry: Entry = { server, envHash, startedAt: Date.now(), usedAt: Date.now() };
+    const entry: Entry = {
+      server,
+      envHash,
+      startedAt: Date.now(),
+      usedAt: Date.now(),
+      launching: 0,
+    };
     this.servers.set(key, entry);
     server.ready.then(() => {
       if (server.fallback) {
@@ -150,7 +168,9 @@ export class ForkLauncher implements RunnerLauncher {
   private sweep(): void {
     const now = Date.now();
     for (const [key, entry] of this.servers) {
-      if (!this.pinned.has(key) && now - entry.usedAt > IDLE_MS) this.retire(key, entry, "idle");
+      if (!this.pinned.has(key) && !entry.launching && now - entry.usedAt > IDLE_MS) {
+        this.retire(key, entry, "idle");
+      }
     }
   }
 }

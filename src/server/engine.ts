@@ -9,12 +9,15 @@ import { LogBus } from "../core/log-bus.ts";
 import { ensureDir } from "../core/paths.ts";
 import { SecretBox } from "../core/secrets.ts";
 import { SessionManager } from "../core/session-manager.ts";
+import { Leases } from "../core/leases.ts";
+import { nodeIdFor } from "../core/node-id.ts";
 import { Sessions } from "../core/sessions.ts";
 import { Wakeups } from "../core/wakeups.ts";
 import { RunnerWarmup } from "../core/runner-warmup.ts";
 import { RunnerHub } from "../pythonrt/hub.ts";
 import { ForkLauncher } from "../pythonrt/fork-launcher.ts";
 import { type RunnerLauncher, SpawnLauncher } from "../pythonrt/launcher.ts";
+import { LimitedLauncher } from "../pythonrt/runner-limit.ts";
 import { findPython, type Python } from "../pythonrt/python.ts";
 import { Venvs, venvsDir } from "../pythonrt/venvs.ts";
 import { runtimeName } from "../runtime.ts";
@@ -29,7 +32,12 @@ export type EngineOptions = {
   syncTimeoutMs?: number;
   // How sessions get a Python runner: forked from a warm per-deployment server, or spawned.
   runner?: RunnerMode;
+  // At most this many runners at once (default 256); more sessions wait for one.
+  maxRunners?: number;
   hibernateAfterMs?: number;
+  // Scale-out: this daemon's name among those sharing the database, and its lease time.
+  nodeId?: string;
+  leaseTtlMs?: number;
 };
 
 export type RunnerMode = "fork" | "spawn";
@@ -74,7 +82,10 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const codeDirs = new CodeDirs(db, join(dataDir, "builds"));
   const runnerMode = opts.runner ?? "fork";
   const forks = runnerMode === "fork" ? new ForkLauncher(venvs, hub) : undefined;
-  const launcher: RunnerLauncher = forks ?? new SpawnLauncher(venvs, hub);
+  const launcher: RunnerLauncher = new LimitedLauncher(
+    forks ?? new SpawnLauncher(venvs, hub),
+    opts.maxRunners ?? 256,
+  );
   const warmup = forks
     ? new RunnerWarmup({ db, box, codeDirs, serviceUrl: () => serviceUrl, target: forks })
     : undefined;
@@ -89,6 +100,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     serviceUrl: () => serviceUrl,
     // A negative value turns hibernation off.
     hibernateAfterMs: (opts.hibernateAfterMs ?? 5_000) < 0 ? undefined : opts.hibernateAfterMs ?? 5_000,
+    leases: new Leases(db, opts.nodeId ?? nodeIdFor(dataDir), opts.leaseTtlMs ?? 15_000),
   });
   const dispatcher = new Dispatcher(db, events, manager, wakeups);
   const limits = {

@@ -2,6 +2,7 @@
 // follow the log bus, with no gap and no duplicate between the two (docs/protocol.md).
 import type { LogRecordType } from "../core/db/schema.ts";
 import type { LiveRecord } from "../core/log-bus.ts";
+import { log } from "../core/log.ts";
 import { FINAL_STATES, isFinal, type Sessions } from "../core/sessions.ts";
 
 const PAGE = 500;
@@ -41,10 +42,16 @@ export class Follow {
 
   constructor(private readonly sessions: Sessions, private readonly opts: FollowOptions) {
     this.scope = opts.scope;
+    // Runs inside the writer's publish: a failure here must not reach the session.
     this.unsubscribe = sessions.bus.subscribe((r) => {
       if (this.stopped || !this.inScope(r)) return;
-      if (this.live) this.deliver(r);
-      else this.buffer.push(r);
+      try {
+        if (this.live) this.deliver(r);
+        else this.buffer.push(r);
+      } catch (err) {
+        log.error("tail delivery failed", { error: (err as Error).message });
+        this.stop();
+      }
     });
   }
 

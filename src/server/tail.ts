@@ -223,7 +223,8 @@ class TailConnection {
       }
     } catch (err) {
       if (err instanceof ApiError) return fail(err.status, err.message);
-      throw err;
+      log.error("tail subscription failed", { error: (err as Error).message });
+      return fail(500, "internal error");
     }
     if (this.closed) return;
     if (this.subs.has(m.sub)) return fail(400, `subscription "${m.sub}" already exists`);

@@ -117,12 +117,12 @@ test("`pounce session test` reports each kind of mismatch and exits non-zero", a
 
   const order = write(
     "order.txtar",
-    "-- main.py:main --\ndef main(event):\n    raise ValueError('first second')\n" +
-      "-- error.txt --\nsecond\nfirst\n",
+    "-- main.py:main --\ndef main(event):\n    raise ValueError('alpha')\n" +
+      "-- error.txt --\nValueError: alpha\nerror: ValueError('alpha')\n",
   );
   const outOfOrder = await sessionTest(d, order, "meta_order", false);
   assert.notEqual(outOfOrder.code, 0, report(outOfOrder));
-  assert.match(outOfOrder.stderr, /expected line not found \(in order\): first/);
+  assert.match(outOfOrder.stderr, /expected line not found \(in order\): error: ValueError\('alpha'\)/);
 
   const missing = await sessionTest(d, join(dir, "nope.txtar"), "meta_missing", false);
   assert.equal(missing.code, 40, report(missing));

@@ -9,7 +9,7 @@ export async function gateFor(t: { after(fn: () => unknown): void }): Promise<Ga
   let open!: () => void;
   const opened = new Promise<void>((resolve) => (open = resolve));
   const gate: Gate = { url: "", open, hits: 0 };
-  const server = createServer((req, res) => {
+  const server = createServer((_req, res) => {
     gate.hits++;
     void opened.then(() => res.end("open"));
   });

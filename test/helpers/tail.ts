@@ -1,12 +1,8 @@
 // Test clients of the live tail: a WebSocket client that collects every message, and the
 // CLI run as a child process whose output is read while it runs.
 import { type ChildProcess, spawn } from "node:child_process";
-import { join } from "node:path";
 import WebSocket from "ws";
-import { ROOT } from "./daemon.ts";
-
-const TSX = `file://${ROOT}/node_modules/tsx/dist/loader.mjs`;
-const MAIN = join(ROOT, "src/cli/main.ts");
+import { pounceCommand, ROOT } from "./daemon.ts";
 
 // deno-lint-ignore no-explicit-any
 export type Message = Record<string, any>;
@@ -92,7 +88,8 @@ export class LiveCli {
   private waiters: (() => void)[] = [];
 
   constructor(args: string[], env: Record<string, string>) {
-    this.proc = spawn(process.execPath, ["--no-warnings", "--import", TSX, MAIN, ...args], {
+    const [cmd, ...pre] = pounceCommand();
+    this.proc = spawn(cmd, [...pre, ...args], {
       env,
       cwd: ROOT,
       stdio: ["ignore", "pipe", "pipe"],

@@ -60,12 +60,26 @@ class NonDeterminismError(Exception):
 
 
 class Journal:
-    """The replay cursor: hands out step numbers and the recorded step for each."""
+    """The replay cursor: hands out step numbers and the recorded step for each.
 
-    def __init__(self, steps: list[Step]) -> None:
+    ``printed`` is how many workflow prints (made outside activities) earlier runs have
+    logged: the replay makes the same prints again, and those are not sent. Without it,
+    the prints made before the last recorded step are the ones not sent.
+    """
+
+    def __init__(self, steps: list[Step], printed: int | None = None) -> None:
         self.steps = {s.seq: s for s in steps}
         self.last = max(self.steps, default=0)  # number of recorded steps
         self.seq = 0  # last step number handed out
+        self.printed = printed
+        self.prints = 0  # workflow prints made by this run
+
+    def print_is_new(self) -> bool:
+        """Count a workflow print; False if an earlier run has logged it already."""
+        self.prints += 1
+        if self.printed is not None:
+            return self.prints > self.printed
+        return not self.replaying
 
     @property
     def replaying(self) -> bool:
@@ -422,6 +436,8 @@ class Gate:
 
     def print_seq(self) -> tuple[bool, int | None]:
         """(send it?, seq of the activity it is printed in)."""
-        if self.durable and self.journal.replaying:
+        if self.in_activity:
+            return True, self.activity_seq
+        if self.durable and not self.journal.print_is_new():
             return False, None
-        return True, self.activity_seq if self.in_activity else None
+        return True, None

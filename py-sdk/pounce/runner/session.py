@@ -31,7 +31,9 @@ class Session:
         else:  # the launcher also marks durable sessions in the environment
             self.durable = os.environ.get("POUNCE_DURABLE") == "1"
         self.session_id = start.get("session_id")
-        self.gate = Gate(chan, self.code_dir, self.durable, Journal(steps), self.fatal)
+        printed = start.get("printed")
+        journal = Journal(steps, printed if isinstance(printed, int) else None)
+        self.gate = Gate(chan, self.code_dir, self.durable, journal, self.fatal)
 
     def run(self) -> NoReturn:
         if self.warm is None:

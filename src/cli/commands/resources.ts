@@ -66,7 +66,10 @@ export async function eventCommand(argv: string[]): Promise<void> {
     "verify-filter": verifyFilter,
   };
   if (sub && control[sub]) return control[sub](rest);
-  throw new CliError("usage: pounce event list|get|dispatch|redispatch|verify-filter", EXIT.badRequest);
+  throw new CliError(
+    "usage: pounce event list|get|dispatch|redispatch|verify-filter",
+    EXIT.badRequest,
+  );
 }
 
 export async function varCommand(argv: string[]): Promise<void> {

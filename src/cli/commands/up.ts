@@ -13,9 +13,12 @@ export async function upCommand(argv: string[]): Promise<void> {
     "log-level": { type: "string", default: "info" },
     durability: { type: "string", default: "fsync" },
     runner: { type: "string", default: process.env.POUNCE_RUNNER || "fork" },
+    "max-runners": { type: "string" },
     "webhook-body-limit": { type: "string" },
     "sync-timeout": { type: "string" },
     "hibernate-after": { type: "string" },
+    "node-id": { type: "string" },
+    "lease-ttl": { type: "string" },
   });
   const level = values["log-level"]!;
   if (!isLevel(level)) {
@@ -41,8 +44,11 @@ export async function upCommand(argv: string[]): Promise<void> {
     dbUrl: values.db,
     durability,
     runner,
+    maxRunners: integerOption(values["max-runners"], "--max-runners"),
     webhookBodyBytes: numberOption(values["webhook-body-limit"], "--webhook-body-limit"),
     syncTimeoutMs: seconds(values["sync-timeout"], "--sync-timeout"),
+    nodeId: values["node-id"],
+    leaseTtlMs: seconds(values["lease-ttl"], "--lease-ttl"),
     hibernateAfterMs: values["hibernate-after"] === "off"
       ? -1
       : seconds(values["hibernate-after"], "--hibernate-after"),
@@ -61,6 +67,14 @@ function numberOption(value: string | undefined, flag: string): number | undefin
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) {
     throw new CliError(`${flag} must be a positive number`, EXIT.badRequest);
+  }
+  return n;
+}
+
+function integerOption(value: string | undefined, flag: string): number | undefined {
+  const n = numberOption(value, flag);
+  if (n !== undefined && !Number.isInteger(n)) {
+    throw new CliError(`${flag} must be a whole number`, EXIT.badRequest);
   }
   return n;
 }

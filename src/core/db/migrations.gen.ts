@@ -17,7 +17,7 @@ export const migrations: MigrationMeta[] = [
       "\nCREATE TABLE `session_logs` (\n\t`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,\n\t`session_id` text NOT NULL,\n\t`seq` integer NOT NULL,\n\t`type` text NOT NULL,\n\t`data` text NOT NULL,\n\t`created_at` integer NOT NULL\n);\n",
       "\nCREATE UNIQUE INDEX `session_logs_session_seq` ON `session_logs` (`session_id`,`seq`);",
       "\nCREATE TABLE `session_steps` (\n\t`session_id` text NOT NULL,\n\t`seq` integer NOT NULL,\n\t`kind` text NOT NULL,\n\t`name` text NOT NULL,\n\t`args` text,\n\t`deadline` integer,\n\t`result` blob,\n\t`error` integer DEFAULT false NOT NULL,\n\t`display` text,\n\t`started_at` integer NOT NULL,\n\t`completed_at` integer,\n\tPRIMARY KEY(`session_id`, `seq`)\n);\n",
-      "\nCREATE TABLE `sessions` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`project_id` text NOT NULL,\n\t`deployment_id` text,\n\t`build_id` text NOT NULL,\n\t`event_id` text,\n\t`trigger_id` text,\n\t`parent_id` text,\n\t`entrypoint` text NOT NULL,\n\t`inputs` text NOT NULL,\n\t`memo` text NOT NULL,\n\t`is_durable` integer NOT NULL,\n\t`state` text NOT NULL,\n\t`runs` integer DEFAULT 0 NOT NULL,\n\t`error` text,\n\t`hibernated` integer DEFAULT false NOT NULL,\n\t`wake_at` integer,\n\t`owner` text,\n\t`lease_until` integer,\n\t`return_display` text,\n\t`return_value` blob,\n\t`created_at` integer NOT NULL,\n\t`started_at` integer,\n\t`ended_at` integer,\n\t`updated_at` integer NOT NULL\n);\n",
+      "\nCREATE TABLE `sessions` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`project_id` text NOT NULL,\n\t`deployment_id` text,\n\t`build_id` text NOT NULL,\n\t`event_id` text,\n\t`trigger_id` text,\n\t`parent_id` text,\n\t`entrypoint` text NOT NULL,\n\t`inputs` text NOT NULL,\n\t`memo` text NOT NULL,\n\t`is_durable` integer NOT NULL,\n\t`state` text NOT NULL,\n\t`runs` integer DEFAULT 0 NOT NULL,\n\t`error` text,\n\t`hibernated` integer DEFAULT false NOT NULL,\n\t`wake_at` integer,\n\t`owner` text,\n\t`lease_until` integer,\n\t`stop_reason` text,\n\t`return_display` text,\n\t`return_value` blob,\n\t`created_at` integer NOT NULL,\n\t`started_at` integer,\n\t`ended_at` integer,\n\t`updated_at` integer NOT NULL\n);\n",
       "\nCREATE INDEX `sessions_project` ON `sessions` (`project_id`,`created_at`);",
       "\nCREATE INDEX `sessions_state` ON `sessions` (`state`);",
       "\nCREATE TABLE `signals` (\n\t`seq` integer PRIMARY KEY AUTOINCREMENT NOT NULL,\n\t`session_id` text NOT NULL,\n\t`name` text NOT NULL,\n\t`payload` text,\n\t`consumed` integer DEFAULT false NOT NULL,\n\t`created_at` integer NOT NULL\n);\n",
@@ -32,7 +32,7 @@ export const migrations: MigrationMeta[] = [
       "\nCREATE TABLE `vars` (\n\t`scope_id` text NOT NULL,\n\t`name` text NOT NULL,\n\t`value` text NOT NULL,\n\t`is_secret` integer DEFAULT false NOT NULL,\n\t`description` text,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL,\n\tPRIMARY KEY(`scope_id`, `name`)\n);\n"
     ],
     "bps": true,
-    "folderMillis": 1795312616685,
-    "hash": "80e0544b57a79a580f284e09ac055ef7e0e60003f38dba9a36ff883432fe97e1"
+    "folderMillis": 1795313313263,
+    "hash": "887c1be69fd4e3be1d7db0893e474f8182cab9af50f7503a33a9bb3fe2aadaa3"
   }
 ];

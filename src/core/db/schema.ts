@@ -114,6 +114,8 @@ export const sessions = sqliteTable("sessions", {
   // Scale-out: the node running the session and until when its claim holds.
   owner: text("owner"),
   leaseUntil: integer("lease_until"),
+  // Set by `session stop`; the node that owns the session stops it.
+  stopReason: text("stop_reason"),
   returnDisplay: text("return_display"),
   returnValue: blob("return_value", { mode: "buffer" }),
   createdAt: integer("created_at").notNull(),

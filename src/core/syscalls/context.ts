@@ -3,6 +3,7 @@
 import { and, eq } from "drizzle-orm";
 import { now } from "../clock.ts";
 import type { Db } from "../db/client.ts";
+import { groupCommit } from "../db/group-commit.ts";
 import { sessionSteps } from "../db/schema.ts";
 import type { Session, SessionLog } from "../sessions.ts";
 import type { Wakeups } from "../wakeups.ts";
@@ -55,26 +56,31 @@ async function journal(tx: Tx | Db, ctx: SyscallContext, value: unknown): Promis
 
 // A failed durable call is journaled too, so a replay raises the same error.
 export async function journalFailure(ctx: SyscallContext, message: string): Promise<void> {
-  if (ctx.seq === undefined) return;
+  const seq = ctx.seq;
+  if (seq === undefined) return;
   const t = now();
-  await ctx.deps.db.insert(sessionSteps).values({
-    sessionId: ctx.session.id,
-    seq: ctx.seq,
-    kind: ctx.op,
-    name: ctx.op,
-    result: encode(message),
-    error: true,
-    startedAt: t,
-    completedAt: t,
-  }).onConflictDoUpdate({
-    target: [sessionSteps.sessionId, sessionSteps.seq],
-    set: { kind: ctx.op, name: ctx.op, result: encode(message), error: true, completedAt: t },
-  });
+  const result = encode(message);
+  await groupCommit(ctx.deps.db).write((tx) =>
+    tx.insert(sessionSteps).values({
+      sessionId: ctx.session.id,
+      seq,
+      kind: ctx.op,
+      name: ctx.op,
+      result,
+      error: true,
+      startedAt: t,
+      completedAt: t,
+    }).onConflictDoUpdate({
+      target: [sessionSteps.sessionId, sessionSteps.seq],
+      set: { kind: ctx.op, name: ctx.op, result, error: true, completedAt: t },
+    })
+  );
 }
 
-// Runs the effect and journals its result in one transaction.
+// Runs the effect and journals its result in one transaction (shared with other
+// sessions' writes: db/group-commit.ts).
 export function commit<T>(ctx: SyscallContext, effect: (tx: Tx) => Promise<T>): Promise<T> {
-  return ctx.deps.db.transaction(async (tx) => {
+  return groupCommit(ctx.deps.db).write(async (tx) => {
     const value = await effect(tx);
     await journal(tx, ctx, value);
     return value;
@@ -116,7 +122,10 @@ export async function waitFor<T>(
   if (ctx.seq !== undefined) ctx.waiting?.(deadline);
   for (;;) {
     if (ctx.signal.aborted) throw new SyscallError("the session ended while waiting");
-    const armed = ctx.deps.wakeups.arm(ctx.session.id, deadline, ctx.signal);
+    // Look again at least every RECHECK_MS: another daemon on the same database stores
+    // events and signals this one is not told about.
+    const recheck = now() + RECHECK_MS;
+    const armed = ctx.deps.wakeups.arm(ctx.session.id, deadline === null ? recheck : Math.min(deadline, recheck), ctx.signal);
     const found = await commit(ctx, async (tx) => {
       const value = await take(tx);
       if (value === undefined) throw new NothingYet();
@@ -136,6 +145,8 @@ export async function waitFor<T>(
     await armed.woken;
   }
 }
+
+const RECHECK_MS = 1000;
 
 // Rolls back an empty look (nothing taken, nothing journaled).
 class NothingYet extends Error {}

@@ -125,7 +125,12 @@ function recordRow(m, showSession) {
       body = String(d.text ?? "");
       break;
     case "state":
-      body = h("span", {}, stateBadge(d.state), d.error ? h("span", { class: "error" }, ` ${d.error}`) : "");
+      body = h(
+        "span",
+        {},
+        stateBadge(d.state),
+        d.error ? h("span", { class: "error" }, ` ${d.error}`) : "",
+      );
       break;
     case "call_spec": {
       type = "call";
@@ -139,7 +144,9 @@ function recordRow(m, showSession) {
       break;
     case "call_attempt_complete":
       type = "return";
-      body = d.error ? h("span", { class: "error" }, `#${d.seq} raised ${d.result}`) : `#${d.seq} -> ${d.result}`;
+      body = d.error
+        ? h("span", { class: "error" }, `#${d.seq} raised ${d.result}`)
+        : `#${d.seq} -> ${d.result}`;
       break;
     default:
       body = JSON.stringify(d);
@@ -148,7 +155,9 @@ function recordRow(m, showSession) {
     "li",
     { "data-type": m.type },
     h("span", { class: "time" }, shortTime(m.time)),
-    showSession ? h("a", { class: "who mono", href: `#/sessions/${m.session_id}` }, m.session_id.slice(-8)) : null,
+    showSession
+      ? h("a", { class: "who mono", href: `#/sessions/${m.session_id}` }, m.session_id.slice(-8))
+      : null,
     h("span", { class: "type" }, type),
     h("span", { class: "text" }, body),
   );
@@ -160,11 +169,15 @@ async function projectsView(page) {
   const { projects } = await api("/api/projects");
   page.render(
     h("h1", {}, "Projects"),
-    table([
-      ["Name", (p) => link(`#/projects/${encodeURIComponent(p.name)}`, p.name)],
-      ["Display name", (p) => p.display_name ?? ""],
-      ["ID", (p) => h("code", {}, p.project_id)],
-    ], projects, "No projects yet: deploy one with `pounce deploy`."),
+    table(
+      [
+        ["Name", (p) => link(`#/projects/${encodeURIComponent(p.name)}`, p.name)],
+        ["Display name", (p) => p.display_name ?? ""],
+        ["ID", (p) => h("code", {}, p.project_id)],
+      ],
+      projects,
+      "No projects yet: deploy one with `pounce deploy`.",
+    ),
   );
 }
 
@@ -193,7 +206,10 @@ async function projectView(page, name) {
       ["Event type", (t) => t.event_type],
       ["Filter", (t) => (t.filter ? h("code", {}, t.filter) : "")],
       ["Call", (t) => (t.call ? h("code", {}, t.call) : "")],
-      ["Webhook URL", (t) => (t.webhook_url ? h("code", { class: "webhook-url" }, t.webhook_url) : "")],
+      [
+        "Webhook URL",
+        (t) => (t.webhook_url ? h("code", { class: "webhook-url" }, t.webhook_url) : ""),
+      ],
     ], triggers),
     h("h2", {}, "Sessions"),
     sessions.element,
@@ -222,12 +238,16 @@ function sessionList(page, filter) {
   let pending;
   const load = async () => {
     const { sessions } = await api(`/api/sessions${query({ ...filter, state, limit: "100" })}`);
-    holder.replaceChildren(table([
-      ["Session", (s) => link(`#/sessions/${s.session_id}`, s.session_id)],
-      ["State", (s) => stateBadge(s.state)],
-      ["Entry point", (s) => h("code", {}, s.entrypoint)],
-      ["Created", (s) => when(s.created_at)],
-    ], sessions, "No sessions."));
+    holder.replaceChildren(table(
+      [
+        ["Session", (s) => link(`#/sessions/${s.session_id}`, s.session_id)],
+        ["State", (s) => stateBadge(s.state)],
+        ["Entry point", (s) => h("code", {}, s.entrypoint)],
+        ["Created", (s) => when(s.created_at)],
+      ],
+      sessions,
+      "No sessions.",
+    ));
   };
   load().catch(page.fail);
   return {
@@ -243,7 +263,10 @@ function sessionList(page, filter) {
 }
 
 function sessionsView(page, params) {
-  const sessions = sessionList(page, { project: params.get("project"), state: params.get("state") });
+  const sessions = sessionList(page, {
+    project: params.get("project"),
+    state: params.get("state"),
+  });
   const project = params.get("project");
   page.render(h("h1", {}, project ? `Sessions of ${project}` : "Sessions"), sessions.element);
 }
@@ -293,11 +316,15 @@ async function eventsView(page, params) {
   const { events } = await api(`/api/events${query({ project })}`);
   page.render(
     h("h1", {}, project ? `Events of ${project}` : "Events"),
-    table([
-      ["Event", (e) => link(`#/events/${e.event_id}`, e.event_id)],
-      ["Type", (e) => e.event_type],
-      ["Created", (e) => when(e.created_at)],
-    ], events, "No events."),
+    table(
+      [
+        ["Event", (e) => link(`#/events/${e.event_id}`, e.event_id)],
+        ["Type", (e) => e.event_type],
+        ["Created", (e) => when(e.created_at)],
+      ],
+      events,
+      "No events.",
+    ),
   );
 }
 
@@ -323,10 +350,14 @@ async function eventView(page, id) {
     h("h2", {}, "Memo"),
     h("pre", {}, JSON.stringify(e.memo, null, 2)),
     h("h2", {}, "Sessions"),
-    table([
-      ["Session", (s) => link(`#/sessions/${s.session_id}`, s.session_id)],
-      ["State", (s) => stateBadge(s.state)],
-    ], sessions, "No sessions started."),
+    table(
+      [
+        ["Session", (s) => link(`#/sessions/${s.session_id}`, s.session_id)],
+        ["State", (s) => stateBadge(s.state)],
+      ],
+      sessions,
+      "No sessions started.",
+    ),
   );
 }
 

@@ -93,6 +93,7 @@ CREATE TABLE `sessions` (
 	`wake_at` integer,
 	`owner` text,
 	`lease_until` integer,
+	`stop_reason` text,
 	`return_display` text,
 	`return_value` blob,
 	`created_at` integer NOT NULL,

@@ -1,0 +1,52 @@
+// Which daemon runs which session. Several daemons can share one database: a node claims
+// a session before running it and renews its claim (a lease) while it does; a node that
+// dies stops renewing, and another claims the session once the lease has expired and
+// resumes it by replay. The database is the only coordinator.
+import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import { now } from "./clock.ts";
+import type { Db } from "./db/client.ts";
+import { sessions } from "./db/schema.ts";
+
+export class Leases {
+  constructor(private readonly db: Db, readonly nodeId: string, readonly ttlMs: number) {}
+
+  // True when this node now holds the session's lease.
+  async claim(sessionId: string): Promise<boolean> {
+    const t = now();
+    const rows = await this.db.update(sessions)
+      .set({ owner: this.nodeId, leaseUntil: t + this.ttlMs })
+      .where(and(
+        eq(sessions.id, sessionId),
+        inArray(sessions.state, ["created", "running"]),
+        or(isNull(sessions.owner), eq(sessions.owner, this.nodeId), lt(sessions.leaseUntil, t)),
+      ))
+      .returning({ id: sessions.id });
+    return rows.length > 0;
+  }
+
+  // Extends this node's leases; returns the ids it still holds.
+  async renew(): Promise<Set<string>> {
+    const rows = await this.db.update(sessions)
+      .set({ leaseUntil: now() + this.ttlMs })
+      .where(and(eq(sessions.owner, this.nodeId), inArray(sessions.state, ["created", "running"])))
+      .returning({ id: sessions.id });
+    return new Set(rows.map((r) => r.id));
+  }
+
+  async release(sessionId: string): Promise<void> {
+    await this.db.update(sessions).set({ owner: null, leaseUntil: null })
+      .where(and(eq(sessions.id, sessionId), eq(sessions.owner, this.nodeId)));
+  }
+
+  // Sessions that need a node: unowned, with an expired lease, or this node's own (left by
+  // its previous run); not hibernated, or hibernated past their wake time.
+  async orphans(): Promise<string[]> {
+    const t = now();
+    const rows = await this.db.select({ id: sessions.id }).from(sessions).where(and(
+      inArray(sessions.state, ["created", "running"]),
+      or(isNull(sessions.owner), eq(sessions.owner, this.nodeId), lt(sessions.leaseUntil, t)),
+      or(eq(sessions.hibernated, false), sql`${sessions.wakeAt} <= ${t}`),
+    ));
+    return rows.map((r) => r.id);
+  }
+}

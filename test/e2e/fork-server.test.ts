@@ -1,0 +1,252 @@
+// Fork-server runners: sessions run in children forked from a warm per-deployment
+// server that imported the user's modules; what forking breaks is handled (a killed
+// server, changed vars, a replaced deployment, threads or failures at import).
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { test } from "node:test";
+import { daemonFor, sleep, type TestDaemon, webhookPath, writeProject } from "../helpers/daemon.ts";
+
+type Server = { pid: number; codeDir: string; durable: boolean; preload: string[] };
+
+// The fork servers of this daemon (found by the data dir in their command line).
+function servers(d: TestDaemon): Server[] {
+  const out: Server[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${name}/cmdline`, "utf8").split("\0");
+    } catch {
+      continue;
+    }
+    if (!argv.includes("pounce.runner.forkserver")) continue;
+    const codeDir = argv[argv.indexOf("--code-dir") + 1] ?? "";
+    if (!codeDir.startsWith(d.home)) continue;
+    const preload = argv.flatMap((a, i) => (argv[i - 1] === "--preload" ? [a] : []));
+    out.push({ pid: Number(name), codeDir, durable: argv.includes("--durable"), preload });
+  }
+  return out;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function until<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+): Promise<T> {
+  for (let i = 0; i < 400; i++) {
+    const value = await check();
+    if (value) return value;
+    await sleep(50);
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+async function post(d: TestDaemon, deployOut: string, trigger: string, body = "") {
+  const res = await fetch(d.url + webhookPath(deployOut, trigger), { method: "POST", body });
+  assert.equal(res.status, 202);
+  return res.headers.get("AutoKitteh-Event-ID")!;
+}
+
+async function sessionOf(d: TestDaemon, project: string, eventId: string): Promise<string> {
+  return await until(`the session of ${eventId}`, async () => {
+    const { sessions } = await d.api<{ sessions: { session_id: string; event_id: string }[] }>(
+      `/api/sessions?project=${project}&event=${eventId}`,
+    );
+    return sessions.find((s) => s.event_id === eventId)?.session_id;
+  });
+}
+
+async function runHook(d: TestDaemon, deployOut: string, project: string, trigger: string) {
+  const id = await sessionOf(d, project, await post(d, deployOut, trigger));
+  const s = await d.waitSession(id, 30_000);
+  assert.equal(s.state, "completed", s.error ?? "");
+  return await d.prints(id);
+}
+
+const manifest = (name: string, durable: boolean) =>
+  `version: v1
+project:
+  name: ${name}
+  vars:
+    - name: COLOR
+      value: red
+  triggers:
+    - name: hello
+      webhook: {}
+      call: main.py:hello
+      is_durable: ${durable}
+    - name: wait
+      webhook: {}
+      call: main.py:wait
+      is_durable: ${durable}
+    - name: feed
+      webhook: {}
+`;
+
+const main = `import os
+import autokitteh
+import helper
+
+COLOR_AT_IMPORT = os.environ.get("COLOR")
+print("module main loaded")
+
+@autokitteh.activity
+def double(x):
+    return 2 * x
+
+def hello(event):
+    print("color", COLOR_AT_IMPORT, os.environ.get("COLOR"), helper.VERSION)
+    print("parent", os.getppid())
+    print("double", double(21))
+
+def wait(event):
+    sub = autokitteh.subscribe("feed")
+    print("waiting in", os.getppid())
+    got = autokitteh.next_event(sub)
+    print("got", got.body.text)
+`;
+
+const helper = (version: string) =>
+  `print("module helper loaded")
+VERSION = "${version}"
+`;
+
+test("sessions fork from a warm server that imported the user's modules", async (t) => {
+  const d = await daemonFor(t, {}, ["--hibernate-after", "off"]);
+  const path = writeProject(t, {
+    "autokitteh.yaml": manifest("forky", true),
+    "main.py": main,
+    "helper.py": helper("v1"),
+  });
+  const deployed = await d.cli(["deploy", "--manifest", path]);
+  assert.equal(deployed.code, 0, deployed.stderr);
+  const [server] = await until("a fork server", () => servers(d).length === 1 && servers(d));
+  assert.equal(server.durable, true);
+  assert.deepEqual(server.preload, ["main"]);
+
+  for (let i = 0; i < 2; i++) {
+    const prints = await runHook(d, deployed.stdout, "forky", "hello");
+    // Module-level prints are each session's, in import order, though imported once.
+    assert.deepEqual(prints, [
+      "module helper loaded",
+      "module main loaded",
+      "color red red v1",
+      `parent ${server.pid}`,
+      "double 42",
+    ]);
+  }
+
+  await t.test("a killed server is restarted and running sessions go on", async () => {
+    const waiting = await sessionOf(d, "forky", await post(d, deployed.stdout, "wait"));
+    await until("the session to wait", async () => (await d.prints(waiting)).length === 3);
+    process.kill(server.pid, "SIGKILL");
+    await until("the server to die", () => !alive(server.pid));
+    await post(d, deployed.stdout, "feed", "food");
+    const s = await d.waitSession(waiting, 30_000);
+    assert.equal(s.state, "completed", s.error ?? "");
+    assert.deepEqual((await d.prints(waiting)).slice(3), ["got food"]);
+    const prints = await runHook(d, deployed.stdout, "forky", "hello");
+    const [again] = servers(d);
+    assert.ok(again && again.pid !== server.pid, "a new server");
+    assert.equal(prints[3], `parent ${again.pid}`);
+  });
+
+  await t.test("changed vars start a new server", async () => {
+    const before = servers(d)[0].pid;
+    const set = await d.cli(["var", "set", "COLOR", "blue", "--project", "forky"]);
+    assert.equal(set.code, 0, set.stderr);
+    const prints = await runHook(d, deployed.stdout, "forky", "hello");
+    assert.equal(prints[2], "color blue blue v1");
+    const now = await until("one server", () => servers(d).length === 1 && servers(d));
+    assert.notEqual(now[0].pid, before);
+    await until("the old server to stop", () => !alive(before));
+  });
+
+  await t.test("a redeploy stops the old deployment's server", async () => {
+    const [old] = servers(d);
+    writeFileSync(join(dirname(path), "helper.py"), helper("v2"));
+    const redeployed = await d.cli(["deploy", "--manifest", path]);
+    assert.equal(redeployed.code, 0, redeployed.stderr);
+    await until("the old server to stop", () => !alive(old.pid));
+    const [fresh] = await until("the new server", () => servers(d).length === 1 && servers(d));
+    assert.notEqual(fresh.codeDir, old.codeDir);
+    const prints = await runHook(d, redeployed.stdout, "forky", "hello");
+    assert.equal(prints[2], "color red red v2"); // the manifest sets the var again
+  });
+});
+
+test("user code that starts threads or fails at import is imported per session", async (t) => {
+  const d = await daemonFor(t);
+  const threads = writeProject(t, {
+    "autokitteh.yaml": `version: v2
+project:
+  name: threads
+  triggers:
+    - name: hello
+      webhook: {}
+      call: main.py:hello
+`,
+    "main.py": `import threading, time
+print("starting a thread")
+threading.Thread(target=time.sleep, args=(3600,), daemon=True).start()
+
+def hello(event):
+    print("hello")
+`,
+  });
+  const broken = writeProject(t, {
+    "autokitteh.yaml": `version: v2
+project:
+  name: broken
+  triggers:
+    - name: hello
+      webhook: {}
+      call: broken.py:hello
+`,
+    "broken.py": `raise RuntimeError("no import for you")
+`,
+  });
+  const deployed = await d.cli(["deploy", "--manifest", threads]);
+  assert.equal(deployed.code, 0, deployed.stderr);
+  await until("the fallback warning", () => /started threads at import/.test(d.stderr));
+  assert.deepEqual(await runHook(d, deployed.stdout, "threads", "hello"), [
+    "starting a thread",
+    "hello",
+  ]);
+
+  const deployedBroken = await d.cli(["deploy", "--manifest", broken]);
+  assert.equal(deployedBroken.code, 0, deployedBroken.stderr);
+  await until("the fallback warning", () => /importing broken failed/.test(d.stderr));
+  const id = await sessionOf(d, "broken", await post(d, deployedBroken.stdout, "hello"));
+  const s = await d.waitSession(id, 30_000);
+  assert.equal(s.state, "error");
+  assert.match(s.error ?? "", /no import for you/);
+  assert.equal(servers(d).length, 2);
+});
+
+test("--runner spawn starts an interpreter per session", async (t) => {
+  const d = await daemonFor(t, {}, ["--runner", "spawn"]);
+  const path = writeProject(t, {
+    "autokitteh.yaml": manifest("spawny", false),
+    "main.py": main,
+    "helper.py": helper("v1"),
+  });
+  const deployed = await d.cli(["deploy", "--manifest", path]);
+  assert.equal(deployed.code, 0, deployed.stderr);
+  const prints = await runHook(d, deployed.stdout, "spawny", "hello");
+  assert.deepEqual(prints.slice(0, 3), [
+    "module helper loaded",
+    "module main loaded",
+    "color red red v1",
+  ]);
+  assert.equal(servers(d).length, 0);
+});

@@ -1,0 +1,71 @@
+// Several daemons on one database: webhooks land on any node, and when a node dies
+// another resumes its sessions by replay once the lease expires.
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { sleep, tempHome, TestDaemon, webhookPath, writeProject } from "../helpers/daemon.ts";
+
+test("two daemons share a database; a node's death is survived by replay on the other", async (t) => {
+  const shared = tempHome(t);
+  const sideEffects = join(shared, "effects.txt");
+  writeFileSync(sideEffects, "");
+  const env = { POUNCE_SECRET_KEY: randomBytes(32).toString("hex") };
+  const args = ["--db", `file:${join(shared, "shared.db")}`, "--lease-ttl", "1", "--hibernate-after", "off"];
+  const a = new TestDaemon(tempHome(t), env);
+  const b = new TestDaemon(tempHome(t), env);
+  t.after(() => Promise.all([a.kill(), b.kill()]));
+  await a.start(args);
+  await b.start(args);
+
+  const project = writeProject(t, {
+    "autokitteh.yaml": `version: v1
+project:
+  name: shared
+  vars:
+    - name: EFFECTS
+      value: ${sideEffects}
+    - name: SECRET
+      value: hush
+      secret: true
+  triggers:
+    - name: go
+      webhook: {}
+      call: main.py:main
+`,
+    "main.py": `import os
+import time
+import autokitteh
+
+@autokitteh.activity
+def effect(step):
+    with open(os.environ["EFFECTS"], "a") as f:
+        f.write(f"{step}\\n")
+    return step
+
+def main(event):
+    print("secret", os.environ["SECRET"])
+    effect(1)
+    print("after one")
+    time.sleep(3)
+    effect(2)
+    print("done")
+`,
+  });
+  const deployed = await a.cli(["deploy", "--manifest", project]);
+  assert.equal(deployed.code, 0, deployed.stderr);
+  const path = webhookPath(deployed.stdout, "go");
+
+  // The webhook lands on B (which did not deploy); B runs the session.
+  assert.equal((await fetch(b.url + path, { method: "POST" })).status, 202);
+  for (let i = 0; i < 200 && !(await b.prints("shared").catch((): string[] => [])).includes("after one"); i++) await sleep(50);
+  assert.deepEqual(await b.prints("shared"), ["secret hush", "after one"]);
+
+  // B dies during the sleep; A adopts the session after the lease runs out.
+  await b.kill();
+  const s = await a.waitSession("shared", 30_000);
+  assert.equal(s.state, "completed", s.error ?? "");
+  assert.deepEqual(await a.prints("shared"), ["secret hush", "after one", "done"]);
+  assert.deepEqual(readFileSync(sideEffects, "utf8").trim().split("\n"), ["1", "2"]);
+});
