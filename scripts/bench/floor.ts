@@ -1,0 +1,144 @@
+// The floor, measured in the same run as the figures: what the machine itself costs for
+// the pieces every session is made of. A Node↔Python Unix-socket round trip (our framing,
+// our Python wire code), one libSQL commit per durability setting, an os.fork() of a
+// Python process that imported the runtime, and a Python start.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { spawn } from "node:child_process";
+import { type Durability, openDb } from "../../src/core/db/client.ts";
+import { encodeFrame, FrameDecoder } from "../../src/pythonrt/wire.ts";
+import { ROOT } from "./daemon.ts";
+
+export const PYTHON = execFileSync("python3", ["-c", "import sys; print(sys.executable)"], {
+  encoding: "utf8",
+}).trim();
+const PY_ENV = { ...process.env, PYTHONPATH: join(ROOT, "py-sdk") };
+
+function python(code: string, args: string[] = []): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(PYTHON, ["-P", "-c", code, ...args], { env: PY_ENV });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (c) => (out += c));
+    child.stderr.on("data", (c) => (err += c));
+    child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(err))));
+  });
+}
+
+// Round trips of a small frame, timed by Python (as a runner sees an answered request),
+// then `frames` journal-sized frames one way, timed from the first to the last.
+const SOCKET_CLIENT = `
+import json, sys, time
+from pounce.runner.wire import Conn
+conn = Conn.connect(sys.argv[1])
+n, frames = int(sys.argv[2]), int(sys.argv[3])
+times = []
+for i in range(n):
+    t = time.perf_counter()
+    conn.send({"t": "result", "id": i, "seq": i, "name": "noop", "error": False, "display": "1"}, b"\\x80\\x04K\\x01.")
+    conn.recv()
+    times.append((time.perf_counter() - t) * 1000)
+conn.send({"t": "stream"})
+t = time.perf_counter()
+for i in range(frames):
+    conn.recv()
+stream = (time.perf_counter() - t) * 1000
+print(json.dumps({"rtt": times, "stream": stream}))
+`;
+
+export async function socketFloor(n: number, frames: number) {
+  const dir = mkdtempSync(join(tmpdir(), "pounce-floor-"));
+  const path = join(dir, "s.sock");
+  const server = createServer((socket) => {
+    const decoder = new FrameDecoder();
+    socket.on("data", (chunk) => {
+      for (const { header } of decoder.push(chunk)) {
+        if (header.t === "stream") {
+          const journal = Buffer.alloc(16, 1);
+          for (let i = 1; i <= frames; i++) {
+            socket.write(encodeFrame({
+              t: "journal",
+              seq: i,
+              kind: "activity",
+              name: "noop",
+              error: false,
+              done: true,
+              deadline_ms: null,
+            }, journal));
+          }
+        } else socket.write(encodeFrame({ t: "ok", id: header.id }));
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(path, r));
+  try {
+    const out = JSON.parse(await python(SOCKET_CLIENT, [path, String(n), String(frames)]));
+    return { rtt: (out.rtt as number[]).slice(n / 10), stream: out.stream as number };
+  } finally {
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// One autocommit INSERT per sample, on the daemon's own connection setup.
+export async function commitFloor(durability: Durability, n: number): Promise<number[]> {
+  const dir = mkdtempSync(join(tmpdir(), "pounce-floor-"));
+  const db = await openDb({ url: `file:${join(dir, "floor.db")}`, durability });
+  try {
+    await db.$client.execute("CREATE TABLE floor (id INTEGER PRIMARY KEY, v BLOB)");
+    const times: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const t = performance.now();
+      await db.$client.execute({ sql: "INSERT INTO floor (v) VALUES (?)", args: [`v${i}`] });
+      times.push(performance.now() - t);
+    }
+    return times.slice(n / 10);
+  } finally {
+    db.$client.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// os.fork() of a Python that imported the runtime, until the child runs (writes a byte).
+const FORK = `
+import json, os, sys, time
+import autokitteh, pounce.runner.session
+times = []
+for i in range(int(sys.argv[1])):
+    r, w = os.pipe()
+    t = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:
+        os.write(w, b"x")
+        os._exit(0)
+    os.read(r, 1)
+    times.append((time.perf_counter() - t) * 1000)
+    os.waitpid(pid, 0)
+    os.close(r)
+    os.close(w)
+print(json.dumps(times))
+`;
+
+export async function forkFloor(n: number): Promise<number[]> {
+  return JSON.parse(await python(FORK, [String(n)]));
+}
+
+// A bare interpreter start (-I -S), and one that imports the runtime (what a spawned
+// runner pays before it can connect).
+export function startFloor(n: number): { bare: number[]; runtime: number[] } {
+  const time = (args: string[]) => {
+    const t = performance.now();
+    execFileSync(PYTHON, args, { env: PY_ENV, stdio: "ignore" });
+    return performance.now() - t;
+  };
+  const bare: number[] = [];
+  const runtime: number[] = [];
+  for (let i = 0; i < n; i++) {
+    bare.push(time(["-I", "-S", "-c", "pass"]));
+    runtime.push(time(["-P", "-c", "import autokitteh, pounce.runner.session"]));
+  }
+  return { bare, runtime };
+}
