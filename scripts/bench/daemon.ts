@@ -113,9 +113,14 @@ export class BenchDaemon {
 
   async deploy(): Promise<void> {
     const out = await new Promise<string>((resolve, reject) => {
-      execFile(process.execPath, [BUNDLE, "deploy", "--manifest", PROJECT], {
-        env: { ...process.env, POUNCE_HOME: this.home, POUNCE_URL: this.url },
-      }, (err, stdout, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve(stdout)));
+      execFile(
+        process.execPath,
+        [BUNDLE, "deploy", "--manifest", PROJECT],
+        {
+          env: { ...process.env, POUNCE_HOME: this.home, POUNCE_URL: this.url },
+        },
+        (err, stdout, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve(stdout)),
+      );
     });
     for (const m of out.matchAll(/trigger "(\w+)" created, webhook path is "([^"]+)"/g)) {
       this.hooks[m[1]] = this.url + m[2];
@@ -188,7 +193,9 @@ export class BenchDaemon {
         continue;
       }
       if (!cmd.includes("pounce.runner") || !cmd.includes(this.home)) continue;
-      const ppid = Number(readFileSync(`/proc/${name}/stat`, "utf8").replace(/^.*\) /, "").split(" ")[1]);
+      const ppid = Number(
+        readFileSync(`/proc/${name}/stat`, "utf8").replace(/^.*\) /, "").split(" ")[1],
+      );
       if (cmd.includes("pounce.runner.forkserver") && ppid === this.proc.pid) servers++;
       else runners++;
       rss += rssMb(Number(name));
@@ -207,7 +214,12 @@ export class BenchDaemon {
   }
 }
 
-export type SessionJson = { session_id: string; state: string; error: string | null; hibernated?: boolean };
+export type SessionJson = {
+  session_id: string;
+  state: string;
+  error: string | null;
+  hibernated?: boolean;
+};
 const FINAL = ["completed", "error", "stopped"];
 
 function freePort(): Promise<number> {

@@ -64,7 +64,13 @@ export async function throughput(d: BenchDaemon, clients: number, seconds: numbe
     [from, until],
   );
   const completed = Number(row.n);
-  return { perSecond: completed / ((until - from) / 1000), latencies, failed, answered: latencies.length, window: to - from };
+  return {
+    perSecond: completed / ((until - from) / 1000),
+    latencies,
+    failed,
+    answered: latencies.length,
+    window: to - from,
+  };
 }
 
 // 4. `count` sessions waiting in next_event: wait until all are hibernated, then the

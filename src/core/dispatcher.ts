@@ -5,6 +5,7 @@ import { compileFilter } from "./cel.ts";
 import type { Db } from "./db/client.ts";
 import { deployments, events, sessions, subscriptions, triggers } from "./db/schema.ts";
 import type { EventRow, Events } from "./events.ts";
+import { fault } from "./faults.ts";
 import { log } from "./log.ts";
 import { SessionManager } from "./session-manager.ts";
 import type { NewSession } from "./sessions.ts";
@@ -79,6 +80,7 @@ export class Dispatcher {
       return true;
     });
     if (!claimed) return { eventId: e.id, sessionIds: [], signaledSessionIds: [] };
+    fault("dispatch.after_commit");
     for (const row of rows) {
       log.info("session created", { session: row.id, event: e.id, entrypoint: row.entrypoint });
       this.manager.start(row.id!);
@@ -95,8 +97,12 @@ export class Dispatcher {
 
   private async matchingSubscribers(e: EventRow, candidates: Trigger[]): Promise<string[]> {
     const trigger = candidates.find((t) => t.id === e.destinationId);
-    if (trigger && (!eventTypeMatches(trigger.eventType, e.eventType) || !filterMatches(trigger, e))) return [];
-    const subs = await this.db.select().from(subscriptions).where(eq(subscriptions.destinationId, e.destinationId));
+    if (
+      trigger && (!eventTypeMatches(trigger.eventType, e.eventType) || !filterMatches(trigger, e))
+    ) return [];
+    const subs = await this.db.select().from(subscriptions).where(
+      eq(subscriptions.destinationId, e.destinationId),
+    );
     const vars = { data: e.data, event_type: e.eventType };
     const matching = subs.filter((s) => !s.filter.trim() || compileFilter(s.filter).matches(vars));
     return [...new Set(matching.map((s) => s.sessionId))];

@@ -3,6 +3,7 @@ import { and, desc, eq, type SQL } from "drizzle-orm";
 import { now } from "./clock.ts";
 import type { Db } from "./db/client.ts";
 import { events } from "./db/schema.ts";
+import { fault } from "./faults.ts";
 import { newId } from "./ids.ts";
 
 export type EventRow = typeof events.$inferSelect;
@@ -32,7 +33,9 @@ export class Events {
   constructor(private readonly db: Db) {}
 
   async store(e: NewEvent): Promise<EventRow> {
+    fault("event.before_store");
     const [row] = await this.db.insert(events).values(newEventRow(e)).returning();
+    fault("event.after_store");
     return row;
   }
 

@@ -84,7 +84,13 @@ export class SessionManager {
     }
     await this.adoptOrphans();
     const every = Math.max(100, Math.floor(this.deps.leases.ttlMs / 3));
-    this.maintenance = setInterval(() => void this.maintain().catch((err) => log.error("lease upkeep failed", { error: (err as Error).message })), every);
+    this.maintenance = setInterval(
+      () =>
+        void this.maintain().catch((err) =>
+          log.error("lease upkeep failed", { error: (err as Error).message })
+        ),
+      every,
+    );
   }
 
   private async adoptOrphans(): Promise<void> {
@@ -120,7 +126,8 @@ export class SessionManager {
       run.stop(reason);
       return true;
     }
-    const ownedElsewhere = s.owner && s.owner !== this.deps.leases.nodeId && (s.leaseUntil ?? 0) > now();
+    const ownedElsewhere = s.owner && s.owner !== this.deps.leases.nodeId &&
+      (s.leaseUntil ?? 0) > now();
     if (!ownedElsewhere) await this.finish(s, "stopped", { error: reason });
     return true;
   }
@@ -188,7 +195,12 @@ export class SessionManager {
   // meanwhile: then the caller runs it again at once.
   private async hibernate(s: Session, wakeAt: number | null, epoch: number): Promise<boolean> {
     // Unowned while hibernated: any node may wake it.
-    await this.deps.sessions.update(s.id, { hibernated: true, wakeAt, owner: null, leaseUntil: null });
+    await this.deps.sessions.update(s.id, {
+      hibernated: true,
+      wakeAt,
+      owner: null,
+      leaseUntil: null,
+    });
     if (this.deps.wakeups.epoch(s.id) !== epoch || this.closing) {
       await this.deps.sessions.update(s.id, { hibernated: false, wakeAt: null });
       return this.closing;
@@ -199,7 +211,9 @@ export class SessionManager {
   }
 
   private sleepUntil(id: string, wakeAt: number | null): void {
-    const timer = wakeAt === null ? undefined : setTimeout(() => void this.wake(id), Math.max(0, wakeAt - now()));
+    const timer = wakeAt === null
+      ? undefined
+      : setTimeout(() => void this.wake(id), Math.max(0, wakeAt - now()));
     this.sleeping.set(id, timer);
   }
 
@@ -235,7 +249,15 @@ export class SessionManager {
     }
     const journal = s.isDurable ? await sessions.journal(s.id) : [];
     const printed = s.isDurable ? await sessions.workflowPrints(s.id) : 0;
-    const run = new SessionRun(db, s, sessionLog, runner, journal, this.syscallDeps, this.deps.hibernateAfterMs);
+    const run = new SessionRun(
+      db,
+      s,
+      sessionLog,
+      runner,
+      journal,
+      this.syscallDeps,
+      this.deps.hibernateAfterMs,
+    );
     this.runs.set(s.id, run);
     const memo = (s.memo ?? {}) as Record<string, string>;
     try {
@@ -259,7 +281,14 @@ export class SessionManager {
     const sessionLog = await sessions.openLog(s);
     await db.transaction(async (tx) => {
       await tx.update(sessionsTable)
-        .set({ ...fields, state, hibernated: false, wakeAt: null, endedAt: now(), updatedAt: now() })
+        .set({
+          ...fields,
+          state,
+          hibernated: false,
+          wakeAt: null,
+          endedAt: now(),
+          updatedAt: now(),
+        })
         .where(eq(sessionsTable.id, s.id));
       await tx.delete(subscriptions).where(eq(subscriptions.sessionId, s.id));
       // A durable child's end signals its parent under the child's id.

@@ -9,6 +9,7 @@ import { PROTOCOL_VERSION } from "../pythonrt/wire.ts";
 import { now } from "./clock.ts";
 import type { Db } from "./db/client.ts";
 import { sessionSteps } from "./db/schema.ts";
+import { fault } from "./faults.ts";
 import type { Session, SessionLog, Step } from "./sessions.ts";
 import { journalFailure } from "./syscalls/context.ts";
 import { type SyscallDeps, SyscallError, syscalls } from "./syscalls/index.ts";
@@ -185,6 +186,7 @@ export class SessionRun {
   private async onResult(h: Header, blob: Uint8Array | undefined): Promise<void> {
     const seq = h.seq as number;
     const error = h.error === true;
+    fault("activity.before_commit");
     await Promise.all([
       this.log.write((tx) =>
         tx.update(sessionSteps)
@@ -203,6 +205,7 @@ export class SessionRun {
         result: h.display ?? null,
       }),
     ]);
+    fault("activity.after_commit");
     this.runner.socket.send({ t: "ok", id: h.id });
   }
 
@@ -211,7 +214,10 @@ export class SessionRun {
     if (!this.session.isDurable || after === undefined) return;
     if (deadline !== null && deadline - now() <= after) return;
     const epoch = this.deps.wakeups.epoch(this.session.id);
-    this.hibernation = setTimeout(() => this.end({ kind: "hibernated", wakeAt: deadline, epoch }), after);
+    this.hibernation = setTimeout(
+      () => this.end({ kind: "hibernated", wakeAt: deadline, epoch }),
+      after,
+    );
   }
 
   private waitEnded(): void {
@@ -260,6 +266,7 @@ export class SessionRun {
       await this.log.write((tx) => tx.insert(sessionSteps).values(row).onConflictDoNothing());
       step = { ...row, args: null, result: null, error: false, display: null, completedAt: null };
     }
+    fault("sleep");
     this.waitStarted(step.deadline);
     const timer = setTimeout(() => {
       this.timers.delete(timer);

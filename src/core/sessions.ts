@@ -1,5 +1,5 @@
 // Session rows and their log records.
-import { and, asc, count, desc, eq, gt, inArray, isNotNull, max, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, inArray, isNotNull, max, type SQL, sql } from "drizzle-orm";
 import { now } from "./clock.ts";
 import type { Db } from "./db/client.ts";
 import {

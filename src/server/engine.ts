@@ -99,7 +99,9 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     limits: { storeValueBytes: opts.storeValueBytes ?? 64 * 1024, storeKeys: opts.storeKeys ?? 64 },
     serviceUrl: () => serviceUrl,
     // A negative value turns hibernation off.
-    hibernateAfterMs: (opts.hibernateAfterMs ?? 5_000) < 0 ? undefined : opts.hibernateAfterMs ?? 5_000,
+    hibernateAfterMs: (opts.hibernateAfterMs ?? 5_000) < 0
+      ? undefined
+      : opts.hibernateAfterMs ?? 5_000,
     leases: new Leases(db, opts.nodeId ?? nodeIdFor(dataDir), opts.leaseTtlMs ?? 15_000),
   });
   const dispatcher = new Dispatcher(db, events, manager, wakeups);

@@ -32,7 +32,19 @@ def forever(event):
 test("session start with inputs, stop with a reason, restart", async (t) => {
   const d = await daemonFor(t);
   assert.equal((await d.cli(["deploy", "--manifest", writeProject(t, project)])).code, 0);
-  const started = await d.cli(["session", "start", "--project", "ctl", "--entrypoint", "main.py:hello", "--input", 'who="joe"', "--input", "n=41", "--json"]);
+  const started = await d.cli([
+    "session",
+    "start",
+    "--project",
+    "ctl",
+    "--entrypoint",
+    "main.py:hello",
+    "--input",
+    'who="joe"',
+    "--input",
+    "n=41",
+    "--json",
+  ]);
   assert.equal(started.code, 0, started.stderr);
   const id = JSON.parse(started.stdout).session_id;
   assert.equal((await d.waitSession(id)).state, "completed");
@@ -44,7 +56,9 @@ test("session start with inputs, stop with a reason, restart", async (t) => {
   assert.equal((await d.waitSession(again)).state, "completed");
   assert.deepEqual(await d.prints(again), ["hello joe 42"]);
 
-  const loop = JSON.parse((await d.cli(["session", "start", "-o", "ctl", "-p", "main.py:forever", "--json"])).stdout).session_id;
+  const loop = JSON.parse(
+    (await d.cli(["session", "start", "-o", "ctl", "-p", "main.py:forever", "--json"])).stdout,
+  ).session_id;
   for (let i = 0; i < 200 && !(await d.prints(loop)).length; i++) await sleep(50);
   const stopped = await d.cli(["session", "stop", loop, "--reason", "enough"]);
   assert.equal(stopped.code, 0, stopped.stderr);
@@ -55,15 +69,46 @@ test("session start with inputs, stop with a reason, restart", async (t) => {
   assert.equal(again2.code, 42);
 
   assert.equal((await d.cli(["session", "start", "-o", "ctl", "-p", "nope"])).code, 40);
-  assert.equal((await d.cli(["session", "start", "-o", "missing", "-p", "main.py:hello"])).code, 44);
+  assert.equal(
+    (await d.cli(["session", "start", "-o", "missing", "-p", "main.py:hello"])).code,
+    44,
+  );
 });
 
 test("event dispatch matches trigger filters; redispatch; verify-filter", async (t) => {
   const d = await daemonFor(t);
   assert.equal((await d.cli(["deploy", "--manifest", writeProject(t, project)])).code, 0);
-  const low = JSON.parse((await d.cli(["event", "dispatch", "-p", "ctl", "--trigger", "feed", "-e", "ping", "-d", "n=1", "--json"])).stdout);
+  const low = JSON.parse(
+    (await d.cli([
+      "event",
+      "dispatch",
+      "-p",
+      "ctl",
+      "--trigger",
+      "feed",
+      "-e",
+      "ping",
+      "-d",
+      "n=1",
+      "--json",
+    ])).stdout,
+  );
   assert.deepEqual(low.session_ids, []);
-  const high = JSON.parse((await d.cli(["event", "dispatch", "-p", "ctl", "--trigger", "feed", "-e", "ping", "-d", "n=2", "--json"])).stdout);
+  const high = JSON.parse(
+    (await d.cli([
+      "event",
+      "dispatch",
+      "-p",
+      "ctl",
+      "--trigger",
+      "feed",
+      "-e",
+      "ping",
+      "-d",
+      "n=2",
+      "--json",
+    ])).stdout,
+  );
   assert.equal(high.session_ids.length, 1);
   assert.equal((await d.waitSession(high.session_ids[0])).state, "completed");
   assert.deepEqual(await d.prints(high.session_ids[0]), ["ping 2"]);

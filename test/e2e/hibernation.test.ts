@@ -63,10 +63,12 @@ test("a waiting session hibernates, then resumes on its event, deadline or signa
   const out = await d.cli(["deploy", "--manifest", writeProject(t, project)]);
   assert.equal(out.code, 0, out.stderr);
   const hook = (name: string) => d.url + webhookPath(out.stdout, name);
-  const session = async (id: string) => (await d.api<{ session: S }>(`/api/sessions/${id}`)).session;
+  const session = async (id: string) =>
+    (await d.api<{ session: S }>(`/api/sessions/${id}`)).session;
 
   await fetch(hook("wait_event"), { method: "POST" });
-  const [{ session_id: id }] = (await d.api<{ sessions: S[] }>("/api/sessions?project=sleepy")).sessions;
+  const [{ session_id: id }] =
+    (await d.api<{ sessions: S[] }>("/api/sessions?project=sleepy")).sessions;
   await until("hibernation", async () => (await session(id)).hibernated);
   const before = await d.prints(id);
   assert.match(before[0], /^waiting \d+$/);
@@ -86,24 +88,40 @@ test("a waiting session hibernates, then resumes on its event, deadline or signa
   assert.deepEqual(await d.prints(id), [`waiting ${n}`, `got go ${n}`]);
 
   await fetch(hook("wait_sleep"), { method: "POST" });
-  const sleeper = (await d.api<{ sessions: S[] }>("/api/sessions?project=sleepy")).sessions[0].session_id;
+  const sleeper =
+    (await d.api<{ sessions: S[] }>("/api/sessions?project=sleepy")).sessions[0].session_id;
   await until("the sleeper to hibernate", async () => (await session(sleeper)).hibernated);
   const slept = await d.waitSession(sleeper);
   assert.equal(slept.state, "completed", slept.error ?? "");
   assert.deepEqual(await d.prints(sleeper), ["sleeping", "woke"]);
 
   await fetch(hook("wait_signal"), { method: "POST" });
-  const waiter = (await d.api<{ sessions: S[] }>("/api/sessions?project=sleepy")).sessions[0].session_id;
+  const waiter =
+    (await d.api<{ sessions: S[] }>("/api/sessions?project=sleepy")).sessions[0].session_id;
   await until("the waiter to hibernate", async () => (await session(waiter)).hibernated);
-  const poker = await d.cli(["deploy", "--manifest", writeProject(t, {
-    "autokitteh.yaml": project["autokitteh.yaml"],
-    "main.py": project["main.py"] + `
+  const poker = await d.cli([
+    "deploy",
+    "--manifest",
+    writeProject(t, {
+      "autokitteh.yaml": project["autokitteh.yaml"],
+      "main.py": project["main.py"] + `
 def poke(event):
     autokitteh.signal(event.data["target"], "poke", {"from": "test"})
 `,
-  })]);
+    }),
+  ]);
   assert.equal(poker.code, 0, poker.stderr);
-  const started = await d.cli(["session", "start", "-o", "sleepy", "-p", "main.py:poke", "--input", `target="${waiter}"`, "--durable"]);
+  const started = await d.cli([
+    "session",
+    "start",
+    "-o",
+    "sleepy",
+    "-p",
+    "main.py:poke",
+    "--input",
+    `target="${waiter}"`,
+    "--durable",
+  ]);
   assert.equal(started.code, 0, started.stderr);
   const poked = await d.waitSession(waiter);
   assert.equal(poked.state, "completed", poked.error ?? "");

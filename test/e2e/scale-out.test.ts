@@ -12,7 +12,14 @@ test("two daemons share a database; a node's death is survived by replay on the 
   const sideEffects = join(shared, "effects.txt");
   writeFileSync(sideEffects, "");
   const env = { POUNCE_SECRET_KEY: randomBytes(32).toString("hex") };
-  const args = ["--db", `file:${join(shared, "shared.db")}`, "--lease-ttl", "1", "--hibernate-after", "off"];
+  const args = [
+    "--db",
+    `file:${join(shared, "shared.db")}`,
+    "--lease-ttl",
+    "1",
+    "--hibernate-after",
+    "off",
+  ];
   const a = new TestDaemon(tempHome(t), env);
   const b = new TestDaemon(tempHome(t), env);
   t.after(() => Promise.all([a.kill(), b.kill()]));
@@ -59,7 +66,11 @@ def main(event):
 
   // The webhook lands on B (which did not deploy); B runs the session.
   assert.equal((await fetch(b.url + path, { method: "POST" })).status, 202);
-  for (let i = 0; i < 200 && !(await b.prints("shared").catch((): string[] => [])).includes("after one"); i++) await sleep(50);
+  for (
+    let i = 0;
+    i < 200 && !(await b.prints("shared").catch((): string[] => [])).includes("after one");
+    i++
+  ) await sleep(50);
   assert.deepEqual(await b.prints("shared"), ["secret hush", "after one"]);
 
   // B dies during the sleep; A adopts the session after the lease runs out.

@@ -19,7 +19,9 @@ function modesOf(file: string): Mode[] {
 }
 
 function projectName(file: string, mode: Mode): string {
-  return `case_${file.replace(/\.txtar$/, "").replace(/\W/g, "_")}_${mode === "durable" ? "d" : "n"}`;
+  return `case_${file.replace(/\.txtar$/, "").replace(/\W/g, "_")}_${
+    mode === "durable" ? "d" : "n"
+  }`;
 }
 
 function sessionTest(d: TestDaemon, path: string, project: string, durable: boolean) {
@@ -83,7 +85,10 @@ test("`pounce session test` reports each kind of mismatch and exits non-zero", a
     "",
   ].join("\n");
 
-  const good = write("good.txtar", `one\ntwo\n-- main.py:main --\n${code}-- calls.txt --\nrandom\n`);
+  const good = write(
+    "good.txtar",
+    `one\ntwo\n-- main.py:main --\n${code}-- calls.txt --\nrandom\n`,
+  );
   const ok = await sessionTest(d, good, "meta_good", true);
   assert.equal(ok.code, 0, report(ok));
 
@@ -122,7 +127,10 @@ test("`pounce session test` reports each kind of mismatch and exits non-zero", a
   );
   const outOfOrder = await sessionTest(d, order, "meta_order", false);
   assert.notEqual(outOfOrder.code, 0, report(outOfOrder));
-  assert.match(outOfOrder.stderr, /expected line not found \(in order\): error: ValueError\('alpha'\)/);
+  assert.match(
+    outOfOrder.stderr,
+    /expected line not found \(in order\): error: ValueError\('alpha'\)/,
+  );
 
   const missing = await sessionTest(d, join(dir, "nope.txtar"), "meta_missing", false);
   assert.equal(missing.code, 40, report(missing));

@@ -4,13 +4,15 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { daemonFor, webhookPath, writeProject } from "../helpers/daemon.ts";
 
-const manifest = (triggers: string) => `version: v1
+const manifest = (triggers: string) =>
+  `version: v1
 project:
   name: talk
   triggers:
 ${triggers}`;
 
-const hook = (name: string, call: string, extra = "") => `    - name: ${name}
+const hook = (name: string, call: string, extra = "") =>
+  `    - name: ${name}
       webhook: {}
       call: ${call}
 ${extra}`;
@@ -48,10 +50,16 @@ _parent = []
     'child = autokitteh.start("main.py:ponger", {"rounds": 3})',
     'child = autokitteh.start("main.py:ponger", {"rounds": 3, "parent": event.session_id})',
   ).replace("autokitteh_parent()", 'event.data["parent"]');
-  const out = await d.cli(["deploy", "--manifest", writeProject(t, { "autokitteh.yaml": manifest(hook("go", "main.py:main")), "main.py": fixed })]);
+  const out = await d.cli([
+    "deploy",
+    "--manifest",
+    writeProject(t, { "autokitteh.yaml": manifest(hook("go", "main.py:main")), "main.py": fixed }),
+  ]);
   assert.equal(out.code, 0, out.stderr);
   await fetch(d.url + webhookPath(out.stdout, "go"), { method: "POST" });
-  const { sessions } = await d.api<{ sessions: { session_id: string; parent_session_id: string | null }[] }>("/api/sessions?project=talk");
+  const { sessions } = await d.api<
+    { sessions: { session_id: string; parent_session_id: string | null }[] }
+  >("/api/sessions?project=talk");
   const parent = sessions.find((s) => !s.parent_session_id)!;
   const s = await d.waitSession(parent.session_id);
   assert.equal(s.state, "completed", s.error ?? "");
@@ -62,7 +70,9 @@ _parent = []
     "child finished True {'rounds': 3}",
     "nothing None",
   ]);
-  const { sessions: all } = await d.api<{ sessions: { session_id: string; parent_session_id: string | null; state: string }[] }>("/api/sessions?project=talk");
+  const { sessions: all } = await d.api<
+    { sessions: { session_id: string; parent_session_id: string | null; state: string }[] }
+  >("/api/sessions?project=talk");
   const child = all.find((x) => x.parent_session_id === parent.session_id)!;
   assert.equal(child.state, "completed");
   assert.deepEqual(await d.prints(child.session_id), ["child got 0", "child got 1", "child got 2"]);
@@ -91,15 +101,21 @@ def report(event):
     autokitteh.publish_value("counter")
     print("url", autokitteh.get_store_public_url())
 `;
-  const out = await d.cli(["deploy", "--manifest", writeProject(t, {
-    "autokitteh.yaml": manifest(hook("bump", "main.py:bump") + hook("report", "main.py:report")),
-    "main.py": code,
-  })]);
+  const out = await d.cli([
+    "deploy",
+    "--manifest",
+    writeProject(t, {
+      "autokitteh.yaml": manifest(hook("bump", "main.py:bump") + hook("report", "main.py:report")),
+      "main.py": code,
+    }),
+  ]);
   assert.equal(out.code, 0, out.stderr);
   const bump = d.url + webhookPath(out.stdout, "bump");
   await Promise.all(Array.from({ length: 20 }, () => fetch(bump, { method: "POST" })));
   for (;;) {
-    const { sessions } = await d.api<{ sessions: { state: string; error: string | null }[] }>("/api/sessions?project=talk&limit=100");
+    const { sessions } = await d.api<{ sessions: { state: string; error: string | null }[] }>(
+      "/api/sessions?project=talk&limit=100",
+    );
     const errors = sessions.filter((s) => s.state === "error");
     assert.deepEqual(errors, []);
     if (sessions.length === 20 && sessions.every((s) => s.state === "completed")) break;
@@ -125,10 +141,14 @@ def report(event):
 def report(event):
     autokitteh.unpublish_value("counter")
 `;
-  const again = await d.cli(["deploy", "--manifest", writeProject(t, {
-    "autokitteh.yaml": manifest(hook("report", "main.py:report")),
-    "main.py": unpublish,
-  })]);
+  const again = await d.cli([
+    "deploy",
+    "--manifest",
+    writeProject(t, {
+      "autokitteh.yaml": manifest(hook("report", "main.py:report")),
+      "main.py": unpublish,
+    }),
+  ]);
   assert.equal(again.code, 0, again.stderr);
   await fetch(d.url + webhookPath(again.stdout, "report"), { method: "POST" });
   assert.equal((await d.waitSession("talk")).state, "completed");
@@ -151,16 +171,23 @@ def silent(event):
     pass
 `;
   const sync = "      is_sync: true\n";
-  const out = await d.cli(["deploy", "--manifest", writeProject(t, {
-    "autokitteh.yaml": manifest(
-      hook("answer", "main.py:answer", sync) + hook("stream", "main.py:stream", sync) +
-        hook("silent", "main.py:silent", sync) +
-        "    - name: filtered\n      webhook: {}\n      call: main.py:answer\n      is_sync: true\n      filter: \"data.method == 'DELETE'\"\n",
-    ),
-    "main.py": code,
-  })]);
+  const out = await d.cli([
+    "deploy",
+    "--manifest",
+    writeProject(t, {
+      "autokitteh.yaml": manifest(
+        hook("answer", "main.py:answer", sync) + hook("stream", "main.py:stream", sync) +
+          hook("silent", "main.py:silent", sync) +
+          "    - name: filtered\n      webhook: {}\n      call: main.py:answer\n      is_sync: true\n      filter: \"data.method == 'DELETE'\"\n",
+      ),
+      "main.py": code,
+    }),
+  ]);
   assert.equal(out.code, 0, out.stderr);
-  const answer = await fetch(d.url + webhookPath(out.stdout, "answer"), { method: "POST", body: JSON.stringify({ name: "joe" }) });
+  const answer = await fetch(d.url + webhookPath(out.stdout, "answer"), {
+    method: "POST",
+    body: JSON.stringify({ name: "joe" }),
+  });
   assert.equal(answer.status, 201);
   assert.equal(answer.headers.get("x-pounce"), "yes");
   assert.equal(answer.headers.get("content-type"), "application/json");
@@ -170,6 +197,12 @@ def silent(event):
   assert.equal(stream.status, 200);
   assert.equal(await stream.text(), "one,two,three");
 
-  assert.equal((await fetch(d.url + webhookPath(out.stdout, "filtered"), { method: "POST" })).status, 502);
-  assert.equal((await fetch(d.url + webhookPath(out.stdout, "silent"), { method: "POST" })).status, 504);
+  assert.equal(
+    (await fetch(d.url + webhookPath(out.stdout, "filtered"), { method: "POST" })).status,
+    502,
+  );
+  assert.equal(
+    (await fetch(d.url + webhookPath(out.stdout, "silent"), { method: "POST" })).status,
+    504,
+  );
 });

@@ -1,6 +1,6 @@
 // `pounce event dispatch|redispatch|verify-filter`.
 import { parse } from "../args.ts";
-import { CliError, Client, EXIT } from "../client.ts";
+import { Client, CliError, EXIT } from "../client.ts";
 import { print } from "../output.ts";
 
 type Dispatched = { event_id: string; session_ids: string[] };
@@ -55,7 +55,9 @@ export async function dispatch(argv: string[]): Promise<void> {
 
 export async function redispatch(argv: string[]): Promise<void> {
   const { values, positionals } = parse(argv, {});
-  if (positionals.length !== 1) throw new CliError("usage: pounce event redispatch <event-id>", EXIT.badRequest);
+  if (positionals.length !== 1) {
+    throw new CliError("usage: pounce event redispatch <event-id>", EXIT.badRequest);
+  }
   const res = await new Client(values).call<Dispatched>(
     "POST",
     `/api/events/${encodeURIComponent(positionals[0])}/redispatch`,
@@ -66,7 +68,11 @@ export async function redispatch(argv: string[]): Promise<void> {
 
 export async function verifyFilter(argv: string[]): Promise<void> {
   const { values, positionals } = parse(argv, {});
-  if (positionals.length !== 1) throw new CliError("usage: pounce event verify-filter <expression>", EXIT.badRequest);
-  const res = await new Client(values).call("POST", "/api/filters/verify", { filter: positionals[0] });
+  if (positionals.length !== 1) {
+    throw new CliError("usage: pounce event verify-filter <expression>", EXIT.badRequest);
+  }
+  const res = await new Client(values).call("POST", "/api/filters/verify", {
+    filter: positionals[0],
+  });
   print(values, res, () => "ok");
 }

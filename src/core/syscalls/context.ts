@@ -125,7 +125,11 @@ export async function waitFor<T>(
     // Look again at least every RECHECK_MS: another daemon on the same database stores
     // events and signals this one is not told about.
     const recheck = now() + RECHECK_MS;
-    const armed = ctx.deps.wakeups.arm(ctx.session.id, deadline === null ? recheck : Math.min(deadline, recheck), ctx.signal);
+    const armed = ctx.deps.wakeups.arm(
+      ctx.session.id,
+      deadline === null ? recheck : Math.min(deadline, recheck),
+      ctx.signal,
+    );
     const found = await commit(ctx, async (tx) => {
       const value = await take(tx);
       if (value === undefined) throw new NothingYet();

@@ -4,6 +4,7 @@ import { checkFilter, compileFilter } from "../cel.ts";
 import { connections, events, subscriptions, triggers } from "../db/schema.ts";
 import { eventTypeMatches, filterMatches } from "../dispatcher.ts";
 import { now } from "../clock.ts";
+import { fault } from "../faults.ts";
 import {
   commit,
   stringArg,
@@ -69,6 +70,7 @@ export async function nextEvent(
     }
     subs.push(sub);
   }
+  fault("next_event");
   return waitFor(ctx, timeoutArg(args.timeout_ms), async (tx) => {
     for (const sub of subs) {
       const [current] = await tx.select().from(subscriptions).where(eq(subscriptions.id, sub.id));

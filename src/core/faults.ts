@@ -1,0 +1,24 @@
+// Fault injection for the crash tests (test/e2e/faults.test.ts): with
+// POUNCE_FAULT=<point>[:<nth>] the daemon kills itself with SIGKILL the nth time (default
+// the first) it reaches the named point. Unset, `fault()` does nothing.
+//
+// Points: event.before_store, event.after_store, dispatch.after_commit,
+// activity.before_commit, activity.after_commit, sleep, next_event.
+const spec = parse(process.env.POUNCE_FAULT);
+let reached = 0;
+
+function parse(value: string | undefined): { point: string; nth: number } | undefined {
+  if (!value) return undefined;
+  const [point, nth] = value.split(":");
+  const n = nth === undefined ? 1 : Number(nth);
+  if (!point || !Number.isInteger(n) || n < 1) {
+    throw new Error(`POUNCE_FAULT must be <point>[:<nth>], got ${JSON.stringify(value)}`);
+  }
+  return { point, nth: n };
+}
+
+export function fault(point: string): void {
+  if (spec?.point !== point || ++reached !== spec.nth) return;
+  process.stderr.write(`FAULT ${point}:${reached}: killing the daemon\n`);
+  process.kill(process.pid, "SIGKILL");
+}
