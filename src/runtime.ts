@@ -25,16 +25,33 @@ export function runtimeName(): string {
 
 export type Listening = { port: number; server: Server; close(): Promise<void> };
 
+// Slow clients (slowloris) are cut off: the headers must arrive within headersTimeoutMs
+// and the whole request within requestTimeoutMs; headers over 16 KiB get 431.
+export type ServerLimits = { headersTimeoutMs: number; requestTimeoutMs: number };
+
+export const DEFAULT_SERVER_LIMITS: ServerLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 120_000,
+};
+
 // Deno serves node:http too, so one HTTP server code path serves both runtimes. The server
 // is loaded here, not at start-up: it pulls in undici, which CLI commands do not need.
 export async function listen(
   fetch: (req: Request) => Response | Promise<Response>,
   port: number,
   hostname: string,
+  limits: ServerLimits = DEFAULT_SERVER_LIMITS,
 ): Promise<Listening> {
   const { serve: serveNode } = await import("@hono/node-server");
+  const serverOptions = {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    maxHeaderSize: 16 * 1024,
+    // How often the timeouts above are checked (Node's default is 30 s).
+    connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+  };
   return await new Promise((resolve, reject) => {
-    const server = serveNode({ fetch, port, hostname }, (info: AddressInfo) => {
+    const server = serveNode({ fetch, port, hostname, serverOptions }, (info: AddressInfo) => {
       resolve({
         port: info.port,
         server: server as Server,
@@ -69,13 +86,24 @@ export function binaryAddon(asset: string): Addon {
       });
     });
     const module = { exports: {} as Addon };
-    process.dlopen(module, join(dir, asset));
+    try {
+      process.dlopen(module, join(dir, asset));
+    } catch (err) {
+      throw new Error(
+        `cannot load ${join(dir, asset)} (is the data dir on a noexec mount? ` +
+          `set POUNCE_HOME elsewhere): ${(err as Error).message}`,
+      );
+    }
     return loaded = module.exports;
   };
+  // Every function the addon exports is a stub until then; interop probes (`then`,
+  // `__esModule`, symbols) find nothing.
   return new Proxy({} as Addon, {
     get: (_, name) =>
-      function (this: unknown, ...args: unknown[]) {
-        return load()[name as string].apply(this, args);
-      },
+      typeof name !== "string" || name === "then" || name.startsWith("__") ? undefined : (
+        function (this: unknown, ...args: unknown[]) {
+          return load()[name].apply(this, args);
+        }
+      ),
   });
 }

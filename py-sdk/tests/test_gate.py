@@ -18,7 +18,7 @@ from conftest import Fatal
 import autokitteh
 from pounce.runner import loader
 from pounce.runner.deterministic import is_deterministic
-from pounce.runner.gate import activity_name
+from pounce.runner.gate import Journal, Step, activity_name
 
 
 def load_user_module(tmp_path, gate, name, source):
@@ -518,3 +518,11 @@ def test_prints_suppressed_until_replay_catches_up(make_gate):
     gate.sleep(1)
     assert gate.print_seq() == (True, None)
     asyncio.run(asyncio.sleep(0))
+
+
+def test_prints_logged_by_earlier_runs_are_not_sent_again():
+    # The daemon says 3 workflow prints were logged: the replay's first 3 are dropped,
+    # even after the last recorded step (printed between that step and the crash).
+    journal = Journal([Step(seq=1, kind="sleep", name="sleep")], printed=3)
+    sent = [journal.print_is_new() for _ in range(5)]
+    assert sent == [False, False, False, True, True]

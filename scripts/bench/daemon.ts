@@ -34,6 +34,8 @@ export type DaemonOptions = {
   durability: "fsync" | "process";
   hibernateAfter?: string;
   maxRunners?: number;
+  // Extra node flags for the daemon (e.g. --cpu-prof, to see where the time goes).
+  nodeArgs?: string[];
 };
 
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
@@ -84,7 +86,7 @@ export class BenchDaemon {
     args.push("--durability", opts.durability, "--log-level", "warn");
     if (opts.hibernateAfter) args.push("--hibernate-after", opts.hibernateAfter);
     if (opts.maxRunners) args.push("--max-runners", String(opts.maxRunners));
-    const proc = spawn(process.execPath, args, {
+    const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...args], {
       env: { ...process.env, POUNCE_HOME: home },
       stdio: ["ignore", "ignore", "pipe"],
     });

@@ -166,17 +166,20 @@ const ratio = (value: number, base: number) => `${(value / base).toFixed(1)}×`;
 const row = (cells: (string | number)[]) => `| ${cells.join(" | ")} |`;
 const cols = (s: Summary, unit = "ms") => [fmt(s.median, unit), fmt(s.p99, unit), spread(s, unit)];
 
-const commit = execFileSync("git", ["rev-parse", "--short=12", "HEAD"], {
-  cwd: ROOT,
-  encoding: "utf8",
-})
-  .trim();
-const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], {
-    cwd: ROOT,
-    encoding: "utf8",
-  }).trim()
-  ? "-dirty"
-  : "";
+function git(...args: string[]): string {
+  try {
+    return execFileSync("git", args, {
+      cwd: ROOT,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    })
+      .trim();
+  } catch {
+    return "";
+  }
+}
+const commit = git("rev-parse", "--short=12", "HEAD") || "unknown";
+const dirty = git("status", "--porcelain", "--untracked-files=no") ? "-dirty" : "";
 const python = execFileSync(PYTHON, ["-c", "import platform; print(platform.python_version())"], {
   encoding: "utf8",
 }).trim();

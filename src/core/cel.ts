@@ -1,7 +1,7 @@
 // Trigger filters: CEL expressions over `data` (the event's JSON-like payload) and
 // `event_type` (string), with AutoKitteh's semantics. The only module that imports
 // the CEL library (@bufbuild/cel, chosen in docs/cel.md).
-import { celEnv, celFunc, type CelInput, CelScalar, parse, plan } from "@bufbuild/cel";
+import { celEnv, celError, celFunc, type CelInput, CelScalar, parse, plan } from "@bufbuild/cel";
 import { strings } from "@bufbuild/cel/ext";
 
 export type CompiledFilter = {
@@ -21,7 +21,17 @@ export class FilterError extends Error {
   }
 }
 
-const { INT, DOUBLE } = CelScalar;
+const { INT, DOUBLE, DYN } = CelScalar;
+
+// Filters come from manifests and handlers: bounded in length, nesting and work. A
+// filter has no loops of its own, but macros (`all`, `exists`, `map`, `filter`) iterate,
+// and nested ones multiply: every iteration of every macro counts against MAX_STEPS in
+// one evaluation, after which the filter does not match.
+export const MAX_FILTER_CHARS = 4096;
+export const MAX_FILTER_DEPTH = 64;
+export const MAX_STEPS = 20_000;
+const STEP = "__pounce_step";
+let steps = 0;
 
 // Integer JSON numbers become CEL ints (see toCel), so let them mix with doubles in
 // arithmetic as users expect (`data.price * 1.5`); plain CEL has no such overloads.
@@ -34,6 +44,16 @@ const mixed = [
 const env = celEnv({
   funcs: [
     ...strings,
+    // Wraps each macro's loop condition (see limitSteps).
+    celFunc(
+      STEP,
+      [DYN],
+      DYN,
+      (cond) =>
+        ++steps > MAX_STEPS
+          ? celError(`filter: evaluation exceeded ${MAX_STEPS} steps`, 0n) as never
+          : cond,
+    ),
     ...mixed.flatMap(([op, f]) => [
       celFunc(op, [INT, DOUBLE], DOUBLE, (a, b) => f(Number(a), b)),
       celFunc(op, [DOUBLE, INT], DOUBLE, (a, b) => f(a, Number(b))),
@@ -84,6 +104,12 @@ export function checkFilter(source: string): string | undefined {
 }
 
 function compile(source: string): CompiledFilter {
+  if (source.length > MAX_FILTER_CHARS) {
+    throw new FilterError(`longer than ${MAX_FILTER_CHARS} characters`);
+  }
+  if (nesting(source) > MAX_FILTER_DEPTH) {
+    throw new FilterError(`nested deeper than ${MAX_FILTER_DEPTH} levels`);
+  }
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(source);
@@ -97,6 +123,7 @@ function compile(source: string): CompiledFilter {
     );
   }
   checkNames(source, parsed);
+  limitSteps(parsed.expr);
   let run: ReturnType<typeof plan>;
   try {
     run = plan(env, parsed);
@@ -106,6 +133,7 @@ function compile(source: string): CompiledFilter {
   return {
     source,
     matches(vars) {
+      steps = 0;
       try {
         return run({ data: convert(vars.data) as CelInput, event_type: vars.event_type }) === true;
       } catch {
@@ -172,6 +200,58 @@ function checkNames(source: string, parsed: ReturnType<typeof parse>): void {
     }
   };
   visit(parsed.expr, VARIABLES);
+}
+
+// How deep brackets nest, outside string literals (the parser recurses on each level).
+function nesting(source: string): number {
+  let depth = 0;
+  let max = 0;
+  let quote = "";
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (quote) {
+      if (c === "\\") i++;
+      else if (c === quote) quote = "";
+    } else if (c === "'" || c === '"') quote = c;
+    else if (c === "(" || c === "[" || c === "{") max = Math.max(max, ++depth);
+    else if (c === ")" || c === "]" || c === "}") depth--;
+  }
+  return max;
+}
+
+// Makes every macro's loop condition count one step (the STEP function).
+function limitSteps(e: Expr | undefined): void {
+  if (!e) return;
+  const k = e.exprKind;
+  switch (k.case) {
+    case "selectExpr":
+      return limitSteps(k.value.operand);
+    case "callExpr":
+      limitSteps(k.value.target);
+      for (const a of k.value.args) limitSteps(a);
+      return;
+    case "listExpr":
+      for (const a of k.value.elements) limitSteps(a);
+      return;
+    case "structExpr":
+      for (const entry of k.value.entries) {
+        if (entry.keyKind.case === "mapKey") limitSteps(entry.keyKind.value);
+        limitSteps(entry.value);
+      }
+      return;
+    case "comprehensionExpr": {
+      const c = k.value;
+      for (const x of [c.iterRange, c.accuInit, c.loopCondition, c.loopStep, c.result]) {
+        limitSteps(x);
+      }
+      const cond = c.loopCondition!;
+      c.loopCondition = {
+        ...cond,
+        exprKind: { case: "callExpr", value: { function: STEP, args: [cond] } },
+      } as Expr;
+      return;
+    }
+  }
 }
 
 // `a.b.c` as a dotted name, or undefined if the expression is not such a chain.

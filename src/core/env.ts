@@ -1,10 +1,21 @@
 // The environment a session's handler sees (AutoKitteh §1.3): the daemon's environment,
 // then project vars, `<conn>__<var>`, `<conn>__connection_id`, `<trigger>__webhook_url`
 // and `store_public_url`.
-import { eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "./db/client.ts";
 import { connections, triggers, vars } from "./db/schema.ts";
 import type { SecretBox } from "./secrets.ts";
+
+// The opened values of the project's secret vars and of its connections'.
+export async function secretValues(db: Db, box: SecretBox, projectId: string): Promise<string[]> {
+  const conns = await db.select({ id: connections.id }).from(connections)
+    .where(eq(connections.projectId, projectId));
+  const rows = await db.select().from(vars).where(and(
+    inArray(vars.scopeId, [projectId, ...conns.map((c) => c.id)]),
+    eq(vars.isSecret, true),
+  ));
+  return rows.map((v) => box.open(v.value));
+}
 
 // Never handed to user code.
 const DAEMON_ONLY = ["POUNCE_TOKEN", "POUNCE_SECRET_KEY"];

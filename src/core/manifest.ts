@@ -6,8 +6,15 @@ import { checkFilter } from "./cel.ts";
 import { parseSchedule, ScheduleError } from "./schedule-spec.ts";
 
 export const MAX_MANIFEST_BYTES = 1 << 20;
+// Hostile manifests: YAML nested deeper than this is refused before parsing (the parser
+// recurses per level), and lists are bounded.
+export const MAX_MANIFEST_DEPTH = 100;
+export const MAX_MANIFEST_ITEMS = 1000;
 
-const name = z.string().regex(/^\w+$/, "must be letters, digits and underscores only");
+const name = z.string().max(128, "must be at most 128 characters")
+  .regex(/^\w+$/, "must be letters, digits and underscores only");
+const list = <T extends z.ZodType>(item: T) =>
+  z.array(item).max(MAX_MANIFEST_ITEMS, `must have at most ${MAX_MANIFEST_ITEMS} items`);
 
 const varSchema = z.object({
   name,
@@ -19,7 +26,7 @@ const varSchema = z.object({
 const connectionSchema = z.object({
   name,
   integration: z.string().min(1),
-  vars: z.array(varSchema).optional(),
+  vars: list(varSchema).optional(),
 }).strict();
 
 const callPattern = /^[\w./-]+\.py(:| )\w+$/;
@@ -43,9 +50,9 @@ const manifestSchema = z.object({
   project: z.object({
     name,
     display_name: z.string().optional(),
-    vars: z.array(varSchema).optional(),
-    connections: z.array(connectionSchema).optional(),
-    triggers: z.array(triggerSchema).optional(),
+    vars: list(varSchema).optional(),
+    connections: list(connectionSchema).optional(),
+    triggers: list(triggerSchema).optional(),
   }).strict(),
 }).strict();
 
@@ -104,6 +111,10 @@ export function parseManifest(text: string): Manifest {
   if (new TextEncoder().encode(text).length > MAX_MANIFEST_BYTES) {
     throw new ManifestError(`manifest: larger than ${MAX_MANIFEST_BYTES} bytes`);
   }
+  const depth = yamlNesting(text);
+  if (depth > MAX_MANIFEST_DEPTH) {
+    throw new ManifestError(`manifest: nested deeper than ${MAX_MANIFEST_DEPTH} levels`);
+  }
   let doc: unknown;
   try {
     doc = parseYaml(text, { maxAliasCount: 100, uniqueKeys: true });
@@ -129,6 +140,29 @@ export function parseManifest(text: string): Manifest {
     fail(path, issue.message);
   }
   return normalize(parsed.data);
+}
+
+// How deep flow collections (`[`, `{`) nest, skipping quoted text and comments (an
+// estimate: it does not tell an apostrophe in plain text from a quote). Block nesting
+// costs indentation on every line, so the size limit bounds it.
+function yamlNesting(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let quote = "";
+  let comment = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (comment) {
+      if (c === "\n") comment = false;
+    } else if (quote) {
+      if (c === "\\" && quote === '"') i++;
+      else if (c === quote) quote = "";
+    } else if (c === "'" || c === '"') quote = c;
+    else if (c === "#") comment = true;
+    else if (c === "[" || c === "{") max = Math.max(max, ++depth);
+    else if ((c === "]" || c === "}") && depth > 0) depth--;
+  }
+  return max;
 }
 
 function normalize(m: z.infer<typeof manifestSchema>): Manifest {

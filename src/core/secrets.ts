@@ -4,6 +4,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { keepPrivate } from "./paths.ts";
 
 const PREFIX = "enc:v1:";
 
@@ -18,6 +19,7 @@ export class SecretBox {
     if (!existsSync(file)) {
       writeFileSync(file, randomBytes(32).toString("hex") + "\n", { mode: 0o600, flag: "wx" });
     }
+    keepPrivate(file, 0o600);
     return new SecretBox(decodeKey(readFileSync(file, "utf8").trim()));
   }
 

@@ -12,7 +12,8 @@ import {
   type SessionState,
   subscriptions,
 } from "./db/schema.ts";
-import { sessionEnv } from "./env.ts";
+import { secretValues, sessionEnv } from "./env.ts";
+import { Redactor } from "./redact.ts";
 import { newId } from "./ids.ts";
 import { log } from "./log.ts";
 import type { SecretBox } from "./secrets.ts";
@@ -38,6 +39,8 @@ export type SessionManagerDeps = {
   // Durable sessions waiting longer than this release their runner (undefined: never).
   hibernateAfterMs?: number;
   leases: Leases;
+  // A session still going this long after it started ends in error (undefined: never).
+  sessionTimeoutMs?: number;
 };
 
 export type NewSessionInput = Omit<NewSession, "id" | "state" | "createdAt" | "updatedAt">;
@@ -80,7 +83,7 @@ export class SessionManager {
   // deadlines, and from then on renew this node's leases and adopt orphaned sessions.
   async recover(): Promise<void> {
     for (const s of await this.deps.sessions.inStates(["created", "running"])) {
-      if (s.hibernated) this.sleepUntil(s.id, s.wakeAt);
+      if (s.hibernated) this.sleepUntil(s.id, this.wakeTime(s, s.wakeAt));
     }
     await this.adoptOrphans();
     const every = Math.max(100, Math.floor(this.deps.leases.ttlMs / 3));
@@ -156,6 +159,10 @@ export class SessionManager {
     }
     let deaths = 0;
     while (s && (s.state === "created" || s.state === "running") && !this.closing) {
+      if (this.timeLeft(s) <= 0) {
+        await this.finish(s, "error", { error: this.timeoutMessage() });
+        return;
+      }
       if (s.stopReason) {
         await this.finish(s, "stopped", { error: s.stopReason });
         return;
@@ -205,7 +212,7 @@ export class SessionManager {
       await this.deps.sessions.update(s.id, { hibernated: false, wakeAt: null });
       return this.closing;
     }
-    this.sleepUntil(s.id, wakeAt);
+    this.sleepUntil(s.id, this.wakeTime(s, wakeAt));
     log.debug("session hibernated", { session: s.id, wake_at: wakeAt ?? "event" });
     return true;
   }
@@ -231,6 +238,23 @@ export class SessionManager {
     this.start(id);
   }
 
+  // Milliseconds until the session's timeout (--session-timeout), Infinity without one.
+  private timeLeft(s: Session): number {
+    const limit = this.deps.sessionTimeoutMs;
+    return limit === undefined ? Infinity : (s.startedAt ?? now()) + limit - now();
+  }
+
+  private timeoutMessage(): string {
+    return `session timed out after ${this.deps.sessionTimeoutMs! / 1000} s (--session-timeout)`;
+  }
+
+  // A hibernated session wakes at its deadline, or at its timeout if that comes first.
+  private wakeTime(s: Session, wakeAt: number | null): number | null {
+    const left = this.timeLeft(s);
+    if (!Number.isFinite(left)) return wakeAt;
+    return Math.min(wakeAt ?? Infinity, now() + left);
+  }
+
   private async runOnce(s: Session): Promise<RunOutcome> {
     const { db, sessions, box, codeDirs, launcher } = this.deps;
     const sessionLog = await sessions.openLog(s);
@@ -249,6 +273,10 @@ export class SessionManager {
     }
     const journal = s.isDurable ? await sessions.journal(s.id) : [];
     const printed = s.isDurable ? await sessions.workflowPrints(s.id) : 0;
+    const printedChars = await sessions.printedChars(s.id);
+    // Secret values never reach the session's log, error or return display.
+    const redactor = new Redactor(await secretValues(db, box, s.projectId));
+    sessionLog.redactor = redactor;
     const run = new SessionRun(
       db,
       s,
@@ -259,15 +287,25 @@ export class SessionManager {
       this.deps.hibernateAfterMs,
     );
     this.runs.set(s.id, run);
+    const left = this.timeLeft(s);
+    const timeout = Number.isFinite(left)
+      ? setTimeout(() => run.timeOut(this.timeoutMessage()), left)
+      : undefined;
     const memo = (s.memo ?? {}) as Record<string, string>;
     try {
-      return await run.start({
-        data: s.inputs,
-        event_type: memo.event_type ?? null,
-        event_id: s.eventId,
-      }, printed);
+      const outcome = await run.start(
+        {
+          data: s.inputs,
+          event_type: memo.event_type ?? null,
+          event_id: s.eventId,
+        },
+        printed,
+        printedChars,
+      );
+      return redactOutcome(outcome, redactor);
     } finally {
       this.runs.delete(s.id);
+      clearTimeout(timeout);
     }
   }
 
@@ -308,6 +346,21 @@ export class SessionManager {
     log.info("session ended", { session: s.id, state });
     if (s.deploymentId) await retireIfDrained(db, s.deploymentId);
   }
+}
+
+// The texts of an outcome, masked (a returned value is the session's data, left as is).
+function redactOutcome(outcome: RunOutcome, redactor: Redactor): RunOutcome {
+  if (outcome.kind === "done") {
+    return {
+      ...outcome,
+      error: outcome.error && redactor.text(outcome.error),
+      display: outcome.display && redactor.text(outcome.display),
+    };
+  }
+  if (outcome.kind === "died" || outcome.kind === "stopped") {
+    return { ...outcome, reason: redactor.text(outcome.reason) };
+  }
+  return outcome;
 }
 
 // A draining deployment becomes inactive once its last session has ended.

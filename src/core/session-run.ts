@@ -24,6 +24,11 @@ export type RunOutcome =
   // Another node took the session over (this node lost its lease).
   | { kind: "lost" };
 
+// Prints are cut at MAX_PRINT_CHARS, and a session logs at most MAX_SESSION_PRINT_CHARS of
+// them; later ones are dropped, after one notice.
+export const MAX_PRINT_CHARS = 64 * 1024;
+export const MAX_SESSION_PRINT_CHARS = 8 * 1024 * 1024;
+
 export type StartEvent = { data: unknown; event_type: string | null; event_id: string | null };
 
 export class SessionRun {
@@ -33,6 +38,7 @@ export class SessionRun {
   private finish!: (outcome: RunOutcome) => void;
   readonly outcome: Promise<RunOutcome>;
   private ended = false;
+  private printedChars = 0;
 
   constructor(
     private readonly db: Db,
@@ -47,8 +53,10 @@ export class SessionRun {
     this.outcome = new Promise((resolve) => (this.finish = resolve));
   }
 
-  // `printed`: prints made outside activities that earlier runs logged (durable replay).
-  start(event: StartEvent, printed = 0): Promise<RunOutcome> {
+  // `printed`: prints made outside activities that earlier runs logged (durable replay);
+  // `printedChars`: how much all its earlier prints logged.
+  start(event: StartEvent, printed = 0, printedChars = 0): Promise<RunOutcome> {
+    this.printedChars = printedChars;
     const { socket } = this.runner;
     socket.onFrame((frame) =>
       this.onFrame(frame).catch((err) =>
@@ -76,6 +84,12 @@ export class SessionRun {
 
   abandon(): void {
     this.end({ kind: "lost" });
+  }
+
+  // The session ran out of time: it ends in error with `message`.
+  timeOut(message: string): void {
+    this.runner.socket.send({ t: "stop", reason: message });
+    this.end({ kind: "done", error: message });
   }
 
   stop(reason: string): void {
@@ -118,11 +132,7 @@ export class SessionRun {
   private async onFrame({ header: h, blob }: Frame): Promise<void> {
     switch (h.t) {
       case "print":
-        await this.log.append(
-          "print",
-          typeof h.seq === "number" ? { text: h.text, call_seq: h.seq } : { text: h.text },
-        );
-        return;
+        return this.onPrint(h);
       case "call":
         return this.onCall(h);
       case "result":
@@ -149,6 +159,24 @@ export class SessionRun {
     }
   }
 
+  private async onPrint(h: Header): Promise<void> {
+    if (this.printedChars >= MAX_SESSION_PRINT_CHARS) return;
+    let text = String(h.text ?? "");
+    if (text.length > MAX_PRINT_CHARS) text = text.slice(0, MAX_PRINT_CHARS) + " ... (cut)";
+    const room = MAX_SESSION_PRINT_CHARS - this.printedChars;
+    if (text.length > room) {
+      // Cut to fill the limit exactly, so that a replay counts it as reached.
+      text = text.slice(0, room) + "\n" +
+        `pounce: this session printed ${MAX_SESSION_PRINT_CHARS} characters, the most it ` +
+        "may; later prints are dropped";
+    }
+    this.printedChars += Math.min(text.length, room);
+    await this.log.append(
+      "print",
+      typeof h.seq === "number" ? { text, call_seq: h.seq } : { text },
+    );
+  }
+
   private async onCall(h: Header): Promise<void> {
     const seq = h.seq as number;
     const step = {
@@ -160,6 +188,7 @@ export class SessionRun {
       startedAt: now(),
     };
     await Promise.all([
+      // Lazy: committed with the result (or shortly after), not on its own.
       this.log.write((tx) =>
         tx.insert(sessionSteps).values(step).onConflictDoUpdate({
           target: [sessionSteps.sessionId, sessionSteps.seq],
@@ -171,8 +200,7 @@ export class SessionRun {
             result: null,
             completedAt: null,
           },
-        })
-      ),
+        }), { lazy: true }),
       this.log.append("call_spec", {
         function: h.name,
         args: h.args ?? [],

@@ -12,7 +12,8 @@ import {
   subscriptions,
 } from "./db/schema.ts";
 import type { LogBus } from "./log-bus.ts";
-import { groupCommit, type Write } from "./db/group-commit.ts";
+import type { Redactor } from "./redact.ts";
+import { groupCommit, type Write, type WriteOptions } from "./db/group-commit.ts";
 
 export type Session = typeof sessions.$inferSelect;
 export type NewSession = typeof sessions.$inferInsert;
@@ -142,6 +143,14 @@ export class Sessions {
     return row?.n ?? 0;
   }
 
+  // How many characters the session's prints have logged so far (for the print limit).
+  async printedChars(id: string): Promise<number> {
+    const [row] = await this.db.select({
+      n: sql<number>`coalesce(sum(length(json_extract(${sessionLogs.data}, '$.text'))), 0)`,
+    }).from(sessionLogs).where(and(eq(sessionLogs.sessionId, id), eq(sessionLogs.type, "print")));
+    return Number(row?.n ?? 0);
+  }
+
   async openLog(session: { id: string; projectId: string }): Promise<SessionLog> {
     const [row] = await this.db.select({ last: max(sessionLogs.seq) }).from(sessionLogs)
       .where(eq(sessionLogs.sessionId, session.id));
@@ -149,10 +158,20 @@ export class Sessions {
   }
 }
 
+// Records nobody waits for: committed with the next write that is waited for (an
+// activity's start with its result), or shortly after.
+const LAZY_RECORDS: ReadonlySet<LogRecordType> = new Set([
+  "print",
+  "call_spec",
+  "call_attempt_start",
+]);
+
 // Appends one session's log records in order, numbering them. Its writes are group
 // committed with other sessions' (db/group-commit.ts), in the order they are made.
 export class SessionLog {
   private tail: Promise<unknown> = Promise.resolve();
+  // Masks secret values in the records' data.
+  redactor?: Redactor;
 
   constructor(
     private readonly db: Db,
@@ -163,23 +182,24 @@ export class SessionLog {
 
   append(type: LogRecordType, data: Record<string, unknown>): Promise<void> {
     const record = { sessionId: this.session.id, seq: ++this.seq, type, data, createdAt: now() };
-    return this.write((tx) =>
-      tx.insert(sessionLogs).values(record).returning({ id: sessionLogs.id })
-    )
-      .then(([row]) => {
-        this.bus.publish({ ...record, id: row.id, projectId: this.session.projectId });
+    const result = groupCommit(this.db).appendLog(record, { lazy: LAZY_RECORDS.has(type) })
+      .then((id) => {
+        this.bus.publish({ ...record, id, projectId: this.session.projectId });
       });
+    this.tail = result.catch(() => {});
+    return result;
   }
 
   // Queues a write after every record queued so far; resolves once it is committed. The
-  // write must use only `tx`.
-  write<T>(task: Write<T>): Promise<T> {
-    const result = groupCommit(this.db).write(task);
+  // write must use only `tx`; `lazy` when nothing waits for it (see db/group-commit.ts).
+  write<T>(task: Write<T>, opts: WriteOptions = {}): Promise<T> {
+    const result = groupCommit(this.db).write(task, opts);
     this.tail = result.catch(() => {});
     return result;
   }
 
   flushed(): Promise<unknown> {
+    groupCommit(this.db).flushNow();
     return this.tail;
   }
 }

@@ -14,7 +14,8 @@ export type IntegrationContext = {
   dispatcher: Dispatcher;
   // Session log records as they are written (sync webhooks wait for outcomes here).
   bus: LogBus;
-  limits: { webhookBodyBytes: number; syncTimeoutMs: number };
+  // webhookRate: requests per second per webhook (0: no limit).
+  limits: { webhookBodyBytes: number; syncTimeoutMs: number; webhookRate: number };
   // Opens secret var values.
   box: SecretBox;
   // The daemon's base URL, e.g. for webhook URLs shown to users.

@@ -17,6 +17,9 @@ type Entry = {
   startedAt: number;
   usedAt: number;
   launching: number; // forks in progress: the server is not retired under them
+  // Kept by `sync` for a deployed spec; else started by a launch (a deployment being
+  // tested or drained), and stopped when idle.
+  deployed: boolean;
 };
 
 // A server not among the deployed ones is stopped after this long without a fork.
@@ -54,7 +57,8 @@ export class ForkLauncher implements RunnerLauncher {
     }
   }
 
-  // Starts (or keeps) a server for each spec and stops the servers of code not listed.
+  // Starts (or keeps) a server for each spec and stops the servers of deployed code that
+  // is no longer listed (their running children go on).
   async sync(specs: WarmSpec[]): Promise<void> {
     if (this.closed) return;
     this.preloads = new Map();
@@ -65,11 +69,16 @@ export class ForkLauncher implements RunnerLauncher {
     this.pinned = new Set(specs.map((s) => keyOf(s)));
     for (const [key, entry] of this.servers) {
       // A server busy forking (a session started by hand) is left to the idle sweep.
-      if (!this.pinned.has(key) && !entry.launching) this.retire(key, entry, "no longer deployed");
+      if (entry.deployed && !this.pinned.has(key) && !entry.launching) {
+        this.retire(key, entry, "no longer deployed");
+      }
     }
     await Promise.all(
       specs.map((s) =>
-        this.serverFor(s).then((e) => e.server.ready).catch((err) =>
+        this.serverFor(s).then((e) => {
+          e.deployed = true;
+          return e.server.ready;
+        }).catch((err) =>
           log.warn("fork server did not start", { code: s.codeDir, error: err.message })
         )
       ),
@@ -133,6 +142,7 @@ export class ForkLauncher implements RunnerLauncher {
       startedAt: Date.now(),
       usedAt: Date.now(),
       launching: 0,
+      deployed: this.pinned.has(key),
     };
     this.servers.set(key, entry);
     server.ready.then(() => {

@@ -124,6 +124,8 @@ export class ForkServer {
         if (child.exited) return;
         child.exited = true;
         this.children.delete(pid);
+        // What the session started dies with it.
+        killLeftovers(pid);
         exit({ ...e, stderr: takeTail(stderrPath) || e.stderr });
       },
     };
@@ -158,7 +160,7 @@ export class ForkServer {
   }
 
   private kill(child: Child): void {
-    if (child.exited) return;
+    if (child.exited) return killLeftovers(child.pid);
     // The server kills only children it has not reaped yet, so a reused pid is safe.
     if (this.alive && this.socket) this.socket.send({ t: "kill", pid: child.pid });
     else killGroup(child.pid);
@@ -229,6 +231,15 @@ function killGroup(pid: number): void {
       process.kill(pid, "SIGKILL");
     } catch { /* already gone */ }
   }
+}
+
+// Kills what is left of an exited runner's process group (the processes its session
+// started). While a group has members its id is not given to a new process, so this
+// reaches only them; an empty group is nothing to kill.
+function killLeftovers(pgid: number): void {
+  try {
+    process.kill(-pgid, "SIGKILL");
+  } catch { /* no such group */ }
 }
 
 function processExists(pid: number): boolean {

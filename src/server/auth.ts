@@ -2,6 +2,7 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { keepPrivate } from "../core/paths.ts";
 import type { MiddlewareHandler } from "hono";
 
 export function tokenFile(dataDir: string): string {
@@ -17,6 +18,7 @@ export function loadOrCreateToken(dataDir: string): string {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
     }
   }
+  keepPrivate(file, 0o600);
   return readFileSync(file, "utf8").trim();
 }
 

@@ -27,6 +27,8 @@ export type EngineOptions = {
   dbUrl?: string;
   durability?: Durability;
   webhookBodyBytes?: number;
+  // Requests per second per webhook slug; more get 429 (undefined or 0: no limit).
+  webhookRate?: number;
   storeValueBytes?: number;
   storeKeys?: number;
   syncTimeoutMs?: number;
@@ -35,6 +37,8 @@ export type EngineOptions = {
   // At most this many runners at once (default 256); more sessions wait for one.
   maxRunners?: number;
   hibernateAfterMs?: number;
+  // Sessions running longer than this (since they started) end in error.
+  sessionTimeoutMs?: number;
   // Scale-out: this daemon's name among those sharing the database, and its lease time.
   nodeId?: string;
   leaseTtlMs?: number;
@@ -56,7 +60,7 @@ export type Engine = {
   // Integrations' routes and background services (Socket Mode, schedules).
   integrations: IntegrationHub;
   runtime: string;
-  limits: { webhookBodyBytes: number; syncTimeoutMs: number };
+  limits: { webhookBodyBytes: number; syncTimeoutMs: number; webhookRate: number };
   serviceUrl: () => string;
   setServiceUrl(url: string): void;
   // Fork mode: matches the warm runner servers to what is deployed (after API changes).
@@ -102,12 +106,14 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     hibernateAfterMs: (opts.hibernateAfterMs ?? 5_000) < 0
       ? undefined
       : opts.hibernateAfterMs ?? 5_000,
+    sessionTimeoutMs: opts.sessionTimeoutMs,
     leases: new Leases(db, opts.nodeId ?? nodeIdFor(dataDir), opts.leaseTtlMs ?? 15_000),
   });
   const dispatcher = new Dispatcher(db, events, manager, wakeups);
   const limits = {
     webhookBodyBytes: opts.webhookBodyBytes ?? 512 * 1024,
     syncTimeoutMs: opts.syncTimeoutMs ?? 30_000,
+    webhookRate: opts.webhookRate ?? 0,
   };
   const integrations = new IntegrationHub({
     db,

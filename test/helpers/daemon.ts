@@ -146,8 +146,14 @@ export async function daemonFor(
   env: Record<string, string> = {},
   args: string[] = [],
 ): Promise<TestDaemon> {
-  const d = new TestDaemon(tempHome(t), env);
-  t.after(() => d.kill());
+  const home = mkdtempSync(join(tmpdir(), "pounce-test-"));
+  const d = new TestDaemon(home, env);
+  // After hooks run in the order they were added: stop the daemon before its data dir goes,
+  // or it may still be writing there while the directory is removed.
+  t.after(async () => {
+    await d.kill();
+    rmSync(home, { recursive: true, force: true });
+  });
   await d.start(args);
   return d;
 }

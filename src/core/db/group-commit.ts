@@ -1,18 +1,34 @@
 // Group commit: the journal and log writes of concurrent sessions share transactions, so
 // that one commit (one fsync in `--durability fsync`) carries many of them. A write's
 // promise resolves after the transaction that holds it has committed, so a step's result
-// is still on disk before Python sees it. Writes run in the order they were queued; each
-// one in a batch runs in its own savepoint, so a failing write fails alone.
+// is still on disk before Python sees it. Writes run in the order they were queued.
+//
+// - `lazy` writes (nobody waits for them: an activity's start, prints) do not start a
+//   commit; they ride with the next write that does, or are committed after LAZY_MS. So
+//   an activity's start and its result usually share one commit.
+// - `isolated` writes (syscall effects, which may throw) run in a savepoint when they
+//   share a transaction, so a failing one fails alone; the others are plain statements
+//   that do not fail short of a database error, which fails their whole batch.
+//
+// - Session log records (`appendLog`) of a batch are inserted together, in one statement
+//   after the batch's other writes (so those do not see them).
 //
 // A write must use only the transaction it is given (see serialized.ts) and must not
 // queue another write and wait for it (that would wait for its own batch).
+import type { InArgs, ResultSet, Transaction } from "@libsql/client";
 import type { Db } from "./client.ts";
+import type { sessionLogs } from "./schema.ts";
 
 export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 export type Write<T> = (tx: Tx) => Promise<T>;
+export type WriteOptions = { lazy?: boolean; isolated?: boolean };
+
+export type LogRow = typeof sessionLogs.$inferInsert;
 
 type Pending = {
-  write: Write<unknown>;
+  write?: Write<unknown>;
+  log?: LogRow;
+  isolated: boolean;
   resolve(value: unknown): void;
   reject(err: unknown): void;
 };
@@ -21,23 +37,46 @@ type Settled = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 // A batch is cut at this many writes; the rest go in the next transaction.
 const MAX_BATCH = 512;
+// How long a lazy write waits for a write that commits.
+const LAZY_MS = 10;
+// Log records per INSERT statement (9 parameters each, SQLite allows 32766).
+const LOG_ROWS_PER_INSERT = 1000;
 
 export class GroupCommit {
   private queue: Pending[] = [];
   private flushing = false;
+  private lazyTimer?: ReturnType<typeof setTimeout>;
   // Writes and transactions so far (for benchmarks and tests).
   readonly stats = { writes: 0, commits: 0 };
 
   constructor(private readonly db: Db) {}
 
-  write<T>(write: Write<T>): Promise<T> {
+  write<T>(write: Write<T>, opts: WriteOptions = {}): Promise<T> {
+    return this.enqueue<T>({ write, isolated: opts.isolated ?? false }, opts.lazy);
+  }
+
+  // Inserts a session log record; resolves with its id.
+  appendLog(row: LogRow, opts: { lazy?: boolean } = {}): Promise<number> {
+    return this.enqueue<number>({ log: row, isolated: false }, opts.lazy);
+  }
+
+  private enqueue<T>(p: Pick<Pending, "write" | "log" | "isolated">, lazy?: boolean): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ write, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.flushing) {
-        this.flushing = true;
-        queueMicrotask(() => void this.flush());
-      }
+      this.queue.push({ ...p, resolve: resolve as (v: unknown) => void, reject });
+      if (lazy) this.lazyTimer ??= setTimeout(() => this.flushNow(), LAZY_MS);
+      else this.flushNow();
     });
+  }
+
+  // Commits what is queued now (lazy writes included).
+  flushNow(): void {
+    if (this.lazyTimer) {
+      clearTimeout(this.lazyTimer);
+      this.lazyTimer = undefined;
+    }
+    if (this.flushing || !this.queue.length) return;
+    this.flushing = true;
+    queueMicrotask(() => void this.flush());
   }
 
   private async flush(): Promise<void> {
@@ -55,20 +94,30 @@ export class GroupCommit {
       await this.db.transaction(async (tx) => {
         // Taken once the transaction holds the connection: what queued meanwhile joins.
         batch = this.queue.splice(0, MAX_BATCH);
-        if (batch.length === 1) {
-          settled.push({ ok: true, value: await batch[0].write(tx) });
-          return;
-        }
-        for (const p of batch) {
-          try {
-            settled.push({ ok: true, value: await tx.transaction((sp) => p.write(sp)) });
-          } catch (error) {
-            settled.push({ ok: false, error });
+        const alone = batch.length === 1;
+        const logs: number[] = [];
+        for (const [i, p] of batch.entries()) {
+          if (!p.write) {
+            logs.push(i);
+            continue;
           }
+          if (!p.isolated || alone) {
+            settled[i] = { ok: true, value: await p.write(tx) };
+            continue;
+          }
+          try {
+            settled[i] = { ok: true, value: await tx.transaction((sp) => p.write!(sp)) };
+          } catch (error) {
+            settled[i] = { ok: false, error };
+          }
+        }
+        for (let from = 0; from < logs.length; from += LOG_ROWS_PER_INSERT) {
+          await insertLogs(tx, logs.slice(from, from + LOG_ROWS_PER_INSERT), batch, settled);
         }
       });
     } catch (error) {
-      // BEGIN or COMMIT failed, or the only write did: nothing of the batch is written.
+      // BEGIN or COMMIT failed, or a write that is not isolated did (or the only one):
+      // nothing of the batch is written.
       if (!batch.length) batch = this.queue.splice(0, MAX_BATCH);
       for (const p of batch) p.reject(error);
       return;
@@ -81,6 +130,37 @@ export class GroupCommit {
       else p.reject(s.error);
     });
   }
+}
+
+// One INSERT for many log records; a record whose (session, seq) exists already fails
+// alone, as it would on its own.
+async function insertLogs(tx: Tx, indexes: number[], batch: Pending[], settled: Settled[]) {
+  const rows = indexes.map((i) => batch[i].log!);
+  const values = rows.map(() => "(?, ?, ?, ?, ?)").join(", ");
+  const args = rows.flatMap((
+    r,
+  ) => [r.sessionId, r.seq, r.type, JSON.stringify(r.data), r.createdAt]);
+  const inserted = await execOn(tx)(
+    `INSERT INTO session_logs (session_id, seq, type, data, created_at) VALUES ${values}
+     ON CONFLICT DO NOTHING RETURNING id, session_id, seq`,
+    args,
+  );
+  const ids = new Map(inserted.rows.map((r) => [`${r.session_id}\0${r.seq}`, Number(r.id)]));
+  for (const i of indexes) {
+    const { sessionId, seq } = batch[i].log!;
+    const id = ids.get(`${sessionId}\0${seq}`);
+    settled[i] = id === undefined
+      ? { ok: false, error: new Error(`log record ${seq} of session ${sessionId} exists already`) }
+      : { ok: true, value: id };
+  }
+}
+
+// Runs plain SQL on a transaction's connection: for the hot paths, where building the
+// statement with drizzle costs more than running it.
+export function execOn(tx: Tx): (sql: string, args: InArgs) => Promise<ResultSet> {
+  const raw = (tx as unknown as { session?: { tx?: Transaction } }).session?.tx;
+  if (!raw) throw new Error("execOn: not a libSQL transaction");
+  return (sql, args) => raw.execute({ sql, args });
 }
 
 const instances = new WeakMap<Db, GroupCommit>();

@@ -14,6 +14,8 @@ export const migrations: MigrationMeta[] = [
       "\nCREATE INDEX `events_destination` ON `events` (`destination_id`,`seq`);",
       "\nCREATE TABLE `projects` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`name` text NOT NULL,\n\t`display_name` text,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL\n);\n",
       "\nCREATE UNIQUE INDEX `projects_name_unique` ON `projects` (`name`);",
+      "\nCREATE TABLE `seen_requests` (\n\t`key` text PRIMARY KEY NOT NULL,\n\t`expires_at` integer NOT NULL\n);\n",
+      "\nCREATE INDEX `seen_requests_expiry` ON `seen_requests` (`expires_at`);",
       "\nCREATE TABLE `session_logs` (\n\t`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,\n\t`session_id` text NOT NULL,\n\t`seq` integer NOT NULL,\n\t`type` text NOT NULL,\n\t`data` text NOT NULL,\n\t`created_at` integer NOT NULL\n);\n",
       "\nCREATE UNIQUE INDEX `session_logs_session_seq` ON `session_logs` (`session_id`,`seq`);",
       "\nCREATE TABLE `session_steps` (\n\t`session_id` text NOT NULL,\n\t`seq` integer NOT NULL,\n\t`kind` text NOT NULL,\n\t`name` text NOT NULL,\n\t`args` text,\n\t`deadline` integer,\n\t`result` blob,\n\t`error` integer DEFAULT false NOT NULL,\n\t`display` text,\n\t`started_at` integer NOT NULL,\n\t`completed_at` integer,\n\tPRIMARY KEY(`session_id`, `seq`)\n);\n",
@@ -32,7 +34,7 @@ export const migrations: MigrationMeta[] = [
       "\nCREATE TABLE `vars` (\n\t`scope_id` text NOT NULL,\n\t`name` text NOT NULL,\n\t`value` text NOT NULL,\n\t`is_secret` integer DEFAULT false NOT NULL,\n\t`description` text,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL,\n\tPRIMARY KEY(`scope_id`, `name`)\n);\n",
     ],
     "bps": true,
-    "folderMillis": 1795313313263,
-    "hash": "887c1be69fd4e3be1d7db0893e474f8182cab9af50f7503a33a9bb3fe2aadaa3",
+    "folderMillis": 1795314953225,
+    "hash": "5e46180073ba469e2817dd0712af8a0c5836a529837b8251a3f1b3478af63afc",
   },
 ];

@@ -200,3 +200,10 @@ export const storeValues = sqliteTable("store_values", {
   published: integer("published", { mode: "boolean" }).notNull().default(false),
   ...timestamps,
 }, (t) => [primaryKey({ columns: [t.projectId, t.key] })]);
+
+// Signed inbound requests already taken (Slack signatures, GitHub delivery ids), so a
+// replay of one is refused; kept until `expires_at` (epoch ms).
+export const seenRequests = sqliteTable("seen_requests", {
+  key: text("key").primaryKey(),
+  expiresAt: integer("expires_at").notNull(),
+}, (t) => [index("seen_requests_expiry").on(t.expiresAt)]);

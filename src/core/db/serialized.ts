@@ -5,16 +5,35 @@
 // rolls back or closes. Code inside a transaction must use the transaction, not the client.
 import type { Client, Transaction, TransactionMode } from "@libsql/client";
 
+// The statements run synchronously and their promises settle as microtasks, so a long
+// queue of them would run back to back without the event loop ever reading a socket (a
+// runner's hello could wait seconds). After this long without a pass through the event
+// loop, the next turn waits for one.
+const MAX_BUSY_MS = 10;
+
 class Turns {
   private tail: Promise<void> = Promise.resolve();
+  private loopSeenAt = performance.now();
+  private watching = false;
 
   // Resolves with a release function when it is the caller's turn.
   take(): Promise<() => void> {
     let release!: () => void;
     const next = new Promise<void>((resolve) => (release = resolve));
-    const turn = this.tail.then(() => release);
-    this.tail = this.tail.then(() => next);
+    const turn = this.tail.then(() => this.breathe()).then(() => release);
+    this.tail = turn.then(() => next);
     return turn;
+  }
+
+  private breathe(): Promise<void> | undefined {
+    if (!this.watching) {
+      this.watching = true;
+      this.loopSeenAt = performance.now();
+      setImmediate(() => (this.watching = false));
+      return;
+    }
+    if (performance.now() - this.loopSeenAt < MAX_BUSY_MS) return;
+    return new Promise<void>((resolve) => setImmediate(resolve));
   }
 }
 

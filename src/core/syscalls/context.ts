@@ -84,7 +84,7 @@ export function commit<T>(ctx: SyscallContext, effect: (tx: Tx) => Promise<T>): 
     const value = await effect(tx);
     await journal(tx, ctx, value);
     return value;
-  });
+  }, { isolated: true });
 }
 
 // The deadline of a waiting call; recorded with the pending step so that a replay after

@@ -7,12 +7,15 @@ import { bodyLimit } from "hono/body-limit";
 import { connectionsOf, type ConnectionWithVars } from "../../core/connections.ts";
 import { log } from "../../core/log.ts";
 import { deliver } from "../deliver.ts";
+import { remember, seen } from "../replay-guard.ts";
 import type { IntegrationContext } from "../types.ts";
 import { githubEvents } from "./events.ts";
 import { readSignature, signatureMatches } from "./verify.ts";
 
 // GitHub caps payloads at 25 MB.
 const MAX_BODY = 25 << 20;
+// A delivery (by its X-GitHub-Delivery id) is taken once; resent within this time, 409.
+const KEEP_DELIVERY_MS = 7 * 24 * 3600_000;
 
 export function mountGitHubRoutes(app: Hono, ctx: IntegrationContext): void {
   const limit = bodyLimit({
@@ -103,8 +106,11 @@ async function receive(
     return !!secret && signatureMatches(secret, signature, body);
   });
   if (!verified.length) return c.json({ error: "bad signature" }, 403);
+  const key = `github:${c.req.header("x-github-delivery") || signature.value}`;
+  if (await seen(ctx.db, key)) return c.json({ error: "replayed delivery: already received" }, 409);
   for (const e of githubEvents(eventType, payload)) {
     await deliver(ctx, verified, e.eventType, e.data);
   }
+  await remember(ctx.db, key, KEEP_DELIVERY_MS);
   return c.body(null, 200);
 }

@@ -7,6 +7,7 @@ import { bodyLimit } from "hono/body-limit";
 import { connectionsOf, type ConnectionWithVars } from "../../core/connections.ts";
 import { log } from "../../core/log.ts";
 import { deliver } from "../deliver.ts";
+import { remember, seen } from "../replay-guard.ts";
 import type { IntegrationContext } from "../types.ts";
 import {
   fromEventCallback,
@@ -15,7 +16,7 @@ import {
   type Parsed,
   slashCommandReply,
 } from "./events.ts";
-import { checkHeaders, signatureMatches } from "./verify.ts";
+import { checkHeaders, MAX_SKEW_MS, signatureMatches } from "./verify.ts";
 
 const JSON_TYPE = "application/json";
 const FORM_TYPE = "application/x-www-form-urlencoded";
@@ -94,6 +95,10 @@ async function receive(
   }
   const verified = candidates.filter((conn) => matches(signingSecret(conn)));
   if (!verified.length) return c.json({ error: "bad signature" }, 403);
+  // Older requests are refused as stale; newer ones are remembered while they are not.
+  const key = `slack:${signed.signature}`;
+  if (await seen(ctx.db, key)) return c.json({ error: "replayed request: already received" }, 409);
   if (req.event) await deliver(ctx, verified, req.event.eventType, req.event.data);
+  await remember(ctx.db, key, 2 * MAX_SKEW_MS);
   return req.reply ? c.json(req.reply) : c.body(null, 200);
 }

@@ -6,6 +6,7 @@ import { bodyLimit } from "hono/body-limit";
 import { deployments, triggers } from "../../core/db/schema.ts";
 import type { Integration, IntegrationContext } from "../types.ts";
 import { webhookEventData } from "./event-data.ts";
+import { RateLimiter } from "./rate.ts";
 import { syncResponse } from "./sync.ts";
 
 export const webhook: Integration = {
@@ -13,16 +14,24 @@ export const webhook: Integration = {
   mount(app, ctx) {
     const limit = bodyLimit({
       maxSize: ctx.limits.webhookBodyBytes,
+      // The rest of the body is not read: the connection cannot be reused.
       onError: (c) =>
-        c.json({ error: `body larger than ${ctx.limits.webhookBodyBytes} bytes` }, 413),
+        c.json({ error: `body larger than ${ctx.limits.webhookBodyBytes} bytes` }, 413, {
+          Connection: "close",
+        }),
     });
-    const handle = (c: Context) => receive(c, ctx);
+    const rate = ctx.limits.webhookRate > 0 ? new RateLimiter(ctx.limits.webhookRate) : undefined;
+    const handle = (c: Context) => receive(c, ctx, rate);
     app.all("/webhooks/:slug", limit, handle);
     app.all("/webhooks/:slug/*", limit, handle);
   },
 };
 
-async function receive(c: Context, ctx: IntegrationContext): Promise<Response> {
+async function receive(
+  c: Context,
+  ctx: IntegrationContext,
+  rate: RateLimiter | undefined,
+): Promise<Response> {
   const slug = c.req.param("slug")!;
   const trigger = await ctx.db.query.triggers.findFirst({ where: eq(triggers.webhookSlug, slug) });
   if (!trigger) return c.json({ error: "not found" }, 404);
@@ -30,6 +39,12 @@ async function receive(c: Context, ctx: IntegrationContext): Promise<Response> {
     where: and(eq(deployments.projectId, trigger.projectId), eq(deployments.state, "active")),
   });
   if (!active) return c.json({ error: "not found" }, 404);
+  const allowed = rate?.take(slug) ?? true;
+  if (allowed !== true) {
+    return c.json({ error: `rate limit: more than ${rate!.perSecond} requests per second` }, 429, {
+      "Retry-After": String(allowed),
+    });
+  }
 
   const body = new Uint8Array(await c.req.arrayBuffer());
   const prefix = `/webhooks/${slug}`;
