@@ -11,6 +11,7 @@ import type { Db } from "./db/client.ts";
 import { sessionSteps } from "./db/schema.ts";
 import { fault } from "./faults.ts";
 import type { Session, SessionLog, Step } from "./sessions.ts";
+import { finishActivity, startActivity } from "./journal-sql.ts";
 import { journalFailure } from "./syscalls/context.ts";
 import { type SyscallDeps, SyscallError, syscalls } from "./syscalls/index.ts";
 
@@ -132,7 +133,8 @@ export class SessionRun {
   private async onFrame({ header: h, blob }: Frame): Promise<void> {
     switch (h.t) {
       case "print":
-        return this.onPrint(h);
+        await this.onPrint(h);
+        return;
       case "call":
         return this.onCall(h);
       case "result":
@@ -189,18 +191,7 @@ export class SessionRun {
     };
     await Promise.all([
       // Lazy: committed with the result (or shortly after), not on its own.
-      this.log.write((tx) =>
-        tx.insert(sessionSteps).values(step).onConflictDoUpdate({
-          target: [sessionSteps.sessionId, sessionSteps.seq],
-          set: {
-            kind: step.kind,
-            name: step.name,
-            args: step.args,
-            startedAt: step.startedAt,
-            result: null,
-            completedAt: null,
-          },
-        }), { lazy: true }),
+      this.log.write((tx) => startActivity(tx, step), { lazy: true }),
       this.log.append("call_spec", {
         function: h.name,
         args: h.args ?? [],
@@ -217,14 +208,14 @@ export class SessionRun {
     fault("activity.before_commit");
     await Promise.all([
       this.log.write((tx) =>
-        tx.update(sessionSteps)
-          .set({
-            result: blob ? Buffer.from(blob) : null,
-            error,
-            display: String(h.display ?? ""),
-            completedAt: now(),
-          })
-          .where(and(eq(sessionSteps.sessionId, this.session.id), eq(sessionSteps.seq, seq)))
+        finishActivity(tx, {
+          sessionId: this.session.id,
+          seq,
+          result: blob ?? null,
+          error,
+          display: String(h.display ?? ""),
+          completedAt: now(),
+        })
       ),
       this.log.append("call_attempt_complete", {
         seq,

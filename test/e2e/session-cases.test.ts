@@ -18,12 +18,6 @@ function modesOf(file: string): Mode[] {
   return ["durable", "non-durable"];
 }
 
-function projectName(file: string, mode: Mode): string {
-  return `case_${file.replace(/\.txtar$/, "").replace(/\W/g, "_")}_${
-    mode === "durable" ? "d" : "n"
-  }`;
-}
-
 function sessionTest(d: TestDaemon, path: string, project: string, durable: boolean) {
   return d.cli([
     "session",
@@ -43,27 +37,28 @@ function report(res: CliResult): string {
 
 const files = readdirSync(DIR).filter((f) => f.endsWith(".txtar")).sort();
 
-test("every case in test/sessions passes `pounce session test`", {
-  concurrency: 2,
-}, async (t) => {
+// One `pounce session test` run per mode with every case of that mode: each case is its
+// own project, and the run reports each case on its own line.
+test("every case in test/sessions passes `pounce session test`", async (t) => {
   assert.ok(files.length >= 20, `only ${files.length} cases found in ${DIR}`);
   const d = await daemonFor(t);
-  await Promise.all(
-    files.flatMap((file) =>
-      modesOf(file).map((mode) =>
-        t.test(`${file} (${mode})`, async () => {
-          const res = await sessionTest(
-            d,
-            join(DIR, file),
-            projectName(file, mode),
-            mode === "durable",
-          );
-          assert.equal(res.code, 0, report(res));
-          assert.match(res.stdout, new RegExp(`^ok .*${file.replace(/\./g, "\\.")} \\(${mode}\\)`));
-        })
-      )
-    ),
-  );
+  await Promise.all((["durable", "non-durable"] as Mode[]).map(async (mode) => {
+    const cases = files.filter((f) => modesOf(f).includes(mode));
+    const res = await d.cli([
+      "session",
+      "test",
+      ...cases.map((f) => join(DIR, f)),
+      "--project",
+      mode === "durable" ? "case_d" : "case_n",
+      "--timeout",
+      "60s",
+      ...(mode === "durable" ? ["--durable"] : []),
+    ]);
+    assert.equal(res.code, 0, `${mode}: exit ${res.code}\n${res.stdout}${res.stderr}`);
+    for (const f of cases) {
+      assert.match(res.stdout, new RegExp(`^ok .*${f.replace(/\./g, "\\.")} \\(${mode}\\)`, "m"));
+    }
+  }));
 });
 
 // `session test` must also fail when it should: a wrong expectation of each kind.

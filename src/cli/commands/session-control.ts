@@ -1,5 +1,6 @@
 // `pounce session start|stop|restart|test`.
 import { readFileSync } from "node:fs";
+import { basename } from "node:path";
 import { parse } from "../args.ts";
 import { Client, CliError, EXIT } from "../client.ts";
 import { print } from "../output.ts";
@@ -107,6 +108,46 @@ function duration(text: string | undefined, fallbackMs: number): number {
   return m[2] === "ms" ? n : m[2] === "m" ? n * 60_000 : n * 1000;
 }
 
+type TestOptions = { project: string; durable: boolean; timeoutMs: number };
+
+// Deploys one case as a project, runs it, and judges what it did.
+async function runCase(client: Client, file: string, opts: TestOptions) {
+  let c;
+  try {
+    c = readCase(readFileSync(file, "utf8"), opts.durable);
+  } catch (err) {
+    throw new CliError(`${file}: ${(err as Error).message}`, EXIT.badRequest);
+  }
+  const files = Object.fromEntries(
+    Object.entries(c.files).map(([k, v]) => [k, Buffer.from(v).toString("base64")]),
+  );
+  await client.call("POST", "/api/deploy", {
+    manifest: `version: v2\nproject:\n  name: ${opts.project}\n`,
+    files,
+  });
+  const { session_id } = await client.call<{ session_id: string }>("POST", "/api/sessions", {
+    project: opts.project,
+    entrypoint: c.entrypoint,
+    durable: opts.durable,
+  });
+  const session = await waitFinal(client, session_id, opts.timeoutMs);
+  const [{ prints }, { records }] = await Promise.all([
+    client.get<{ prints: { text: string }[] }>(`/api/sessions/${session_id}/prints`),
+    client.get<{ records: { type: string; function?: string }[] }>(
+      `/api/sessions/${session_id}/log`,
+    ),
+  ]);
+  const verdict = judge(c, opts.durable, {
+    prints: prints.map((p) => p.text),
+    state: session.state,
+    error: session.error,
+    calls: records.filter((r) => r.type === "call_spec").map((r) => String(r.function)),
+  });
+  return { session_id, ...verdict };
+}
+
+// One or more cases, one after another. With several files, each runs as its own project
+// named after the file (prefixed with --project, if given).
 export async function test(argv: string[]): Promise<void> {
   const { values, positionals } = parse(argv, {
     project: { type: "string", short: "p" },
@@ -114,48 +155,34 @@ export async function test(argv: string[]): Promise<void> {
     timeout: { type: "string", short: "t" },
     quiet: { type: "boolean", short: "q" },
   });
-  if (positionals.length !== 1) {
-    throw new CliError("usage: pounce session test <file.txtar> [--durable]", EXIT.badRequest);
+  if (!positionals.length) {
+    throw new CliError("usage: pounce session test <file.txtar>... [--durable]", EXIT.badRequest);
   }
   const durable = !!values.durable;
-  let c;
-  try {
-    c = readCase(readFileSync(positionals[0], "utf8"), durable);
-  } catch (err) {
-    throw new CliError(`${positionals[0]}: ${(err as Error).message}`, EXIT.badRequest);
-  }
-  const project = values.project ?? "session_test";
+  const timeoutMs = duration(values.timeout, 60_000);
   const client = new Client(values);
-  const files = Object.fromEntries(
-    Object.entries(c.files).map(([k, v]) => [k, Buffer.from(v).toString("base64")]),
-  );
-  await client.call("POST", "/api/deploy", {
-    manifest: `version: v2\nproject:\n  name: ${project}\n`,
-    files,
-  });
-  const { session_id } = await client.call<{ session_id: string }>("POST", "/api/sessions", {
-    project,
-    entrypoint: c.entrypoint,
-    durable,
-  });
-  const session = await waitFinal(client, session_id, duration(values.timeout, 60_000));
-  const [{ prints }, { records }] = await Promise.all([
-    client.get<{ prints: { text: string }[] }>(`/api/sessions/${session_id}/prints`),
-    client.get<{ records: { type: string; function?: string }[] }>(
-      `/api/sessions/${session_id}/log`,
-    ),
-  ]);
-  const verdict = judge(c, durable, {
-    prints: prints.map((p) => p.text),
-    state: session.state,
-    error: session.error,
-    calls: records.filter((r) => r.type === "call_spec").map((r) => String(r.function)),
-  });
-  if (values.json) {
-    console.log(JSON.stringify({ session_id, ok: verdict.ok, report: verdict.report }));
-  } else if (!verdict.ok) console.error(verdict.report.join("\n"));
-  else if (!values.quiet) {
-    console.log(`ok ${positionals[0]} (${durable ? "durable" : "non-durable"}) ${session_id}`);
+  const failed: string[] = [];
+  for (const file of positionals) {
+    const project = positionals.length === 1
+      ? values.project ?? "session_test"
+      : `${values.project ?? "session_test"}_${
+        basename(file).replace(/\.txtar$/, "").replace(/\W/g, "_")
+      }`;
+    const result = await runCase(client, file, { project, durable, timeoutMs });
+    const mode = durable ? "durable" : "non-durable";
+    if (values.json) {
+      console.log(
+        JSON.stringify({
+          file,
+          session_id: result.session_id,
+          ok: result.ok,
+          report: result.report,
+        }),
+      );
+    } else if (!result.ok) {
+      console.error(`FAIL ${file} (${mode}) ${result.session_id}\n${result.report.join("\n")}`);
+    } else if (!values.quiet) console.log(`ok ${file} (${mode}) ${result.session_id}`);
+    if (!result.ok) failed.push(file);
   }
-  if (!verdict.ok) throw new CliError(`${positionals[0]}: session test failed`);
+  if (failed.length) throw new CliError(`session test failed: ${failed.join(", ")}`);
 }
