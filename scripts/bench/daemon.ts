@@ -75,7 +75,7 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class BenchDaemon {
   url = "";
   hooks: Record<string, string> = {};
-  private stderr = "";
+  stderr = "";
 
   private constructor(readonly home: string, readonly proc: ChildProcess) {}
 

@@ -23,3 +23,19 @@ export function parse<O extends Options>(argv: string[], options: O) {
     throw new CliError((err as Error).message, EXIT.badRequest);
   }
 }
+
+// `key=value` pairs (`--input`, `--data`, `--memo`): a value that parses as JSON is taken
+// as JSON, anything else as a string.
+export function keyValues(pairs: string[] = [], flag: string, into: Record<string, unknown> = {}) {
+  for (const pair of pairs) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw new CliError(`${flag} "${pair}" must be key=value`, EXIT.badRequest);
+    const raw = pair.slice(eq + 1);
+    try {
+      into[pair.slice(0, eq)] = JSON.parse(raw);
+    } catch {
+      into[pair.slice(0, eq)] = raw;
+    }
+  }
+  return into;
+}

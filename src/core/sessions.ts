@@ -181,6 +181,7 @@ export class SessionLog {
   ) {}
 
   append(type: LogRecordType, data: Record<string, unknown>): Promise<void> {
+    if (this.redactor) data = this.redactor.value(data);
     const record = { sessionId: this.session.id, seq: ++this.seq, type, data, createdAt: now() };
     const result = groupCommit(this.db).appendLog(record, { lazy: LAZY_RECORDS.has(type) })
       .then((id) => {

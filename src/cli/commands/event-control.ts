@@ -1,12 +1,11 @@
 // `pounce event dispatch|redispatch|verify-filter`.
-import { parse } from "../args.ts";
+import { keyValues, parse } from "../args.ts";
 import { Client, CliError, EXIT } from "../client.ts";
 import { print } from "../output.ts";
 
 type Dispatched = { event_id: string; session_ids: string[] };
 
-// `-d key=value` pairs; a value that parses as JSON is taken as JSON.
-function dataFrom(pairs: string[] = [], json?: string): Record<string, unknown> {
+function dataFrom(pairs: string[] | undefined, json?: string): Record<string, unknown> {
   let data: Record<string, unknown> = {};
   if (json) {
     try {
@@ -15,17 +14,7 @@ function dataFrom(pairs: string[] = [], json?: string): Record<string, unknown> 
       throw new CliError(`--json-data: ${(err as Error).message}`, EXIT.badRequest);
     }
   }
-  for (const pair of pairs) {
-    const eq = pair.indexOf("=");
-    if (eq <= 0) throw new CliError(`--data "${pair}" must be key=value`, EXIT.badRequest);
-    const raw = pair.slice(eq + 1);
-    try {
-      data[pair.slice(0, eq)] = JSON.parse(raw);
-    } catch {
-      data[pair.slice(0, eq)] = raw;
-    }
-  }
-  return data;
+  return keyValues(pairs, "--data", data);
 }
 
 const said = (res: Dispatched) =>
@@ -41,7 +30,7 @@ export async function dispatch(argv: string[]): Promise<void> {
     "json-data": { type: "string" },
     memo: { type: "string", short: "m", multiple: true },
   });
-  const memo = dataFrom(values.memo) as Record<string, string>;
+  const memo = keyValues(values.memo, "--memo");
   const res = await new Client(values).call<Dispatched>("POST", "/api/events", {
     project: values.project,
     trigger: values.trigger,

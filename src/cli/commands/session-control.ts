@@ -1,7 +1,7 @@
 // `pounce session start|stop|restart|test`.
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
-import { parse } from "../args.ts";
+import { keyValues, parse } from "../args.ts";
 import { Client, CliError, EXIT } from "../client.ts";
 import { print } from "../output.ts";
 import { judge, readCase } from "../session-test.ts";
@@ -13,22 +13,6 @@ const FINAL = ["completed", "error", "stopped"];
 function oneRef(positionals: string[], usage: string): string {
   if (positionals.length !== 1) throw new CliError(usage, EXIT.badRequest);
   return encodeURIComponent(positionals[0]);
-}
-
-// `--input k=<json>`: a value that is not JSON is taken as a string.
-function parseInputs(inputs: string[] = []): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const item of inputs) {
-    const eq = item.indexOf("=");
-    if (eq <= 0) throw new CliError(`--input "${item}" must be key=<json>`, EXIT.badRequest);
-    const raw = item.slice(eq + 1);
-    try {
-      out[item.slice(0, eq)] = JSON.parse(raw);
-    } catch {
-      out[item.slice(0, eq)] = raw;
-    }
-  }
-  return out;
 }
 
 export async function start(argv: string[]): Promise<void> {
@@ -48,7 +32,7 @@ export async function start(argv: string[]): Promise<void> {
     project: values.project,
     deployment: values.deployment,
     entrypoint: values.entrypoint,
-    inputs: parseInputs(values.input),
+    inputs: keyValues(values.input, "--input"),
     durable: !!values.durable,
   });
   print(values, res, () => `session_id: ${res.session_id}`);
