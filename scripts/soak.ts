@@ -11,6 +11,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createClient } from "@libsql/client";
 import { median, writeSection } from "./bench/report.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -125,12 +126,6 @@ async function main(): Promise<void> {
       daemon.proc.once("exit", () => process.exit(130));
     });
   }
-  const token = readFileSync(join(home, "token"), "utf8").trim();
-  const api = async <T>(path: string): Promise<T> => {
-    const res = await fetch(daemon.url + path, { headers: { authorization: `Bearer ${token}` } });
-    if (!res.ok) throw new Error(`${path}: ${res.status}`);
-    return await res.json() as T;
-  };
   try {
     const out = await cli(home, daemon.url, [
       "deploy",
@@ -177,17 +172,16 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 1000));
     await Promise.all(pending);
 
-    // Let the last sessions end.
+    // Let the last sessions end. Counted in the database (the API lists at most 1000).
+    const db = createClient({ url: `file:${join(home, "pounce.db")}` });
     let states: Record<string, number> = {};
     for (let i = 0; i < 120; i++) {
-      const { sessions } = await api<{ sessions: { state: string }[] }>(
-        `/api/sessions?project=soak&limit=${sent + 10}`,
-      );
-      states = {};
-      for (const s of sessions) states[s.state] = (states[s.state] ?? 0) + 1;
+      const rows = await db.execute("SELECT state, count(*) AS n FROM sessions GROUP BY state");
+      states = Object.fromEntries(rows.rows.map((r) => [String(r.state), Number(r.n)]));
       if (!states.running && !states.created) break;
       await new Promise((r) => setTimeout(r, 1000));
     }
+    db.close();
     const completed = states.completed ?? 0;
     const errors = daemon.log().split("\n").filter((l) => / ERROR /.test(l));
 

@@ -8,7 +8,8 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
-import { type Durability, openDb } from "../../src/core/db/client.ts";
+import { createClient } from "@libsql/client";
+import type { Durability } from "../../src/core/db/client.ts";
 import { encodeFrame, FrameDecoder } from "../../src/pythonrt/wire.ts";
 import { ROOT } from "./daemon.ts";
 
@@ -83,21 +84,23 @@ export async function socketFloor(n: number, frames: number) {
   }
 }
 
-// One autocommit INSERT per sample, on the daemon's own connection setup.
+// One autocommit INSERT per sample, on a plain libSQL connection set up as the daemon's.
 export async function commitFloor(durability: Durability, n: number): Promise<number[]> {
   const dir = mkdtempSync(join(tmpdir(), "pounce-floor-"));
-  const db = await openDb({ url: `file:${join(dir, "floor.db")}`, durability });
+  const db = createClient({ url: `file:${join(dir, "floor.db")}` });
   try {
-    await db.$client.execute("CREATE TABLE floor (id INTEGER PRIMARY KEY, v BLOB)");
+    await db.execute("PRAGMA journal_mode = WAL");
+    await db.execute(`PRAGMA synchronous = ${durability === "process" ? "NORMAL" : "FULL"}`);
+    await db.execute("CREATE TABLE floor (id INTEGER PRIMARY KEY, v BLOB)");
     const times: number[] = [];
     for (let i = 0; i < n; i++) {
       const t = performance.now();
-      await db.$client.execute({ sql: "INSERT INTO floor (v) VALUES (?)", args: [`v${i}`] });
+      await db.execute({ sql: "INSERT INTO floor (v) VALUES (?)", args: [`v${i}`] });
       times.push(performance.now() - t);
     }
     return times.slice(n / 10);
   } finally {
-    db.$client.close();
+    db.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -47,7 +47,7 @@ export class ForkLauncher implements RunnerLauncher {
       entry.usedAt = Date.now();
       entry.launching++;
       try {
-        return await entry.server.fork();
+        return await entry.server.take();
       } catch (err) {
         // The server died under this launch: once more, with a new one.
         if (entry.server.alive || attempt >= 2) throw err;

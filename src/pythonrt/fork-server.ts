@@ -45,6 +45,7 @@ export class ForkServer {
   preloaded: string[] = [];
   fallback: string | null = null;
   private socket?: RunnerSocket;
+  private spare?: Promise<Runner>;
   private stopped = false;
   private readonly forking = new Map<string, (pid: number | Error) => void>();
   private readonly children = new Map<number, Child>();
@@ -89,6 +90,7 @@ export class ForkServer {
         : [];
       this.fallback = typeof socket.hello.fallback === "string" ? socket.hello.fallback : null;
       socket.onFrame(({ header }) => this.onFrame(header));
+      this.refill();
     }).catch((err) => {
       hub.forget(this.id);
       this.stop();
@@ -96,8 +98,31 @@ export class ForkServer {
     });
   }
 
-  // Forks a runner and resolves once it has connected.
-  async fork(): Promise<Runner> {
+  // A runner for a session: the spare forked ahead (connected, waiting for its start), or
+  // a new fork; then the next spare is forked, off the session's path.
+  async take(): Promise<Runner> {
+    const spare = this.spare;
+    this.spare = undefined;
+    const runner = spare && await spare.catch(() => undefined);
+    if (runner && !runner.socket.closed) {
+      this.refill();
+      return runner;
+    }
+    const fresh = await this.fork();
+    this.refill();
+    return fresh;
+  }
+
+  private refill(): void {
+    if (!this.alive || this.spare) return;
+    const spare = this.fork(true);
+    spare.catch(() => {});
+    this.spare = spare;
+  }
+
+  // Forks a runner and resolves once it has connected (a spare waits for its start as
+  // long as the daemon is there).
+  async fork(spare = false): Promise<Runner> {
     await this.ready;
     if (!this.alive || !this.socket) throw new Error("fork server is not running");
     const runnerId = newId("run");
@@ -107,7 +132,7 @@ export class ForkServer {
     connected.catch(() => {});
     const pid = await new Promise<number | Error>((resolve) => {
       this.forking.set(runnerId, resolve);
-      this.socket!.send({ t: "fork", runner_id: runnerId, stderr: stderrPath });
+      this.socket!.send({ t: "fork", runner_id: runnerId, stderr: stderrPath, spare });
     });
     if (pid instanceof Error) {
       this.hub.forget(runnerId);
@@ -154,6 +179,8 @@ export class ForkServer {
     if (this.stopped) return;
     this.stopped = true;
     this.alive = false;
+    void this.spare?.then((r) => r.kill(), () => {});
+    this.spare = undefined;
     if (this.socket) this.socket.send({ t: "stop" });
     else if (this.pid) killGroup(this.pid);
     this.socket?.close();
@@ -190,6 +217,9 @@ export class ForkServer {
 
   private died(exit: RunnerExit): void {
     this.alive = false;
+    // The spare would wait for a start forever.
+    void this.spare?.then((r) => r.kill(), () => {});
+    this.spare = undefined;
     const error = new Error(`fork server exited (${describeExit(exit)})`);
     for (const resolve of this.forking.values()) resolve(error);
     this.forking.clear();

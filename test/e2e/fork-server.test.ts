@@ -9,7 +9,8 @@ import { daemonFor, sleep, type TestDaemon, webhookPath, writeProject } from "..
 
 type Server = { pid: number; codeDir: string; durable: boolean; preload: string[] };
 
-// The fork servers of this daemon (found by the data dir in their command line).
+// The fork servers of this daemon: its children running pounce.runner.forkserver (their
+// forked runners have the same command line, and the server as parent).
 function servers(d: TestDaemon): Server[] {
   const out: Server[] = [];
   for (const name of readdirSync("/proc")) {
@@ -21,10 +22,34 @@ function servers(d: TestDaemon): Server[] {
       continue;
     }
     if (!argv.includes("pounce.runner.forkserver")) continue;
+    let ppid: number;
+    try {
+      ppid = Number(readFileSync(`/proc/${name}/stat`, "utf8").replace(/^.*\) /, "").split(" ")[1]);
+    } catch {
+      continue;
+    }
+    if (ppid !== d.proc?.pid) continue;
     const codeDir = argv[argv.indexOf("--code-dir") + 1] ?? "";
     if (!codeDir.startsWith(d.home)) continue;
     const preload = argv.flatMap((a, i) => (argv[i - 1] === "--preload" ? [a] : []));
     out.push({ pid: Number(name), codeDir, durable: argv.includes("--durable"), preload });
+  }
+  return out;
+}
+
+// Forked runners whose parent is none of these servers.
+function orphans(d: TestDaemon, serverPids: number[]): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const argv = readFileSync(`/proc/${name}/cmdline`, "utf8").split("\0");
+      if (!argv.includes("pounce.runner.forkserver") || !argv.join(" ").includes(d.home)) continue;
+      const ppid = Number(
+        readFileSync(`/proc/${name}/stat`, "utf8").replace(/^.*\) /, "").split(" ")[1],
+      );
+      if (ppid !== d.proc?.pid && !serverPids.includes(ppid)) out.push(Number(name));
+    } catch { /* gone */ }
   }
   return out;
 }
@@ -158,6 +183,8 @@ test("sessions fork from a warm server that imported the user's modules", async 
     const [again] = servers(d);
     assert.ok(again && again.pid !== server.pid, "a new server");
     assert.equal(prints[3], `parent ${again.pid}`);
+    // Nothing of the dead server is left behind (its spare runner included).
+    await until("the dead server's runners to go", () => orphans(d, [again.pid]).length === 0);
   });
 
   await t.test("changed vars start a new server", async () => {

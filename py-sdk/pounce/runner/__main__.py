@@ -39,12 +39,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def wait_for_start(conn: Conn) -> tuple[dict, list[Step]]:
+def wait_for_start(conn: Conn, timeout: float | None = START_TIMEOUT) -> tuple[dict, list[Step]]:
+    """The journal and ``start``; ``timeout`` None waits as long as the daemon is there
+    (a fork server's spare runner)."""
     steps: list[Step] = []
-    deadline = time.monotonic() + START_TIMEOUT
+    deadline = None if timeout is None else time.monotonic() + timeout
     while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
+        left = None if deadline is None else deadline - time.monotonic()
+        if left is not None and left <= 0:
             _die(f"no start message within {START_TIMEOUT:g} seconds, exiting")
         try:
             header, blob = conn.recv(timeout=left)
@@ -61,9 +63,17 @@ def wait_for_start(conn: Conn) -> tuple[dict, list[Step]]:
             os._exit(0)
 
 
-def serve(socket_path: str, runner_id: str, code_dir: str, warm: Any = None) -> None:
+def serve(
+    socket_path: str,
+    runner_id: str,
+    code_dir: str,
+    warm: Any = None,
+    start_timeout: float | None = START_TIMEOUT,
+    while_waiting: Any = None,
+) -> None:
     """Connect, say hello, wait for ``start`` and run the session (also used by the
-    children of a fork server, with its ``warm`` preparation)."""
+    children of a fork server, with its ``warm`` preparation; ``while_waiting`` runs
+    after hello, before the wait)."""
     try:
         conn = Conn.connect(socket_path)
     except OSError as err:
@@ -77,7 +87,9 @@ def serve(socket_path: str, runner_id: str, code_dir: str, warm: Any = None) -> 
             "python": platform.python_version(),
         }
     )
-    start, steps = wait_for_start(conn)
+    if while_waiting is not None:
+        while_waiting()
+    start, steps = wait_for_start(conn, start_timeout)
     chan = Channel(conn)
     chan.start_reader()
     Session(chan, code_dir, start, steps, warm).run()

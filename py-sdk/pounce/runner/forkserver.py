@@ -8,19 +8,24 @@ own connection; it does not depend on the server after the fork. See docs/protoc
 """
 
 import argparse
+import ctypes
 import gc
+import inspect
 import os
 import platform
 import select
 import signal
 import sys
+import threading
 
 from . import PROTOCOL_VERSION
-from .__main__ import serve
+from .__main__ import START_TIMEOUT, serve
 from .warm import PreloadError, Warm
 from .wire import Conn, WireError
 
 NO_PRELOAD = "--no-preload"
+# How often the server looks whether the daemon that started it is still its parent.
+PARENT_CHECK_S = 1.0
 
 
 def _log(message: str) -> None:
@@ -39,6 +44,37 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--preload", action="append", default=[])
     parser.add_argument(NO_PRELOAD, dest="no_preload", metavar="REASON")
     return parser.parse_args(argv)
+
+
+def set_title(title: str) -> None:
+    """Best effort, on Linux: show a forked runner as itself in ps (it has the server's
+    command line otherwise). Overwrites the process's original argv area, which Python
+    no longer reads after start."""
+    try:
+        with open("/proc/self/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+        start, end = int(fields[45]), int(fields[46])  # arg_start, arg_end
+        data = title.encode()[: end - start - 1]
+        ctypes.memmove(start, data + b"\0" * (end - start - len(data)), end - start)
+    except Exception:  # noqa: BLE001 - cosmetic
+        pass
+
+
+def warm_up() -> None:
+    """What a forked child does slowly the first time (its first thread, inspecting the
+    handlers: the memory they touch is copied from the server then), done by a spare
+    before its session starts."""
+    thread = threading.Thread(target=lambda: None)
+    thread.start()
+    thread.join()
+    for module in list(sys.modules.values()):
+        if getattr(module, "__pounce_preloaded__", False):
+            for value in list(vars(module).values()):
+                if inspect.isfunction(value):
+                    try:
+                        inspect.signature(value)
+                    except (TypeError, ValueError):
+                        pass
 
 
 def restart_without_preload(reason: str) -> None:
@@ -75,8 +111,11 @@ class Server:
             }
         )
         sock = self.conn.sock
+        parent = os.getppid()
         while True:
-            readable, _, _ = select.select([sock, self.wake_r], [], [])
+            readable, _, _ = select.select([sock, self.wake_r], [], [], PARENT_CHECK_S)
+            if os.getppid() != parent:
+                os._exit(0)  # the daemon is gone (its socket may outlive it in a child)
             if self.wake_r in readable:
                 os.read(self.wake_r, 4096)
                 self.reap()
@@ -90,7 +129,7 @@ class Server:
     def handle(self, header: dict) -> None:
         kind = header["t"]
         if kind == "fork":
-            self.fork(str(header["runner_id"]), str(header["stderr"]))
+            self.fork(str(header["runner_id"]), str(header["stderr"]), bool(header.get("spare")))
         elif kind == "kill":
             pid = header.get("pid")
             if pid in self.children:  # not reaped yet: the pid is still that child's
@@ -101,7 +140,7 @@ class Server:
         elif kind == "stop":
             os._exit(0)
 
-    def fork(self, runner_id: str, stderr_path: str) -> None:
+    def fork(self, runner_id: str, stderr_path: str, spare: bool) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
         try:
@@ -110,14 +149,15 @@ class Server:
             self.conn.send({"t": "fork_failed", "runner_id": runner_id, "error": str(err)})
             return
         if pid == 0:
-            self.become_runner(runner_id, stderr_path)
+            self.become_runner(runner_id, stderr_path, spare)
         self.children[pid] = runner_id
         self.conn.send({"t": "forked", "runner_id": runner_id, "pid": pid})
 
-    def become_runner(self, runner_id: str, stderr_path: str) -> None:
+    def become_runner(self, runner_id: str, stderr_path: str, spare: bool) -> None:
         code = 0
         try:
             os.setsid()  # its own process group: the daemon kills the group
+            set_title(f"pounce-runner {runner_id} (forked)")
             signal.set_wakeup_fd(-1)
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             os.close(self.wake_r)
@@ -126,7 +166,17 @@ class Server:
             fd = os.open(stderr_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             os.dup2(fd, 2)
             os.close(fd)
-            serve(self.args.socket, runner_id, self.args.code_dir, self.warm)
+            # A spare waits for its session as long as the daemon is there, and meanwhile
+            # does the first-time work of the session's path.
+            timeout = None if spare else START_TIMEOUT
+            serve(
+                self.args.socket,
+                runner_id,
+                self.args.code_dir,
+                self.warm,
+                timeout,
+                warm_up if spare else None,
+            )
         except SystemExit as err:
             code = err.code if isinstance(err.code, int) else 1
         except BaseException as err:  # noqa: BLE001

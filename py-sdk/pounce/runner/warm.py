@@ -51,6 +51,7 @@ class Warm:
         self.output = Output(self._record, lambda: (True, None))
         self.finder: loader.DurableFinder | None = None
         self.preloaded: list[str] = []
+        self.durable_modules: list[Any] = []
         # user module -> ("print", text) / ("import", module) in the order they happened
         self.events: dict[str, list[tuple[str, str]]] = {}
 
@@ -88,6 +89,14 @@ class Warm:
             syscall.set_handler(None)
         if threading.active_count() > 1:
             raise PreloadError("user code started threads at import")
+        for name in self.preloaded:
+            sys.modules[name].__dict__.setdefault("__pounce_preloaded__", True)
+        # The modules whose calls go through the gate, to rebind in each child.
+        self.durable_modules = [
+            m
+            for m in list(sys.modules.values())
+            if isinstance(getattr(m, "__loader__", None), loader.DurableLoader)
+        ]
 
     # --- recording ----------------------------------------------------------------
 
@@ -141,12 +150,10 @@ class Warm:
         self.output.seq_of = gate.print_seq
         if self.finder is not None:
             self.finder.gate = gate
-            for module in list(sys.modules.values()):
-                spec_loader = getattr(module, "__loader__", None)
-                if isinstance(spec_loader, loader.DurableLoader):
-                    spec_loader.gate = gate
-                    module.__dict__[loader.CALL] = gate.call
-                    module.__dict__[loader.ACALL] = gate.acall
+            for module in self.durable_modules:
+                module.__loader__.gate = gate
+                module.__dict__[loader.CALL] = gate.call
+                module.__dict__[loader.ACALL] = gate.acall
         for text in self.module_prints(entry_module):
             self.output.send(text)
 

@@ -4,6 +4,7 @@ import { type Client, createClient } from "@libsql/client";
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
 import { migrations } from "./migrations.gen.ts";
 import * as schema from "./schema.ts";
+import { embeddedClient } from "./embedded.ts";
 import { serialize } from "./serialized.ts";
 
 export type Db = LibSQLDatabase<typeof schema> & { $client: Client };
@@ -18,8 +19,13 @@ export type OpenOptions = {
 
 export async function openDb(opts: OpenOptions): Promise<Db> {
   // One connection (see serialized.ts), so the pragmas below hold for every statement.
+  const embedded = opts.url.startsWith("file:");
   const client = serialize(
-    createClient({ url: opts.url, authToken: opts.authToken, concurrency: 1, timeout: 5000 }),
+    embedded
+      ? embeddedClient(opts.url, { timeout: 5000 })
+      : createClient({ url: opts.url, authToken: opts.authToken, concurrency: 1, timeout: 5000 }),
+    // Writes share commits on the embedded database (see serialized.ts).
+    { group: embedded },
   );
   if (opts.url.startsWith("file:")) {
     await client.execute("PRAGMA journal_mode = WAL");

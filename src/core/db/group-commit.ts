@@ -90,10 +90,8 @@ export class GroupCommit {
   private async commitBatch(): Promise<void> {
     let batch: Pending[] = [];
     const settled: Settled[] = [];
-    const T0 = performance.now(); let T1 = 0, T2 = 0;
     try {
       await this.db.transaction(async (tx) => {
-        T1 = performance.now();
         // Taken once the transaction holds the connection: what queued meanwhile joins.
         batch = this.queue.splice(0, MAX_BATCH);
         const alone = batch.length === 1;
@@ -113,7 +111,6 @@ export class GroupCommit {
             settled[i] = { ok: false, error };
           }
         }
-        T2 = performance.now();
         for (let from = 0; from < logs.length; from += LOG_ROWS_PER_INSERT) {
           await insertLogs(tx, logs.slice(from, from + LOG_ROWS_PER_INSERT), batch, settled);
         }
@@ -125,7 +122,6 @@ export class GroupCommit {
       for (const p of batch) p.reject(error);
       return;
     }
-    const T3 = performance.now(); GT.push([T1 - T0, T2 - T1, T3 - T2, batch.length]);
     this.stats.writes += batch.length;
     this.stats.commits++;
     batch.forEach((p, i) => {
@@ -178,9 +174,3 @@ export function groupCommit(db: Db): GroupCommit {
   }
   return gc;
 }
-
-const GT: number[][] = [];
-process.on("exit", () => {
-  const q = (k: number) => { const v = GT.map((r) => r[k]).sort((a, b) => a - b); return [v[v.length >> 1], v[Math.floor(v.length * 0.9)]].map((x) => x?.toFixed(3)).join("/"); };
-  console.error("GCSTATS n", GT.length, "begin", q(0), "writes", q(1), "logs+commit", q(2), "batch", q(3));
-});

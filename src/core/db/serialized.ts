@@ -3,7 +3,15 @@
 // finish (a deadlock until the busy timeout). So every statement goes through one
 // connection, one at a time, and an open transaction holds that turn until it commits,
 // rolls back or closes. Code inside a transaction must use the transaction, not the client.
-import type { Client, Transaction, TransactionMode } from "@libsql/client";
+//
+// On an embedded database the writes also share commits (`group`): the first write opens
+// a transaction on the connection, every statement and transaction that comes while it is
+// open runs inside it (a transaction as a savepoint), and it commits when the queue of
+// turns has drained. A write's promise resolves only after that commit, so what a caller
+// awaited is on disk (in `fsync` durability) as before; but one commit (one fsync) now
+// carries the writes of every session that wrote meanwhile. Reads see the open
+// transaction's writes: those of this process, not yet committed.
+import type { Client, InStatement, ResultSet, Transaction, TransactionMode } from "@libsql/client";
 
 // The statements run synchronously and their promises settle as microtasks, so a long
 // queue of them would run back to back without the event loop ever reading a socket (a
@@ -15,12 +23,17 @@ class Turns {
   private tail: Promise<void> = Promise.resolve();
   private loopSeenAt = performance.now();
   private watching = false;
+  waiting = 0;
 
   // Resolves with a release function when it is the caller's turn.
   take(): Promise<() => void> {
     let release!: () => void;
     const next = new Promise<void>((resolve) => (release = resolve));
-    const turn = this.tail.then(() => this.breathe()).then(() => release);
+    this.waiting++;
+    const turn = this.tail.then(() => this.breathe()).then(() => {
+      this.waiting--;
+      return release;
+    });
     this.tail = turn.then(() => next);
     return turn;
   }
@@ -35,6 +48,130 @@ class Turns {
     if (performance.now() - this.loopSeenAt < MAX_BUSY_MS) return;
     return new Promise<void>((resolve) => setImmediate(resolve));
   }
+}
+
+type Deferred = { resolve(): void; reject(err: unknown): void };
+
+function deferred(): Deferred & { promise: Promise<void> } {
+  let d!: Deferred;
+  const promise = new Promise<void>((resolve, reject) => (d = { resolve, reject }));
+  return { ...d, promise };
+}
+
+// Statements that change the database (what drizzle and our SQL send).
+function isWrite(stmt: InStatement): boolean {
+  const sql = typeof stmt === "string" ? stmt : stmt.sql;
+  return /^\s*(insert|update|delete|replace|with)\b/i.test(sql);
+}
+
+// The transaction that the writes of the moment share, and who waits for its commit.
+class Group {
+  tx?: Transaction;
+  private waiters: Deferred[] = [];
+  private scheduled = false;
+  private savepoints = 0;
+
+  constructor(private readonly client: Client, private readonly turns: Turns) {}
+
+  // Runs in a turn: the open transaction, opened if needed.
+  async open(): Promise<Transaction> {
+    // A failing statement can roll the whole transaction back (SQLITE_FULL, ...): then
+    // the writes done in it are lost, and their callers are told.
+    if (this.tx?.closed) this.lost(new Error("a failing statement rolled back shared writes"));
+    this.tx ??= await this.client.transaction("write");
+    return this.tx;
+  }
+
+  private lost(err: Error): void {
+    const waiters = this.waiters;
+    this.tx = undefined;
+    this.waiters = [];
+    this.savepoints = 0;
+    for (const w of waiters) w.reject(err);
+  }
+
+  nextSavepoint(): string {
+    return `pounce_sp${++this.savepoints}`;
+  }
+
+  // A write done in the open transaction: resolves once it commits.
+  joined(): Promise<void> {
+    const d = deferred();
+    this.waiters.push(d);
+    this.schedule();
+    return d.promise;
+  }
+
+  // Commits once the turns queued so far (and the I/O of this loop pass) have run.
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(async () => {
+      const release = await this.turns.take();
+      this.scheduled = false;
+      try {
+        await this.commit();
+      } finally {
+        release();
+      }
+    });
+  }
+
+  // Runs in a turn (or synchronously at close: the embedded driver commits at once).
+  async commit(): Promise<void> {
+    const tx = this.tx;
+    const waiters = this.waiters;
+    this.tx = undefined;
+    this.waiters = [];
+    this.savepoints = 0;
+    if (!tx) return;
+    try {
+      await tx.commit();
+      for (const w of waiters) w.resolve();
+    } catch (err) {
+      try {
+        tx.close();
+      } catch { /* already gone */ }
+      for (const w of waiters) w.reject(err);
+    }
+  }
+}
+
+// A transaction of the caller, as a savepoint of the group's transaction. It holds the
+// turn until it ends; its commit resolves when the group's does.
+function savepointTx(group: Group, tx: Transaction, name: string, release: () => void) {
+  let done = false;
+  const end = async (sql: string[]) => {
+    if (done) throw new Error("transaction already ended");
+    done = true;
+    try {
+      for (const s of sql) await tx.execute(s);
+    } finally {
+      release();
+    }
+  };
+  const rollback = () => end([`ROLLBACK TO ${name}`, `RELEASE ${name}`]);
+  const self: Transaction = {
+    execute: (stmt: InStatement) => tx.execute(stmt),
+    batch: async (stmts: InStatement[]) => {
+      const out: ResultSet[] = [];
+      for (const s of stmts) out.push(await tx.execute(s));
+      return out;
+    },
+    executeMultiple: (sql: string) => tx.executeMultiple(sql),
+    commit: async () => {
+      await end([`RELEASE ${name}`]);
+      await group.joined();
+    },
+    rollback,
+    close: () => {
+      if (!done) void rollback().catch(() => {});
+    },
+    get closed() {
+      return done;
+    },
+  } as unknown as Transaction;
+  return self;
 }
 
 function holdTurn(tx: Transaction, release: () => void): Transaction {
@@ -71,8 +208,9 @@ function holdTurn(tx: Transaction, release: () => void): Transaction {
   });
 }
 
-export function serialize(client: Client): Client {
+export function serialize(client: Client, opts: { group?: boolean } = {}): Client {
   const turns = new Turns();
+  const group = opts.group ? new Group(client, turns) : undefined;
   const inTurn =
     <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
       const release = await turns.take();
@@ -82,20 +220,51 @@ export function serialize(client: Client): Client {
         release();
       }
     };
+  // Whole-connection operations run outside a group: commit it first.
+  const alone = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+    inTurn(async (...args: A) => {
+      await group?.commit();
+      return fn(...args);
+    });
+  const execute = async (stmt: InStatement): Promise<ResultSet> => {
+    if (!group) return inTurn((s: InStatement) => client.execute(s))(stmt);
+    let joined: Promise<void> | undefined;
+    const result = await inTurn(async () => {
+      if (!group.tx && !isWrite(stmt)) return client.execute(stmt);
+      const tx = await group.open();
+      const r = await tx.execute(stmt);
+      if (isWrite(stmt)) joined = group.joined();
+      return r;
+    })();
+    if (joined) await joined;
+    return result;
+  };
   const wrapped: Partial<Client> = {
-    execute: inTurn(client.execute.bind(client)) as Client["execute"],
-    batch: inTurn(client.batch.bind(client)) as Client["batch"],
-    executeMultiple: inTurn(client.executeMultiple.bind(client)),
-    migrate: inTurn(client.migrate.bind(client)),
+    execute: ((stmt: InStatement, args?: unknown) =>
+      execute(
+        typeof stmt === "string" && args !== undefined ? { sql: stmt, args: args as never } : stmt,
+      )) as Client["execute"],
+    batch: alone(client.batch.bind(client)) as Client["batch"],
+    executeMultiple: alone(client.executeMultiple.bind(client)),
+    migrate: alone(client.migrate.bind(client)),
     transaction: (async (mode?: TransactionMode) => {
       const release = await turns.take();
       try {
-        return holdTurn(await client.transaction(mode), release);
+        if (!group) return holdTurn(await client.transaction(mode), release);
+        const tx = await group.open();
+        const name = group.nextSavepoint();
+        await tx.execute(`SAVEPOINT ${name}`);
+        return savepointTx(group, tx, name, release);
       } catch (err) {
         release();
         throw err;
       }
     }) as Client["transaction"],
+    // The embedded driver runs COMMIT synchronously, so what is pending is committed.
+    close: () => {
+      void group?.commit();
+      client.close();
+    },
   };
   return new Proxy(client, {
     get(target, prop, receiver) {

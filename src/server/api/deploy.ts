@@ -1,6 +1,7 @@
 // POST /api/deploy (apply + build the venv + deploy + activate) and POST /api/manifest/plan.
 // A deploy that builds a venv streams pip's progress to clients that accept it.
 import { Hono } from "hono";
+import { log } from "../../core/log.ts";
 import { bodyLimit } from "hono/body-limit";
 import { BuildError, type BuildFiles, checkBuildFiles, encodeFiles } from "../../core/builds.ts";
 import { deploy, planManifest } from "../../core/deploy.ts";
@@ -68,6 +69,11 @@ export function deployRoutes(engine: Engine): Hono {
             manifest,
             files: encodeFiles(files),
             exports,
+          });
+          log.info("deployed", {
+            project: manifest.project.name,
+            deployment: result.deploymentId,
+            build: result.buildId,
           });
           // Schedules and Socket Mode links follow the new triggers and connections.
           await engine.integrations.reload();

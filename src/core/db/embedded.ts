@@ -1,0 +1,277 @@
+// The embedded database's client: libSQL's `Client` interface, the part drizzle and we
+// use, straight over the `libsql` driver with its prepared statements kept. The generic
+// client prepares every statement anew and decodes each value through property
+// definitions; here a statement is prepared once and its rows are built by a class made
+// for its columns, which makes a typical query several times cheaper (see BENCHMARKS.md).
+// One connection, used one statement at a time (serialized.ts sees to that).
+import type {
+  Client,
+  InArgs,
+  InStatement,
+  InValue,
+  ResultSet,
+  Row,
+  Transaction,
+  TransactionMode,
+} from "@libsql/client";
+import Database from "libsql";
+
+type Stmt = ReturnType<InstanceType<typeof Database>["prepare"]>;
+type Prepared = { stmt: Stmt; reader: boolean; columns: string[]; make?: (raw: unknown[]) => Row };
+
+// Prepared statements kept (the daemon's queries are a few hundred distinct texts; SQL
+// built with values inlined, e.g. long IN lists, would only churn this).
+const MAX_PREPARED = 1000;
+const VALUES = Symbol("values");
+
+function toSql(value: InValue | undefined): unknown {
+  if (typeof value === "boolean") return value ? 1 : 0;
+  if (value instanceof ArrayBuffer) return Buffer.from(value);
+  if (value instanceof Date) return value.valueOf();
+  if (value === undefined) {
+    throw new TypeError("undefined cannot be passed as argument to the database");
+  }
+  if (typeof value === "number" && !Number.isFinite(value)) {
+    throw new RangeError("Only finite numbers (not Infinity or NaN) can be passed as arguments");
+  }
+  return value;
+}
+
+function argsOf(args: InArgs | undefined): unknown[] | Record<string, unknown> {
+  if (!args) return [];
+  if (Array.isArray(args)) return args.map(toSql);
+  const named: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(args)) {
+    named[/^[@$:]/.test(name) ? name.slice(1) : name] = toSql(value);
+  }
+  return named;
+}
+
+// Rows as the generic client makes them: named, enumerable values (the first of a name
+// wins) and, not enumerable, the values by index and `length`.
+function rowMaker(columns: string[]): (raw: unknown[]) => Row {
+  class R {
+    [VALUES]: unknown[];
+    constructor(raw: unknown[]) {
+      this[VALUES] = raw;
+      const self = this as unknown as Record<string, unknown>;
+      for (let i = 0; i < columns.length; i++) {
+        if (!Object.hasOwn(self, columns[i])) self[columns[i]] = raw[i];
+      }
+    }
+  }
+  Object.defineProperty(R.prototype, "length", { value: columns.length });
+  for (let i = 0; i < columns.length; i++) {
+    Object.defineProperty(R.prototype, i, {
+      get(this: R) {
+        return this[VALUES][i];
+      },
+    });
+  }
+  return (raw) => new R(raw) as unknown as Row;
+}
+
+function resultSet(
+  columns: string[],
+  rows: Row[],
+  rowsAffected: number,
+  lastInsertRowid: bigint | undefined,
+): ResultSet {
+  return {
+    columns,
+    columnTypes: columns.map(() => ""),
+    rows,
+    rowsAffected,
+    lastInsertRowid,
+    toJSON: () => ({
+      columns,
+      rows: rows.map((r) => Array.prototype.slice.call(r)),
+      rowsAffected,
+      lastInsertRowid: lastInsertRowid?.toString() ?? null,
+    }),
+  };
+}
+
+class Connection {
+  private readonly db: InstanceType<typeof Database>;
+  private readonly prepared = new Map<string, Prepared>();
+
+  constructor(path: string, timeout: number) {
+    // As the generic client passes it.
+    this.db = new Database(path, { timeout } as never);
+  }
+
+  get inTransaction(): boolean {
+    return this.db.inTransaction;
+  }
+
+  get open(): boolean {
+    return this.db.open;
+  }
+
+  private prepare(sql: string): Prepared {
+    let p = this.prepared.get(sql);
+    if (p) return p;
+    const stmt = this.db.prepare(sql);
+    const reader = (stmt as unknown as { reader: boolean }).reader;
+    const columns = reader ? (stmt.columns() as { name: string }[]).map((c) => c.name) : [];
+    if (reader) stmt.raw(true);
+    p = { stmt, reader, columns, make: reader ? rowMaker(columns) : undefined };
+    if (this.prepared.size >= MAX_PREPARED) this.prepared.clear();
+    this.prepared.set(sql, p);
+    return p;
+  }
+
+  execute(stmt: InStatement): ResultSet {
+    const sql = typeof stmt === "string" ? stmt : stmt.sql;
+    const args = typeof stmt === "string" ? [] : argsOf(stmt.args);
+    const p = this.prepare(sql);
+    if (p.reader) {
+      const raws = p.stmt.all(args) as unknown[][];
+      return resultSet(p.columns, raws.map(p.make!), 0, undefined);
+    }
+    const info = p.stmt.run(args) as { changes: number; lastInsertRowid: number | bigint };
+    return resultSet([], [], info.changes, BigInt(info.lastInsertRowid));
+  }
+
+  exec(sql: string): void {
+    this.db.exec(sql);
+  }
+
+  close(): void {
+    this.prepared.clear();
+    if (this.db.open) this.db.close();
+  }
+}
+
+function begin(mode: TransactionMode | undefined): string {
+  return mode === "read" ? "BEGIN" : mode === "deferred" ? "BEGIN DEFERRED" : "BEGIN IMMEDIATE";
+}
+
+class EmbeddedTransaction {
+  private done = false;
+
+  constructor(private readonly conn: Connection) {}
+
+  get closed(): boolean {
+    return this.done || !this.conn.open || !this.conn.inTransaction;
+  }
+
+  private check(): void {
+    if (this.closed) {
+      throw Object.assign(new Error("The transaction is closed"), { code: "TRANSACTION_CLOSED" });
+    }
+  }
+
+  execute(stmt: InStatement): Promise<ResultSet> {
+    try {
+      this.check();
+      return Promise.resolve(this.conn.execute(stmt));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  async batch(stmts: InStatement[]): Promise<ResultSet[]> {
+    const out: ResultSet[] = [];
+    for (const s of stmts) out.push(await this.execute(s));
+    return out;
+  }
+
+  executeMultiple(sql: string): Promise<void> {
+    try {
+      this.check();
+      this.conn.exec(sql);
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  commit(): Promise<void> {
+    try {
+      this.check();
+      this.conn.execute("COMMIT");
+      return Promise.resolve();
+    } catch (err) {
+      // A commit that failed (busy, I/O) leaves nothing open behind it.
+      if (this.conn.open && this.conn.inTransaction) this.conn.execute("ROLLBACK");
+      return Promise.reject(err);
+    } finally {
+      this.done = true;
+    }
+  }
+
+  rollback(): Promise<void> {
+    this.close();
+    return Promise.resolve();
+  }
+
+  close(): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.conn.open && this.conn.inTransaction) this.conn.execute("ROLLBACK");
+  }
+}
+
+// A Client for a `file:` URL.
+export function embeddedClient(url: string, opts: { timeout?: number } = {}): Client {
+  const path = url.replace(/^file:(\/\/(?=\/))?/, "");
+  const conn = new Connection(path, opts.timeout ?? 5000);
+  const sync = <T>(fn: () => T): Promise<T> => {
+    try {
+      return Promise.resolve(fn());
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  };
+  const inTx = (mode: TransactionMode | undefined, fn: () => ResultSet[]) =>
+    sync(() => {
+      conn.execute(begin(mode));
+      try {
+        const out = fn();
+        conn.execute("COMMIT");
+        return out;
+      } catch (err) {
+        if (conn.inTransaction) conn.execute("ROLLBACK");
+        throw err;
+      }
+    });
+  let closed = false;
+  const client = {
+    protocol: "file",
+    get closed() {
+      return closed;
+    },
+    execute: (stmt: InStatement, args?: InArgs) =>
+      sync(() => conn.execute(typeof stmt === "string" && args ? { sql: stmt, args } : stmt)),
+    batch: (stmts: InStatement[], mode?: TransactionMode) =>
+      inTx(mode ?? "deferred", () => stmts.map((s) => conn.execute(s))),
+    migrate: (stmts: InStatement[]) =>
+      sync(() => {
+        conn.execute("PRAGMA foreign_keys=off");
+        try {
+          conn.execute("BEGIN DEFERRED");
+          const out = stmts.map((s) => conn.execute(s));
+          conn.execute("COMMIT");
+          return out;
+        } finally {
+          if (conn.inTransaction) conn.execute("ROLLBACK");
+          conn.execute("PRAGMA foreign_keys=on");
+        }
+      }),
+    transaction: (mode?: TransactionMode) =>
+      sync(() => {
+        conn.execute(begin(mode ?? "write"));
+        return new EmbeddedTransaction(conn) as unknown as Transaction;
+      }),
+    executeMultiple: (sql: string) => sync(() => conn.exec(sql)),
+    sync: () => Promise.reject(new Error("sync() is for embedded replicas")),
+    reconnect: () => Promise.reject(new Error("reconnect() is not supported")),
+    close: () => {
+      closed = true;
+      conn.close();
+    },
+  };
+  return client as unknown as Client;
+}
