@@ -75,7 +75,13 @@ export async function throughput(d: BenchDaemon, clients: number, seconds: numbe
 
 // 4. `count` sessions waiting in next_event: wait until all are hibernated, then the
 // daemon's RSS and its Python processes, then wake `wakes` of them one at a time.
-export async function waiting(d: BenchDaemon, count: number, wakes: number, clients = 16) {
+export async function waiting(
+  d: BenchDaemon,
+  count: number,
+  wakes: number,
+  settleMs: number,
+  clients = 16,
+) {
   const started = Date.now();
   let next = 0;
   await Promise.all(Array.from({ length: clients }, async () => {
@@ -101,7 +107,7 @@ export async function waiting(d: BenchDaemon, count: number, wakes: number, clie
     await sleep(500);
   }
   const allWaiting = Date.now();
-  await sleep(2000); // the last runners exit
+  await sleep(settleMs); // the last runners exit; the daemon's heap settles
   const rss = d.rssMb();
   const processes = d.pythonProcesses();
   const latencies: number[] = [];

@@ -280,7 +280,7 @@ test("a runner killed mid-activity and a dead fork server lose nothing", {
   const w = await deployOnce(t);
   const d = new TestDaemon(w.home);
   t.after(() => d.kill());
-  await d.start();
+  await d.start(["--runner", "fork"]); // it kills the fork server
 
   // A runner killed inside an activity: the activity runs again, its effect once.
   const accepted = new Map<string, number>();

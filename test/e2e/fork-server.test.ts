@@ -146,7 +146,7 @@ VERSION = "${version}"
 `;
 
 test("sessions fork from a warm server that imported the user's modules", async (t) => {
-  const d = await daemonFor(t, {}, ["--hibernate-after", "off"]);
+  const d = await daemonFor(t, {}, ["--runner", "fork", "--hibernate-after", "off"]);
   const path = writeProject(t, {
     "autokitteh.yaml": manifest("forky", true),
     "main.py": main,
@@ -212,7 +212,7 @@ test("sessions fork from a warm server that imported the user's modules", async 
 });
 
 test("user code that starts threads or fails at import is imported per session", async (t) => {
-  const d = await daemonFor(t);
+  const d = await daemonFor(t, {}, ["--runner", "fork"]);
   const threads = writeProject(t, {
     "autokitteh.yaml": `version: v2
 project:

@@ -148,7 +148,9 @@ async function insertLogs(tx: Tx, indexes: number[], batch: Pending[], settled: 
   const ids = new Map(inserted.rows.map((r) => [`${r.session_id}\0${r.seq}`, Number(r.id)]));
   for (const i of indexes) {
     const { sessionId, seq } = batch[i].log!;
-    const id = ids.get(`${sessionId}\0${seq}`);
+    const key = `${sessionId}\0${seq}`;
+    const id = ids.get(key);
+    ids.delete(key); // a record queued twice was inserted once
     settled[i] = id === undefined
       ? { ok: false, error: new Error(`log record ${seq} of session ${sessionId} exists already`) }
       : { ok: true, value: id };
