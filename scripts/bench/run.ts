@@ -211,7 +211,8 @@ ${load0.toFixed(1)} at the start and ${loadavg()[0].toFixed(1)} at the end. Writ
 "median" and "p99" are over all samples of all runs, "runs" is the lowest and highest
 median of one run (how much a run moves on this machine), "floor" is what the machine
 itself costs for the same thing (measured in the same run, below), and the ratio is
-figure ÷ floor, which holds better than the raw number when the machine is busy.
+figure ÷ floor, which holds better than the raw number when the machine is busy. Where
+the time goes, for the targets missed: the next section.
 
 | figure | median | p99 | runs | floor | ratio | target | met |
 |---|---|---|---|---|---|---|---|
@@ -331,7 +332,7 @@ read ${IDLE_MS / 1000} s after the last one hibernated (V8 keeps the garbage of 
 
 ### Fork server vs. spawn per session (\`pounce up --runner spawn\`)
 
-| figure | fork server | spawn per session | spawn ÷ fork |
+| figure | fork server | spawn per session | fork server's gain |
 |---|---|---|---|
 ${
   row([
@@ -346,7 +347,7 @@ ${
     "3. trivial sessions per second, 16 clients",
     fmt(s3.median, "/s"),
     fmt(s3s.median, "/s"),
-    ratio(s3s.median, s3.median),
+    ratio(s3.median, s3s.median),
   ])
 }
 ${
