@@ -1,7 +1,10 @@
 // Opens the database (an embedded libSQL file, or a libSQL server) and applies the
 // embedded migrations.
-import { type Client, createClient } from "@libsql/client";
-import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
+import type { Client } from "@libsql/client";
+import type { LibSQLDatabase } from "drizzle-orm/libsql";
+// The embedded-only entry: the full one loads the remote protocols' code (~8 MB of an
+// idle daemon's memory) even when the database is a file.
+import { drizzle } from "drizzle-orm/libsql/sqlite3";
 import { migrations } from "./migrations.gen.ts";
 import * as schema from "./schema.ts";
 import { embeddedClient } from "./embedded.ts";
@@ -21,9 +24,7 @@ export async function openDb(opts: OpenOptions): Promise<Db> {
   // One connection (see serialized.ts), so the pragmas below hold for every statement.
   const embedded = opts.url.startsWith("file:");
   const client = serialize(
-    embedded
-      ? embeddedClient(opts.url, { timeout: 5000 })
-      : createClient({ url: opts.url, authToken: opts.authToken, concurrency: 1, timeout: 5000 }),
+    embedded ? embeddedClient(opts.url, { timeout: 5000 }) : await remoteClient(opts),
     // Writes share commits on the embedded database (see serialized.ts).
     { group: embedded },
   );
@@ -35,6 +36,11 @@ export async function openDb(opts: OpenOptions): Promise<Db> {
   }
   await migrate(client);
   return drizzle(client, { schema }) as Db;
+}
+
+async function remoteClient(opts: OpenOptions): Promise<Client> {
+  const { createClient } = await import("@libsql/client");
+  return createClient({ url: opts.url, authToken: opts.authToken, concurrency: 1, timeout: 5000 });
 }
 
 // Same bookkeeping table as drizzle-kit's migrator, fed from the embedded list.
