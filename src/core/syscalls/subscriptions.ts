@@ -5,6 +5,7 @@ import { connections, events, subscriptions, triggers } from "../db/schema.ts";
 import { eventTypeMatches, filterMatches } from "../dispatcher.ts";
 import { now } from "../clock.ts";
 import { fault } from "../faults.ts";
+import { filterGuard } from "../filter-guard.ts";
 import {
   commit,
   stringArg,
@@ -24,6 +25,7 @@ export async function subscribe(
   const filter = typeof args.filter === "string" ? args.filter : "";
   const filterError = filter.trim() ? checkFilter(filter) : undefined;
   if (filterError) throw new SyscallError(filterError);
+  const guard = filterGuard(filter);
   const { db } = ctx.deps;
   const projectId = ctx.session.projectId;
   const [conn, trigger] = await Promise.all([
@@ -46,6 +48,8 @@ export async function subscribe(
       filter,
       cursor: row?.last ?? 0,
       createdAt: now(),
+      guardPath: guard?.path ?? null,
+      guardValue: guard?.value ?? null,
     });
     return id;
   });
