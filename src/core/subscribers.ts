@@ -31,17 +31,17 @@ export async function candidateSubscriptions(db: Db, e: EventRow): Promise<Candi
 }
 
 // The distinct guard paths of a destination, one index seek each (a destination has
-// few, however many subscriptions share them).
+// few, however many subscriptions share them). In a SELECT, not a bare WITH: the
+// connection takes statements that start with WITH for writes (db/serialized.ts).
 async function guardPaths(db: Db, destinationId: string): Promise<string[]> {
   const rows = await db.all<{ path: string | null }>(sql`
-    WITH RECURSIVE p(path) AS (
+    SELECT path FROM (WITH RECURSIVE p(path) AS (
       SELECT (SELECT min(guard_path) FROM subscriptions
               WHERE destination_id = ${destinationId} AND guard_path IS NOT NULL)
       UNION ALL
       SELECT (SELECT min(guard_path) FROM subscriptions
               WHERE destination_id = ${destinationId} AND guard_path > p.path)
       FROM p WHERE p.path IS NOT NULL
-    )
-    SELECT path FROM p WHERE path IS NOT NULL`);
+    ) SELECT path FROM p) WHERE path IS NOT NULL`);
   return rows.map((r) => r.path!);
 }
