@@ -210,3 +210,28 @@ def main(event):
     assert.equal(await hibernated(), i, `after ${filter}`);
   }
 });
+
+test("next_event finds its event behind more than a page of events that do not match", async (t) => {
+  const d = await daemonFor(t);
+  const body = `import autokitteh
+
+def main(event):
+    sub = autokitteh.subscribe("feed", "data.body.json.n == 1000")
+    print("subscribed")
+    got = autokitteh.next_event(sub)
+    print("got", got.body.json["n"])
+`;
+  const out = await d.cli(["deploy", "--manifest", writeProject(t, waiter(body))]);
+  await fetch(d.url + webhookPath(out.stdout, "start"), { method: "POST" });
+  await waitForPrint(d, "waiter", "subscribed");
+  const feed = d.url + webhookPath(out.stdout, "feed");
+  // More than the 500 events one read of the scan takes.
+  for (let n = 0; n < 620; n++) {
+    const res = await fetch(feed, { method: "PUT", body: JSON.stringify({ n }) });
+    assert.equal(res.status, 202);
+  }
+  await fetch(feed, { method: "PUT", body: JSON.stringify({ n: 1000 }) });
+  const s = await d.waitSession("waiter");
+  assert.equal(s.state, "completed", s.error ?? "");
+  assert.deepEqual(await d.prints("waiter"), ["subscribed", "got 1000"]);
+});

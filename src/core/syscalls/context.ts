@@ -130,14 +130,7 @@ export async function waitFor<T>(
       deadline === null ? recheck : Math.min(deadline, recheck),
       ctx.signal,
     );
-    const found = await commit(ctx, async (tx) => {
-      const value = await take(tx);
-      if (value === undefined) throw new NothingYet();
-      return value;
-    }).catch((err) => {
-      if (err instanceof NothingYet) return undefined;
-      throw err;
-    });
+    const found = await look(ctx, take);
     if (found !== undefined) {
       armed.cancel();
       return found;
@@ -152,8 +145,15 @@ export async function waitFor<T>(
 
 const RECHECK_MS = 1000;
 
-// Rolls back an empty look (nothing taken, nothing journaled).
-class NothingYet extends Error {}
+// What a look takes is journaled with it; an empty one journals nothing but keeps what
+// `take` wrote (a subscription's cursor moved past events that do not match).
+function look<T>(ctx: SyscallContext, take: (tx: Tx) => Promise<T | undefined>) {
+  return groupCommit(ctx.deps.db).write(async (tx) => {
+    const value = await take(tx);
+    if (value !== undefined) await journal(tx, ctx, value);
+    return value;
+  }, { isolated: true });
+}
 
 export function timeoutArg(value: unknown): number | null {
   if (value === null || value === undefined || value === 0) return null;

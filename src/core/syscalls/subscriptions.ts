@@ -82,21 +82,32 @@ export async function nextEvent(
       const trigger = await tx.query.triggers.findFirst({
         where: eq(triggers.id, sub.destinationId),
       });
-      const rows = await tx.select().from(events)
-        .where(and(eq(events.destinationId, sub.destinationId), gt(events.seq, current.cursor)))
-        .orderBy(asc(events.seq)).limit(SCAN_LIMIT);
-      for (const e of rows) {
-        // A trigger's own event type and filter apply to its subscribers too.
-        if (
-          trigger &&
-          (!eventTypeMatches(trigger.eventType, e.eventType) || !filterMatches(trigger, e))
-        ) continue;
-        if (
-          current.filter.trim() &&
-          !compileFilter(current.filter).matches({ data: e.data, event_type: e.eventType })
-        ) continue;
-        await tx.update(subscriptions).set({ cursor: e.seq }).where(eq(subscriptions.id, sub.id));
-        return { event_id: e.id, event_type: e.eventType, data: e.data };
+      let after = current.cursor;
+      for (;;) {
+        const rows = await tx.select().from(events)
+          .where(and(eq(events.destinationId, sub.destinationId), gt(events.seq, after)))
+          .orderBy(asc(events.seq)).limit(SCAN_LIMIT);
+        for (const e of rows) {
+          // A trigger's own event type and filter apply to its subscribers too.
+          if (
+            trigger &&
+            (!eventTypeMatches(trigger.eventType, e.eventType) || !filterMatches(trigger, e))
+          ) continue;
+          if (
+            current.filter.trim() &&
+            !compileFilter(current.filter).matches({ data: e.data, event_type: e.eventType })
+          ) continue;
+          await tx.update(subscriptions).set({ cursor: e.seq })
+            .where(eq(subscriptions.id, sub.id));
+          return { event_id: e.id, event_type: e.eventType, data: e.data };
+        }
+        if (rows.length) after = rows[rows.length - 1].seq;
+        if (rows.length < SCAN_LIMIT) break;
+      }
+      // Past the events that do not match, so that the next look does not read them again
+      // (kept by an empty look too: see waitFor).
+      if (after > current.cursor) {
+        await tx.update(subscriptions).set({ cursor: after }).where(eq(subscriptions.id, sub.id));
       }
     }
     return undefined;
