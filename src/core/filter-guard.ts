@@ -8,7 +8,7 @@
 // event's `5` is an int, `5.0 == 5` holds), and other scalars only to their own type, so
 // numbers canonicalize by value and the rest by type and value. Anything else (`||`, `!=`,
 // functions, `has()`, two paths, bytes, large ints...) gives no guard.
-import { parse } from "@bufbuild/cel";
+import { compileFilter, type FilterExpr } from "./cel.ts";
 
 export type Guard = {
   // JSON array of the path's keys, from the variable: `["data","body","json","n"]`.
@@ -16,17 +16,17 @@ export type Guard = {
   value: string;
 };
 
-type Expr = ReturnType<typeof parse>["expr"];
+type Expr = FilterExpr;
 
 // Past 2^53 a JSON number is not exact; no guard rather than reason about rounding.
 const MAX_EXACT = 2n ** 53n;
 
-// The guard of a filter that compiles (cel.ts checks it first), or undefined.
+// The guard of a filter, or undefined (also for a filter that does not compile). The
+// filter is parsed once: compiled filters are cached (cel.ts).
 export function filterGuard(source: string): Guard | undefined {
-  if (!source.trim()) return undefined;
-  let expr: Expr;
+  let expr: Expr | undefined;
   try {
-    expr = parse(source).expr;
+    expr = compileFilter(source).expr;
   } catch {
     return undefined;
   }
