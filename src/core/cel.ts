@@ -6,6 +6,8 @@ import { strings } from "@bufbuild/cel/ext";
 
 export type CompiledFilter = {
   source: string;
+  // The parsed filter (none for an empty one), for filter-guard.ts.
+  expr?: FilterExpr;
   matches(vars: { data: unknown; event_type: string }): boolean;
 };
 
@@ -132,6 +134,7 @@ function compile(source: string): CompiledFilter {
   }
   return {
     source,
+    expr: parsed.expr,
     matches(vars) {
       steps = 0;
       try {
@@ -146,7 +149,8 @@ function compile(source: string): CompiledFilter {
 // The library has no public type checker, so unknown variables and functions would
 // only fail at evaluation (and the filter would silently never match). Catch the
 // common typos (`data.path.endswith(...)`, `evnt_type`) at compile time instead.
-type Expr = ReturnType<typeof parse>["expr"];
+export type FilterExpr = ReturnType<typeof parse>["expr"];
+type Expr = FilterExpr;
 
 function checkNames(source: string, parsed: ReturnType<typeof parse>): void {
   const where = (e: Expr, skipDot = false) => {

@@ -3,12 +3,13 @@
 import { and, eq, or } from "drizzle-orm";
 import { compileFilter } from "./cel.ts";
 import type { Db } from "./db/client.ts";
-import { deployments, events, sessions, subscriptions, triggers } from "./db/schema.ts";
+import { deployments, events, sessions, triggers } from "./db/schema.ts";
 import type { EventRow, Events } from "./events.ts";
 import { fault } from "./faults.ts";
 import { log } from "./log.ts";
 import { SessionManager } from "./session-manager.ts";
 import type { NewSession } from "./sessions.ts";
+import { candidateSubscriptions } from "./subscribers.ts";
 import type { Wakeups } from "./wakeups.ts";
 
 type Trigger = typeof triggers.$inferSelect;
@@ -100,9 +101,7 @@ export class Dispatcher {
     if (
       trigger && (!eventTypeMatches(trigger.eventType, e.eventType) || !filterMatches(trigger, e))
     ) return [];
-    const subs = await this.db.select().from(subscriptions).where(
-      eq(subscriptions.destinationId, e.destinationId),
-    );
+    const subs = await candidateSubscriptions(this.db, e);
     const vars = { data: e.data, event_type: e.eventType };
     const matching = subs.filter((s) => !s.filter.trim() || compileFilter(s.filter).matches(vars));
     return [...new Set(matching.map((s) => s.sessionId))];

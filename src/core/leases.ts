@@ -24,6 +24,28 @@ export class Leases {
     return rows.length > 0;
   }
 
+  // Takes a hibernated session to resume it here: clears its hibernated mark and claims
+  // its lease in one write. True for the one node (and the one caller) that took it.
+  async claimHibernated(sessionId: string): Promise<boolean> {
+    const t = now();
+    const rows = await this.db.update(sessions)
+      .set({
+        hibernated: false,
+        wakeAt: null,
+        owner: this.nodeId,
+        leaseUntil: t + this.ttlMs,
+        updatedAt: t,
+      })
+      .where(and(
+        eq(sessions.id, sessionId),
+        eq(sessions.hibernated, true),
+        inArray(sessions.state, ["created", "running"]),
+        or(isNull(sessions.owner), eq(sessions.owner, this.nodeId), lt(sessions.leaseUntil, t)),
+      ))
+      .returning({ id: sessions.id });
+    return rows.length > 0;
+  }
+
   // Extends this node's leases; returns the ids it still holds.
   async renew(): Promise<Set<string>> {
     const rows = await this.db.update(sessions)

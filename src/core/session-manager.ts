@@ -71,9 +71,10 @@ export class SessionManager {
   }
 
   // Drives a created (or interrupted) session to a final state, in the background.
-  start(id: string): void {
+  // `claimed`: this node holds its lease already.
+  start(id: string, claimed = false): void {
     if (this.closing || this.active.has(id)) return;
-    const driving = this.drive(id)
+    const driving = this.drive(id, claimed)
       .catch((err) => log.error("session failed", { session: id, error: (err as Error).message }))
       .finally(() => this.active.delete(id));
     this.active.set(id, driving);
@@ -144,8 +145,8 @@ export class SessionManager {
     await Promise.allSettled(this.active.values());
   }
 
-  private async drive(id: string): Promise<void> {
-    if (!(await this.deps.leases.claim(id))) return;
+  private async drive(id: string, claimed: boolean): Promise<void> {
+    if (!claimed && !(await this.deps.leases.claim(id))) return;
     let s = await this.deps.sessions.get(id);
     if (s?.hibernated) {
       // Past its wake time, adopted from another node.
@@ -234,8 +235,8 @@ export class SessionManager {
   // Resumes a hibernated session by replay; of several nodes woken at once, one wins.
   private async wake(id: string): Promise<void> {
     this.unsleep(id);
-    if (this.closing || !(await this.deps.sessions.unhibernate(id))) return;
-    this.start(id);
+    if (this.closing || !(await this.deps.leases.claimHibernated(id))) return;
+    this.start(id, true);
   }
 
   // Milliseconds until the session's timeout (--session-timeout), Infinity without one.

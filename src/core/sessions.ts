@@ -114,19 +114,6 @@ export class Sessions {
     ));
   }
 
-  // Clears the hibernated mark; true for the one caller that cleared it.
-  async unhibernate(id: string): Promise<boolean> {
-    const rows = await this.db.update(sessions).set({
-      hibernated: false,
-      wakeAt: null,
-      updatedAt: now(),
-    })
-      .where(and(eq(sessions.id, id), eq(sessions.hibernated, true))).returning({
-        id: sessions.id,
-      });
-    return rows.length > 0;
-  }
-
   journal(id: string): Promise<Step[]> {
     return this.db.select().from(sessionSteps).where(eq(sessionSteps.sessionId, id))
       .orderBy(asc(sessionSteps.seq));

@@ -137,3 +137,101 @@ def main(event):
   assert.equal(s.state, "completed", s.error ?? "");
   assert.deepEqual(await d.prints("waiter"), ["waiting", "got hello"]);
 });
+
+test("many hibernated sessions each wait for their own key: an event wakes only its own", async (t) => {
+  const d = await daemonFor(t, {}, ["--hibernate-after", "0.2"]);
+  const body = `import autokitteh
+
+def main(event):
+    sub = autokitteh.subscribe("feed", event.data.body.json["filter"])
+    got = autokitteh.next_event(sub)
+    print("got", got.body.json["n"], got.body.json["key"])
+`;
+  const out = await d.cli(["deploy", "--manifest", writeProject(t, waiter(body))]);
+  assert.equal(out.code, 0, out.stderr);
+  // Guarded filters of each kind of literal, and filters that have no guard.
+  const filters: [string, { n: unknown; key: string }][] = [
+    ...Array.from({ length: 12 }, (_, k) =>
+      [
+        `data.body.json.n == ${k}`,
+        { n: k, key: "x" },
+      ] as [string, { n: unknown; key: string }]),
+    ["data.body.json.n == 20.0", { n: 20, key: "x" }],
+    ["data.body.json.n == 21 && data.body.json.key == 'k'", { n: 21, key: "k" }],
+    ["data.body.json.key == 'only'", { n: 0.5, key: "only" }],
+    ["event_type == 'put' && 22u == data.body.json.n", { n: 22, key: "x" }],
+    ["data.body.json.n == null", { n: null, key: "x" }],
+    ["data.body.json.n > 30 && data.body.json.n < 32", { n: 31, key: "x" }],
+    ["data.body.json.n == 33 || data.body.json.n == 34", { n: 34, key: "x" }],
+  ];
+  const start = d.url + webhookPath(out.stdout, "start");
+  const ids: string[] = [];
+  for (const [filter] of filters) {
+    const res = await fetch(start, { method: "POST", body: JSON.stringify({ filter }) });
+    assert.equal(res.status, 202);
+    const event = res.headers.get("autokitteh-event-id");
+    const { sessions } = await d.api<{ sessions: { session_id: string }[] }>(
+      `/api/sessions?project=waiter&event=${event}`,
+    );
+    assert.equal(sessions.length, 1);
+    ids.push(sessions[0].session_id);
+  }
+  type S = { state: string; hibernated: boolean; error: string | null };
+  const session = async (id: string) =>
+    (await d.api<{ session: S }>(`/api/sessions/${id}`)).session;
+  const hibernated = async () => {
+    const all = await Promise.all(ids.map(session));
+    return all.filter((s) => s.hibernated && s.state === "running").length;
+  };
+  for (let i = 0; (await hibernated()) < ids.length; i++) {
+    if (i > 400) assert.fail("the sessions did not all hibernate");
+    await sleep(50);
+  }
+  const feed = d.url + webhookPath(out.stdout, "feed");
+  const put = (data: unknown) =>
+    fetch(feed, { method: "PUT", body: JSON.stringify(data) }).then((r) => r.status);
+  // Events no filter matches: a string for a number, a missing key, a POST.
+  assert.equal(await put({ n: "3", key: "x" }), 202);
+  assert.equal(await put({ key: "x" }), 202);
+  assert.equal(await put({ n: 21, key: "other" }), 202);
+  assert.equal(
+    (await fetch(feed, { method: "POST", body: JSON.stringify({ n: 22, key: "x" }) })).status,
+    202,
+  );
+  // Backwards, so that each session has earlier events to skip.
+  for (let i = filters.length - 1; i >= 0; i--) {
+    const [filter, data] = filters[i];
+    assert.equal(await put(data), 202);
+    const s = await d.waitSession(ids[i]);
+    assert.equal(s.state, "completed", `${filter}: ${s.error}`);
+    assert.deepEqual(await d.prints(ids[i]), [
+      `got ${data.n === null ? "None" : data.n} ${data.key}`,
+    ]);
+    assert.equal(await hibernated(), i, `after ${filter}`);
+  }
+});
+
+test("next_event finds its event behind more than a page of events that do not match", async (t) => {
+  const d = await daemonFor(t);
+  const body = `import autokitteh
+
+def main(event):
+    sub = autokitteh.subscribe("feed", "data.body.json.n == 1000")
+    print("subscribed")
+    got = autokitteh.next_event(sub)
+    print("got", got.body.json["n"])
+`;
+  const out = await d.cli(["deploy", "--manifest", writeProject(t, waiter(body))]);
+  await fetch(d.url + webhookPath(out.stdout, "start"), { method: "POST" });
+  await waitForPrint(d, "waiter", "subscribed");
+  const feed = d.url + webhookPath(out.stdout, "feed");
+  // More than the 500 events one read of the scan takes.
+  for (let n = 0; n < 620; n++) {
+    const res = await fetch(feed, { method: "PUT", body: JSON.stringify({ n }) });
+    assert.equal(res.status, 202);
+  }
+  await fetch(feed, { method: "PUT", body: JSON.stringify({ n: 1000 }) });
+  const s = await d.waitSession("waiter");
+  assert.equal(s.state, "completed", s.error ?? "");
+  assert.deepEqual(await d.prints("waiter"), ["subscribed", "got 1000"]);
+});

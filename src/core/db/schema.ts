@@ -173,12 +173,16 @@ export const subscriptions = sqliteTable(
     // The seq of the last event this subscription has consumed (or saw when created).
     cursor: integer("cursor").notNull(),
     createdAt: integer("created_at").notNull(),
+    // The filter's equality guard (filter-guard.ts), null when it has none: an event
+    // reads only the subscriptions whose guard it meets, and the unguarded ones.
+    guardPath: text("guard_path"),
+    guardValue: text("guard_value"),
   },
   (
     t,
   ) => [
     index("subscriptions_session").on(t.sessionId),
-    index("subscriptions_destination").on(t.destinationId),
+    index("subscriptions_destination").on(t.destinationId, t.guardPath, t.guardValue),
   ],
 );
 

@@ -88,27 +88,35 @@ export function commit<T>(ctx: SyscallContext, effect: (tx: Tx) => Promise<T>): 
 }
 
 // The deadline of a waiting call; recorded with the pending step so that a replay after
-// a crash waits only for what is left.
-async function deadlineOf(ctx: SyscallContext, timeoutMs: number | null): Promise<number | null> {
-  if (ctx.seq === undefined) return timeoutMs === null ? null : now() + timeoutMs;
+// a crash waits only for what is left. A new pending step is written by `record`, in the
+// first look's transaction (one commit, not two; until it commits the call has no step,
+// and a replay would make it anew).
+async function deadlineOf(
+  ctx: SyscallContext,
+  timeoutMs: number | null,
+): Promise<{ deadline: number | null; record?: (tx: Tx) => Promise<void> }> {
+  if (ctx.seq === undefined) return { deadline: timeoutMs === null ? null : now() + timeoutMs };
   const { db } = ctx.deps;
+  const seq = ctx.seq;
   const existing = await db.query.sessionSteps.findFirst({
-    where: and(eq(sessionSteps.sessionId, ctx.session.id), eq(sessionSteps.seq, ctx.seq)),
+    where: and(eq(sessionSteps.sessionId, ctx.session.id), eq(sessionSteps.seq, seq)),
   });
-  if (existing && existing.completedAt === null) return existing.deadline;
+  if (existing && existing.completedAt === null) return { deadline: existing.deadline };
   const deadline = timeoutMs === null ? null : now() + timeoutMs;
-  await db.insert(sessionSteps).values({
-    sessionId: ctx.session.id,
-    seq: ctx.seq,
-    kind: ctx.op,
-    name: ctx.op,
-    deadline,
-    startedAt: now(),
-  }).onConflictDoUpdate({
-    target: [sessionSteps.sessionId, sessionSteps.seq],
-    set: { kind: ctx.op, name: ctx.op, deadline, result: null, completedAt: null },
-  });
-  return deadline;
+  const record = async (tx: Tx) => {
+    await tx.insert(sessionSteps).values({
+      sessionId: ctx.session.id,
+      seq,
+      kind: ctx.op,
+      name: ctx.op,
+      deadline,
+      startedAt: now(),
+    }).onConflictDoUpdate({
+      target: [sessionSteps.sessionId, sessionSteps.seq],
+      set: { kind: ctx.op, name: ctx.op, deadline, result: null, completedAt: null },
+    });
+  };
+  return { deadline, record };
 }
 
 // Waits until `take` finds something (taken and journaled in one transaction) or the
@@ -118,7 +126,7 @@ export async function waitFor<T>(
   timeoutMs: number | null,
   take: (tx: Tx) => Promise<T | undefined>,
 ): Promise<T | null> {
-  const deadline = await deadlineOf(ctx, timeoutMs);
+  let { deadline, record } = await deadlineOf(ctx, timeoutMs);
   if (ctx.seq !== undefined) ctx.waiting?.(deadline);
   for (;;) {
     if (ctx.signal.aborted) throw new SyscallError("the session ended while waiting");
@@ -130,14 +138,8 @@ export async function waitFor<T>(
       deadline === null ? recheck : Math.min(deadline, recheck),
       ctx.signal,
     );
-    const found = await commit(ctx, async (tx) => {
-      const value = await take(tx);
-      if (value === undefined) throw new NothingYet();
-      return value;
-    }).catch((err) => {
-      if (err instanceof NothingYet) return undefined;
-      throw err;
-    });
+    const found = await look(ctx, take, record);
+    record = undefined;
     if (found !== undefined) {
       armed.cancel();
       return found;
@@ -152,8 +154,21 @@ export async function waitFor<T>(
 
 const RECHECK_MS = 1000;
 
-// Rolls back an empty look (nothing taken, nothing journaled).
-class NothingYet extends Error {}
+// What a look takes is journaled with it; an empty one journals nothing but keeps what
+// `take` wrote (a subscription's cursor moved past events that do not match) and the
+// pending step (`record`).
+function look<T>(
+  ctx: SyscallContext,
+  take: (tx: Tx) => Promise<T | undefined>,
+  record?: (tx: Tx) => Promise<void>,
+) {
+  return groupCommit(ctx.deps.db).write(async (tx) => {
+    await record?.(tx);
+    const value = await take(tx);
+    if (value !== undefined) await journal(tx, ctx, value);
+    return value;
+  }, { isolated: true });
+}
 
 export function timeoutArg(value: unknown): number | null {
   if (value === null || value === undefined || value === 0) return null;

@@ -5,6 +5,7 @@ import { connections, events, subscriptions, triggers } from "../db/schema.ts";
 import { eventTypeMatches, filterMatches } from "../dispatcher.ts";
 import { now } from "../clock.ts";
 import { fault } from "../faults.ts";
+import { filterGuard } from "../filter-guard.ts";
 import {
   commit,
   stringArg,
@@ -24,6 +25,7 @@ export async function subscribe(
   const filter = typeof args.filter === "string" ? args.filter : "";
   const filterError = filter.trim() ? checkFilter(filter) : undefined;
   if (filterError) throw new SyscallError(filterError);
+  const guard = filterGuard(filter);
   const { db } = ctx.deps;
   const projectId = ctx.session.projectId;
   const [conn, trigger] = await Promise.all([
@@ -46,6 +48,8 @@ export async function subscribe(
       filter,
       cursor: row?.last ?? 0,
       createdAt: now(),
+      guardPath: guard?.path ?? null,
+      guardValue: guard?.value ?? null,
     });
     return id;
   });
@@ -78,21 +82,32 @@ export async function nextEvent(
       const trigger = await tx.query.triggers.findFirst({
         where: eq(triggers.id, sub.destinationId),
       });
-      const rows = await tx.select().from(events)
-        .where(and(eq(events.destinationId, sub.destinationId), gt(events.seq, current.cursor)))
-        .orderBy(asc(events.seq)).limit(SCAN_LIMIT);
-      for (const e of rows) {
-        // A trigger's own event type and filter apply to its subscribers too.
-        if (
-          trigger &&
-          (!eventTypeMatches(trigger.eventType, e.eventType) || !filterMatches(trigger, e))
-        ) continue;
-        if (
-          current.filter.trim() &&
-          !compileFilter(current.filter).matches({ data: e.data, event_type: e.eventType })
-        ) continue;
-        await tx.update(subscriptions).set({ cursor: e.seq }).where(eq(subscriptions.id, sub.id));
-        return { event_id: e.id, event_type: e.eventType, data: e.data };
+      let after = current.cursor;
+      for (;;) {
+        const rows = await tx.select().from(events)
+          .where(and(eq(events.destinationId, sub.destinationId), gt(events.seq, after)))
+          .orderBy(asc(events.seq)).limit(SCAN_LIMIT);
+        for (const e of rows) {
+          // A trigger's own event type and filter apply to its subscribers too.
+          if (
+            trigger &&
+            (!eventTypeMatches(trigger.eventType, e.eventType) || !filterMatches(trigger, e))
+          ) continue;
+          if (
+            current.filter.trim() &&
+            !compileFilter(current.filter).matches({ data: e.data, event_type: e.eventType })
+          ) continue;
+          await tx.update(subscriptions).set({ cursor: e.seq })
+            .where(eq(subscriptions.id, sub.id));
+          return { event_id: e.id, event_type: e.eventType, data: e.data };
+        }
+        if (rows.length) after = rows[rows.length - 1].seq;
+        if (rows.length < SCAN_LIMIT) break;
+      }
+      // Past the events that do not match, so that the next look does not read them again
+      // (kept by an empty look too: see waitFor).
+      if (after > current.cursor) {
+        await tx.update(subscriptions).set({ cursor: after }).where(eq(subscriptions.id, sub.id));
       }
     }
     return undefined;

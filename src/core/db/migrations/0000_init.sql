@@ -136,11 +136,13 @@ CREATE TABLE `subscriptions` (
 	`destination_id` text NOT NULL,
 	`filter` text DEFAULT '' NOT NULL,
 	`cursor` integer NOT NULL,
-	`created_at` integer NOT NULL
+	`created_at` integer NOT NULL,
+	`guard_path` text,
+	`guard_value` text
 );
 --> statement-breakpoint
 CREATE INDEX `subscriptions_session` ON `subscriptions` (`session_id`);--> statement-breakpoint
-CREATE INDEX `subscriptions_destination` ON `subscriptions` (`destination_id`);--> statement-breakpoint
+CREATE INDEX `subscriptions_destination` ON `subscriptions` (`destination_id`,`guard_path`,`guard_value`);--> statement-breakpoint
 CREATE TABLE `triggers` (
 	`id` text PRIMARY KEY NOT NULL,
 	`project_id` text NOT NULL,
