@@ -12,6 +12,7 @@ import {
   type SessionState,
   subscriptions,
 } from "./db/schema.ts";
+import { deploymentState } from "./deployments.ts";
 import { secretValues, sessionEnv } from "./env.ts";
 import { Redactor } from "./redact.ts";
 import { newId } from "./ids.ts";
@@ -145,8 +146,8 @@ export class SessionManager {
   }
 
   private async drive(id: string): Promise<void> {
-    if (!(await this.deps.leases.claim(id))) return;
-    let s = await this.deps.sessions.get(id);
+    let s = await this.deps.leases.claimRow(id);
+    if (!s) return;
     if (s?.hibernated) {
       // Past its wake time, adopted from another node.
       await this.deps.sessions.update(id, { hibernated: false, wakeAt: null });
@@ -259,23 +260,48 @@ export class SessionManager {
     const { db, sessions, box, codeDirs, launcher } = this.deps;
     const sessionLog = await sessions.openLog(s);
     const runs = s.runs + 1;
-    await sessions.update(s.id, { state: "running", runs, startedAt: s.startedAt ?? now() });
-    if (s.state !== "running") await sessionLog.append("state", { state: "running", run: runs });
-    let runner;
-    try {
+    // The runner is taken while "running" is written; it starts once that is committed.
+    const launching = (async () => {
       const [codeDir, env] = await Promise.all([
         codeDirs.get(s.buildId),
         sessionEnv(db, box, s.projectId, this.deps.serviceUrl()),
       ]);
-      runner = await launcher.launch({ codeDir, env, durable: s.isDurable });
+      return launcher.launch({ codeDir, env, durable: s.isDurable });
+    })();
+    // A session that never ran has no journal and no prints.
+    const fresh = s.state === "created" && s.runs === 0;
+    const reads = Promise.all([
+      s.isDurable && !fresh ? sessions.journal(s.id) : [],
+      s.isDurable && !fresh ? sessions.workflowPrints(s.id) : 0,
+      fresh ? 0 : sessions.printedChars(s.id),
+      secretValues(db, box, s.projectId),
+    ]);
+    try {
+      await Promise.all([
+        sessions.markRunning(s),
+        s.state !== "running" && sessionLog.append("state", { state: "running", run: runs }),
+      ]);
     } catch (err) {
+      void launching.then((r) => r.kill(), () => {});
+      void reads.catch(() => {});
+      throw err;
+    }
+    let runner;
+    try {
+      runner = await launching;
+    } catch (err) {
+      void reads.catch(() => {});
       return { kind: "died", reason: `could not start a runner: ${(err as Error).message}` };
     }
-    const journal = s.isDurable ? await sessions.journal(s.id) : [];
-    const printed = s.isDurable ? await sessions.workflowPrints(s.id) : 0;
-    const printedChars = await sessions.printedChars(s.id);
+    let journal, printed, printedChars, secrets;
+    try {
+      [journal, printed, printedChars, secrets] = await reads;
+    } catch (err) {
+      runner.kill();
+      throw err;
+    }
     // Secret values never reach the session's log, error or return display.
-    const redactor = new Redactor(await secretValues(db, box, s.projectId));
+    const redactor = new Redactor(secrets);
     sessionLog.redactor = redactor;
     const run = new SessionRun(
       db,
@@ -365,8 +391,7 @@ function redactOutcome(outcome: RunOutcome, redactor: Redactor): RunOutcome {
 
 // A draining deployment becomes inactive once its last session has ended.
 async function retireIfDrained(db: Db, deploymentId: string): Promise<void> {
-  const d = await db.query.deployments.findFirst({ where: eq(deployments.id, deploymentId) });
-  if (d?.state !== "draining") return;
+  if (await deploymentState(db, deploymentId) !== "draining") return;
   const busy = await db.query.sessions.findFirst({
     where: and(
       eq(sessionsTable.deploymentId, deploymentId),

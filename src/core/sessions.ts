@@ -36,10 +36,16 @@ export type SessionFilter = {
 };
 
 export class Sessions {
-  constructor(private readonly db: Db, readonly bus: LogBus) {}
+  // get's statement, built once (it runs for every session).
+  private readonly getQuery;
+
+  constructor(private readonly db: Db, readonly bus: LogBus) {
+    this.getQuery = db.select().from(sessions).where(eq(sessions.id, sql.placeholder("id")))
+      .prepare();
+  }
 
   get(id: string): Promise<Session | undefined> {
-    return this.db.query.sessions.findFirst({ where: eq(sessions.id, id) });
+    return this.getQuery.get({ id });
   }
 
   list(filter: SessionFilter = {}): Promise<Session[]> {
@@ -59,6 +65,16 @@ export class Sessions {
   inStates(states: SessionState[]): Promise<Session[]> {
     return this.db.select().from(sessions).where(inArray(sessions.state, states))
       .orderBy(asc(sessions.createdAt));
+  }
+
+  // A run begins: state "running", one more run, started now if it never started.
+  async markRunning(s: Session): Promise<void> {
+    const t = now();
+    await this.db.$client.execute({
+      sql: `UPDATE sessions SET state = 'running', runs = ?, started_at = ?, updated_at = ?
+            WHERE id = ?`,
+      args: [s.runs + 1, s.startedAt ?? t, t, s.id],
+    });
   }
 
   async update(id: string, fields: Partial<NewSession>): Promise<void> {
@@ -152,9 +168,11 @@ export class Sessions {
   }
 
   async openLog(session: { id: string; projectId: string }): Promise<SessionLog> {
-    const [row] = await this.db.select({ last: max(sessionLogs.seq) }).from(sessionLogs)
-      .where(eq(sessionLogs.sessionId, session.id));
-    return new SessionLog(this.db, this.bus, session, row?.last ?? 0);
+    const { rows } = await this.db.$client.execute({
+      sql: "SELECT max(seq) AS last FROM session_logs WHERE session_id = ?",
+      args: [session.id],
+    });
+    return new SessionLog(this.db, this.bus, session, Number(rows[0]?.last ?? 0));
   }
 }
 
