@@ -94,7 +94,7 @@ export class Dispatcher {
     const rows: NewSession[] = [];
     for (const t of matching) {
       for (const d of await activeDeployments(this.db, t.projectId)) {
-        rows.push(SessionManager.newRow({
+        rows.push(this.manager.ownedRow({
           projectId: t.projectId,
           deploymentId: d.id,
           buildId: d.buildId,
@@ -123,7 +123,7 @@ export class Dispatcher {
   ): Promise<DispatchResult> {
     for (const row of rows) {
       log.info("session created", { session: row.id, event: e.id, entrypoint: row.entrypoint });
-      this.manager.start(row.id!);
+      this.manager.startOwned(row);
     }
     // Subscribed sessions whose filters match look again (a hibernated one resumes).
     const signaled = await this.matchingSubscribers(e, candidates);

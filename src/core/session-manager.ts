@@ -6,14 +6,10 @@ import type { RunnerLauncher } from "../pythonrt/launcher.ts";
 import type { CodeDirs } from "./builds.ts";
 import { now } from "./clock.ts";
 import type { Db } from "./db/client.ts";
-import {
-  deployments,
-  sessions as sessionsTable,
-  type SessionState,
-  subscriptions,
-} from "./db/schema.ts";
+import { deployments, sessions as sessionsTable, type SessionState } from "./db/schema.ts";
 import { deploymentState } from "./deployments.ts";
 import { secretValues, sessionEnv } from "./env.ts";
+import { execOn } from "./db/group-commit.ts";
 import { Redactor } from "./redact.ts";
 import { newId } from "./ids.ts";
 import { log } from "./log.ts";
@@ -71,10 +67,26 @@ export class SessionManager {
     return { ...input, id: newId("ses"), state: "created", createdAt: t, updatedAt: t };
   }
 
+  // A new session's row, already leased to this node: inserted by the caller, it is then
+  // started with startOwned (no claim to commit, no row to read back).
+  ownedRow(input: NewSessionInput): NewSession {
+    return {
+      ...SessionManager.newRow(input),
+      owner: this.deps.leases.nodeId,
+      leaseUntil: now() + this.deps.leases.ttlMs,
+    };
+  }
+
+  // Starts a session inserted with a row from ownedRow, once that insert has committed.
+  startOwned(row: NewSession): void {
+    this.start(row.id!, ownedSession(row));
+  }
+
   // Drives a created (or interrupted) session to a final state, in the background.
-  start(id: string): void {
+  // `owned`: the row of a session this node created already leased to itself.
+  start(id: string, owned?: Session): void {
     if (this.closing || this.active.has(id)) return;
-    const driving = this.drive(id)
+    const driving = this.drive(id, owned)
       .catch((err) => log.error("session failed", { session: id, error: (err as Error).message }))
       .finally(() => this.active.delete(id));
     this.active.set(id, driving);
@@ -145,8 +157,8 @@ export class SessionManager {
     await Promise.allSettled(this.active.values());
   }
 
-  private async drive(id: string): Promise<void> {
-    let s = await this.deps.leases.claimRow(id);
+  private async drive(id: string, owned?: Session): Promise<void> {
+    let s = owned ?? await this.deps.leases.claimRow(id);
     if (!s) return;
     if (s?.hibernated) {
       // Past its wake time, adopted from another node.
@@ -343,6 +355,7 @@ export class SessionManager {
   ): Promise<void> {
     const { db, sessions } = this.deps;
     const sessionLog = await sessions.openLog(s);
+    let logged: Promise<void> | undefined;
     await db.transaction(async (tx) => {
       await tx.update(sessionsTable)
         .set({
@@ -354,7 +367,7 @@ export class SessionManager {
           updatedAt: now(),
         })
         .where(eq(sessionsTable.id, s.id));
-      await tx.delete(subscriptions).where(eq(subscriptions.sessionId, s.id));
+      await execOn(tx)("DELETE FROM subscriptions WHERE session_id = ?", [s.id]);
       // A durable child's end signals its parent under the child's id.
       if (s.parentId && s.isDurable) {
         const completed = state === "completed";
@@ -365,13 +378,51 @@ export class SessionManager {
           completed ? { completed, value: value ?? null } : { completed },
         );
       }
+      // Queued, not awaited (that would wait for this transaction): the record is written
+      // after it, and usually in the same commit.
+      logged = sessionLog.append("state", {
+        state,
+        ...(fields.error ? { error: fields.error } : {}),
+      });
+      logged.catch(() => {});
     });
     this.deps.wakeups.forget(s.id);
     if (s.parentId && s.isDurable) this.deps.wakeups.notify(s.parentId);
-    await sessionLog.append("state", { state, ...(fields.error ? { error: fields.error } : {}) });
+    await logged;
     log.info("session ended", { session: s.id, state });
     if (s.deploymentId) await retireIfDrained(db, s.deploymentId);
   }
+}
+
+// The row the database holds for a session inserted as `row` (from ownedRow).
+function ownedSession(row: NewSession): Session {
+  return {
+    id: row.id!,
+    projectId: row.projectId,
+    deploymentId: row.deploymentId ?? null,
+    buildId: row.buildId,
+    eventId: row.eventId ?? null,
+    triggerId: row.triggerId ?? null,
+    parentId: row.parentId ?? null,
+    entrypoint: row.entrypoint,
+    inputs: row.inputs,
+    memo: row.memo,
+    isDurable: row.isDurable,
+    state: row.state,
+    runs: row.runs ?? 0,
+    error: row.error ?? null,
+    hibernated: row.hibernated ?? false,
+    wakeAt: row.wakeAt ?? null,
+    owner: row.owner ?? null,
+    leaseUntil: row.leaseUntil ?? null,
+    stopReason: row.stopReason ?? null,
+    returnDisplay: row.returnDisplay ?? null,
+    returnValue: row.returnValue ?? null,
+    createdAt: row.createdAt,
+    startedAt: row.startedAt ?? null,
+    endedAt: row.endedAt ?? null,
+    updatedAt: row.updatedAt,
+  };
 }
 
 // The texts of an outcome, masked (a returned value is the session's data, left as is).
