@@ -4,13 +4,13 @@ import { and, eq, or } from "drizzle-orm";
 import { compileFilter } from "./cel.ts";
 import type { Db } from "./db/client.ts";
 import { configCache } from "./config-cache.ts";
-import { events, sessions, subscriptions, triggers } from "./db/schema.ts";
+import { events, subscriptions, triggers } from "./db/schema.ts";
 import { activeDeployments } from "./deployments.ts";
-import { type EventRow, type Events, type NewEvent, newEventRow } from "./events.ts";
+import { type EventRow, type Events, insertEvent, type NewEvent, newEventRow } from "./events.ts";
 import { fault } from "./faults.ts";
 import { log } from "./log.ts";
 import { SessionManager } from "./session-manager.ts";
-import type { NewSession } from "./sessions.ts";
+import { insertSessions, type NewSession } from "./sessions.ts";
 import type { Wakeups } from "./wakeups.ts";
 
 type Trigger = typeof triggers.$inferSelect;
@@ -61,7 +61,7 @@ export class Dispatcher {
       const marked = await tx.update(events).set({ dispatched: true })
         .where(and(eq(events.id, e.id), eq(events.dispatched, false))).returning({ id: events.id });
       if (!marked.length) return false;
-      if (rows.length) await tx.insert(sessions).values(rows);
+      await insertSessions(tx, rows);
       return true;
     });
     if (!claimed) return { eventId: e.id, sessionIds: [], signaledSessionIds: [] };
@@ -76,8 +76,8 @@ export class Dispatcher {
     const row = { ...newEventRow(n), dispatched: true };
     const { candidates, rows } = await this.plan({ ...row, seq: 0 } as EventRow);
     const event = await this.db.transaction(async (tx) => {
-      const [stored] = await tx.insert(events).values(row).returning();
-      if (rows.length) await tx.insert(sessions).values(rows);
+      const stored = await insertEvent(tx, row);
+      await insertSessions(tx, rows);
       return stored;
     });
     fault("event.after_store");

@@ -26,16 +26,25 @@ async function loadSecretValues(db: Db, box: SecretBox, projectId: string): Prom
 // Never handed to user code.
 const DAEMON_ONLY = ["POUNCE_TOKEN", "POUNCE_SECRET_KEY"];
 
+// The daemon's environment as sessions see it, read once (the daemon never changes it;
+// reading process.env costs a call into the runtime per variable).
+let ownEnv: Record<string, string> | undefined;
+function daemonEnv(): Record<string, string> {
+  if (ownEnv) return ownEnv;
+  ownEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && !DAEMON_ONLY.includes(k)) ownEnv[k] = v;
+  }
+  return ownEnv;
+}
+
 export async function sessionEnv(
   db: Db,
   box: SecretBox,
   projectId: string,
   serviceUrl: string,
 ): Promise<Record<string, string>> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && !DAEMON_ONLY.includes(k)) env[k] = v;
-  }
+  const env: Record<string, string> = { ...daemonEnv() };
   const project = await configCache(db).get(
     `env:${projectId}:${serviceUrl}`,
     () => projectEnv(db, box, projectId, serviceUrl),

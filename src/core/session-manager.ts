@@ -9,7 +9,7 @@ import type { Db } from "./db/client.ts";
 import { deployments, sessions as sessionsTable, type SessionState } from "./db/schema.ts";
 import { deploymentState } from "./deployments.ts";
 import { secretValues, sessionEnv } from "./env.ts";
-import { execOn } from "./db/group-commit.ts";
+import { execOn, type Tx } from "./db/group-commit.ts";
 import { Redactor } from "./redact.ts";
 import { newId } from "./ids.ts";
 import { log } from "./log.ts";
@@ -350,23 +350,14 @@ export class SessionManager {
   private async finish(
     s: Session,
     state: SessionState,
-    fields: Partial<NewSession>,
+    fields: EndFields,
     value?: unknown,
   ): Promise<void> {
     const { db, sessions } = this.deps;
     const sessionLog = await sessions.openLog(s);
     let logged: Promise<void> | undefined;
     await db.transaction(async (tx) => {
-      await tx.update(sessionsTable)
-        .set({
-          ...fields,
-          state,
-          hibernated: false,
-          wakeAt: null,
-          endedAt: now(),
-          updatedAt: now(),
-        })
-        .where(eq(sessionsTable.id, s.id));
+      await endRow(tx, s.id, state, fields);
       await execOn(tx)("DELETE FROM subscriptions WHERE session_id = ?", [s.id]);
       // A durable child's end signals its parent under the child's id.
       if (s.parentId && s.isDurable) {
@@ -392,6 +383,31 @@ export class SessionManager {
     log.info("session ended", { session: s.id, state });
     if (s.deploymentId) await retireIfDrained(db, s.deploymentId);
   }
+}
+
+type EndFields = {
+  error?: string | null;
+  returnDisplay?: string | null;
+  returnValue?: Buffer | null;
+};
+
+// A session's final write, in plain SQL (see execOn): it runs for every session.
+async function endRow(tx: Tx, id: string, state: SessionState, fields: EndFields): Promise<void> {
+  const t = now();
+  const set = ["state = ?", "hibernated = 0", "wake_at = NULL", "ended_at = ?", "updated_at = ?"];
+  const args: (string | number | Buffer | null)[] = [state, t, t];
+  const given: [string, string | Buffer | null | undefined][] = [
+    ["error", fields.error],
+    ["return_display", fields.returnDisplay],
+    ["return_value", fields.returnValue],
+  ];
+  for (const [column, value] of given) {
+    if (value === undefined) continue;
+    set.push(`${column} = ?`);
+    args.push(value);
+  }
+  args.push(id);
+  await execOn(tx)(`UPDATE sessions SET ${set.join(", ")} WHERE id = ?`, args);
 }
 
 // The row the database holds for a session inserted as `row` (from ownedRow).

@@ -13,7 +13,7 @@ import {
 } from "./db/schema.ts";
 import type { LogBus } from "./log-bus.ts";
 import type { Redactor } from "./redact.ts";
-import { groupCommit, type Write, type WriteOptions } from "./db/group-commit.ts";
+import { execOn, groupCommit, type Tx, type Write, type WriteOptions } from "./db/group-commit.ts";
 
 export type Session = typeof sessions.$inferSelect;
 export type NewSession = typeof sessions.$inferInsert;
@@ -25,6 +25,38 @@ export const SESSION_STATES: readonly SessionState[] = ["created", "running", ..
 
 export function isFinal(state: SessionState): boolean {
   return FINAL_STATES.includes(state);
+}
+
+// Inserts new sessions' rows (from SessionManager.newRow / ownedRow) in plain SQL (see
+// execOn): it runs for every event. Columns not given take their defaults.
+export async function insertSessions(tx: Tx, rows: NewSession[]): Promise<void> {
+  const exec = execOn(tx);
+  for (const r of rows) {
+    await exec(
+      `INSERT INTO sessions (id, project_id, deployment_id, build_id, event_id, trigger_id,
+         parent_id, entrypoint, inputs, memo, is_durable, state, owner, lease_until,
+         created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        r.id!,
+        r.projectId,
+        r.deploymentId ?? null,
+        r.buildId,
+        r.eventId ?? null,
+        r.triggerId ?? null,
+        r.parentId ?? null,
+        r.entrypoint,
+        JSON.stringify(r.inputs),
+        JSON.stringify(r.memo),
+        r.isDurable ? 1 : 0,
+        r.state,
+        r.owner ?? null,
+        r.leaseUntil ?? null,
+        r.createdAt,
+        r.updatedAt,
+      ],
+    );
+  }
 }
 
 export type SessionFilter = {
