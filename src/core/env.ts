@@ -38,18 +38,17 @@ function daemonEnv(): Record<string, string> {
   return ownEnv;
 }
 
-export async function sessionEnv(
+// Shared while the config is unchanged: callers must not modify it.
+export function sessionEnv(
   db: Db,
   box: SecretBox,
   projectId: string,
   serviceUrl: string,
 ): Promise<Record<string, string>> {
-  const env: Record<string, string> = { ...daemonEnv() };
-  const project = await configCache(db).get(
+  return configCache(db).get(
     `env:${projectId}:${serviceUrl}`,
-    () => projectEnv(db, box, projectId, serviceUrl),
+    async () => ({ ...daemonEnv(), ...await projectEnv(db, box, projectId, serviceUrl) }),
   );
-  return Object.assign(env, project);
 }
 
 // The project's part of sessionEnv.

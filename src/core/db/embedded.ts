@@ -160,11 +160,16 @@ class Connection {
   }
 
   // Changes when another connection commits (SQLite's data_version) or this one changes
-  // a config table: what ConfigCache validates its entries with.
+  // a config table: what ConfigCache validates its entries with. data_version is read at
+  // most once per pass of the event loop (it costs a look at the WAL's shared memory).
   configVersion(): string {
-    const v = this.execute("PRAGMA data_version").rows[0][0];
-    return `${v}:${this.configWrites}`;
+    if (this.dataVersion === undefined) {
+      this.dataVersion = Number(this.execute("PRAGMA data_version").rows[0][0]);
+      setImmediate(() => (this.dataVersion = undefined));
+    }
+    return `${this.dataVersion}:${this.configWrites}`;
   }
+  private dataVersion?: number;
 
   close(): void {
     this.prepared.clear();
