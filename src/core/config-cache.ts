@@ -6,6 +6,8 @@
 // drops every entry. A remote database has no such version: nothing is kept.
 import type { Db } from "./db/client.ts";
 
+const MAX_ENTRIES = 10_000;
+
 type Versioned = { configVersion?: () => string | undefined };
 
 export class ConfigCache {
@@ -29,7 +31,11 @@ export class ConfigCache {
     }
     if (this.entries.has(key)) return this.entries.get(key) as T;
     const value = await load();
-    if (this.versionOf() === v && this.version === v) this.entries.set(key, value);
+    if (this.versionOf() === v && this.version === v) {
+      // Keys come from requests too (unknown webhook slugs): bounded.
+      if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
+      this.entries.set(key, value);
+    }
     return value;
   }
 }

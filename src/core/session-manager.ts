@@ -288,6 +288,9 @@ export class SessionManager {
       fresh ? 0 : sessions.printedChars(s.id),
       secretValues(db, box, s.projectId),
     ]);
+    // Awaited below; a failure before that must not count as unhandled.
+    launching.catch(() => {});
+    reads.catch(() => {});
     try {
       await Promise.all([
         sessions.markRunning(s),
@@ -295,14 +298,12 @@ export class SessionManager {
       ]);
     } catch (err) {
       void launching.then((r) => r.kill(), () => {});
-      void reads.catch(() => {});
       throw err;
     }
     let runner;
     try {
       runner = await launching;
     } catch (err) {
-      void reads.catch(() => {});
       return { kind: "died", reason: `could not start a runner: ${(err as Error).message}` };
     }
     let journal, printed, printedChars, secrets;
