@@ -1,6 +1,7 @@
 // Deployment state changes besides activation (which is in deploy.ts): deactivate, delete.
 import { and, eq, inArray } from "drizzle-orm";
 import { now } from "./clock.ts";
+import { configCache } from "./config-cache.ts";
 import type { Db } from "./db/client.ts";
 import { deployments, sessions } from "./db/schema.ts";
 
@@ -25,4 +26,26 @@ export async function deleteDeployment(db: Db, id: string): Promise<boolean> {
   const deleted = await db.delete(deployments)
     .where(and(eq(deployments.id, id), eq(deployments.state, "inactive"))).returning();
   return deleted.length > 0;
+}
+
+// The project's active deployments (cached: see config-cache.ts).
+export function activeDeployments(db: Db, projectId: string): Promise<Deployment[]> {
+  return configCache(db).get(
+    `active:${projectId}`,
+    () =>
+      db.select().from(deployments)
+        .where(and(eq(deployments.projectId, projectId), eq(deployments.state, "active"))),
+  );
+}
+
+// A deployment's state (cached), undefined when there is no such deployment.
+export async function deploymentState(
+  db: Db,
+  id: string,
+): Promise<Deployment["state"] | undefined> {
+  return await configCache(db).get(`state:${id}`, async () => {
+    const [d] = await db.select({ state: deployments.state }).from(deployments)
+      .where(eq(deployments.id, id));
+    return d?.state;
+  });
 }

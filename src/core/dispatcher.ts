@@ -3,12 +3,14 @@
 import { and, eq, or } from "drizzle-orm";
 import { compileFilter } from "./cel.ts";
 import type { Db } from "./db/client.ts";
-import { deployments, events, sessions, triggers } from "./db/schema.ts";
-import type { EventRow, Events } from "./events.ts";
+import { configCache } from "./config-cache.ts";
+import { events, triggers } from "./db/schema.ts";
+import { activeDeployments } from "./deployments.ts";
+import { type EventRow, type Events, insertEvent, type NewEvent, newEventRow } from "./events.ts";
 import { fault } from "./faults.ts";
 import { log } from "./log.ts";
 import { SessionManager } from "./session-manager.ts";
-import type { NewSession } from "./sessions.ts";
+import { insertSessions, type NewSession } from "./sessions.ts";
 import { candidateSubscriptions } from "./subscribers.ts";
 import type { Wakeups } from "./wakeups.ts";
 
@@ -33,6 +35,16 @@ export function filterMatches(t: Trigger, e: EventRow): boolean {
   }
 }
 
+// The triggers an event on `destinationId` (a trigger or a connection) may match (cached).
+function destinationTriggers(db: Db, destinationId: string): Promise<Trigger[]> {
+  return configCache(db).get(
+    `destination:${destinationId}`,
+    () =>
+      db.select().from(triggers)
+        .where(or(eq(triggers.id, destinationId), eq(triggers.connectionId, destinationId))),
+  );
+}
+
 export class Dispatcher {
   constructor(
     private readonly db: Db,
@@ -44,17 +56,46 @@ export class Dispatcher {
   // Sessions are created and the event marked dispatched in one transaction, so an event
   // is dispatched exactly once even if the daemon dies in between.
   async dispatch(e: EventRow): Promise<DispatchResult> {
-    const candidates = await this.db.select().from(triggers)
-      .where(or(eq(triggers.id, e.destinationId), eq(triggers.connectionId, e.destinationId)));
+    const { candidates, rows } = await this.plan(e);
+    // Claimed in the same transaction: of several daemons on one database, one dispatches.
+    const claimed = await this.db.transaction(async (tx) => {
+      const marked = await tx.update(events).set({ dispatched: true })
+        .where(and(eq(events.id, e.id), eq(events.dispatched, false))).returning({ id: events.id });
+      if (!marked.length) return false;
+      await insertSessions(tx, rows);
+      return true;
+    });
+    if (!claimed) return { eventId: e.id, sessionIds: [], signaledSessionIds: [] };
+    fault("dispatch.after_commit");
+    return this.started(e, rows, candidates);
+  }
+
+  // A new event: stored already dispatched, with its sessions, in one transaction (one
+  // commit on the way to the handler), then handled as dispatch() does after its commit.
+  async receive(n: NewEvent): Promise<{ event: EventRow; dispatched: DispatchResult }> {
+    fault("event.before_store");
+    const row = { ...newEventRow(n), dispatched: true };
+    const { candidates, rows } = await this.plan({ ...row, seq: 0 } as EventRow);
+    const event = await this.db.transaction(async (tx) => {
+      const stored = await insertEvent(tx, row);
+      await insertSessions(tx, rows);
+      return stored;
+    });
+    fault("event.after_store");
+    fault("dispatch.after_commit");
+    return { event, dispatched: await this.started(event, rows, candidates) };
+  }
+
+  // The sessions the event starts: one per matching trigger × active deployment.
+  private async plan(e: EventRow): Promise<{ candidates: Trigger[]; rows: NewSession[] }> {
+    const candidates = await destinationTriggers(this.db, e.destinationId);
     const matching = candidates.filter((t) =>
       t.call && eventTypeMatches(t.eventType, e.eventType) && filterMatches(t, e)
     );
     const rows: NewSession[] = [];
     for (const t of matching) {
-      const active = await this.db.select().from(deployments)
-        .where(and(eq(deployments.projectId, t.projectId), eq(deployments.state, "active")));
-      for (const d of active) {
-        rows.push(SessionManager.newRow({
+      for (const d of await activeDeployments(this.db, t.projectId)) {
+        rows.push(this.manager.ownedRow({
           projectId: t.projectId,
           deploymentId: d.id,
           buildId: d.buildId,
@@ -72,19 +113,18 @@ export class Dispatcher {
         }));
       }
     }
-    // Claimed in the same transaction: of several daemons on one database, one dispatches.
-    const claimed = await this.db.transaction(async (tx) => {
-      const marked = await tx.update(events).set({ dispatched: true })
-        .where(and(eq(events.id, e.id), eq(events.dispatched, false))).returning({ id: events.id });
-      if (!marked.length) return false;
-      if (rows.length) await tx.insert(sessions).values(rows);
-      return true;
-    });
-    if (!claimed) return { eventId: e.id, sessionIds: [], signaledSessionIds: [] };
-    fault("dispatch.after_commit");
+    return { candidates, rows };
+  }
+
+  // After the commit that created the sessions: start them, wake subscribers.
+  private async started(
+    e: EventRow,
+    rows: NewSession[],
+    candidates: Trigger[],
+  ): Promise<DispatchResult> {
     for (const row of rows) {
       log.info("session created", { session: row.id, event: e.id, entrypoint: row.entrypoint });
-      this.manager.start(row.id!);
+      this.manager.startOwned(row);
     }
     // Subscribed sessions whose filters match look again (a hibernated one resumes).
     const signaled = await this.matchingSubscribers(e, candidates);

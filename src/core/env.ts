@@ -2,12 +2,18 @@
 // then project vars, `<conn>__<var>`, `<conn>__connection_id`, `<trigger>__webhook_url`
 // and `store_public_url`.
 import { and, eq, inArray } from "drizzle-orm";
+import { configCache } from "./config-cache.ts";
 import type { Db } from "./db/client.ts";
 import { connections, triggers, vars } from "./db/schema.ts";
 import type { SecretBox } from "./secrets.ts";
 
-// The opened values of the project's secret vars and of its connections'.
-export async function secretValues(db: Db, box: SecretBox, projectId: string): Promise<string[]> {
+// The opened values of the project's secret vars and of its connections' (cached: see
+// config-cache.ts).
+export function secretValues(db: Db, box: SecretBox, projectId: string): Promise<string[]> {
+  return configCache(db).get(`secrets:${projectId}`, () => loadSecretValues(db, box, projectId));
+}
+
+async function loadSecretValues(db: Db, box: SecretBox, projectId: string): Promise<string[]> {
   const conns = await db.select({ id: connections.id }).from(connections)
     .where(eq(connections.projectId, projectId));
   const rows = await db.select().from(vars).where(and(
@@ -20,16 +26,39 @@ export async function secretValues(db: Db, box: SecretBox, projectId: string): P
 // Never handed to user code.
 const DAEMON_ONLY = ["POUNCE_TOKEN", "POUNCE_SECRET_KEY"];
 
-export async function sessionEnv(
+// The daemon's environment as sessions see it, read once (the daemon never changes it;
+// reading process.env costs a call into the runtime per variable).
+let ownEnv: Record<string, string> | undefined;
+function daemonEnv(): Record<string, string> {
+  if (ownEnv) return ownEnv;
+  ownEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && !DAEMON_ONLY.includes(k)) ownEnv[k] = v;
+  }
+  return ownEnv;
+}
+
+// Shared while the config is unchanged: callers must not modify it.
+export function sessionEnv(
+  db: Db,
+  box: SecretBox,
+  projectId: string,
+  serviceUrl: string,
+): Promise<Record<string, string>> {
+  return configCache(db).get(
+    `env:${projectId}:${serviceUrl}`,
+    async () => ({ ...daemonEnv(), ...await projectEnv(db, box, projectId, serviceUrl) }),
+  );
+}
+
+// The project's part of sessionEnv.
+async function projectEnv(
   db: Db,
   box: SecretBox,
   projectId: string,
   serviceUrl: string,
 ): Promise<Record<string, string>> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && !DAEMON_ONLY.includes(k)) env[k] = v;
-  }
   const value = (v: typeof vars.$inferSelect) => (v.isSecret ? box.open(v.value) : v.value);
   for (const v of await db.select().from(vars).where(eq(vars.scopeId, projectId))) {
     env[v.name] = value(v);

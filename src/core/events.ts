@@ -3,6 +3,7 @@ import { and, desc, eq, type SQL } from "drizzle-orm";
 import { now } from "./clock.ts";
 import type { Db } from "./db/client.ts";
 import { events } from "./db/schema.ts";
+import { execOn, type Tx } from "./db/group-commit.ts";
 import { fault } from "./faults.ts";
 import { newId } from "./ids.ts";
 
@@ -26,6 +27,39 @@ export function newEventRow(e: NewEvent): typeof events.$inferInsert {
     data: e.data,
     memo: e.memo ?? {},
     createdAt: now(),
+  };
+}
+
+// Inserts a new event's row in plain SQL (see execOn: it runs for every event).
+export async function insertEvent(
+  tx: Tx,
+  row: ReturnType<typeof newEventRow> & { dispatched: boolean },
+): Promise<EventRow> {
+  const { rows } = await execOn(tx)(
+    `INSERT INTO events (id, project_id, destination_id, event_type, data, memo, dispatched,
+       created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+    [
+      row.id!,
+      row.projectId ?? null,
+      row.destinationId,
+      row.eventType,
+      JSON.stringify(row.data),
+      JSON.stringify(row.memo),
+      row.dispatched ? 1 : 0,
+      row.createdAt,
+    ],
+  );
+  return {
+    seq: Number(rows[0].seq),
+    id: row.id!,
+    projectId: row.projectId ?? null,
+    destinationId: row.destinationId,
+    eventType: row.eventType,
+    data: row.data,
+    memo: row.memo,
+    dispatched: row.dispatched,
+    createdAt: row.createdAt,
   };
 }
 

@@ -6,22 +6,34 @@ import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import { now } from "./clock.ts";
 import type { Db } from "./db/client.ts";
 import { sessions } from "./db/schema.ts";
+import type { Session } from "./sessions.ts";
 
 export class Leases {
-  constructor(private readonly db: Db, readonly nodeId: string, readonly ttlMs: number) {}
+  // claim's statement, built once (it runs for every session).
+  private readonly claimQuery;
+
+  constructor(private readonly db: Db, readonly nodeId: string, readonly ttlMs: number) {
+    const t = sql.placeholder("t");
+    this.claimQuery = db.update(sessions)
+      .set({ owner: nodeId, leaseUntil: sql`${sql.placeholder("until")}` })
+      .where(and(
+        eq(sessions.id, sql.placeholder("id")),
+        inArray(sessions.state, ["created", "running"]),
+        or(isNull(sessions.owner), eq(sessions.owner, nodeId), lt(sessions.leaseUntil, t)),
+      ))
+      .returning().prepare();
+  }
 
   // True when this node now holds the session's lease.
   async claim(sessionId: string): Promise<boolean> {
+    return (await this.claimRow(sessionId)) !== undefined;
+  }
+
+  // The session's row when this node now holds its lease.
+  async claimRow(sessionId: string): Promise<Session | undefined> {
     const t = now();
-    const rows = await this.db.update(sessions)
-      .set({ owner: this.nodeId, leaseUntil: t + this.ttlMs })
-      .where(and(
-        eq(sessions.id, sessionId),
-        inArray(sessions.state, ["created", "running"]),
-        or(isNull(sessions.owner), eq(sessions.owner, this.nodeId), lt(sessions.leaseUntil, t)),
-      ))
-      .returning({ id: sessions.id });
-    return rows.length > 0;
+    const [row] = await this.claimQuery.all({ id: sessionId, t, until: t + this.ttlMs });
+    return row;
   }
 
   // Takes a hibernated session to resume it here: clears its hibernated mark and claims

@@ -6,13 +6,10 @@ import type { RunnerLauncher } from "../pythonrt/launcher.ts";
 import type { CodeDirs } from "./builds.ts";
 import { now } from "./clock.ts";
 import type { Db } from "./db/client.ts";
-import {
-  deployments,
-  sessions as sessionsTable,
-  type SessionState,
-  subscriptions,
-} from "./db/schema.ts";
+import { deployments, sessions as sessionsTable, type SessionState } from "./db/schema.ts";
+import { deploymentState } from "./deployments.ts";
 import { secretValues, sessionEnv } from "./env.ts";
+import { execOn, type Tx } from "./db/group-commit.ts";
 import { Redactor } from "./redact.ts";
 import { newId } from "./ids.ts";
 import { log } from "./log.ts";
@@ -70,11 +67,27 @@ export class SessionManager {
     return { ...input, id: newId("ses"), state: "created", createdAt: t, updatedAt: t };
   }
 
+  // A new session's row, already leased to this node: inserted by the caller, it is then
+  // started with startOwned (no claim to commit, no row to read back).
+  ownedRow(input: NewSessionInput): NewSession {
+    return {
+      ...SessionManager.newRow(input),
+      owner: this.deps.leases.nodeId,
+      leaseUntil: now() + this.deps.leases.ttlMs,
+    };
+  }
+
+  // Starts a session inserted with a row from ownedRow, once that insert has committed.
+  startOwned(row: NewSession): void {
+    this.start(row.id!, ownedSession(row));
+  }
+
   // Drives a created (or interrupted) session to a final state, in the background.
-  // `claimed`: this node holds its lease already.
-  start(id: string, claimed = false): void {
+  // `lease`: the row of a session this node created already leased to itself, or
+  // "claimed" when the caller holds its lease already.
+  start(id: string, lease?: Session | "claimed"): void {
     if (this.closing || this.active.has(id)) return;
-    const driving = this.drive(id, claimed)
+    const driving = this.drive(id, lease)
       .catch((err) => log.error("session failed", { session: id, error: (err as Error).message }))
       .finally(() => this.active.delete(id));
     this.active.set(id, driving);
@@ -145,9 +158,11 @@ export class SessionManager {
     await Promise.allSettled(this.active.values());
   }
 
-  private async drive(id: string, claimed: boolean): Promise<void> {
-    if (!claimed && !(await this.deps.leases.claim(id))) return;
-    let s = await this.deps.sessions.get(id);
+  private async drive(id: string, lease?: Session | "claimed"): Promise<void> {
+    let s = lease === "claimed"
+      ? await this.deps.sessions.get(id)
+      : lease ?? await this.deps.leases.claimRow(id);
+    if (!s) return;
     if (s?.hibernated) {
       // Past its wake time, adopted from another node.
       await this.deps.sessions.update(id, { hibernated: false, wakeAt: null });
@@ -236,7 +251,7 @@ export class SessionManager {
   private async wake(id: string): Promise<void> {
     this.unsleep(id);
     if (this.closing || !(await this.deps.leases.claimHibernated(id))) return;
-    this.start(id, true);
+    this.start(id, "claimed");
   }
 
   // Milliseconds until the session's timeout (--session-timeout), Infinity without one.
@@ -260,23 +275,49 @@ export class SessionManager {
     const { db, sessions, box, codeDirs, launcher } = this.deps;
     const sessionLog = await sessions.openLog(s);
     const runs = s.runs + 1;
-    await sessions.update(s.id, { state: "running", runs, startedAt: s.startedAt ?? now() });
-    if (s.state !== "running") await sessionLog.append("state", { state: "running", run: runs });
-    let runner;
-    try {
+    // The runner is taken while "running" is written; it starts once that is committed.
+    const launching = (async () => {
       const [codeDir, env] = await Promise.all([
         codeDirs.get(s.buildId),
         sessionEnv(db, box, s.projectId, this.deps.serviceUrl()),
       ]);
-      runner = await launcher.launch({ codeDir, env, durable: s.isDurable });
+      return launcher.launch({ codeDir, env, durable: s.isDurable });
+    })();
+    // A session that never ran has no journal and no prints.
+    const fresh = s.state === "created" && s.runs === 0;
+    const reads = Promise.all([
+      s.isDurable && !fresh ? sessions.journal(s.id) : [],
+      s.isDurable && !fresh ? sessions.workflowPrints(s.id) : 0,
+      fresh ? 0 : sessions.printedChars(s.id),
+      secretValues(db, box, s.projectId),
+    ]);
+    // Awaited below; a failure before that must not count as unhandled.
+    launching.catch(() => {});
+    reads.catch(() => {});
+    try {
+      await Promise.all([
+        sessions.markRunning(s),
+        s.state !== "running" && sessionLog.append("state", { state: "running", run: runs }),
+      ]);
+    } catch (err) {
+      void launching.then((r) => r.kill(), () => {});
+      throw err;
+    }
+    let runner;
+    try {
+      runner = await launching;
     } catch (err) {
       return { kind: "died", reason: `could not start a runner: ${(err as Error).message}` };
     }
-    const journal = s.isDurable ? await sessions.journal(s.id) : [];
-    const printed = s.isDurable ? await sessions.workflowPrints(s.id) : 0;
-    const printedChars = await sessions.printedChars(s.id);
+    let journal, printed, printedChars, secrets;
+    try {
+      [journal, printed, printedChars, secrets] = await reads;
+    } catch (err) {
+      runner.kill();
+      throw err;
+    }
     // Secret values never reach the session's log, error or return display.
-    const redactor = new Redactor(await secretValues(db, box, s.projectId));
+    const redactor = new Redactor(secrets);
     sessionLog.redactor = redactor;
     const run = new SessionRun(
       db,
@@ -313,23 +354,15 @@ export class SessionManager {
   private async finish(
     s: Session,
     state: SessionState,
-    fields: Partial<NewSession>,
+    fields: EndFields,
     value?: unknown,
   ): Promise<void> {
     const { db, sessions } = this.deps;
     const sessionLog = await sessions.openLog(s);
+    let logged: Promise<void> | undefined;
     await db.transaction(async (tx) => {
-      await tx.update(sessionsTable)
-        .set({
-          ...fields,
-          state,
-          hibernated: false,
-          wakeAt: null,
-          endedAt: now(),
-          updatedAt: now(),
-        })
-        .where(eq(sessionsTable.id, s.id));
-      await tx.delete(subscriptions).where(eq(subscriptions.sessionId, s.id));
+      await endRow(tx, s.id, state, fields);
+      await execOn(tx)("DELETE FROM subscriptions WHERE session_id = ?", [s.id]);
       // A durable child's end signals its parent under the child's id.
       if (s.parentId && s.isDurable) {
         const completed = state === "completed";
@@ -340,13 +373,76 @@ export class SessionManager {
           completed ? { completed, value: value ?? null } : { completed },
         );
       }
+      // Queued, not awaited (that would wait for this transaction): the record is written
+      // after it, and usually in the same commit.
+      logged = sessionLog.append("state", {
+        state,
+        ...(fields.error ? { error: fields.error } : {}),
+      });
+      logged.catch(() => {});
     });
     this.deps.wakeups.forget(s.id);
     if (s.parentId && s.isDurable) this.deps.wakeups.notify(s.parentId);
-    await sessionLog.append("state", { state, ...(fields.error ? { error: fields.error } : {}) });
+    await logged;
     log.info("session ended", { session: s.id, state });
     if (s.deploymentId) await retireIfDrained(db, s.deploymentId);
   }
+}
+
+type EndFields = {
+  error?: string | null;
+  returnDisplay?: string | null;
+  returnValue?: Buffer | null;
+};
+
+// A session's final write, in plain SQL (see execOn): it runs for every session.
+async function endRow(tx: Tx, id: string, state: SessionState, fields: EndFields): Promise<void> {
+  const t = now();
+  const set = ["state = ?", "hibernated = 0", "wake_at = NULL", "ended_at = ?", "updated_at = ?"];
+  const args: (string | number | Buffer | null)[] = [state, t, t];
+  const given: [string, string | Buffer | null | undefined][] = [
+    ["error", fields.error],
+    ["return_display", fields.returnDisplay],
+    ["return_value", fields.returnValue],
+  ];
+  for (const [column, value] of given) {
+    if (value === undefined) continue;
+    set.push(`${column} = ?`);
+    args.push(value);
+  }
+  args.push(id);
+  await execOn(tx)(`UPDATE sessions SET ${set.join(", ")} WHERE id = ?`, args);
+}
+
+// The row the database holds for a session inserted as `row` (from ownedRow).
+function ownedSession(row: NewSession): Session {
+  return {
+    id: row.id!,
+    projectId: row.projectId,
+    deploymentId: row.deploymentId ?? null,
+    buildId: row.buildId,
+    eventId: row.eventId ?? null,
+    triggerId: row.triggerId ?? null,
+    parentId: row.parentId ?? null,
+    entrypoint: row.entrypoint,
+    inputs: row.inputs,
+    memo: row.memo,
+    isDurable: row.isDurable,
+    state: row.state,
+    runs: row.runs ?? 0,
+    error: row.error ?? null,
+    hibernated: row.hibernated ?? false,
+    wakeAt: row.wakeAt ?? null,
+    owner: row.owner ?? null,
+    leaseUntil: row.leaseUntil ?? null,
+    stopReason: row.stopReason ?? null,
+    returnDisplay: row.returnDisplay ?? null,
+    returnValue: row.returnValue ?? null,
+    createdAt: row.createdAt,
+    startedAt: row.startedAt ?? null,
+    endedAt: row.endedAt ?? null,
+    updatedAt: row.updatedAt,
+  };
 }
 
 // The texts of an outcome, masked (a returned value is the session's data, left as is).
@@ -366,8 +462,7 @@ function redactOutcome(outcome: RunOutcome, redactor: Redactor): RunOutcome {
 
 // A draining deployment becomes inactive once its last session has ended.
 async function retireIfDrained(db: Db, deploymentId: string): Promise<void> {
-  const d = await db.query.deployments.findFirst({ where: eq(deployments.id, deploymentId) });
-  if (d?.state !== "draining") return;
+  if (await deploymentState(db, deploymentId) !== "draining") return;
   const busy = await db.query.sessions.findFirst({
     where: and(
       eq(sessionsTable.deploymentId, deploymentId),

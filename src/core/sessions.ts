@@ -13,7 +13,7 @@ import {
 } from "./db/schema.ts";
 import type { LogBus } from "./log-bus.ts";
 import type { Redactor } from "./redact.ts";
-import { groupCommit, type Write, type WriteOptions } from "./db/group-commit.ts";
+import { execOn, groupCommit, type Tx, type Write, type WriteOptions } from "./db/group-commit.ts";
 
 export type Session = typeof sessions.$inferSelect;
 export type NewSession = typeof sessions.$inferInsert;
@@ -27,6 +27,38 @@ export function isFinal(state: SessionState): boolean {
   return FINAL_STATES.includes(state);
 }
 
+// Inserts new sessions' rows (from SessionManager.newRow / ownedRow) in plain SQL (see
+// execOn): it runs for every event. Columns not given take their defaults.
+export async function insertSessions(tx: Tx, rows: NewSession[]): Promise<void> {
+  const exec = execOn(tx);
+  for (const r of rows) {
+    await exec(
+      `INSERT INTO sessions (id, project_id, deployment_id, build_id, event_id, trigger_id,
+         parent_id, entrypoint, inputs, memo, is_durable, state, owner, lease_until,
+         created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        r.id!,
+        r.projectId,
+        r.deploymentId ?? null,
+        r.buildId,
+        r.eventId ?? null,
+        r.triggerId ?? null,
+        r.parentId ?? null,
+        r.entrypoint,
+        JSON.stringify(r.inputs),
+        JSON.stringify(r.memo),
+        r.isDurable ? 1 : 0,
+        r.state,
+        r.owner ?? null,
+        r.leaseUntil ?? null,
+        r.createdAt,
+        r.updatedAt,
+      ],
+    );
+  }
+}
+
 export type SessionFilter = {
   projectId?: string;
   deploymentId?: string;
@@ -36,10 +68,16 @@ export type SessionFilter = {
 };
 
 export class Sessions {
-  constructor(private readonly db: Db, readonly bus: LogBus) {}
+  // get's statement, built once (it runs for every session).
+  private readonly getQuery;
+
+  constructor(private readonly db: Db, readonly bus: LogBus) {
+    this.getQuery = db.select().from(sessions).where(eq(sessions.id, sql.placeholder("id")))
+      .prepare();
+  }
 
   get(id: string): Promise<Session | undefined> {
-    return this.db.query.sessions.findFirst({ where: eq(sessions.id, id) });
+    return this.getQuery.get({ id });
   }
 
   list(filter: SessionFilter = {}): Promise<Session[]> {
@@ -59,6 +97,16 @@ export class Sessions {
   inStates(states: SessionState[]): Promise<Session[]> {
     return this.db.select().from(sessions).where(inArray(sessions.state, states))
       .orderBy(asc(sessions.createdAt));
+  }
+
+  // A run begins: state "running", one more run, started now if it never started.
+  async markRunning(s: Session): Promise<void> {
+    const t = now();
+    await this.db.$client.execute({
+      sql: `UPDATE sessions SET state = 'running', runs = ?, started_at = ?, updated_at = ?
+            WHERE id = ?`,
+      args: [s.runs + 1, s.startedAt ?? t, t, s.id],
+    });
   }
 
   async update(id: string, fields: Partial<NewSession>): Promise<void> {
@@ -139,9 +187,11 @@ export class Sessions {
   }
 
   async openLog(session: { id: string; projectId: string }): Promise<SessionLog> {
-    const [row] = await this.db.select({ last: max(sessionLogs.seq) }).from(sessionLogs)
-      .where(eq(sessionLogs.sessionId, session.id));
-    return new SessionLog(this.db, this.bus, session, row?.last ?? 0);
+    const { rows } = await this.db.$client.execute({
+      sql: "SELECT max(seq) AS last FROM session_logs WHERE session_id = ?",
+      args: [session.id],
+    });
+    return new SessionLog(this.db, this.bus, session, Number(rows[0]?.last ?? 0));
   }
 }
 

@@ -195,8 +195,14 @@ function samePreload(entry: Entry, preload: string[]): boolean {
 }
 
 // The environment snapshot's identity: a server serves only sessions with the same one.
+// Kept per object: sessionEnv hands out the same unmodified object while the config holds.
+const hashes = new WeakMap<Record<string, string>, string>();
 export function hashOf(env: Record<string, string>): string {
+  let h = hashes.get(env);
+  if (h !== undefined) return h;
   const hash = createHash("sha256");
   for (const k of Object.keys(env).sort()) hash.update(`${k}\0${env[k]}\0`);
-  return hash.digest("hex");
+  h = hash.digest("hex");
+  hashes.set(env, h);
+  return h;
 }

@@ -80,3 +80,61 @@ def main(event):
   assert.deepEqual(await a.prints("shared"), ["secret hush", "after one", "done"]);
   assert.deepEqual(readFileSync(sideEffects, "utf8").trim().split("\n"), ["1", "2"]);
 });
+
+test("a node sees config changed through another node at once (its config cache is checked)", async (t) => {
+  const shared = tempHome(t);
+  const env = { POUNCE_SECRET_KEY: randomBytes(32).toString("hex") };
+  const args = ["--db", `file:${join(shared, "shared.db")}`];
+  const a = new TestDaemon(tempHome(t), env);
+  const b = new TestDaemon(tempHome(t), env);
+  t.after(() => Promise.all([a.kill(), b.kill()]));
+  await a.start(args);
+  await b.start(args);
+  const project = writeProject(t, {
+    "autokitteh.yaml": `version: v1
+project:
+  name: cached
+  vars:
+    - name: COLOR
+      value: red
+  triggers:
+    - name: color
+      webhook: {}
+      call: main.py:color
+      is_sync: true
+`,
+    "main.py": `import os
+import autokitteh
+
+def color(event):
+    autokitteh.http_outcome(status_code=200, body=os.environ["COLOR"])
+`,
+  });
+  const deployed = await a.cli(["deploy", "--manifest", project]);
+  assert.equal(deployed.code, 0, deployed.stderr);
+  const hook = b.url + webhookPath(deployed.stdout, "color");
+  const color = async () => {
+    const res = await fetch(hook, { method: "POST" });
+    return `${res.status} ${await res.text()}`;
+  };
+
+  // B serves from its cache once it has read the config; A's changes reach it.
+  assert.equal(await color(), "200 red");
+  assert.equal(await color(), "200 red");
+  const set = await a.cli(["var", "set", "COLOR", "blue", "--project", "cached"]);
+  assert.equal(set.code, 0, set.stderr);
+  assert.equal(await color(), "200 blue");
+  const { deployments } = await a.api<{ deployments: { deployment_id: string }[] }>(
+    "/api/deployments?project=cached",
+  );
+  const off = await a.cli(["deployment", "deactivate", deployments[0].deployment_id]);
+  assert.equal(off.code, 0, off.stderr);
+  assert.equal((await fetch(hook, { method: "POST" })).status, 404);
+  const on = await a.cli(["deployment", "activate", deployments[0].deployment_id]);
+  assert.equal(on.code, 0, on.stderr);
+  assert.equal(await color(), "200 blue");
+  // And B's own changes reach its cache too.
+  const own = await b.cli(["var", "set", "COLOR", "green", "--project", "cached"]);
+  assert.equal(own.code, 0, own.stderr);
+  assert.equal(await color(), "200 green");
+});

@@ -3,7 +3,7 @@
 import { and, eq } from "drizzle-orm";
 import { now } from "../clock.ts";
 import type { Db } from "../db/client.ts";
-import { groupCommit } from "../db/group-commit.ts";
+import { execOn, groupCommit } from "../db/group-commit.ts";
 import { sessionSteps } from "../db/schema.ts";
 import type { Session, SessionLog } from "../sessions.ts";
 import type { Wakeups } from "../wakeups.ts";
@@ -37,21 +37,17 @@ function encode(value: unknown): Buffer {
   return Buffer.from(JSON.stringify(value ?? null), "utf8");
 }
 
-async function journal(tx: Tx | Db, ctx: SyscallContext, value: unknown): Promise<void> {
+// Plain SQL (see execOn): it runs for every durable call.
+async function journal(tx: Tx, ctx: SyscallContext, value: unknown): Promise<void> {
   if (ctx.seq === undefined) return;
   const t = now();
-  await tx.insert(sessionSteps).values({
-    sessionId: ctx.session.id,
-    seq: ctx.seq,
-    kind: ctx.op,
-    name: ctx.op,
-    result: encode(value),
-    startedAt: t,
-    completedAt: t,
-  }).onConflictDoUpdate({
-    target: [sessionSteps.sessionId, sessionSteps.seq],
-    set: { kind: ctx.op, name: ctx.op, result: encode(value), completedAt: t },
-  });
+  await execOn(tx)(
+    `INSERT INTO session_steps (session_id, seq, kind, name, result, started_at, completed_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (session_id, seq) DO UPDATE SET kind = excluded.kind, name = excluded.name,
+       result = excluded.result, completed_at = excluded.completed_at`,
+    [ctx.session.id, ctx.seq, ctx.op, ctx.op, encode(value), t, t],
+  );
 }
 
 // A failed durable call is journaled too, so a replay raises the same error.

@@ -1,9 +1,12 @@
 // Webhook triggers: any method on /webhooks/<slug>[/<suffix>] stores an event whose
 // type is the lowercased method and dispatches it.
-import { and, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { deployments, triggers } from "../../core/db/schema.ts";
+import { configCache } from "../../core/config-cache.ts";
+import type { Db } from "../../core/db/client.ts";
+import { triggers } from "../../core/db/schema.ts";
+import { activeDeployments } from "../../core/deployments.ts";
 import type { Integration, IntegrationContext } from "../types.ts";
 import { webhookEventData } from "./event-data.ts";
 import { RateLimiter } from "./rate.ts";
@@ -33,12 +36,11 @@ async function receive(
   rate: RateLimiter | undefined,
 ): Promise<Response> {
   const slug = c.req.param("slug")!;
-  const trigger = await ctx.db.query.triggers.findFirst({ where: eq(triggers.webhookSlug, slug) });
+  const trigger = await webhookTrigger(ctx.db, slug);
   if (!trigger) return c.json({ error: "not found" }, 404);
-  const active = await ctx.db.query.deployments.findFirst({
-    where: and(eq(deployments.projectId, trigger.projectId), eq(deployments.state, "active")),
-  });
-  if (!active) return c.json({ error: "not found" }, 404);
+  if (!(await activeDeployments(ctx.db, trigger.projectId)).length) {
+    return c.json({ error: "not found" }, 404);
+  }
   const allowed = rate?.take(slug) ?? true;
   if (allowed !== true) {
     return c.json({ error: `rate limit: more than ${rate!.perSecond} requests per second` }, 429, {
@@ -50,14 +52,21 @@ async function receive(
   const prefix = `/webhooks/${slug}`;
   const path = new URL(c.req.url).pathname;
   const suffix = path.length > prefix.length ? path.slice(prefix.length + 1) : "";
-  const event = await ctx.events.store({
+  const { event, dispatched } = await ctx.dispatcher.receive({
     projectId: trigger.projectId,
     destinationId: trigger.id,
     eventType: c.req.method.toLowerCase(),
     data: webhookEventData(c.req.raw, body, suffix),
     memo: { method: c.req.method, webhook_slug: slug, trigger_id: trigger.id },
   });
-  const dispatched = await ctx.dispatcher.dispatch(event);
   if (trigger.isSync) return syncResponse(ctx.bus, event.id, dispatched, ctx.limits.syncTimeoutMs);
   return c.body(null, 202, { "AutoKitteh-Event-ID": event.id, "Cache-Control": "no-cache" });
+}
+
+// The trigger of a webhook slug (cached: see core/config-cache.ts).
+function webhookTrigger(db: Db, slug: string) {
+  return configCache(db).get(`webhook:${slug}`, async () => {
+    const [t] = await db.select().from(triggers).where(eq(triggers.webhookSlug, slug));
+    return t as typeof t | undefined;
+  });
 }
