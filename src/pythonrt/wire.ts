@@ -1,6 +1,6 @@
 // Frames of the daemon ↔ runner protocol (docs/protocol.md): two big-endian uint32
 // lengths, a JSON header and a raw blob.
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 export const MAX_FRAME_BYTES = 16 << 20;
 
 export type Header = { t: string; [key: string]: unknown };

@@ -23,7 +23,7 @@ class Channel:
         self.on_lost = on_lost or _exit_lost
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
-        self._waiting: dict[int, list] = {}  # id -> [event, answer header]
+        self._waiting: dict[int, list] = {}  # id -> [lock held until answered, answer header]
         self._reader: threading.Thread | None = None
 
     def start_reader(self) -> None:
@@ -49,17 +49,20 @@ class Channel:
 
     def exchange(self, header: dict[str, Any], blob: bytes = b"") -> dict[str, Any]:
         """Send a request and block until the daemon answers; the ``ok``/``fail`` header."""
-        slot: list = [threading.Event(), None]
+        answered = threading.Lock()  # lighter than an Event: released by the reader
+        answered.acquire()
+        slot: list = [answered, None]
         with self._lock:
             rid = next(self._ids)
             self._waiting[rid] = slot
+        header["id"] = rid
         try:
-            self.post({**header, "id": rid}, blob)
+            self.post(header, blob)
         except BaseException:
             with self._lock:
                 self._waiting.pop(rid, None)
             raise
-        slot[0].wait()
+        answered.acquire()
         return slot[1]
 
     def _read_loop(self) -> None:
@@ -78,7 +81,7 @@ class Channel:
                     slot = self._waiting.pop(header.get("id"), None)
                 if slot is not None:
                     slot[1] = header
-                    slot[0].set()
+                    slot[0].release()
             # Anything else is ignored: a newer daemon may send messages we do not know.
 
 
