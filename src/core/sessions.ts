@@ -158,8 +158,8 @@ export class Sessions {
   }
 }
 
-// Records nobody waits for: committed with the next write that is waited for (an
-// activity's start with its result), or shortly after.
+// Records nobody waits for: committed with the next write that is waited for (a long
+// activity's call records with its result), or shortly after.
 const LAZY_RECORDS: ReadonlySet<LogRecordType> = new Set([
   "print",
   "call_spec",

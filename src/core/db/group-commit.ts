@@ -3,9 +3,9 @@
 // promise resolves after the transaction that holds it has committed, so a step's result
 // is still on disk before Python sees it. Writes run in the order they were queued.
 //
-// - `lazy` writes (nobody waits for them: an activity's start, prints) do not start a
-//   commit; they ride with the next write that does, or are committed after LAZY_MS. So
-//   an activity's start and its result usually share one commit.
+// - `lazy` writes (nobody waits for them: prints, the call records of a long activity) do
+//   not start a commit; they ride with the next write that does, or are committed after
+//   LAZY_MS.
 // - `isolated` writes (syscall effects, which may throw) run in a savepoint when they
 //   share a transaction, so a failing one fails alone; the others are plain statements
 //   that do not fail short of a database error, which fails their whole batch.
