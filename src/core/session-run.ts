@@ -125,16 +125,14 @@ export class SessionRun {
       const blob = !isCall && step.result ? step.result : undefined;
       const size = (step.result?.length ?? 0) + 200;
       if (bytes + size > JOURNAL_FRAME_BYTES) send();
-      steps.push({
-        seq: step.seq,
-        kind: step.kind,
-        name: step.name,
-        error: step.error,
-        done,
-        deadline_ms: step.deadline,
-        size: blob?.length ?? 0,
-        ...(isCall && done ? { value: JSON.parse(step.result!.toString("utf8")) } : {}),
-      });
+      // Fields at their default are left out (a long journal is a large header).
+      const entry: Record<string, unknown> = { seq: step.seq, kind: step.kind, name: step.name };
+      if (blob) entry.size = blob.length;
+      if (step.error) entry.error = true;
+      if (!done) entry.done = false;
+      if (step.deadline !== null) entry.deadline_ms = step.deadline;
+      if (isCall && done) entry.value = JSON.parse(step.result!.toString("utf8"));
+      steps.push(entry);
       if (blob) blobs.push(blob);
       bytes += size;
     }

@@ -46,20 +46,21 @@ class Step:
     @classmethod
     def from_frame(cls, header: dict, blob: bytes) -> list["Step"]:
         """The steps of one ``journal`` frame: each entry's ``size`` bytes of the blob, in
-        order, are its recorded pickle."""
+        order, are its recorded pickle; absent fields have their default."""
         steps = []
         at = 0
         for entry in header["steps"]:
-            size = entry.get("size") or 0
+            get = entry.get
+            size = get("size", 0)
             steps.append(
                 cls(
-                    seq=int(entry["seq"]),
-                    kind=str(entry.get("kind")),
-                    name=str(entry.get("name")),
-                    error=bool(entry.get("error")),
-                    done=entry.get("done", True) is not False,
-                    blob=blob[at : at + size],
-                    value=entry.get("value"),
+                    int(entry["seq"]),
+                    str(entry["kind"]),
+                    str(entry["name"]),
+                    get("error") is True,
+                    get("done") is not False,
+                    blob[at : at + size] if size else b"",
+                    get("value"),
                 )
             )
             at += size
