@@ -112,7 +112,7 @@ export class SessionRun {
     let bytes = 0;
     const send = () => {
       if (!steps.length) return;
-      this.runner.socket.send({ t: "journal", steps }, Buffer.concat(blobs));
+      this.runner.socket.send({ t: "journal", steps }, blobs);
       steps = [];
       blobs = [];
       bytes = 0;

@@ -13,6 +13,7 @@ import os
 import sys
 import threading
 import time
+import types
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -148,6 +149,22 @@ def _is_async(fn: Any) -> bool:
     return inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(
         getattr(fn, "__func__", None)
     )
+
+
+# (activity name, is async) of plain functions, which do not change: a replay asks it for
+# every step. Bounded: functions made in a loop are new objects each time.
+_described: dict[Any, tuple[str, bool]] = {}
+
+
+def _describe(fn: Any) -> tuple[str, bool]:
+    if type(fn) is not types.FunctionType:
+        return activity_name(fn), _is_async(fn)
+    known = _described.get(fn)
+    if known is None:
+        if len(_described) >= 4096:
+            _described.clear()
+        known = _described[fn] = (activity_name(fn), _is_async(fn))
+    return known
 
 
 async def _awaited(awaitable: Any) -> Any:
@@ -302,7 +319,7 @@ class Gate:
                 self.inhibitions -= 1
         if self.is_activity(fn):
             value = self.run_activity(fn, args, kw)
-            return _ready(value) if _is_async(fn) else value
+            return _ready(value) if _describe(fn)[1] else value
         return fn(*args, **kw)
 
     async def acall(self, fn: Any, /, *args: Any, **kw: Any) -> Any:
@@ -344,7 +361,7 @@ class Gate:
             raise  # not reached: fatal ends the process
 
     def run_activity(self, fn: Callable, args: tuple, kw: dict[str, Any]) -> Any:
-        name = activity_name(fn)
+        name = _describe(fn)[0]
         with self._lock:
             step = self._next_step("activity", name)
             seq = self.journal.seq
