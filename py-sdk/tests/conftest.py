@@ -47,6 +47,13 @@ class FakeDaemon:
     def headers(self, kind: str | None = None) -> list[dict]:
         return [h for h, _ in self.frames if kind is None or h["t"] == kind]
 
+    def calls(self) -> list[dict]:
+        """The activity calls made: ``call`` frames, and ``result`` frames that carry
+        their call (a quick activity sends no ``call``)."""
+        return [
+            h for h, _ in self.frames if h["t"] == "call" or (h["t"] == "result" and "args" in h)
+        ]
+
 
 class Fatal(Exception):
     pass

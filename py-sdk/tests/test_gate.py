@@ -230,7 +230,7 @@ def test_live_activities_and_replay(tmp_path, make_gate):
     mod = load_user_module(tmp_path, gate, "wf1", WORKFLOW)
     a, b, c = gate.call_handler(mod.handler, None, {})
     assert b == 2 * a and c == b
-    calls = daemon.headers("call")
+    calls = daemon.calls()
     assert [(h["seq"], h["name"]) for h in calls] == [(1, "randrange"), (2, "act")]
     assert calls[1]["args"] == [repr(b)]
     wait_for(lambda: len(daemon.headers("result")) == 2)
@@ -244,7 +244,7 @@ def test_live_activities_and_replay(tmp_path, make_gate):
     replay, daemon2 = make_gate(steps)
     mod2 = load_user_module(tmp_path, replay, "wf1", WORKFLOW)
     assert replay.call_handler(mod2.handler, None, {}) == (a, b, c)
-    assert daemon2.headers("call") == []
+    assert daemon2.calls() == []
     assert replay.journal.unfinished() is None
 
 
@@ -304,14 +304,14 @@ def test_async_activity_awaited(tmp_path, make_gate):
     gate, daemon = make_gate()
     mod = load_user_module(tmp_path, gate, "wf6", WORKFLOW)
     assert gate.call_handler(mod.ahandler, None, {}) == (20, 4)
-    assert [h["name"] for h in daemon.headers("call")] == ["aact"]
+    assert [h["name"] for h in daemon.calls()] == ["aact"]
 
 
 def test_inhibited_handler_runs_plainly(tmp_path, make_gate):
     gate, daemon = make_gate()
     mod = load_user_module(tmp_path, gate, "wf7", WORKFLOW)
     assert gate.call_handler(mod.inhibited, None, {}) is True
-    assert daemon.headers("call") == []
+    assert daemon.calls() == []
 
 
 def test_fail_answer_raises_autokitteh_error(tmp_path, make_gate):
@@ -390,7 +390,7 @@ def test_store_write_inside_a_real_activity(tmp_path, make_gate):
     assert "subscribe: not allowed inside an activity" in gate.call_handler(mod.handler, None, {})
     (header,) = daemon.headers("syscall")
     assert "seq" not in header
-    assert [h["seq"] for h in daemon.headers("call")] == [1]
+    assert [h["seq"] for h in daemon.calls()] == [1]
 
 
 def test_next_signal_needs_a_durable_session(make_gate):
@@ -508,7 +508,7 @@ def test_handler_marked_activity_is_one_activity(tmp_path, make_gate):
         """,
     )
     assert gate.call_handler(mod.handler, [1, 2], {}) == 2
-    assert [h["name"] for h in daemon.headers("call")] == ["handler"]
+    assert [h["name"] for h in daemon.calls()] == ["handler"]
 
 
 def test_prints_suppressed_until_replay_catches_up(make_gate):
@@ -526,3 +526,81 @@ def test_prints_logged_by_earlier_runs_are_not_sent_again():
     journal = Journal([Step(seq=1, kind="sleep", name="sleep")], printed=3)
     sent = [journal.print_is_new() for _ in range(5)]
     assert sent == [False, False, False, True, True]
+
+
+# --- one frame per step ----------------------------------------------------------
+
+
+def test_a_quick_activity_sends_one_frame(make_gate):
+    gate, daemon = make_gate()
+
+    def add(a, b=0):
+        return a + b
+
+    assert gate.run_activity(add, (1,), {"b": 2}) == 3
+    assert daemon.headers("call") == []
+    (result,) = daemon.headers("result")
+    assert (result["seq"], result["name"], result["display"]) == (1, "add", "3")
+    assert (result["args"], result["kwargs"]) == (["1"], {"b": "2"})
+    assert result["ms"] >= 0
+
+
+def test_a_long_activity_shows_its_call_while_it_runs(make_gate):
+    gate, daemon = make_gate()
+    seen = []
+
+    def slow():
+        # Still running: the call reaches the daemon before the activity ends.
+        wait_for(lambda: daemon.headers("call"))
+        seen.extend(daemon.headers("call"))
+        return "done"
+
+    assert gate.run_activity(slow, (), {}) == "done"
+    assert [(h["seq"], h["name"], h["args"]) for h in seen] == [(1, "slow", [])]
+    wait_for(lambda: daemon.headers("result"))
+    (result,) = daemon.headers("result")
+    assert "args" not in result  # the call was sent already
+    assert len(daemon.headers("call")) == 1
+
+
+def test_an_activity_that_prints_sends_its_call_first(make_gate):
+    gate, daemon = make_gate()
+    gate.chan.post({"t": "print", "text": "before"})
+
+    def talk():
+        send, seq = gate.print_seq()
+        gate.chan.post({"t": "print", "text": "inside", "seq": seq})
+        return send
+
+    assert gate.run_activity(talk, (), {}) is True
+    wait_for(lambda: daemon.headers("result"))
+    assert [h["t"] for h, _ in daemon.frames] == ["print", "call", "print", "result"]
+    assert "args" not in daemon.headers("result")[0]
+
+
+def test_a_journal_frame_holds_many_steps():
+    values = [pickle.dumps((True, i)) for i in range(3)]
+    header = {
+        "t": "journal",
+        "steps": [
+            {"seq": 1, "kind": "activity", "name": "a", "size": len(values[0])},
+            {"seq": 2, "kind": "sleep", "name": "sleep", "done": False, "size": 0},
+            {"seq": 3, "kind": "activity", "name": "b", "size": len(values[1])},
+            {"seq": 4, "kind": "store", "name": "store", "value": {"x": 1}, "size": 0},
+            {"seq": 5, "kind": "activity", "name": "c", "error": True, "size": len(values[2])},
+        ],
+    }
+    steps = Step.from_frame(header, b"".join(values))
+    assert [(s.seq, s.kind, s.done, s.error) for s in steps] == [
+        (1, "activity", True, False),
+        (2, "sleep", False, False),
+        (3, "activity", True, False),
+        (4, "store", True, False),
+        (5, "activity", True, True),
+    ]
+    assert [pickle.loads(s.blob) for s in steps if s.kind == "activity"] == [
+        (True, 0),
+        (True, 1),
+        (True, 2),
+    ]
+    assert steps[3].value == {"x": 1}

@@ -67,7 +67,7 @@ def test_transformed_code_keeps_python_semantics(tmp_path, make_gate):
     )
     mod = import_from(tmp_path, gate, "ldr_sem")
     assert gate.call_handler(mod.run, None, {}) == (6, 12, ["0", "1", "2"], 6, [1, 1, 1], "1")
-    assert daemon.headers("call") == []
+    assert daemon.calls() == []
 
 
 def test_module_level_code_runs_plainly(tmp_path, make_gate):
@@ -85,4 +85,4 @@ def test_module_level_code_runs_plainly(tmp_path, make_gate):
     )
     mod = import_from(tmp_path, gate, "ldr_top")
     assert mod.VALUE in (0, 1, 2)
-    assert daemon.headers("call") == []
+    assert daemon.calls() == []

@@ -30,9 +30,11 @@ function python(code: string, args: string[] = []): Promise<string> {
 }
 
 // Round trips of a small frame, timed by Python (as a runner sees an answered request),
-// then `frames` journal-sized frames one way, timed from the first to the last.
+// then a journal of `frames` steps one way, as a resume sends it (one frame) and the runner
+// decodes it, timed from the request to the decoded steps.
 const SOCKET_CLIENT = `
 import json, sys, time
+from pounce.runner.gate import Step
 from pounce.runner.wire import Conn
 conn = Conn.connect(sys.argv[1])
 n, frames = int(sys.argv[2]), int(sys.argv[3])
@@ -44,8 +46,8 @@ for i in range(n):
     times.append((time.perf_counter() - t) * 1000)
 conn.send({"t": "stream"})
 t = time.perf_counter()
-for i in range(frames):
-    conn.recv()
+header, blob = conn.recv()
+assert len(Step.from_frame(header, blob)) == frames
 stream = (time.perf_counter() - t) * 1000
 print(json.dumps({"rtt": times, "stream": stream}))
 `;
@@ -58,18 +60,13 @@ export async function socketFloor(n: number, frames: number) {
     socket.on("data", (chunk) => {
       for (const { header } of decoder.push(chunk)) {
         if (header.t === "stream") {
-          const journal = Buffer.alloc(16, 1);
-          for (let i = 1; i <= frames; i++) {
-            socket.write(encodeFrame({
-              t: "journal",
-              seq: i,
-              kind: "activity",
-              name: "noop",
-              error: false,
-              done: true,
-              deadline_ms: null,
-            }, journal));
-          }
+          const steps = Array.from({ length: frames }, (_, i) => ({
+            seq: i + 1,
+            kind: "activity",
+            name: "noop",
+            size: 16,
+          }));
+          socket.write(encodeFrame({ t: "journal", steps }, Buffer.alloc(16 * frames, 1)));
         } else socket.write(encodeFrame({ t: "ok", id: header.id }));
       }
     });

@@ -283,7 +283,7 @@ ${row(["5. … of which the replay of the 1,000 steps in Python", ...cols(s5r), 
 
 Floors: step = socket round trip + one commit; session = \`os.fork()\` to a running child +
 round trip + one fsync'd commit (throughput floor: one such session at a time, on one core);
-resume = fork + streaming 1,000 journal frames.
+resume = fork + sending a journal of 1,000 steps (one frame) and decoding it.
 
 ### Memory and processes
 
@@ -374,7 +374,7 @@ ${
     ...cols(floor.fork),
   ])
 }
-${row(["1,000 journal frames, daemon → Python, one way", ...cols(floor.stream)])}
+${row(["a journal of 1,000 steps, daemon → Python (one frame), decoded", ...cols(floor.stream)])}
 ${row(["Python start, \`-I -S -c pass\`", ...cols(floor.pyBare)])}
 ${row(["Python start + importing the runtime (a spawned runner)", ...cols(floor.pyRuntime)])}
 

@@ -10,8 +10,9 @@ import { now } from "./clock.ts";
 import type { Db } from "./db/client.ts";
 import { sessionSteps } from "./db/schema.ts";
 import { fault } from "./faults.ts";
-import type { Session, SessionLog, Step } from "./sessions.ts";
-import { finishActivity, startActivity } from "./journal-sql.ts";
+import type { LogRecordType } from "./db/schema.ts";
+import type { Session, SessionLog } from "./sessions.ts";
+import { type JournalStep, recordActivity } from "./journal-sql.ts";
 import { journalFailure } from "./syscalls/context.ts";
 import { type SyscallDeps, SyscallError, syscalls } from "./syscalls/index.ts";
 
@@ -30,6 +31,10 @@ export type RunOutcome =
 export const MAX_PRINT_CHARS = 64 * 1024;
 export const MAX_SESSION_PRINT_CHARS = 8 * 1024 * 1024;
 
+// A journal frame holds steps up to about this many bytes (a frame is at most 16 MiB, one
+// recorded value at most 1 MiB).
+const JOURNAL_FRAME_BYTES = 4 << 20;
+
 export type StartEvent = { data: unknown; event_type: string | null; event_id: string | null };
 
 export class SessionRun {
@@ -40,13 +45,15 @@ export class SessionRun {
   readonly outcome: Promise<RunOutcome>;
   private ended = false;
   private printedChars = 0;
+  // Activities whose `call` came before their result, by seq.
+  private readonly calls = new Map<number, { args: unknown; kwargs: unknown; startedAt: number }>();
 
   constructor(
     private readonly db: Db,
     private readonly session: Session,
     private readonly log: SessionLog,
     private readonly runner: Runner,
-    private readonly journal: Step[],
+    private readonly journal: JournalStep[],
     private readonly deps: SyscallDeps,
     // Durable sessions waiting longer than this give their runner back (undefined: never).
     private readonly hibernateAfterMs?: number,
@@ -98,25 +105,38 @@ export class SessionRun {
     this.end({ kind: "stopped", reason });
   }
 
+  // The recorded steps in as few `journal` frames as fit (docs/protocol.md, "Replay").
   private sendJournal(): void {
+    let steps: Record<string, unknown>[] = [];
+    let blobs: Uint8Array[] = [];
+    let bytes = 0;
+    const send = () => {
+      if (!steps.length) return;
+      this.runner.socket.send({ t: "journal", steps }, blobs);
+      steps = [];
+      blobs = [];
+      bytes = 0;
+    };
     for (const step of this.journal) {
       const done = step.completedAt !== null;
       // An activity that started but never committed runs again (at-least-once).
       if (step.kind === "activity" && !done) break;
       const isCall = step.kind !== "activity" && step.kind !== "sleep";
-      this.runner.socket.send({
-        t: "journal",
-        seq: step.seq,
-        kind: step.kind,
-        name: step.name,
-        error: step.error,
-        done,
-        deadline_ms: step.deadline,
-        ...(isCall && done
-          ? { value: JSON.parse(Buffer.from(step.result!).toString("utf8")) }
-          : {}),
-      }, isCall ? undefined : step.result ?? undefined);
+      const blob = !isCall && step.result ? step.result : undefined;
+      const size = (step.result?.length ?? 0) + 200;
+      if (bytes + size > JOURNAL_FRAME_BYTES) send();
+      // Fields at their default are left out (a long journal is a large header).
+      const entry: Record<string, unknown> = { seq: step.seq, kind: step.kind, name: step.name };
+      if (blob) entry.size = blob.length;
+      if (step.error) entry.error = true;
+      if (!done) entry.done = false;
+      if (step.deadline !== null) entry.deadline_ms = step.deadline;
+      if (isCall && done) entry.value = JSON.parse(step.result!.toString("utf8"));
+      steps.push(entry);
+      if (blob) blobs.push(blob);
+      bytes += size;
     }
+    send();
   }
 
   private end(outcome: RunOutcome): void {
@@ -179,25 +199,14 @@ export class SessionRun {
     );
   }
 
+  // Only activities still running after a while send `call` (docs/protocol.md); the step
+  // itself is written once, with its result.
   private async onCall(h: Header): Promise<void> {
     const seq = h.seq as number;
-    const step = {
-      sessionId: this.session.id,
-      seq,
-      kind: "activity" as const,
-      name: String(h.name),
-      args: { args: h.args, kwargs: h.kwargs },
-      startedAt: now(),
-    };
+    const call = { args: h.args ?? [], kwargs: h.kwargs ?? {}, startedAt: now() };
+    this.calls.set(seq, call);
     await Promise.all([
-      // Lazy: committed with the result (or shortly after), not on its own.
-      this.log.write((tx) => startActivity(tx, step), { lazy: true }),
-      this.log.append("call_spec", {
-        function: h.name,
-        args: h.args ?? [],
-        kwargs: h.kwargs ?? {},
-        seq,
-      }),
+      this.log.append("call_spec", { function: h.name, args: call.args, kwargs: call.kwargs, seq }),
       this.log.append("call_attempt_start", { seq, attempt: 1 }),
     ]);
   }
@@ -205,25 +214,45 @@ export class SessionRun {
   private async onResult(h: Header, blob: Uint8Array | undefined): Promise<void> {
     const seq = h.seq as number;
     const error = h.error === true;
+    const completedAt = now();
+    const records: [LogRecordType, Record<string, unknown>, number?][] = [];
+    let call = this.calls.get(seq);
+    this.calls.delete(seq);
+    if (!call) {
+      // A quick activity: its result carries the call.
+      const ms = typeof h.ms === "number" && h.ms > 0 ? Math.round(h.ms) : 0;
+      call = { args: h.args ?? [], kwargs: h.kwargs ?? {}, startedAt: completedAt - ms };
+      records.push(
+        [
+          "call_spec",
+          { function: h.name, args: call.args, kwargs: call.kwargs, seq },
+          call.startedAt,
+        ],
+        ["call_attempt_start", { seq, attempt: 1 }, call.startedAt],
+      );
+    }
+    records.push(["call_attempt_complete", {
+      seq,
+      is_last: true,
+      error,
+      result: h.display ?? null,
+    }, completedAt]);
     fault("activity.before_commit");
-    await Promise.all([
-      this.log.write((tx) =>
-        finishActivity(tx, {
+    await this.log.writeWithRecords(
+      (tx) =>
+        recordActivity(tx, {
           sessionId: this.session.id,
           seq,
+          name: String(h.name),
+          args: { args: call.args, kwargs: call.kwargs },
+          startedAt: call.startedAt,
           result: blob ?? null,
           error,
           display: String(h.display ?? ""),
-          completedAt: now(),
-        })
-      ),
-      this.log.append("call_attempt_complete", {
-        seq,
-        is_last: true,
-        error,
-        result: h.display ?? null,
-      }),
-    ]);
+          completedAt,
+        }),
+      records,
+    );
     fault("activity.after_commit");
     this.runner.socket.send({ t: "ok", id: h.id });
   }
@@ -283,7 +312,7 @@ export class SessionRun {
         startedAt: now(),
       };
       await this.log.write((tx) => tx.insert(sessionSteps).values(row).onConflictDoNothing());
-      step = { ...row, args: null, result: null, error: false, display: null, completedAt: null };
+      step = { ...row, result: null, error: false, completedAt: null };
     }
     fault("sleep");
     this.waitStarted(step.deadline);

@@ -14,6 +14,7 @@ import {
 import type { LogBus } from "./log-bus.ts";
 import type { Redactor } from "./redact.ts";
 import { execOn, groupCommit, type Tx, type Write, type WriteOptions } from "./db/group-commit.ts";
+import { type JournalStep, readJournal } from "./journal-sql.ts";
 
 export type Session = typeof sessions.$inferSelect;
 export type NewSession = typeof sessions.$inferInsert;
@@ -162,9 +163,8 @@ export class Sessions {
     ));
   }
 
-  journal(id: string): Promise<Step[]> {
-    return this.db.select().from(sessionSteps).where(eq(sessionSteps.sessionId, id))
-      .orderBy(asc(sessionSteps.seq));
+  journal(id: string): Promise<JournalStep[]> {
+    return readJournal(this.db, id);
   }
 
   // How many prints made outside activities the session's runs have logged: a replay
@@ -195,8 +195,8 @@ export class Sessions {
   }
 }
 
-// Records nobody waits for: committed with the next write that is waited for (an
-// activity's start with its result), or shortly after.
+// Records nobody waits for: committed with the next write that is waited for (a long
+// activity's call records with its result), or shortly after.
 const LAZY_RECORDS: ReadonlySet<LogRecordType> = new Set([
   "print",
   "call_spec",
@@ -207,6 +207,7 @@ const LAZY_RECORDS: ReadonlySet<LogRecordType> = new Set([
 // committed with other sessions' (db/group-commit.ts), in the order they are made.
 export class SessionLog {
   private tail: Promise<unknown> = Promise.resolve();
+  private lastAt = 0;
   // Masks secret values in the records' data.
   redactor?: Redactor;
 
@@ -218,14 +219,37 @@ export class SessionLog {
   ) {}
 
   append(type: LogRecordType, data: Record<string, unknown>): Promise<void> {
-    if (this.redactor) data = this.redactor.value(data);
-    const record = { sessionId: this.session.id, seq: ++this.seq, type, data, createdAt: now() };
+    const record = this.record(type, data);
     const result = groupCommit(this.db).appendLog(record, { lazy: LAZY_RECORDS.has(type) })
-      .then((id) => {
-        this.bus.publish({ ...record, id, projectId: this.session.projectId });
-      });
+      .then((id) => this.publish(record, id));
     this.tail = result.catch(() => {});
     return result;
+  }
+
+  // Queues `write` with these records (type, data, time: now by default) in one entry, the
+  // cheapest way to commit a durable step; resolves once they are committed.
+  writeWithRecords(
+    write: Write<unknown>,
+    records: [LogRecordType, Record<string, unknown>, number?][],
+  ): Promise<void> {
+    const rows = records.map(([type, data, at]) => this.record(type, data, at));
+    const result = groupCommit(this.db).writeWithLogs(write, rows).then(({ ids }) => {
+      for (let i = 0; i < rows.length; i++) this.publish(rows[i], ids[i]);
+    });
+    this.tail = result.catch(() => {});
+    return result;
+  }
+
+  // `at` may be earlier than now (an activity's start, told with its result), not earlier
+  // than the records before it.
+  private record(type: LogRecordType, data: Record<string, unknown>, at = now()) {
+    if (this.redactor) data = this.redactor.value(data);
+    this.lastAt = Math.max(at, this.lastAt);
+    return { sessionId: this.session.id, seq: ++this.seq, type, data, createdAt: this.lastAt };
+  }
+
+  private publish(record: ReturnType<SessionLog["record"]>, id: number): void {
+    this.bus.publish({ ...record, id, projectId: this.session.projectId });
   }
 
   // Queues a write after every record queued so far; resolves once it is committed. The

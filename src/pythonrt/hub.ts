@@ -14,7 +14,7 @@ export class RunnerSocket {
 
   constructor(readonly runnerId: string, readonly hello: Header, private readonly socket: Socket) {}
 
-  send(header: Header, blob?: Uint8Array): void {
+  send(header: Header, blob?: Uint8Array | Uint8Array[]): void {
     if (!this.closed) this.socket.write(encodeFrame(header, blob));
   }
 

@@ -1,18 +1,26 @@
 // Frames of the daemon ↔ runner protocol (docs/protocol.md): two big-endian uint32
 // lengths, a JSON header and a raw blob.
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 export const MAX_FRAME_BYTES = 16 << 20;
 
 export type Header = { t: string; [key: string]: unknown };
 export type Frame = { header: Header; blob?: Uint8Array };
 
-export function encodeFrame(header: Header, blob?: Uint8Array): Buffer {
+// `blob` may come in parts, written one after the other (a journal frame's pickles).
+export function encodeFrame(header: Header, blob?: Uint8Array | Uint8Array[]): Buffer {
   const head = Buffer.from(JSON.stringify(header), "utf8");
-  const out = Buffer.allocUnsafe(8 + head.length + (blob?.length ?? 0));
+  const parts = blob === undefined ? [] : Array.isArray(blob) ? blob : [blob];
+  let blobLength = 0;
+  for (const part of parts) blobLength += part.length;
+  const out = Buffer.allocUnsafe(8 + head.length + blobLength);
   out.writeUInt32BE(head.length, 0);
-  out.writeUInt32BE(blob?.length ?? 0, 4);
+  out.writeUInt32BE(blobLength, 4);
   head.copy(out, 8);
-  if (blob) out.set(blob, 8 + head.length);
+  let at = 8 + head.length;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
   return out;
 }
 

@@ -86,3 +86,51 @@ test("what is queued when the client closes is committed", async (t) => {
   assert.equal(await pending.then(() => "ok", (e) => String(e)), "ok");
   assert.deepEqual(await committed(), ["last"]);
 });
+
+test("a transaction that opens the shared one rolls back alone; others join it", async (t) => {
+  const { db, committed } = await fresh(t);
+  // The first transaction opens the group's transaction (no savepoint) and rolls back.
+  await assert.rejects(
+    db.transaction(async (tx) => {
+      await tx.run(sql.raw("INSERT INTO t VALUES ('undone', 1)"));
+      throw new Error("changed my mind");
+    }),
+    /changed my mind/,
+  );
+  // The next one opens it again and commits; writes queued meanwhile share its commit.
+  const results = await Promise.allSettled([
+    db.transaction(async (tx) => {
+      await tx.run(sql.raw("INSERT INTO t VALUES ('a', 1)"));
+    }),
+    db.$client.execute("INSERT INTO t VALUES ('b', 2)"),
+    db.transaction(async (tx) => {
+      await tx.run(sql.raw("INSERT INTO t VALUES ('c', 3)"));
+      throw new Error("no");
+    }),
+  ]);
+  assert.deepEqual(results.map((r) => r.status), ["fulfilled", "fulfilled", "rejected"]);
+  assert.deepEqual(await committed(), ["a", "b"]);
+  // A group-commit step: a write and its log records in one entry.
+  const gc = groupCommit(db);
+  const rows = [1, 2].map((seq) => ({
+    sessionId: "ses_y",
+    seq,
+    type: "print" as const,
+    data: { seq },
+    createdAt: 1,
+  }));
+  const step = await gc.writeWithLogs(
+    (tx) => tx.run(sql.raw("INSERT INTO t VALUES ('step', 4)")).then(() => "written"),
+    rows,
+  );
+  assert.equal(step.value, "written");
+  assert.equal(step.ids.length, 2);
+  assert.ok(step.ids[0] < step.ids[1]);
+  assert.deepEqual(await committed(), ["a", "b", "step"]);
+  // A record that exists already fails the entry.
+  await assert.rejects(
+    gc.writeWithLogs((tx) => tx.run(sql.raw("INSERT INTO t VALUES ('again', 5)")), [rows[1]]),
+    /log record 2 of session ses_y exists already/,
+  );
+  db.$client.close();
+});

@@ -1,3 +1,3 @@
 """The Pounce runner: runs one session's handler for the daemon (see docs/protocol.md)."""
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2

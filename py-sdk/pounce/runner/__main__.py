@@ -56,7 +56,7 @@ def wait_for_start(conn: Conn, timeout: float | None = START_TIMEOUT) -> tuple[d
             _die(f"connection to the daemon lost before start: {err}")
         kind = header["t"]
         if kind == "journal":
-            steps.append(Step.from_frame(header, blob))
+            steps.extend(Step.from_frame(header, blob))
         elif kind == "start":
             return header, steps
         elif kind == "stop":

@@ -119,7 +119,10 @@ class Server:
             if self.wake_r in readable:
                 os.read(self.wake_r, 4096)
                 self.reap()
-            if sock in readable:
+            # A read may take in more than one frame: those are handled too (select()
+            # does not see them).
+            while sock in readable or self.conn.buffered():
+                readable = []
                 try:
                     header, _ = self.conn.recv()
                 except (WireError, OSError):

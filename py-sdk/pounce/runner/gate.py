@@ -13,6 +13,7 @@ import os
 import sys
 import threading
 import time
+import types
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,7 @@ from pounce.activities import _no_activity, activity_marker, is_inhibitor
 from pounce.errors import AutoKittehError
 
 from . import results
+from .call_notice import CallNotice
 from .deterministic import defining_class, is_deterministic
 
 SDK_PACKAGES = ("pounce", "autokitteh")
@@ -32,7 +34,7 @@ DURABLE_ONLY = frozenset({"next_signal"})
 
 @dataclass
 class Step:
-    """One recorded journal step (a ``journal`` frame)."""
+    """One recorded journal step (an entry of a ``journal`` frame)."""
 
     seq: int
     kind: str
@@ -43,16 +45,27 @@ class Step:
     value: Any = None  # syscalls: the recorded JSON result
 
     @classmethod
-    def from_frame(cls, header: dict, blob: bytes) -> "Step":
-        return cls(
-            seq=int(header["seq"]),
-            kind=str(header.get("kind")),
-            name=str(header.get("name")),
-            error=bool(header.get("error")),
-            done=header.get("done", True) is not False,
-            blob=blob,
-            value=header.get("value"),
-        )
+    def from_frame(cls, header: dict, blob: bytes) -> list["Step"]:
+        """The steps of one ``journal`` frame: each entry's ``size`` bytes of the blob, in
+        order, are its recorded pickle; absent fields have their default."""
+        steps = []
+        at = 0
+        for entry in header["steps"]:
+            get = entry.get
+            size = get("size", 0)
+            steps.append(
+                cls(
+                    int(entry["seq"]),
+                    str(entry["kind"]),
+                    str(entry["name"]),
+                    get("error") is True,
+                    get("done") is not False,
+                    blob[at : at + size] if size else b"",
+                    get("value"),
+                )
+            )
+            at += size
+        return steps
 
 
 class NonDeterminismError(Exception):
@@ -136,6 +149,22 @@ def _is_async(fn: Any) -> bool:
     return inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(
         getattr(fn, "__func__", None)
     )
+
+
+# (activity name, is async) of plain functions, which do not change: a replay asks it for
+# every step. Bounded: functions made in a loop are new objects each time.
+_described: dict[Any, tuple[str, bool]] = {}
+
+
+def _describe(fn: Any) -> tuple[str, bool]:
+    if type(fn) is not types.FunctionType:
+        return activity_name(fn), _is_async(fn)
+    known = _described.get(fn)
+    if known is None:
+        if len(_described) >= 4096:
+            _described.clear()
+        known = _described[fn] = (activity_name(fn), _is_async(fn))
+    return known
 
 
 async def _awaited(awaitable: Any) -> Any:
@@ -244,6 +273,7 @@ class Gate:
         self.inhibitions = 0
         self._lock = threading.RLock()
         self._user_modules: dict[str, bool] = {}
+        self.call_notice = CallNotice(chan.post)
 
     # --- classification ---------------------------------------------------------
 
@@ -289,7 +319,7 @@ class Gate:
                 self.inhibitions -= 1
         if self.is_activity(fn):
             value = self.run_activity(fn, args, kw)
-            return _ready(value) if _is_async(fn) else value
+            return _ready(value) if _describe(fn)[1] else value
         return fn(*args, **kw)
 
     async def acall(self, fn: Any, /, *args: Any, **kw: Any) -> Any:
@@ -331,7 +361,7 @@ class Gate:
             raise  # not reached: fatal ends the process
 
     def run_activity(self, fn: Callable, args: tuple, kw: dict[str, Any]) -> Any:
-        name = activity_name(fn)
+        name = _describe(fn)[0]
         with self._lock:
             step = self._next_step("activity", name)
             seq = self.journal.seq
@@ -349,37 +379,41 @@ class Gate:
 
     def _run_live(self, fn: Callable, args: tuple, kw: dict, seq: int, name: str) -> tuple:
         limit = results.MAX_ARG_DISPLAY_CHARS
-        self.chan.post(
-            {
-                "t": "call",
-                "seq": seq,
-                "name": name,
-                "args": [results.safe_repr(a, limit) for a in args],
-                "kwargs": {str(k): results.safe_repr(v, limit) for k, v in kw.items()},
-            }
-        )
+        call = {
+            "t": "call",
+            "seq": seq,
+            "name": name,
+            "args": [results.safe_repr(a, limit) for a in args],
+            "kwargs": {str(k): results.safe_repr(v, limit) for k, v in kw.items()},
+        }
+        self.call_notice.arm(call)
         self.in_activity, self.activity_seq = True, seq
+        started = time.perf_counter()
         try:
             value, ok = resolve(fn(*args, **kw)), True
         except Exception as err:
             value, ok = err, False
         finally:
             self.in_activity, self.activity_seq = False, None
+            call_sent = self.call_notice.disarm()
+        ms = (time.perf_counter() - started) * 1000
         try:
             blob, restored = results.pack(ok, value, name)
         except results.ResultError as err:
+            if not call_sent:
+                self.chan.post(call)  # the log shows which call failed the session
             self.fatal(str(err))
             raise
-        self.chan.request(
-            {
-                "t": "result",
-                "seq": seq,
-                "name": name,
-                "error": not ok,
-                "display": results.safe_repr(restored),
-            },
-            blob,
-        )
+        header = {
+            "t": "result",
+            "seq": seq,
+            "name": name,
+            "error": not ok,
+            "display": results.safe_repr(restored),
+        }
+        if not call_sent:  # a quick activity: the result carries its call
+            header["args"], header["kwargs"], header["ms"] = call["args"], call["kwargs"], ms
+        self.chan.request(header, blob)
         return ok, restored
 
     def sleep(self, seconds: Any) -> None:
@@ -416,6 +450,8 @@ class Gate:
             raise AutoKittehError(f"{op}: only available in durable sessions")
         header: dict[str, Any] = {"t": "syscall", "op": op, "args": args}
         _check_size(op, header)
+        if self.in_activity:
+            self.call_notice.flush()
         if not self.durable or self.in_activity or self.loading:
             return self._send_syscall(op, header)
         with self._lock:
@@ -437,6 +473,7 @@ class Gate:
     def print_seq(self) -> tuple[bool, int | None]:
         """(send it?, seq of the activity it is printed in)."""
         if self.in_activity:
+            self.call_notice.flush()  # the log shows the call before its prints
             return True, self.activity_seq
         if self.durable and not self.journal.print_is_new():
             return False, None

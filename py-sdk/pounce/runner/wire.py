@@ -18,8 +18,30 @@ class WireError(Exception):
     """The peer closed the connection or sent something that is not a frame."""
 
 
+def _json_default(value: Any) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+# json.dumps() with options builds its encoder anew on every call, which costs more than
+# encoding a small header: the C encoder is made once. Headers are checked JSON already
+# (syscall arguments by the gate), so it skips the check for circular values.
+try:
+    from json.encoder import c_make_encoder, encode_basestring
+
+    _encoder = c_make_encoder(
+        None, _json_default, encode_basestring, None, ":", ",", False, False, True
+    )
+
+    def _dumps(header: dict[str, Any]) -> str:
+        return "".join(_encoder(header, 0))
+except (ImportError, TypeError):  # no C accelerator
+
+    def _dumps(header: dict[str, Any]) -> str:
+        return json.dumps(header, ensure_ascii=False, separators=(",", ":"))
+
+
 def encode(header: dict[str, Any], blob: bytes = b"") -> bytes:
-    head = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    head = _dumps(header).encode("utf-8")
     if len(head) + len(blob) > MAX_FRAME:
         raise WireError(f"frame of {len(head) + len(blob)} bytes is over the {MAX_FRAME} limit")
     return _LENGTHS.pack(len(head), len(blob)) + head + blob
@@ -31,6 +53,7 @@ class Conn:
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
         self._send_lock = threading.Lock()
+        self._buf = bytearray()  # received, not yet read (one recv() takes what is there)
 
     @classmethod
     def connect(cls, path: str) -> "Conn":
@@ -45,7 +68,8 @@ class Conn:
 
     def recv(self, timeout: float | None = None) -> tuple[dict[str, Any], bytes]:
         """Read one frame. Raises TimeoutError, or WireError on EOF / a bad frame."""
-        self.sock.settimeout(timeout)
+        if timeout is not None:
+            self.sock.settimeout(timeout)
         try:
             head_len, blob_len = _LENGTHS.unpack(self._read(_LENGTHS.size))
             if head_len + blob_len > MAX_FRAME:
@@ -53,23 +77,30 @@ class Conn:
             head = self._read(head_len)
             blob = self._read(blob_len) if blob_len else b""
         finally:
-            self.sock.settimeout(None)
+            if timeout is not None:
+                self.sock.settimeout(None)
         try:
-            header = json.loads(head.decode("utf-8"))
+            header = json.loads(head)
         except ValueError as err:
             raise WireError(f"bad frame header: {err}") from None
         if not isinstance(header, dict) or not isinstance(header.get("t"), str):
             raise WireError("frame header is not an object with a string 't'")
         return header, blob
 
+    def buffered(self) -> bool:
+        """Bytes were received and not read yet (a select() on the socket misses them)."""
+        return bool(self._buf)
+
     def _read(self, n: int) -> bytes:
-        buf = bytearray()
+        buf = self._buf
         while len(buf) < n:
-            chunk = self.sock.recv(min(n - len(buf), 1 << 20))
+            chunk = self.sock.recv(max(n - len(buf), 1 << 16))
             if not chunk:
                 raise WireError("connection closed")
             buf += chunk
-        return bytes(buf)
+        out = bytes(buf[:n])
+        del buf[:n]
+        return out
 
     def close(self) -> None:
         try:

@@ -3,9 +3,9 @@
 // promise resolves after the transaction that holds it has committed, so a step's result
 // is still on disk before Python sees it. Writes run in the order they were queued.
 //
-// - `lazy` writes (nobody waits for them: an activity's start, prints) do not start a
-//   commit; they ride with the next write that does, or are committed after LAZY_MS. So
-//   an activity's start and its result usually share one commit.
+// - `lazy` writes (nobody waits for them: prints, the call records of a long activity) do
+//   not start a commit; they ride with the next write that does, or are committed after
+//   LAZY_MS.
 // - `isolated` writes (syscall effects, which may throw) run in a savepoint when they
 //   share a transaction, so a failing one fails alone; the others are plain statements
 //   that do not fail short of a database error, which fails their whole batch.
@@ -27,7 +27,10 @@ export type LogRow = typeof sessionLogs.$inferInsert;
 
 type Pending = {
   write?: Write<unknown>;
-  log?: LogRow;
+  logs?: LogRow[];
+  // Resolves with the write's value and the records' ids; else with the write's value, or
+  // the id of its one record.
+  both?: boolean;
   isolated: boolean;
   resolve(value: unknown): void;
   reject(err: unknown): void;
@@ -57,10 +60,19 @@ export class GroupCommit {
 
   // Inserts a session log record; resolves with its id.
   appendLog(row: LogRow, opts: { lazy?: boolean } = {}): Promise<number> {
-    return this.enqueue<number>({ log: row, isolated: false }, opts.lazy);
+    return this.enqueue<number>({ logs: [row], isolated: false }, opts.lazy);
   }
 
-  private enqueue<T>(p: Pick<Pending, "write" | "log" | "isolated">, lazy?: boolean): Promise<T> {
+  // A write and log records in one entry (a durable step's writes): one promise, resolved
+  // with the write's value and the records' ids once committed.
+  writeWithLogs<T>(write: Write<T>, rows: LogRow[]): Promise<{ value: T; ids: number[] }> {
+    return this.enqueue({ write, logs: rows, both: true, isolated: false });
+  }
+
+  private enqueue<T>(
+    p: Pick<Pending, "write" | "logs" | "both" | "isolated">,
+    lazy?: boolean,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ ...p, resolve: resolve as (v: unknown) => void, reject });
       if (lazy) this.lazyTimer ??= setTimeout(() => this.flushNow(), LAZY_MS);
@@ -97,22 +109,31 @@ export class GroupCommit {
         const alone = batch.length === 1;
         const logs: number[] = [];
         for (const [i, p] of batch.entries()) {
-          if (!p.write) {
-            logs.push(i);
-            continue;
+          if (p.write) {
+            if (!p.isolated || alone) {
+              settled[i] = { ok: true, value: await p.write(tx) };
+            } else {
+              try {
+                settled[i] = { ok: true, value: await tx.transaction((sp) => p.write!(sp)) };
+              } catch (error) {
+                settled[i] = { ok: false, error };
+              }
+            }
           }
-          if (!p.isolated || alone) {
-            settled[i] = { ok: true, value: await p.write(tx) };
-            continue;
-          }
-          try {
-            settled[i] = { ok: true, value: await tx.transaction((sp) => p.write!(sp)) };
-          } catch (error) {
-            settled[i] = { ok: false, error };
-          }
+          if (p.logs && (!settled[i] || settled[i].ok)) logs.push(i);
         }
-        for (let from = 0; from < logs.length; from += LOG_ROWS_PER_INSERT) {
-          await insertLogs(tx, logs.slice(from, from + LOG_ROWS_PER_INSERT), batch, settled);
+        for (let from = 0; from < logs.length;) {
+          let rows = 0;
+          let to = from;
+          while (
+            to < logs.length &&
+            (to === from || rows + batch[logs[to]].logs!.length <= LOG_ROWS_PER_INSERT)
+          ) {
+            rows += batch[logs[to]].logs!.length;
+            to++;
+          }
+          await insertLogs(tx, logs.slice(from, to), batch, settled);
+          from = to;
         }
       });
     } catch (error) {
@@ -132,10 +153,10 @@ export class GroupCommit {
   }
 }
 
-// One INSERT for many log records; a record whose (session, seq) exists already fails
-// alone, as it would on its own.
+// One INSERT for the log records of these entries; an entry with a record whose (session,
+// seq) exists already fails alone, as it would on its own.
 async function insertLogs(tx: Tx, indexes: number[], batch: Pending[], settled: Settled[]) {
-  const rows = indexes.map((i) => batch[i].log!);
+  const rows = indexes.flatMap((i) => batch[i].logs!);
   const values = rows.map(() => "(?, ?, ?, ?, ?)").join(", ");
   const args = rows.flatMap((
     r,
@@ -145,15 +166,29 @@ async function insertLogs(tx: Tx, indexes: number[], batch: Pending[], settled: 
      ON CONFLICT DO NOTHING RETURNING id, session_id, seq`,
     args,
   );
-  const ids = new Map(inserted.rows.map((r) => [`${r.session_id}\0${r.seq}`, Number(r.id)]));
+  const idOf = new Map(inserted.rows.map((r) => [`${r.session_id}\0${r.seq}`, Number(r.id)]));
   for (const i of indexes) {
-    const { sessionId, seq } = batch[i].log!;
-    const key = `${sessionId}\0${seq}`;
-    const id = ids.get(key);
-    ids.delete(key); // a record queued twice was inserted once
-    settled[i] = id === undefined
-      ? { ok: false, error: new Error(`log record ${seq} of session ${sessionId} exists already`) }
-      : { ok: true, value: id };
+    const p = batch[i];
+    const ids: number[] = [];
+    let missing: LogRow | undefined;
+    for (const row of p.logs!) {
+      const key = `${row.sessionId}\0${row.seq}`;
+      const id = idOf.get(key);
+      idOf.delete(key); // a record queued twice was inserted once
+      if (id === undefined) missing ??= row;
+      else ids.push(id);
+    }
+    settled[i] = missing
+      ? {
+        ok: false,
+        error: new Error(
+          `log record ${missing.seq} of session ${missing.sessionId} exists already`,
+        ),
+      }
+      : {
+        ok: true,
+        value: p.both ? { value: settled[i]?.ok ? settled[i].value : undefined, ids } : ids[0],
+      };
   }
 }
 

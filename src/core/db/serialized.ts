@@ -90,6 +90,17 @@ class Group {
     for (const w of waiters) w.reject(err);
   }
 
+  // No transaction open (the next write opens one).
+  get idle(): boolean {
+    return !this.tx || this.tx.closed;
+  }
+
+  // The transaction was rolled back by its only user (see firstTx).
+  discard(): void {
+    this.tx = undefined;
+    this.savepoints = 0;
+  }
+
   nextSavepoint(): string {
     return `pounce_sp${++this.savepoints}`;
   }
@@ -166,6 +177,46 @@ function savepointTx(group: Group, tx: Transaction, name: string, release: () =>
     rollback,
     close: () => {
       if (!done) void rollback().catch(() => {});
+    },
+    get closed() {
+      return done;
+    },
+  } as unknown as Transaction;
+  return self;
+}
+
+// A transaction of the caller that opened the group's transaction: nothing else is in it
+// while it holds the turn, so it runs without a savepoint and its rollback rolls the group's
+// transaction back. Once it commits, other writes join before the group commits.
+function firstTx(group: Group, tx: Transaction, release: () => void) {
+  let done = false;
+  const end = async (rollback: boolean) => {
+    if (done) throw new Error("transaction already ended");
+    done = true;
+    try {
+      if (rollback) {
+        group.discard();
+        await tx.rollback();
+      }
+    } finally {
+      release();
+    }
+  };
+  const self: Transaction = {
+    execute: (stmt: InStatement) => tx.execute(stmt),
+    batch: async (stmts: InStatement[]) => {
+      const out: ResultSet[] = [];
+      for (const s of stmts) out.push(await tx.execute(s));
+      return out;
+    },
+    executeMultiple: (sql: string) => tx.executeMultiple(sql),
+    commit: async () => {
+      await end(false);
+      await group.joined();
+    },
+    rollback: () => end(true),
+    close: () => {
+      if (!done) void end(true).catch(() => {});
     },
     get closed() {
       return done;
@@ -251,7 +302,10 @@ export function serialize(client: Client, opts: { group?: boolean } = {}): Clien
       const release = await turns.take();
       try {
         if (!group) return holdTurn(await client.transaction(mode), release);
+        const fresh = group.idle;
         const tx = await group.open();
+        // The first in a group needs no savepoint: its rollback is the group's.
+        if (fresh) return firstTx(group, tx, release);
         const name = group.nextSavepoint();
         await tx.execute(`SAVEPOINT ${name}`);
         return savepointTx(group, tx, name, release);
