@@ -21,7 +21,9 @@ export const migrations: MigrationMeta[] = [
       "\nCREATE TABLE `session_steps` (\n\t`session_id` text NOT NULL,\n\t`seq` integer NOT NULL,\n\t`kind` text NOT NULL,\n\t`name` text NOT NULL,\n\t`args` text,\n\t`deadline` integer,\n\t`result` blob,\n\t`error` integer DEFAULT false NOT NULL,\n\t`display` text,\n\t`started_at` integer NOT NULL,\n\t`completed_at` integer,\n\tPRIMARY KEY(`session_id`, `seq`)\n);\n",
       "\nCREATE TABLE `sessions` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`project_id` text NOT NULL,\n\t`deployment_id` text,\n\t`build_id` text NOT NULL,\n\t`event_id` text,\n\t`trigger_id` text,\n\t`parent_id` text,\n\t`entrypoint` text NOT NULL,\n\t`inputs` text NOT NULL,\n\t`memo` text NOT NULL,\n\t`is_durable` integer NOT NULL,\n\t`state` text NOT NULL,\n\t`runs` integer DEFAULT 0 NOT NULL,\n\t`error` text,\n\t`hibernated` integer DEFAULT false NOT NULL,\n\t`wake_at` integer,\n\t`owner` text,\n\t`lease_until` integer,\n\t`stop_reason` text,\n\t`return_display` text,\n\t`return_value` blob,\n\t`created_at` integer NOT NULL,\n\t`started_at` integer,\n\t`ended_at` integer,\n\t`updated_at` integer NOT NULL\n);\n",
       "\nCREATE INDEX `sessions_project` ON `sessions` (`project_id`,`created_at`);",
-      "\nCREATE INDEX `sessions_state` ON `sessions` (`state`);",
+      "\nCREATE INDEX `sessions_state` ON `sessions` (`state`,`hibernated`);",
+      "\nCREATE INDEX `sessions_owner` ON `sessions` (`owner`,`state`);",
+      "\nCREATE INDEX `sessions_wake` ON `sessions` (`hibernated`,`wake_at`);",
       "\nCREATE TABLE `signals` (\n\t`seq` integer PRIMARY KEY AUTOINCREMENT NOT NULL,\n\t`session_id` text NOT NULL,\n\t`name` text NOT NULL,\n\t`payload` text,\n\t`consumed` integer DEFAULT false NOT NULL,\n\t`created_at` integer NOT NULL\n);\n",
       "\nCREATE INDEX `signals_session` ON `signals` (`session_id`,`consumed`);",
       "\nCREATE TABLE `store_values` (\n\t`project_id` text NOT NULL,\n\t`key` text NOT NULL,\n\t`value` text NOT NULL,\n\t`published` integer DEFAULT false NOT NULL,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL,\n\tPRIMARY KEY(`project_id`, `key`)\n);\n",
@@ -31,10 +33,10 @@ export const migrations: MigrationMeta[] = [
       "\nCREATE TABLE `triggers` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`project_id` text NOT NULL,\n\t`name` text NOT NULL,\n\t`source_type` text NOT NULL,\n\t`event_type` text DEFAULT '' NOT NULL,\n\t`filter` text DEFAULT '' NOT NULL,\n\t`call` text,\n\t`is_durable` integer NOT NULL,\n\t`is_sync` integer DEFAULT false NOT NULL,\n\t`connection_id` text,\n\t`schedule` text,\n\t`timezone` text,\n\t`webhook_slug` text,\n\t`last_tick_at` integer,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL\n);\n",
       "\nCREATE UNIQUE INDEX `triggers_webhook_slug_unique` ON `triggers` (`webhook_slug`);",
       "\nCREATE UNIQUE INDEX `triggers_project_name` ON `triggers` (`project_id`,`name`);",
-      "\nCREATE TABLE `vars` (\n\t`scope_id` text NOT NULL,\n\t`name` text NOT NULL,\n\t`value` text NOT NULL,\n\t`is_secret` integer DEFAULT false NOT NULL,\n\t`description` text,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL,\n\tPRIMARY KEY(`scope_id`, `name`)\n);\n",
+      "\nCREATE TABLE `vars` (\n\t`scope_id` text NOT NULL,\n\t`name` text NOT NULL,\n\t`value` text NOT NULL,\n\t`is_secret` integer DEFAULT false NOT NULL,\n\t`description` text,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL,\n\tPRIMARY KEY(`scope_id`, `name`)\n);\n"
     ],
     "bps": true,
-    "folderMillis": 1795324542426,
-    "hash": "33a4093a90bda963af1a6f0f35fcd62025da5a1e6fb84c9ddaf9d80ba78ee74c",
-  },
+    "folderMillis": 1795327858251,
+    "hash": "0dcbfb21b876d8ca21971dc04015c0033ef6f0eeca2eb62a3a93112d9e1c7649"
+  }
 ];

@@ -124,7 +124,11 @@ export const sessions = sqliteTable("sessions", {
   updatedAt: integer("updated_at").notNull(),
 }, (t) => [
   index("sessions_project").on(t.projectId, t.createdAt),
-  index("sessions_state").on(t.state),
+  // Upkeep (leases.ts) reads live sessions by state, by owner and by wake time; none of
+  // these reads may scan the hibernated ones.
+  index("sessions_state").on(t.state, t.hibernated),
+  index("sessions_owner").on(t.owner, t.state),
+  index("sessions_wake").on(t.hibernated, t.wakeAt),
 ]);
 
 export type LogRecordType =

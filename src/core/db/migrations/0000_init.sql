@@ -109,7 +109,9 @@ CREATE TABLE `sessions` (
 );
 --> statement-breakpoint
 CREATE INDEX `sessions_project` ON `sessions` (`project_id`,`created_at`);--> statement-breakpoint
-CREATE INDEX `sessions_state` ON `sessions` (`state`);--> statement-breakpoint
+CREATE INDEX `sessions_state` ON `sessions` (`state`,`hibernated`);--> statement-breakpoint
+CREATE INDEX `sessions_owner` ON `sessions` (`owner`,`state`);--> statement-breakpoint
+CREATE INDEX `sessions_wake` ON `sessions` (`hibernated`,`wake_at`);--> statement-breakpoint
 CREATE TABLE `signals` (
 	`seq` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`session_id` text NOT NULL,
