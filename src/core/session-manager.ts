@@ -287,8 +287,7 @@ export class SessionManager {
     const fresh = s.state === "created" && s.runs === 0;
     const reads = Promise.all([
       s.isDurable && !fresh ? sessions.journal(s.id) : [],
-      s.isDurable && !fresh ? sessions.workflowPrints(s.id) : 0,
-      fresh ? 0 : sessions.printedChars(s.id),
+      fresh ? { workflow: 0, chars: 0 } : sessions.printed(s.id),
       secretValues(db, box, s.projectId),
     ]);
     // Awaited below; a failure before that must not count as unhandled.
@@ -309,9 +308,9 @@ export class SessionManager {
     } catch (err) {
       return { kind: "died", reason: `could not start a runner: ${(err as Error).message}` };
     }
-    let journal, printed, printedChars, secrets;
+    let journal, printed, secrets;
     try {
-      [journal, printed, printedChars, secrets] = await reads;
+      [journal, printed, secrets] = await reads;
     } catch (err) {
       runner.kill();
       throw err;
@@ -341,8 +340,8 @@ export class SessionManager {
           event_type: memo.event_type ?? null,
           event_id: s.eventId,
         },
-        printed,
-        printedChars,
+        s.isDurable ? printed.workflow : 0,
+        printed.chars,
       );
       return redactOutcome(outcome, redactor);
     } finally {

@@ -1,5 +1,5 @@
 // Session rows and their log records.
-import { and, asc, count, desc, eq, gt, inArray, isNotNull, max, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, isNotNull, max, type SQL, sql } from "drizzle-orm";
 import { now } from "./clock.ts";
 import type { Db } from "./db/client.ts";
 import {
@@ -167,23 +167,17 @@ export class Sessions {
     return readJournal(this.db, id);
   }
 
-  // How many prints made outside activities the session's runs have logged: a replay
-  // makes them again and does not send them (docs/protocol.md, "Replay").
-  async workflowPrints(id: string): Promise<number> {
-    const [row] = await this.db.select({ n: count() }).from(sessionLogs).where(and(
-      eq(sessionLogs.sessionId, id),
-      eq(sessionLogs.type, "print"),
-      sql`json_extract(${sessionLogs.data}, '$.call_seq') IS NULL`,
-    ));
-    return row?.n ?? 0;
-  }
-
-  // How many characters the session's prints have logged so far (for the print limit).
-  async printedChars(id: string): Promise<number> {
-    const [row] = await this.db.select({
-      n: sql<number>`coalesce(sum(length(json_extract(${sessionLogs.data}, '$.text'))), 0)`,
-    }).from(sessionLogs).where(and(eq(sessionLogs.sessionId, id), eq(sessionLogs.type, "print")));
-    return Number(row?.n ?? 0);
+  // What the session's runs have printed so far: `workflow`, how many prints made outside
+  // activities (a replay makes them again and does not send them; docs/protocol.md,
+  // "Replay"), and `chars`, how many characters all prints logged (for the print limit).
+  async printed(id: string): Promise<{ workflow: number; chars: number }> {
+    const { rows } = await this.db.$client.execute({
+      sql: `SELECT count(*) FILTER (WHERE json_extract(data, '$.call_seq') IS NULL) AS workflow,
+                   coalesce(sum(length(json_extract(data, '$.text'))), 0) AS chars
+            FROM session_logs WHERE session_id = ? AND type = 'print'`,
+      args: [id],
+    });
+    return { workflow: Number(rows[0]?.workflow ?? 0), chars: Number(rows[0]?.chars ?? 0) };
   }
 
   async openLog(session: { id: string; projectId: string }): Promise<SessionLog> {
