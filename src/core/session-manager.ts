@@ -293,14 +293,22 @@ export class SessionManager {
     // Awaited below; a failure before that must not count as unhandled.
     launching.catch(() => {});
     reads.catch(() => {});
-    try {
-      await Promise.all([
-        sessions.markRunning(s),
-        s.state !== "running" && sessionLog.append("state", { state: "running", run: runs }),
-      ]);
-    } catch (err) {
-      void launching.then((r) => r.kill(), () => {});
-      throw err;
+    const marked = Promise.all([
+      sessions.markRunning(s),
+      s.state !== "running" && sessionLog.append("state", { state: "running", run: runs }),
+    ]);
+    // A durable session's runner starts without waiting for this commit: what its run
+    // writes queues behind it (one connection, in order), and a crash before it commits
+    // leaves the session "created", to run again by replay. A non-durable session must not
+    // run twice, so it starts only once "running" is on disk.
+    marked.catch(() => {});
+    if (!s.isDurable) {
+      try {
+        await marked;
+      } catch (err) {
+        void launching.then((r) => r.kill(), () => {});
+        throw err;
+      }
     }
     let runner;
     try {
@@ -328,6 +336,13 @@ export class SessionManager {
       this.deps.hibernateAfterMs,
     );
     this.runs.set(s.id, run);
+    marked.catch((err) => {
+      log.error("could not record the session as running", {
+        session: s.id,
+        error: (err as Error).message,
+      });
+      run.abandon();
+    });
     const left = this.timeLeft(s);
     const timeout = Number.isFinite(left)
       ? setTimeout(() => run.timeOut(this.timeoutMessage()), left)

@@ -10,7 +10,7 @@ import { activeDeployments } from "../../core/deployments.ts";
 import type { Integration, IntegrationContext } from "../types.ts";
 import { webhookEventData } from "./event-data.ts";
 import { RateLimiter } from "./rate.ts";
-import { syncResponse } from "./sync.ts";
+import { syncResponse, watchOutcomes } from "./sync.ts";
 
 export const webhook: Integration = {
   name: "webhook",
@@ -52,14 +52,22 @@ async function receive(
   const prefix = `/webhooks/${slug}`;
   const path = new URL(c.req.url).pathname;
   const suffix = path.length > prefix.length ? path.slice(prefix.length + 1) : "";
-  const { event, dispatched } = await ctx.dispatcher.receive({
-    projectId: trigger.projectId,
-    destinationId: trigger.id,
-    eventType: c.req.method.toLowerCase(),
-    data: webhookEventData(c.req.raw, body, suffix),
-    memo: { method: c.req.method, webhook_slug: slug, trigger_id: trigger.id },
-  });
-  if (trigger.isSync) return syncResponse(ctx.bus, event.id, dispatched, ctx.limits.syncTimeoutMs);
+  const early = trigger.isSync ? watchOutcomes(ctx.bus) : undefined;
+  let received;
+  try {
+    received = await ctx.dispatcher.receive({
+      projectId: trigger.projectId,
+      destinationId: trigger.id,
+      eventType: c.req.method.toLowerCase(),
+      data: webhookEventData(c.req.raw, body, suffix),
+      memo: { method: c.req.method, webhook_slug: slug, trigger_id: trigger.id },
+    });
+  } catch (err) {
+    early?.stop();
+    throw err;
+  }
+  const { event, dispatched } = received;
+  if (early) return syncResponse(ctx.bus, event.id, dispatched, ctx.limits.syncTimeoutMs, early);
   return c.body(null, 202, { "AutoKitteh-Event-ID": event.id, "Cache-Control": "no-cache" });
 }
 

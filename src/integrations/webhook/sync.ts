@@ -34,12 +34,26 @@ function bodyBytes(o: HttpOutcome): { bytes: Uint8Array<ArrayBuffer>; json: bool
   return { bytes: new TextEncoder().encode(JSON.stringify(body)), json: true };
 }
 
+// Outcome records logged from now on, kept until syncResponse takes over: a session can
+// answer before the request's dispatch has returned.
+export type EarlyOutcomes = { records: LiveRecord[]; stop: () => void };
+
+export function watchOutcomes(bus: LogBus): EarlyOutcomes {
+  const records: LiveRecord[] = [];
+  const stop = bus.subscribe((record) => {
+    if (record.type === "outcome") records.push(record);
+  });
+  return { records, stop };
+}
+
 export function syncResponse(
   bus: LogBus,
   eventId: string,
   dispatched: DispatchResult,
   timeoutMs: number,
+  early: EarlyOutcomes,
 ): Promise<Response> {
+  early.stop();
   if (!dispatched.sessionIds.length && !dispatched.signaledSessionIds.length) {
     return Promise.resolve(
       Response.json({ error: "no session started or woken for this event" }, { status: 502 }),
@@ -59,7 +73,7 @@ export function syncResponse(
         resolve(Response.json({ error: "no outcome before the timeout" }, { status: 504 }));
       }
     }, timeoutMs);
-    const unsubscribe = bus.subscribe((record: LiveRecord) => {
+    const onRecord = (record: LiveRecord) => {
       if (record.type !== "outcome" || record.data.event_id !== eventId) return;
       const outcome = httpOf(record.data.value);
       const { bytes, json } = bodyBytes(outcome);
@@ -83,6 +97,8 @@ export function syncResponse(
         },
       });
       resolve(new Response(stream, { status, headers }));
-    });
+    };
+    const unsubscribe = bus.subscribe(onRecord);
+    for (const record of early.records) onRecord(record);
   });
 }
