@@ -4,27 +4,30 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import { sleep, tempHome, TestDaemon, webhookPath, writeProject } from "../helpers/daemon.ts";
 
-test("two daemons share a database; a node's death is survived by replay on the other", async (t) => {
-  const shared = tempHome(t);
-  const sideEffects = join(shared, "effects.txt");
-  writeFileSync(sideEffects, "");
+// Two daemons on one database file in `dir`, with the same secret key.
+async function twoNodes(
+  t: TestContext,
+  dir: string,
+  extra: string[] = [],
+): Promise<[TestDaemon, TestDaemon]> {
   const env = { POUNCE_SECRET_KEY: randomBytes(32).toString("hex") };
-  const args = [
-    "--db",
-    `file:${join(shared, "shared.db")}`,
-    "--lease-ttl",
-    "1",
-    "--hibernate-after",
-    "off",
-  ];
+  const args = ["--db", `file:${join(dir, "shared.db")}`, ...extra];
   const a = new TestDaemon(tempHome(t), env);
   const b = new TestDaemon(tempHome(t), env);
   t.after(() => Promise.all([a.kill(), b.kill()]));
   await a.start(args);
   await b.start(args);
+  return [a, b];
+}
+
+test("two daemons share a database; a node's death is survived by replay on the other", async (t) => {
+  const shared = tempHome(t);
+  const sideEffects = join(shared, "effects.txt");
+  writeFileSync(sideEffects, "");
+  const [a, b] = await twoNodes(t, shared, ["--lease-ttl", "1", "--hibernate-after", "off"]);
 
   const project = writeProject(t, {
     "autokitteh.yaml": `version: v1
@@ -83,13 +86,7 @@ def main(event):
 
 test("a node sees config changed through another node at once (its config cache is checked)", async (t) => {
   const shared = tempHome(t);
-  const env = { POUNCE_SECRET_KEY: randomBytes(32).toString("hex") };
-  const args = ["--db", `file:${join(shared, "shared.db")}`];
-  const a = new TestDaemon(tempHome(t), env);
-  const b = new TestDaemon(tempHome(t), env);
-  t.after(() => Promise.all([a.kill(), b.kill()]));
-  await a.start(args);
-  await b.start(args);
+  const [a, b] = await twoNodes(t, shared);
   const project = writeProject(t, {
     "autokitteh.yaml": `version: v1
 project:

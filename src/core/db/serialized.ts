@@ -151,48 +151,33 @@ class Group {
 // A transaction of the caller, as a savepoint of the group's transaction. It holds the
 // turn until it ends; its commit resolves when the group's does.
 function savepointTx(group: Group, tx: Transaction, name: string, release: () => void) {
-  let done = false;
+  const state = { done: false };
   const end = async (sql: string[]) => {
-    if (done) throw new Error("transaction already ended");
-    done = true;
+    if (state.done) throw new Error("transaction already ended");
+    state.done = true;
     try {
       for (const s of sql) await tx.execute(s);
     } finally {
       release();
     }
   };
-  const rollback = () => end([`ROLLBACK TO ${name}`, `RELEASE ${name}`]);
-  const self: Transaction = {
-    execute: (stmt: InStatement) => tx.execute(stmt),
-    batch: async (stmts: InStatement[]) => {
-      const out: ResultSet[] = [];
-      for (const s of stmts) out.push(await tx.execute(s));
-      return out;
-    },
-    executeMultiple: (sql: string) => tx.executeMultiple(sql),
+  return callerTx(tx, state, {
     commit: async () => {
       await end([`RELEASE ${name}`]);
       await group.joined();
     },
-    rollback,
-    close: () => {
-      if (!done) void rollback().catch(() => {});
-    },
-    get closed() {
-      return done;
-    },
-  } as unknown as Transaction;
-  return self;
+    rollback: () => end([`ROLLBACK TO ${name}`, `RELEASE ${name}`]),
+  });
 }
 
 // A transaction of the caller that opened the group's transaction: nothing else is in it
 // while it holds the turn, so it runs without a savepoint and its rollback rolls the group's
 // transaction back. Once it commits, other writes join before the group commits.
 function firstTx(group: Group, tx: Transaction, release: () => void) {
-  let done = false;
+  const state = { done: false };
   const end = async (rollback: boolean) => {
-    if (done) throw new Error("transaction already ended");
-    done = true;
+    if (state.done) throw new Error("transaction already ended");
+    state.done = true;
     try {
       if (rollback) {
         group.discard();
@@ -202,7 +187,23 @@ function firstTx(group: Group, tx: Transaction, release: () => void) {
       release();
     }
   };
-  const self: Transaction = {
+  return callerTx(tx, state, {
+    commit: async () => {
+      await end(false);
+      await group.joined();
+    },
+    rollback: () => end(true),
+  });
+}
+
+// The caller's view of a transaction inside the group's: statements go to the group's
+// transaction; ending it is the caller's `ends`. Closing it unended rolls it back.
+function callerTx(
+  tx: Transaction,
+  state: { done: boolean },
+  ends: { commit(): Promise<void>; rollback(): Promise<void> },
+): Transaction {
+  return {
     execute: (stmt: InStatement) => tx.execute(stmt),
     batch: async (stmts: InStatement[]) => {
       const out: ResultSet[] = [];
@@ -210,19 +211,15 @@ function firstTx(group: Group, tx: Transaction, release: () => void) {
       return out;
     },
     executeMultiple: (sql: string) => tx.executeMultiple(sql),
-    commit: async () => {
-      await end(false);
-      await group.joined();
-    },
-    rollback: () => end(true),
+    commit: ends.commit,
+    rollback: ends.rollback,
     close: () => {
-      if (!done) void end(true).catch(() => {});
+      if (!state.done) void ends.rollback().catch(() => {});
     },
     get closed() {
-      return done;
+      return state.done;
     },
   } as unknown as Transaction;
-  return self;
 }
 
 function holdTurn(tx: Transaction, release: () => void): Transaction {
