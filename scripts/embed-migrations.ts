@@ -1,6 +1,7 @@
 // Turns drizzle-kit's migration folder into a TypeScript module, so the migrations
 // travel inside the single binary. Run by `npm run db:generate`.
 import { readMigrationFiles } from "drizzle-orm/migrator";
+import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 
 const folder = new URL("../src/core/db/migrations", import.meta.url).pathname;
@@ -12,4 +13,6 @@ writeFileSync(
     'import type { MigrationMeta } from "drizzle-orm/migrator";\n\n' +
     `export const migrations: MigrationMeta[] = ${JSON.stringify(migrations, null, 2)};\n`,
 );
+// In the repository's format, so that `deno fmt --check` (npm test) passes.
+execFileSync("npx", ["--no-install", "deno", "fmt", "--quiet", out], { stdio: "inherit" });
 console.log(`embedded ${migrations.length} migration(s) into ${out}`);

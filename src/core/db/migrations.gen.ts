@@ -33,10 +33,10 @@ export const migrations: MigrationMeta[] = [
       "\nCREATE TABLE `triggers` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`project_id` text NOT NULL,\n\t`name` text NOT NULL,\n\t`source_type` text NOT NULL,\n\t`event_type` text DEFAULT '' NOT NULL,\n\t`filter` text DEFAULT '' NOT NULL,\n\t`call` text,\n\t`is_durable` integer NOT NULL,\n\t`is_sync` integer DEFAULT false NOT NULL,\n\t`connection_id` text,\n\t`schedule` text,\n\t`timezone` text,\n\t`webhook_slug` text,\n\t`last_tick_at` integer,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL\n);\n",
       "\nCREATE UNIQUE INDEX `triggers_webhook_slug_unique` ON `triggers` (`webhook_slug`);",
       "\nCREATE UNIQUE INDEX `triggers_project_name` ON `triggers` (`project_id`,`name`);",
-      "\nCREATE TABLE `vars` (\n\t`scope_id` text NOT NULL,\n\t`name` text NOT NULL,\n\t`value` text NOT NULL,\n\t`is_secret` integer DEFAULT false NOT NULL,\n\t`description` text,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL,\n\tPRIMARY KEY(`scope_id`, `name`)\n);\n"
+      "\nCREATE TABLE `vars` (\n\t`scope_id` text NOT NULL,\n\t`name` text NOT NULL,\n\t`value` text NOT NULL,\n\t`is_secret` integer DEFAULT false NOT NULL,\n\t`description` text,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL,\n\tPRIMARY KEY(`scope_id`, `name`)\n);\n",
     ],
     "bps": true,
     "folderMillis": 1795327858251,
-    "hash": "0dcbfb21b876d8ca21971dc04015c0033ef6f0eeca2eb62a3a93112d9e1c7649"
-  }
+    "hash": "0dcbfb21b876d8ca21971dc04015c0033ef6f0eeca2eb62a3a93112d9e1c7649",
+  },
 ];
