@@ -36,6 +36,11 @@ export class Follow {
   private stopped = false;
   private live = false;
   private buffer: LiveRecord[] = [];
+  // Positions replayed from the database. Reads see writes that are not committed yet (a
+  // group commit's open transaction: db/serialized.ts), so a replayed record can still be
+  // published afterwards; those are not delivered twice.
+  private replayed = new Set<number>();
+  private replayedUpTo = 0;
   private unsubscribe: () => void;
   private timer?: ReturnType<typeof setTimeout>;
   private readonly scope: Scope;
@@ -46,7 +51,7 @@ export class Follow {
     this.unsubscribe = sessions.bus.subscribe((r) => {
       if (this.stopped || !this.inScope(r)) return;
       try {
-        if (this.live) this.deliver(r);
+        if (this.live) this.deliverLive(r);
         else this.buffer.push(r);
       } catch (err) {
         log.error("tail delivery failed", { error: (err as Error).message });
@@ -99,19 +104,28 @@ export class Follow {
         if (this.stopped) return last;
         this.deliver(r);
         last = this.position(r);
+        this.replayed.add(last);
       }
       if (page.length < PAGE) break;
     }
     // Anything published while replaying and already replayed has a position <= last:
     // records commit in position order, so those were committed before the last query.
+    this.replayedUpTo = last;
     const buffered = this.buffer;
     this.buffer = [];
-    for (const r of buffered) if (this.position(r) > last) this.deliver(r);
     this.live = true;
+    for (const r of buffered) this.deliverLive(r);
     if (finalState && !this.stopped) {
       this.timer = setTimeout(() => this.finish(finalState), FINAL_GRACE_MS);
     }
     return last;
+  }
+
+  private deliverLive(r: LiveRecord): void {
+    const position = this.position(r);
+    if (this.replayed.has(position)) return;
+    if (position > this.replayedUpTo) this.replayed.clear();
+    this.deliver(r);
   }
 
   private deliver(r: LiveRecord): void {

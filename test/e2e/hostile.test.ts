@@ -274,9 +274,17 @@ test("too big bodies get 413, with or without a length, and store nothing", asyn
       `POST ${webhookPath(deployOut, "hook")} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n` +
         "Transfer-Encoding: chunked\r\n\r\n",
     );
-    for (let i = 0; i < 10; i++) write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`);
-    write("0\r\n\r\n");
-    return () => {};
+    // A chunk at a time, so that the daemon has read all that was sent when it answers and
+    // closes (unread bytes would make its kernel reset the connection, losing the answer).
+    let sent = 0;
+    const timer = setInterval(() => {
+      if (sent++ < 10) write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`);
+      else {
+        write("0\r\n\r\n");
+        clearInterval(timer);
+      }
+    }, 20);
+    return () => clearInterval(timer);
   });
   assert.match(answer, /^HTTP\/1\.1 413/);
   assert.equal(await eventCount(), before);
