@@ -5,6 +5,7 @@
 // data_version`) or when this process writes a config table (db/embedded.ts); any change
 // drops every entry. A remote database has no such version: nothing is kept.
 import type { Db } from "./db/client.ts";
+import { perHandle } from "./db/per-handle.ts";
 
 const MAX_ENTRIES = 10_000;
 
@@ -40,14 +41,5 @@ export class ConfigCache {
   }
 }
 
-const instances = new WeakMap<Db, ConfigCache>();
-
 // The config cache of a database handle (one per handle, shared by its users).
-export function configCache(db: Db): ConfigCache {
-  let c = instances.get(db);
-  if (!c) {
-    c = new ConfigCache(db);
-    instances.set(db, c);
-  }
-  return c;
-}
+export const configCache = perHandle((db) => new ConfigCache(db));

@@ -4,7 +4,6 @@ import { now } from "./clock.ts";
 import type { Db } from "./db/client.ts";
 import { events } from "./db/schema.ts";
 import { execOn, type Tx } from "./db/group-commit.ts";
-import { fault } from "./faults.ts";
 import { newId } from "./ids.ts";
 
 export type EventRow = typeof events.$inferSelect;
@@ -65,13 +64,6 @@ export async function insertEvent(
 
 export class Events {
   constructor(private readonly db: Db) {}
-
-  async store(e: NewEvent): Promise<EventRow> {
-    fault("event.before_store");
-    const [row] = await this.db.insert(events).values(newEventRow(e)).returning();
-    fault("event.after_store");
-    return row;
-  }
 
   get(id: string): Promise<EventRow | undefined> {
     return this.db.query.events.findFirst({ where: eq(events.id, id) });

@@ -2,31 +2,32 @@
 // a session before running it and renews its claim (a lease) while it does; a node that
 // dies stops renewing, and another claims the session once the lease has expired and
 // resumes it by replay. The database is the only coordinator.
-import { and, eq, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt, lte, or, type Placeholder, sql } from "drizzle-orm";
 import { now } from "./clock.ts";
 import type { Db } from "./db/client.ts";
 import { sessions } from "./db/schema.ts";
 import type { Session } from "./sessions.ts";
 
+// A session this node may take: unowned, its lease expired at `t`, or already its own.
+function claimable(nodeId: string, t: number | Placeholder) {
+  return or(isNull(sessions.owner), eq(sessions.owner, nodeId), lt(sessions.leaseUntil, t));
+}
+
+const LIVE = ["created", "running"] as const;
+
 export class Leases {
-  // claim's statement, built once (it runs for every session).
+  // claimRow's statement, built once (it runs for every session).
   private readonly claimQuery;
 
   constructor(private readonly db: Db, readonly nodeId: string, readonly ttlMs: number) {
-    const t = sql.placeholder("t");
     this.claimQuery = db.update(sessions)
       .set({ owner: nodeId, leaseUntil: sql`${sql.placeholder("until")}` })
       .where(and(
         eq(sessions.id, sql.placeholder("id")),
-        inArray(sessions.state, ["created", "running"]),
-        or(isNull(sessions.owner), eq(sessions.owner, nodeId), lt(sessions.leaseUntil, t)),
+        inArray(sessions.state, LIVE),
+        claimable(nodeId, sql.placeholder("t")),
       ))
       .returning().prepare();
-  }
-
-  // True when this node now holds the session's lease.
-  async claim(sessionId: string): Promise<boolean> {
-    return (await this.claimRow(sessionId)) !== undefined;
   }
 
   // The session's row when this node now holds its lease.
@@ -37,10 +38,10 @@ export class Leases {
   }
 
   // Takes a hibernated session to resume it here: clears its hibernated mark and claims
-  // its lease in one write. True for the one node (and the one caller) that took it.
-  async claimHibernated(sessionId: string): Promise<boolean> {
+  // its lease in one write. Its row, for the one node (and the one caller) that took it.
+  async claimHibernated(sessionId: string): Promise<Session | undefined> {
     const t = now();
-    const rows = await this.db.update(sessions)
+    const [row] = await this.db.update(sessions)
       .set({
         hibernated: false,
         wakeAt: null,
@@ -51,25 +52,20 @@ export class Leases {
       .where(and(
         eq(sessions.id, sessionId),
         eq(sessions.hibernated, true),
-        inArray(sessions.state, ["created", "running"]),
-        or(isNull(sessions.owner), eq(sessions.owner, this.nodeId), lt(sessions.leaseUntil, t)),
+        inArray(sessions.state, LIVE),
+        claimable(this.nodeId, t),
       ))
-      .returning({ id: sessions.id });
-    return rows.length > 0;
+      .returning();
+    return row;
   }
 
   // Extends this node's leases; returns the ids it still holds.
   async renew(): Promise<Set<string>> {
     const rows = await this.db.update(sessions)
       .set({ leaseUntil: now() + this.ttlMs })
-      .where(and(eq(sessions.owner, this.nodeId), inArray(sessions.state, ["created", "running"])))
+      .where(and(eq(sessions.owner, this.nodeId), inArray(sessions.state, LIVE)))
       .returning({ id: sessions.id });
     return new Set(rows.map((r) => r.id));
-  }
-
-  async release(sessionId: string): Promise<void> {
-    await this.db.update(sessions).set({ owner: null, leaseUntil: null })
-      .where(and(eq(sessions.id, sessionId), eq(sessions.owner, this.nodeId)));
   }
 
   // Sessions that need a node: unowned, with an expired lease, or this node's own (left by
@@ -77,22 +73,17 @@ export class Leases {
   // reads, so that thousands of hibernated sessions are not scanned at every upkeep.
   async orphans(): Promise<string[]> {
     const t = now();
-    const needsNode = or(
-      isNull(sessions.owner),
-      eq(sessions.owner, this.nodeId),
-      lt(sessions.leaseUntil, t),
-    );
     const [awake, due] = await Promise.all([
       this.db.select({ id: sessions.id }).from(sessions).where(and(
-        inArray(sessions.state, ["created", "running"]),
+        inArray(sessions.state, LIVE),
         eq(sessions.hibernated, false),
-        needsNode,
+        claimable(this.nodeId, t),
       )),
       this.db.select({ id: sessions.id }).from(sessions).where(and(
         eq(sessions.hibernated, true),
         lte(sessions.wakeAt, t),
-        inArray(sessions.state, ["created", "running"]),
-        needsNode,
+        inArray(sessions.state, LIVE),
+        claimable(this.nodeId, t),
       )),
     ]);
     return [...awake, ...due].map((r) => r.id);

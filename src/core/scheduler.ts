@@ -7,9 +7,9 @@
 import { and, eq, isNull, lt, or } from "drizzle-orm";
 import { now } from "./clock.ts";
 import type { Db } from "./db/client.ts";
-import { deployments, events, triggers } from "./db/schema.ts";
+import { deployments, triggers } from "./db/schema.ts";
 import type { Dispatcher } from "./dispatcher.ts";
-import { type EventRow, newEventRow } from "./events.ts";
+import { type EventRow, insertEvent, newEventRow } from "./events.ts";
 import { log } from "./log.ts";
 import { parseSchedule, type Schedule } from "./schedule-spec.ts";
 
@@ -128,14 +128,14 @@ export class Scheduler {
       });
       if (!active) return undefined;
       const iso = scheduledAt.toISOString();
-      const [row] = await tx.insert(events).values(newEventRow({
+      const row = newEventRow({
         projectId: claimed.projectId,
         destinationId: job.triggerId,
         eventType: "tick",
         data: { scheduled_at: iso },
         memo: { trigger_id: job.triggerId, scheduled_at: iso },
-      })).returning();
-      return row;
+      });
+      return insertEvent(tx, { ...row, dispatched: false });
     });
     if (event) await this.dispatcher.dispatch(event);
   }

@@ -83,11 +83,11 @@ export class SessionManager {
   }
 
   // Drives a created (or interrupted) session to a final state, in the background.
-  // `lease`: the row of a session this node created already leased to itself, or
-  // "claimed" when the caller holds its lease already.
-  start(id: string, lease?: Session | "claimed"): void {
+  // `leased`: the session's row when this node holds its lease already (it created the
+  // session leased to itself, or took it from hibernation).
+  start(id: string, leased?: Session): void {
     if (this.closing || this.active.has(id)) return;
-    const driving = this.drive(id, lease)
+    const driving = this.drive(id, leased)
       .catch((err) => log.error("session failed", { session: id, error: (err as Error).message }))
       .finally(() => this.active.delete(id));
     this.active.set(id, driving);
@@ -158,17 +158,15 @@ export class SessionManager {
     await Promise.allSettled(this.active.values());
   }
 
-  private async drive(id: string, lease?: Session | "claimed"): Promise<void> {
-    let s = lease === "claimed"
-      ? await this.deps.sessions.get(id)
-      : lease ?? await this.deps.leases.claimRow(id);
+  private async drive(id: string, leased?: Session): Promise<void> {
+    let s = leased ?? await this.deps.leases.claimRow(id);
     if (!s) return;
-    if (s?.hibernated) {
+    if (s.hibernated) {
       // Past its wake time, adopted from another node.
       await this.deps.sessions.update(id, { hibernated: false, wakeAt: null });
       s = { ...s, hibernated: false, wakeAt: null };
     }
-    if (s?.state === "running" && !s.isDurable && !this.runs.has(id)) {
+    if (s.state === "running" && !s.isDurable && !this.runs.has(id)) {
       // A non-durable session cannot resume: its run died with its daemon.
       await this.finish(s, "error", { error: "daemon restarted while the session was running" });
       return;
@@ -250,8 +248,9 @@ export class SessionManager {
   // Resumes a hibernated session by replay; of several nodes woken at once, one wins.
   private async wake(id: string): Promise<void> {
     this.unsleep(id);
-    if (this.closing || !(await this.deps.leases.claimHibernated(id))) return;
-    this.start(id, "claimed");
+    if (this.closing) return;
+    const row = await this.deps.leases.claimHibernated(id);
+    if (row) this.start(id, row);
   }
 
   // Milliseconds until the session's timeout (--session-timeout), Infinity without one.

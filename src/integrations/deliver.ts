@@ -1,6 +1,5 @@
-// Hands an integration's event to each connection it is for: stored first (one event per
-// connection, as AutoKitteh does), then dispatched to that connection's triggers.
-import { log } from "../core/log.ts";
+// Hands an integration's event to each connection it is for: one event per connection (as
+// AutoKitteh does), stored with the sessions of that connection's triggers.
 import type { IntegrationContext } from "./types.ts";
 
 export type Destination = { id: string; projectId: string };
@@ -13,7 +12,7 @@ export async function deliver(
 ): Promise<string[]> {
   const ids: string[] = [];
   for (const conn of to) {
-    const event = await ctx.events.store({
+    const { event } = await ctx.dispatcher.receive({
       projectId: conn.projectId,
       destinationId: conn.id,
       eventType,
@@ -21,10 +20,6 @@ export async function deliver(
       memo: { connection_id: conn.id },
     });
     ids.push(event.id);
-    // A stored event that fails to dispatch now is dispatched at the next start.
-    await ctx.dispatcher.dispatch(event).catch((err) =>
-      log.error("dispatch failed", { event: event.id, error: (err as Error).message })
-    );
   }
   return ids;
 }

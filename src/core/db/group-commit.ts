@@ -17,6 +17,7 @@
 // queue another write and wait for it (that would wait for its own batch).
 import type { InArgs, ResultSet, Transaction } from "@libsql/client";
 import type { Db } from "./client.ts";
+import { perHandle } from "./per-handle.ts";
 import type { sessionLogs } from "./schema.ts";
 
 export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
@@ -42,7 +43,7 @@ type Settled = { ok: true; value: unknown } | { ok: false; error: unknown };
 const MAX_BATCH = 512;
 // How long a lazy write waits for a write that commits.
 const LAZY_MS = 10;
-// Log records per INSERT statement (9 parameters each, SQLite allows 32766).
+// Log records per INSERT statement (5 parameters each, SQLite allows 32766).
 const LOG_ROWS_PER_INSERT = 1000;
 
 export class GroupCommit {
@@ -200,14 +201,5 @@ export function execOn(tx: Tx): (sql: string, args: InArgs) => Promise<ResultSet
   return (sql, args) => raw.execute({ sql, args });
 }
 
-const instances = new WeakMap<Db, GroupCommit>();
-
 // The group committer of a database handle (one per handle, so all its users share it).
-export function groupCommit(db: Db): GroupCommit {
-  let gc = instances.get(db);
-  if (!gc) {
-    gc = new GroupCommit(db);
-    instances.set(db, gc);
-  }
-  return gc;
-}
+export const groupCommit = perHandle((db) => new GroupCommit(db));

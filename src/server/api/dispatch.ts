@@ -38,29 +38,27 @@ export function dispatchRoutes(engine: Engine): Hono {
       );
     }
     if (!body.event_type) throw new ApiError(400, "event_type: required");
-    const event = await engine.events.store({
+    const { event, dispatched } = await engine.dispatcher.receive({
       projectId: p.id,
       destinationId: destination.id,
       eventType: body.event_type,
       data: body.data ?? {},
       memo: body.memo,
     });
-    const result = await engine.dispatcher.dispatch(event);
-    return c.json({ event_id: event.id, session_ids: result.sessionIds });
+    return c.json({ event_id: event.id, session_ids: dispatched.sessionIds });
   });
 
   api.post("/events/:id/redispatch", async (c) => {
     const original = await engine.events.get(c.req.param("id"));
     if (!original) throw new ApiError(404, `event "${c.req.param("id")}" not found`);
-    const event = await engine.events.store({
+    const { event, dispatched } = await engine.dispatcher.receive({
       projectId: original.projectId,
       destinationId: original.destinationId,
       eventType: original.eventType,
       data: original.data as Record<string, unknown>,
       memo: { ...(original.memo as Record<string, string>), redispatch_of: original.id },
     });
-    const result = await engine.dispatcher.dispatch(event);
-    return c.json({ event_id: event.id, session_ids: result.sessionIds });
+    return c.json({ event_id: event.id, session_ids: dispatched.sessionIds });
   });
 
   api.post("/filters/verify", async (c) => {
