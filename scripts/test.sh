@@ -14,6 +14,6 @@ echo "== tsc"
 npx --no-install tsc --noEmit -p .
 echo "== TypeScript tests (node --test)"
 mapfile -t files < <(find test -name '*.test.ts' | sort)
-node --no-warnings --import tsx --test --test-concurrency=2 "${files[@]}"
+node --no-warnings --import tsx --test --test-concurrency=2 --test-timeout=300000 "${files[@]}"
 echo "== py-sdk tests (pytest)"
 (cd py-sdk && python3 -m pytest -q)

@@ -136,6 +136,9 @@ export class ForkServer {
     });
     if (pid instanceof Error) {
       this.hub.forget(runnerId);
+      // The fork may have happened with its reply lost (the server stopped): a child that
+      // connected anyway is let go, so it exits instead of waiting for a start.
+      connected.then((socket) => socket.close(), () => {});
       throw pid;
     }
     let exit!: (e: RunnerExit) => void;

@@ -51,6 +51,7 @@ export class RunnerHub {
   readonly path: string;
   private server?: Server;
   private readonly waiting = new Map<string, (socket: RunnerSocket) => void>();
+  private readonly open = new Set<Socket>();
 
   constructor(baseDir = tmpdir()) {
     // Unix socket paths are limited to ~100 bytes, so the directory is short and private.
@@ -86,6 +87,7 @@ export class RunnerHub {
   }
 
   private accept(socket: Socket): void {
+    this.open.add(socket);
     const decoder = new FrameDecoder();
     let runner: RunnerSocket | undefined;
     socket.on("data", (chunk) => {
@@ -115,10 +117,16 @@ export class RunnerHub {
       }
     });
     socket.on("error", () => socket.destroy());
-    socket.on("close", () => runner?.closedByPeer());
+    socket.on("close", () => {
+      this.open.delete(socket);
+      runner?.closedByPeer();
+    });
   }
 
+  // Connections still open are cut, not waited for: a runner nobody drives (a spare
+  // forked as its server stopped) would otherwise hold the daemon's stop forever.
   async close(): Promise<void> {
+    for (const socket of this.open) socket.destroy();
     await new Promise<void>((resolve) =>
       this.server ? this.server.close(() => resolve()) : resolve()
     );

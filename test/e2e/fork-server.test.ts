@@ -2,7 +2,7 @@
 // server that imported the user's modules; what forking breaks is handled (a killed
 // server, changed vars, a replaced deployment, threads or failures at import).
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { daemonFor, sleep, type TestDaemon, webhookPath, writeProject } from "../helpers/daemon.ts";
@@ -276,4 +276,43 @@ test("--runner spawn starts an interpreter per session", async (t) => {
     "color red red v1",
   ]);
   assert.equal(servers(d).length, 0);
+});
+
+// The processes working in this daemon's data dir: fork servers and their runners (both
+// run in a build's code directory).
+function runnerProcesses(d: TestDaemon): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readlinkSync(`/proc/${name}/cwd`).startsWith(d.home)) out.push(Number(name));
+    } catch { /* gone, or not ours to read */ }
+  }
+  return out;
+}
+
+test("servers replaced while they fork leave no runner behind, and the daemon stops", async (t) => {
+  const d = await daemonFor(t, {}, ["--runner", "fork", "--hibernate-after", "off"]);
+  const path = writeProject(t, {
+    "autokitteh.yaml": manifest("stormy", false),
+    "main.py": main,
+    "helper.py": helper("v1"),
+  });
+  const deployed = await d.cli(["deploy", "--manifest", path]);
+  assert.equal(deployed.code, 0, deployed.stderr);
+  await until("a fork server", () => servers(d).length === 1);
+  // Each change replaces the server, often while it is forking its spare runner.
+  for (let i = 0; i < 20; i++) {
+    await d.api("/api/vars?project=stormy", {
+      method: "PUT",
+      body: JSON.stringify({ name: "COLOR", value: `c${i}` }),
+    });
+    await sleep(60 + (i % 5) * 30);
+  }
+  const prints = await runHook(d, deployed.stdout, "stormy", "hello");
+  assert.equal(prints[2], "color c19 c19 v1");
+  // What stays: one server and its spare.
+  await until("one server and its spare", () => runnerProcesses(d).length === 2);
+  await d.stop();
+  await until("no runner left", () => runnerProcesses(d).length === 0);
 });

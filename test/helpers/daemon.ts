@@ -8,6 +8,9 @@ import { fileURLToPath } from "node:url";
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const TSX = `file://${ROOT}/node_modules/tsx/dist/loader.mjs`;
 const MAIN = join(ROOT, "src/cli/main.ts");
+// Bounds on what must not hang; far above what a slow machine needs.
+const STOP_WAIT_MS = 20_000;
+const CLI_WAIT_MS = 120_000;
 
 // How tests run `pounce`: from source, on the runtime running the tests (Node with tsx, or
 // `deno run -A` under `deno task test`).
@@ -85,12 +88,23 @@ export class TestDaemon {
     await this.signal("SIGKILL");
   }
 
+  // A daemon that does not stop within STOP_WAIT_MS of SIGTERM is killed, and the test
+  // fails with its log: a hang is a failure, never a stalled suite.
   private async signal(sig: NodeJS.Signals): Promise<void> {
     const proc = this.proc;
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     const exited = new Promise((resolve) => proc.once("exit", resolve));
     proc.kill(sig);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stuck = await Promise.race([
+      exited.then(() => false),
+      new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(true), STOP_WAIT_MS)),
+    ]);
+    clearTimeout(timer);
+    if (!stuck) return;
+    proc.kill("SIGKILL");
     await exited;
+    throw new Error(`daemon did not stop within ${STOP_WAIT_MS} ms of ${sig}:\n${this.stderr}`);
   }
 
   cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
@@ -99,6 +113,7 @@ export class TestDaemon {
 
   async api<T = unknown>(path: string, init: RequestInit = {}): Promise<T> {
     const res = await fetch(this.url + path, {
+      signal: AbortSignal.timeout(CLI_WAIT_MS),
       ...init,
       headers: { authorization: `Bearer ${this.token}`, ...(init.headers ?? {}) },
     });
@@ -166,7 +181,9 @@ export function runCli(
 ): Promise<CliResult> {
   const [cmd, ...pre] = command;
   return new Promise((resolve) => {
-    execFile(cmd, [...pre, ...args], { env, cwd }, (err, stdout, stderr) => {
+    const options = { env, cwd, timeout: CLI_WAIT_MS, killSignal: "SIGKILL" as const };
+    execFile(cmd, [...pre, ...args], options, (err, stdout, stderr) => {
+      if (err?.killed) stderr += `\n(test helper: killed after ${CLI_WAIT_MS} ms)`;
       resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr });
     });
   });
