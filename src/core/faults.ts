@@ -2,7 +2,8 @@
 // POUNCE_FAULT=<point>[:<nth>] the daemon kills itself with SIGKILL the nth time (default
 // the first) it reaches the named point. Unset, `fault()` does nothing.
 //
-// Points: event.before_store, event.after_store, dispatch.after_commit,
+// Points: event.before_store, event.after_store, dispatch.after_commit, session.started
+// (a runner has its `start`; a durable session's "running" is not committed yet),
 // activity.before_commit, activity.after_commit, sleep, next_event.
 const spec = parse(process.env.POUNCE_FAULT);
 let reached = 0;

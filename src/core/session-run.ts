@@ -87,6 +87,7 @@ export class SessionRun {
       event,
       ...(this.session.isDurable ? { printed } : {}),
     });
+    fault("session.started");
     return this.outcome;
   }
 
