@@ -145,15 +145,31 @@ const helper = (version: string) =>
 VERSION = "${version}"
 `;
 
-test("sessions fork from a warm server that imported the user's modules", async (t) => {
-  const d = await daemonFor(t, {}, ["--runner", "fork", "--hibernate-after", "off"]);
+// A daemon started with `args` and this file's project deployed as `name`.
+async function deployTestProject(
+  t: { after(fn: () => unknown): void },
+  name: string,
+  durable: boolean,
+  args: string[],
+) {
+  const d = await daemonFor(t, {}, args);
   const path = writeProject(t, {
-    "autokitteh.yaml": manifest("forky", true),
+    "autokitteh.yaml": manifest(name, durable),
     "main.py": main,
     "helper.py": helper("v1"),
   });
   const deployed = await d.cli(["deploy", "--manifest", path]);
   assert.equal(deployed.code, 0, deployed.stderr);
+  return { d, path, deployed };
+}
+
+test("sessions fork from a warm server that imported the user's modules", async (t) => {
+  const { d, path, deployed } = await deployTestProject(t, "forky", true, [
+    "--runner",
+    "fork",
+    "--hibernate-after",
+    "off",
+  ]);
   const [server] = await until("a fork server", () => servers(d).length === 1 && servers(d));
   assert.equal(server.durable, true);
   assert.deepEqual(server.preload, ["main"]);
@@ -261,14 +277,7 @@ project:
 });
 
 test("--runner spawn starts an interpreter per session", async (t) => {
-  const d = await daemonFor(t, {}, ["--runner", "spawn"]);
-  const path = writeProject(t, {
-    "autokitteh.yaml": manifest("spawny", false),
-    "main.py": main,
-    "helper.py": helper("v1"),
-  });
-  const deployed = await d.cli(["deploy", "--manifest", path]);
-  assert.equal(deployed.code, 0, deployed.stderr);
+  const { d, deployed } = await deployTestProject(t, "spawny", false, ["--runner", "spawn"]);
   const prints = await runHook(d, deployed.stdout, "spawny", "hello");
   assert.deepEqual(prints.slice(0, 3), [
     "module helper loaded",
@@ -292,14 +301,12 @@ function runnerProcesses(d: TestDaemon): number[] {
 }
 
 test("servers replaced while they fork leave no runner behind, and the daemon stops", async (t) => {
-  const d = await daemonFor(t, {}, ["--runner", "fork", "--hibernate-after", "off"]);
-  const path = writeProject(t, {
-    "autokitteh.yaml": manifest("stormy", false),
-    "main.py": main,
-    "helper.py": helper("v1"),
-  });
-  const deployed = await d.cli(["deploy", "--manifest", path]);
-  assert.equal(deployed.code, 0, deployed.stderr);
+  const { d, deployed } = await deployTestProject(t, "stormy", false, [
+    "--runner",
+    "fork",
+    "--hibernate-after",
+    "off",
+  ]);
   await until("a fork server", () => servers(d).length === 1);
   // Each change replaces the server, often while it is forking its spare runner.
   for (let i = 0; i < 20; i++) {
