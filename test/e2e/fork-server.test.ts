@@ -323,3 +323,32 @@ test("servers replaced while they fork leave no runner behind, and the daemon st
   await d.stop();
   await until("no runner left", () => runnerProcesses(d).length === 0);
 });
+
+// The inode of the daemon's listening runner socket (`…/runners.sock`), from /proc/net/unix.
+function runnerListener(d: TestDaemon): string {
+  for (const line of readFileSync("/proc/net/unix", "utf8").split("\n").slice(1)) {
+    // Num RefCount Protocol Flags Type St Inode Path; Flags 00010000: listening.
+    const [, , , flags, , , inode, path] = line.trim().split(/\s+/);
+    if (flags === "00010000" && path?.startsWith(d.home) && path.endsWith("runners.sock")) {
+      return inode;
+    }
+  }
+  throw new Error("no listening runner socket");
+}
+
+test("runners inherit no descriptor of the daemon's (on Deno too)", async (t) => {
+  const { d } = await deployTestProject(t, "plain", false, ["--runner", "fork"]);
+  await until("one server and its spare", () => runnerProcesses(d).length === 2);
+  const listener = `socket:[${runnerListener(d)}]`;
+  assert.ok(
+    readdirSync(`/proc/${d.proc!.pid}/fd`).some((fd) =>
+      readlinkSync(`/proc/${d.proc!.pid}/fd/${fd}`) === listener
+    ),
+    "the daemon holds its listening socket",
+  );
+  for (const pid of runnerProcesses(d)) {
+    const held = readdirSync(`/proc/${pid}/fd`).map((fd) => readlinkSync(`/proc/${pid}/fd/${fd}`));
+    // Held by a runner, the socket would outlive the daemon, and so would the runner.
+    assert.ok(!held.includes(listener), `runner ${pid} holds the daemon's listening socket`);
+  }
+});

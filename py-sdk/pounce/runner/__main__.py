@@ -26,6 +26,14 @@ def _die(message: str, code: int = 1) -> None:
     os._exit(code)
 
 
+def close_inherited_fds() -> None:
+    """Close every descriptor but stdin, stdout and stderr. A daemon on a runtime that
+    does not mark its descriptors close-on-exec (Deno) hands them all down, the runners'
+    listening socket among them: held here, it would outlive the daemon, and a runner
+    connecting then would wait in its backlog forever."""
+    os.closerange(3, os.sysconf("SC_OPEN_MAX"))
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m pounce.runner", description=__doc__)
     parser.add_argument("--socket", required=True, help="the daemon's Unix socket")
@@ -96,6 +104,7 @@ def serve(
 
 
 def main(argv: list[str] | None = None) -> None:
+    close_inherited_fds()
     args = parse_args(argv)
     serve(args.socket, args.runner_id, args.code_dir)
 

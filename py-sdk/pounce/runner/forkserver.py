@@ -19,7 +19,7 @@ import sys
 import threading
 
 from . import PROTOCOL_VERSION
-from .__main__ import START_TIMEOUT, serve
+from .__main__ import START_TIMEOUT, close_inherited_fds, serve
 from .warm import PreloadError, Warm
 from .wire import Conn, WireError
 
@@ -210,6 +210,7 @@ class Server:
 
 
 def main(argv: list[str] | None = None) -> None:
+    close_inherited_fds()
     args = parse_args(argv)
     if not os.path.isdir(args.code_dir):
         _log(f"--code-dir {args.code_dir!r} is not a directory")
