@@ -23,3 +23,26 @@ export function fault(point: string): void {
   process.stderr.write(`FAULT ${point}:${reached}: killing the daemon\n`);
   process.kill(process.pid, "SIGKILL");
 }
+
+// POUNCE_DELAY=<point>:<ms>: the daemon pauses `ms` milliseconds each time it reaches the
+// named point, so that a test can decide which side of a race comes first. Unset,
+// `delay()` returns nothing to wait for.
+//
+// Points: webhook.before_sync_wait (a sync webhook's sessions started, its answer not yet
+// awaited: they can answer first).
+const delaySpec = parseDelay(process.env.POUNCE_DELAY);
+
+function parseDelay(value: string | undefined): { point: string; ms: number } | undefined {
+  if (!value) return undefined;
+  const [point, ms] = value.split(":");
+  const n = Number(ms);
+  if (!point || !Number.isInteger(n) || n < 0) {
+    throw new Error(`POUNCE_DELAY must be <point>:<ms>, got ${JSON.stringify(value)}`);
+  }
+  return { point, ms: n };
+}
+
+export function delay(point: string): Promise<void> | undefined {
+  if (delaySpec?.point !== point) return undefined;
+  return new Promise((resolve) => setTimeout(resolve, delaySpec.ms));
+}

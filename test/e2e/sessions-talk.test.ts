@@ -206,3 +206,33 @@ def silent(event):
     504,
   );
 });
+
+test("a sync webhook's session that answers before the request waits for it is still heard", async (t) => {
+  // The daemon pauses after starting the session and before awaiting its answer.
+  const d = await daemonFor(t, { POUNCE_DELAY: "webhook.before_sync_wait:1000" }, [
+    "--sync-timeout",
+    "2",
+  ]);
+  const out = await d.cli([
+    "deploy",
+    "--manifest",
+    writeProject(t, {
+      "autokitteh.yaml": manifest(hook("quick", "main.py:quick", "      is_sync: true\n")),
+      "main.py": `import autokitteh
+
+def quick(event):
+    autokitteh.http_outcome(200, body="first")
+    autokitteh.http_outcome(body="second")
+`,
+    }),
+  ]);
+  assert.equal(out.code, 0, out.stderr);
+  const res = await fetch(d.url + webhookPath(out.stdout, "quick"), { method: "POST" });
+  assert.equal(res.status, 200);
+  assert.equal(await res.text(), "first");
+  // The pause outlasted the session: its answer came before the wait began.
+  const { sessions } = await d.api<{ sessions: { session_id: string; state: string }[] }>(
+    "/api/sessions?project=talk",
+  );
+  assert.equal(sessions[0].state, "completed");
+});

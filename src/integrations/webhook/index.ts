@@ -7,6 +7,7 @@ import { configCache } from "../../core/config-cache.ts";
 import type { Db } from "../../core/db/client.ts";
 import { triggers } from "../../core/db/schema.ts";
 import { activeDeployments } from "../../core/deployments.ts";
+import { delay } from "../../core/faults.ts";
 import type { Integration, IntegrationContext } from "../types.ts";
 import { webhookEventData } from "./event-data.ts";
 import { RateLimiter } from "./rate.ts";
@@ -67,6 +68,8 @@ async function receive(
     throw err;
   }
   const { event, dispatched } = received;
+  const paused = early && delay("webhook.before_sync_wait");
+  if (paused) await paused;
   if (early) return syncResponse(ctx.bus, event.id, dispatched, ctx.limits.syncTimeoutMs, early);
   return c.body(null, 202, { "AutoKitteh-Event-ID": event.id, "Cache-Control": "no-cache" });
 }
