@@ -1,6 +1,7 @@
-// Fault injection for the crash tests (test/e2e/faults.test.ts): with
-// POUNCE_FAULT=<point>[:<nth>] the daemon kills itself with SIGKILL the nth time (default
-// the first) it reaches the named point. Unset, `fault()` does nothing.
+// Fault injection for tests: kills (below) for the crash tests (test/e2e/faults.test.ts),
+// and delays (further below) for races. With POUNCE_FAULT=<point>[:<nth>] the daemon
+// kills itself with SIGKILL the nth time (default the first) it reaches the named point.
+// Unset, `fault()` does nothing.
 //
 // Points: event.before_store, event.after_store, dispatch.after_commit, session.started
 // (a runner has its `start`; a durable session's "running" is not committed yet),
