@@ -227,12 +227,15 @@ def quick(event):
     }),
   ]);
   assert.equal(out.code, 0, out.stderr);
+  const sent = Date.now();
   const res = await fetch(d.url + webhookPath(out.stdout, "quick"), { method: "POST" });
   assert.equal(res.status, 200);
   assert.equal(await res.text(), "first");
-  // The pause outlasted the session: its answer came before the wait began.
-  const { sessions } = await d.api<{ sessions: { session_id: string; state: string }[] }>(
+  assert.ok(Date.now() - sent >= 1000, "the daemon paused before waiting for the answer");
+  // The session had ended, its answer given, before the pause was over.
+  const { sessions } = await d.api<{ sessions: { state: string; ended_at: string }[] }>(
     "/api/sessions?project=talk",
   );
   assert.equal(sessions[0].state, "completed");
+  assert.ok(Date.parse(sessions[0].ended_at) < sent + 1000, "the session ended during the pause");
 });

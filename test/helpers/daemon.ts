@@ -94,17 +94,17 @@ export class TestDaemon {
     const proc = this.proc;
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     const exited = new Promise((resolve) => proc.once("exit", resolve));
+    let stuck = false;
+    const timer = setTimeout(() => {
+      stuck = true;
+      proc.kill("SIGKILL");
+    }, STOP_WAIT_MS);
     proc.kill(sig);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const stuck = await Promise.race([
-      exited.then(() => false),
-      new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(true), STOP_WAIT_MS)),
-    ]);
-    clearTimeout(timer);
-    if (!stuck) return;
-    proc.kill("SIGKILL");
     await exited;
-    throw new Error(`daemon did not stop within ${STOP_WAIT_MS} ms of ${sig}:\n${this.stderr}`);
+    clearTimeout(timer);
+    if (stuck) {
+      throw new Error(`daemon did not stop within ${STOP_WAIT_MS} ms of ${sig}:\n${this.stderr}`);
+    }
   }
 
   cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
