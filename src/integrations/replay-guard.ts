@@ -1,28 +1,83 @@
-// Refuses replays of signed inbound requests: a request is remembered (in the database,
-// so every daemon sharing it knows) once its events are stored, under a key that names
-// it (a Slack signature, a GitHub delivery id), until it could not be accepted anyway.
-import { eq, lt } from "drizzle-orm";
+// Refuses replays of signed inbound requests. A request is named by what is signed (a
+// Slack signature, the MAC of a GitHub body), never by an unsigned header such as a
+// delivery id, and remembered in the database, so every daemon sharing it knows, until it
+// could not be accepted anyway.
+//
+// A request claims its key before its events are stored (at once, so two copies arriving
+// together cannot both pass), for a short while; once its events are stored the key is
+// kept for good. A crash in between lets a resent copy through once the claim lapses
+// (at-least-once) rather than lose the request; a failure lets it go at once.
+import { createHash } from "node:crypto";
+import { inArray, lt, lte } from "drizzle-orm";
 import { now } from "../core/clock.ts";
 import type { Db } from "../core/db/client.ts";
 import { seenRequests } from "../core/db/schema.ts";
 
 // Expired keys are swept at most this often.
 const SWEEP_MS = 60_000;
+// How long a claim lasts if the daemon dies before the request's events are stored.
+const CLAIM_MS = 60_000;
 let sweptAt = 0;
 
-export async function seen(db: Db, key: string): Promise<boolean> {
-  const row = await db.query.seenRequests.findFirst({ where: eq(seenRequests.key, key) });
-  return !!row && row.expiresAt > now();
+// A fixed-length key for signed material of any length.
+export function replayKey(kind: string, signed: string): string {
+  return `${kind}:${createHash("sha256").update(signed).digest("hex")}`;
 }
 
-// Called after the request's events are stored: a crash before this lets a resent
-// request through again (at-least-once) rather than lose it.
-export async function remember(db: Db, key: string, keepMs: number): Promise<void> {
-  const t = now();
-  await db.insert(seenRequests).values({ key, expiresAt: t + keepMs })
-    .onConflictDoUpdate({ target: seenRequests.key, set: { expiresAt: t + keepMs } });
-  if (t - sweptAt > SWEEP_MS) {
-    sweptAt = t;
-    await db.delete(seenRequests).where(lt(seenRequests.expiresAt, t));
+export class ReplayGuard {
+  constructor(private readonly db: Db) {}
+
+  // Runs `store` once per request within `keepMs`; a replay runs nothing. A request may
+  // have several names (a GitHub body verified with two secrets): seen under any of them,
+  // it is a replay.
+  async once<T>(
+    keys: readonly string[],
+    keepMs: number,
+    store: () => Promise<T>,
+  ): Promise<{ replay: true } | { replay: false; result: T }> {
+    const claimed: string[] = [];
+    let result: T;
+    try {
+      for (const key of keys) {
+        if (!(await this.claim(key))) {
+          await this.forget(claimed);
+          return { replay: true };
+        }
+        claimed.push(key);
+      }
+      result = await store();
+    } catch (err) {
+      await this.forget(claimed);
+      throw err;
+    }
+    await this.keep(claimed, keepMs);
+    return { replay: false, result };
+  }
+
+  private async forget(keys: string[]): Promise<void> {
+    if (keys.length) await this.db.delete(seenRequests).where(inArray(seenRequests.key, keys));
+  }
+
+  // Takes the key unless it is held and not expired, in one statement.
+  private async claim(key: string): Promise<boolean> {
+    const t = now();
+    const rows = await this.db.insert(seenRequests).values({ key, expiresAt: t + CLAIM_MS })
+      .onConflictDoUpdate({
+        target: seenRequests.key,
+        set: { expiresAt: t + CLAIM_MS },
+        setWhere: lte(seenRequests.expiresAt, t),
+      })
+      .returning({ key: seenRequests.key });
+    return rows.length > 0;
+  }
+
+  private async keep(keys: string[], keepMs: number): Promise<void> {
+    const t = now();
+    await this.db.update(seenRequests).set({ expiresAt: t + keepMs })
+      .where(inArray(seenRequests.key, keys));
+    if (t - sweptAt > SWEEP_MS) {
+      sweptAt = t;
+      await this.db.delete(seenRequests).where(lt(seenRequests.expiresAt, t));
+    }
   }
 }

@@ -1,13 +1,15 @@
 // GitHub: signed deliveries to a PAT connection's webhook and to a GitHub App start
 // sessions on the connections they are for; unsigned and wrongly signed ones start none;
-// slash commands in comments become their own events; connection tests reach the API with
-// a PAT or with an installation token got through a JWT the daemon signs. GitHub itself is
-// a fake on 127.0.0.1.
+// slash commands in comments become their own events; a signed body is taken once, whatever
+// its unsigned headers say; bodies are read bounded and verified before they are parsed;
+// connection tests reach the API with a PAT or with an installation token got through a
+// JWT the daemon signs. GitHub itself is a fake on 127.0.0.1.
 import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import { after, before, test } from "node:test";
 import { FakeGitHub, githubSignature, waitFor } from "../helpers/fakes.ts";
 import { type SessionJson, tempHome, TestDaemon, writeProject } from "../helpers/daemon.ts";
+import { holdPost, memoryOf, resetPeak } from "../helpers/raw-post.ts";
 
 const PAT_SECRET = "gh-pat-webhook-secret";
 const APP_SECRET = "gh-app-webhook-secret";
@@ -289,4 +291,117 @@ test("connection test: a PAT calls the API, an App gets an installation token", 
   for (const secret of [PAT, PAT_SECRET, APP_SECRET, "PRIVATE KEY"]) {
     assert.ok(!d.stderr.includes(secret), `${secret} in the daemon's log`);
   }
+});
+
+test("a replayed delivery is refused whatever its unsigned headers say, and starts nothing", async () => {
+  const before = (await events("gh_pat")).length;
+  const ran = (await sessions("gh_pat")).filter((s) => s.entrypoint === "main.py:on_issue").length;
+  const payload = issue("Only once");
+  assert.equal((await deliver(patPath, "issues", payload, { secret: PAT_SECRET })).status, 200);
+  // The same signed body: deliver() sends a new X-GitHub-Delivery each time.
+  const again = (event: string, opts: Parameters<typeof deliver>[3] = {}) =>
+    deliver(patPath, event, payload, { secret: PAT_SECRET, ...opts }).then((r) => r.status);
+  assert.equal(await again("issues"), 409, "a new delivery id");
+  assert.equal(await again("issue_comment"), 409, "another event type");
+  assert.equal(await again("issues", { algorithm: "sha1" }), 409, "the sha1 signature only");
+  // Copies sent together: one is taken.
+  const raced = issue("Raced");
+  const statuses = await Promise.all(
+    Array.from(
+      { length: 6 },
+      () => deliver(patPath, "issues", raced, { secret: PAT_SECRET }).then((r) => r.status),
+    ),
+  );
+  assert.deepEqual(statuses.sort(), [200, 409, 409, 409, 409, 409]);
+  await finished("gh_pat", "main.py:on_issue", ran + 2);
+  const stored = await events("gh_pat");
+  assert.equal(stored.length, before + 2);
+  assert.deepEqual(stored.slice(0, 2).map((e) => e.event_type), ["issues", "issues"]);
+});
+
+test("a wrongly signed body is refused before it is parsed", async () => {
+  const post = (path: string, headers: Record<string, string> = {}) =>
+    fetch(d.url + path, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-github-event": "issues",
+        "x-hub-signature-256": githubSignature("guess", "{not json"),
+        ...headers,
+      },
+      body: "{not json",
+    });
+  assert.equal((await post(patPath)).status, 403);
+  assert.equal(
+    (await post("/github/webhook", { "x-github-hook-installation-target-id": "1001" })).status,
+    403,
+  );
+});
+
+const bigHeaders = (length: number) => ({
+  "content-type": "application/json",
+  "content-length": String(length),
+  "x-github-event": "issues",
+  "x-hub-signature-256": githubSignature("guess", "x"),
+});
+
+test("a body over 25 MB is refused from its Content-Length, before it is sent", async () => {
+  const post = holdPost(d.url + patPath, bigHeaders((25 << 20) + 1));
+  try {
+    assert.equal(await post.status, 413);
+  } finally {
+    post.destroy();
+  }
+});
+
+test("unverified bodies held at once are bounded: past the bound, 503", async () => {
+  const posts = [0, 1, 2].map(() => holdPost(d.url + patPath, bigHeaders(25 << 20)));
+  const mb = new Uint8Array(1 << 20).fill(0x20);
+  try {
+    for (const post of posts) {
+      for (let i = 0; i < 24; i++) {
+        const answered = await Promise.race([post.write(mb).then(() => false), post.status]);
+        if (answered) break;
+      }
+    }
+    const [first, second, third] = await Promise.all(
+      posts.map((p) => Promise.race([p.status, new Promise((r) => setTimeout(r, 2000, 0))])),
+    );
+    assert.deepEqual([first, second], [0, 0], "the first two are still being read");
+    assert.equal(third, 503);
+  } finally {
+    for (const p of posts) p.destroy();
+  }
+  // What they held is let go: a delivery is read again.
+  await waitFor(
+    "a delivery read again",
+    async () =>
+      (await deliver(patPath, "ping", { zen: crypto.randomUUID() }, { secret: PAT_SECRET }))
+        .status === 200,
+  );
+});
+
+test("parallel large unsigned posts keep the daemon's memory bounded", async (t) => {
+  const pid = d.proc!.pid!;
+  const size = (25 << 20) - 64;
+  const body = Buffer.alloc(size, 0x61);
+  body.write('{"zen":"', 0);
+  body.write('"}', size - 2);
+  const rss = memoryOf(pid, "VmRSS");
+  resetPeak(pid);
+  const statuses = await Promise.all(Array.from({ length: 8 }, () =>
+    fetch(d.url + patPath, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-github-event": "issues",
+        "x-hub-signature-256": githubSignature("guess", "x"),
+      },
+      body,
+    }).then(async (r) => (await r.body?.cancel(), r.status), () => 0)));
+  const grew = memoryOf(pid, "VmHWM") - rss;
+  t.diagnostic(`peak: +${Math.round(grew / 2 ** 20)} MB; statuses ${statuses.join(" ")}`);
+  for (const s of statuses) assert.ok(s === 403 || s === 503, `status ${s}`);
+  assert.ok(statuses.includes(403), "some were read and checked");
+  assert.ok(grew < 150 << 20, `the daemon grew by ${Math.round(grew / 2 ** 20)} MB`);
 });

@@ -1,14 +1,17 @@
 // Slack's HTTP deliveries: POST /slack/event (JSON), /slack/command and
-// /slack/interaction (forms). A request is verified before anything is stored, with the
-// signing secret of the connections its install ids name; bad ones get 400/401/403 and
-// start nothing.
+// /slack/interaction (forms). A request's headers are checked first (a timestamp within
+// 5 minutes), then its body read (bounded, see unverified-body.ts) and its signature over
+// "v0:<timestamp>:<body>" checked against the configured signing secrets; only then is
+// it parsed, and it reaches the connections its install ids name only if one of their
+// secrets signed it. A signature is taken once (see replay-guard.ts). Bad requests get
+// 4xx and start nothing.
 import type { Context, Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { connectionsOf, type ConnectionWithVars } from "../../core/connections.ts";
 import { log } from "../../core/log.ts";
 import { deliver } from "../deliver.ts";
-import { remember, seen } from "../replay-guard.ts";
+import { ReplayGuard, replayKey } from "../replay-guard.ts";
 import type { IntegrationContext } from "../types.ts";
+import { readUnverified } from "../unverified-body.ts";
 import {
   fromEventCallback,
   fromInteraction,
@@ -26,13 +29,12 @@ const MAX_BODY = 1 << 20;
 type Request = { challenge: string } | (Parsed & { reply?: Record<string, unknown> });
 
 export function mountSlackRoutes(app: Hono, ctx: IntegrationContext): void {
-  const limit = bodyLimit({
-    maxSize: MAX_BODY,
-    onError: (c) => c.json({ error: `body larger than ${MAX_BODY} bytes` }, 413),
-  });
-  app.post("/slack/event", limit, (c) => receive(c, ctx, JSON_TYPE, parseEvent));
-  app.post("/slack/command", limit, (c) => receive(c, ctx, FORM_TYPE, parseCommand));
-  app.post("/slack/interaction", limit, (c) => receive(c, ctx, FORM_TYPE, parseInteraction));
+  const guard = new ReplayGuard(ctx.db);
+  const route = (contentType: string, parse: (text: string) => Request) => (c: Context) =>
+    receive(c, ctx, guard, contentType, parse);
+  app.post("/slack/event", route(JSON_TYPE, parseEvent));
+  app.post("/slack/command", route(FORM_TYPE, parseCommand));
+  app.post("/slack/interaction", route(FORM_TYPE, parseInteraction));
 }
 
 function parseEvent(text: string): Request {
@@ -63,29 +65,33 @@ function signingSecret(conn: ConnectionWithVars): string | undefined {
 async function receive(
   c: Context,
   ctx: IntegrationContext,
+  guard: ReplayGuard,
   contentType: string,
   parse: (text: string) => Request,
 ): Promise<Response> {
   const signed = checkHeaders(c.req.raw.headers, contentType, Date.now());
   if ("status" in signed) return c.json({ error: signed.error }, signed.status);
-  const body = new Uint8Array(await c.req.arrayBuffer());
+  const all = await connectionsOf(ctx.db, ctx.box, "slack");
+  // Which workspace a request is for is in its body: it is checked against every secret
+  // (usually one per Slack app) before the body is parsed.
+  const secrets = [...new Set([...all.map(signingSecret), process.env.SLACK_SIGNING_SECRET])]
+    .filter((s): s is string => !!s);
+  if (!secrets.length) return c.json({ error: "no Slack signing secret configured" }, 401);
+  const read = await readUnverified(c.req.raw, MAX_BODY, (body) => ({
+    body,
+    signedBy: new Set(secrets.filter((s) => signatureMatches(s, signed, body.chunks))),
+  }));
+  if ("status" in read) return c.json({ error: read.error }, read.status, read.headers);
+  if (!read.signedBy.size) return c.json({ error: "bad signature" }, 403);
   let req: Request;
   try {
-    req = parse(new TextDecoder().decode(body));
+    req = parse(read.body.text());
   } catch {
     return c.json({ error: "malformed payload" }, 400);
   }
-  const all = await connectionsOf(ctx.db, ctx.box, "slack");
-  const matches = (secret: string | undefined) =>
-    !!secret && signatureMatches(secret, signed, body);
 
-  if ("challenge" in req) {
-    // A URL verification names no workspace: any configured signing secret may sign it.
-    const secrets = [...all.map(signingSecret), process.env.SLACK_SIGNING_SECRET];
-    if (!secrets.some(Boolean)) return c.json({ error: "no Slack signing secret configured" }, 401);
-    if (!secrets.some(matches)) return c.json({ error: "bad signature" }, 403);
-    return c.json({ challenge: req.challenge });
-  }
+  // A URL verification names no workspace: any configured signing secret may sign it.
+  if ("challenge" in req) return c.json({ challenge: req.challenge });
 
   const candidates = all.filter((conn) => conn.vars.install_ids === req.installIds);
   if (!candidates.some(signingSecret)) {
@@ -93,12 +99,16 @@ async function receive(
     log.debug("slack: no connection for this request", { install_ids: req.installIds });
     return c.body(null, 200);
   }
-  const verified = candidates.filter((conn) => matches(signingSecret(conn)));
+  const verified = candidates.filter((conn) => read.signedBy.has(signingSecret(conn)!));
   if (!verified.length) return c.json({ error: "bad signature" }, 403);
   // Older requests are refused as stale; newer ones are remembered while they are not.
-  const key = `slack:${signed.signature}`;
-  if (await seen(ctx.db, key)) return c.json({ error: "replayed request: already received" }, 409);
-  if (req.event) await deliver(ctx, verified, req.event.eventType, req.event.data);
-  await remember(ctx.db, key, 2 * MAX_SKEW_MS);
+  const taken = await guard.once(
+    [replayKey("slack", signed.signature)],
+    2 * MAX_SKEW_MS,
+    async () => {
+      if (req.event) await deliver(ctx, verified, req.event.eventType, req.event.data);
+    },
+  );
+  if (taken.replay) return c.json({ error: "replayed request: already received" }, 409);
   return req.reply ? c.json(req.reply) : c.body(null, 200);
 }

@@ -30,10 +30,14 @@ export function checkHeaders(
   return { timestamp, signature };
 }
 
-export function signatureMatches(secret: string, signed: Signed, body: Uint8Array): boolean {
+export function signatureMatches(
+  secret: string,
+  signed: Signed,
+  body: Uint8Array | readonly Uint8Array[],
+): boolean {
   const mac = hmacHex("sha256", secret, [
     new TextEncoder().encode(`v0:${signed.timestamp}:`),
-    body,
+    ...(body instanceof Uint8Array ? [body] : body),
   ]);
   return sameText(`v0=${mac}`, signed.signature);
 }
