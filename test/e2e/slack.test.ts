@@ -1,11 +1,12 @@
 // Slack: signed HTTP deliveries start sessions on the connections their install ids name;
-// unsigned, wrongly signed and stale ones start none; Socket Mode delivers the same events
-// and reconnects. Slack itself is a fake on 127.0.0.1.
+// unsigned, wrongly signed, stale and replayed ones start none, and a body is verified
+// before it is parsed; Socket Mode delivers the same events and reconnects. Slack itself is a fake on 127.0.0.1.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { after, before, test } from "node:test";
 import { FakeSlack, slackSignature, waitFor } from "../helpers/fakes.ts";
 import { type SessionJson, tempHome, TestDaemon, writeProject } from "../helpers/daemon.ts";
+import { holdPost } from "../helpers/raw-post.ts";
 
 const SECRET_A = "slack-signing-secret-aaaa";
 const SECRET_B = "slack-signing-secret-bbbb";
@@ -387,6 +388,39 @@ test("connection test checks the bot token against Slack", async () => {
   const tokenless = await d.cli(["connection", "test", "slack_other/slk2"]);
   assert.equal(tokenless.code, 0, tokenless.stderr);
   assert.match(tokenless.stdout, /status: warning\nmessage: no private_bot_token/);
+});
+
+test("a signed request is taken once, even when copies arrive together", async () => {
+  const before = (await events("slack_other")).length;
+  const timestamp = now();
+  const body = eventBody("T2", mention("<@UBOT> once"));
+  const copy = () =>
+    post("/slack/event", body, { secret: SECRET_B, timestamp }).then((r) => r.status);
+  const statuses = await Promise.all(Array.from({ length: 6 }, copy));
+  assert.deepEqual(statuses.sort(), [200, 409, 409, 409, 409, 409]);
+  assert.equal(await copy(), 409, "resent later");
+  assert.equal((await events("slack_other")).length, before + 1);
+});
+
+test("a wrongly signed body is refused before it is parsed", async () => {
+  assert.equal((await post("/slack/event", "{not json", { secret: "guess" })).status, 403);
+  const form = "payload=%7Bnot+json";
+  assert.equal((await post("/slack/interaction", form, { secret: "guess" })).status, 403);
+});
+
+test("a body over 1 MB is refused from its Content-Length, before it is sent", async () => {
+  const timestamp = now();
+  const held = holdPost(d.url + "/slack/event", {
+    "content-type": "application/json",
+    "content-length": String((1 << 20) + 1),
+    "x-slack-request-timestamp": timestamp,
+    "x-slack-signature": slackSignature(SECRET_A, timestamp, "x"),
+  });
+  try {
+    assert.equal(await held.status, 413);
+  } finally {
+    held.destroy();
+  }
 });
 
 test("signing secrets never reach the daemon's log", () => {
