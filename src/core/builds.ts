@@ -13,14 +13,35 @@ export const MAX_BUILD_FILES = 5000;
 
 export class BuildError extends Error {}
 
-// Checks an uploaded file name: relative, no `..`, no empty parts, no backslashes.
+// Linux takes names up to 255 bytes and paths up to 4096; a build's paths are written
+// under the daemon's own directories, so they get a quarter of that.
+export const MAX_FILE_NAME_BYTES = 255;
+export const MAX_FILE_PATH_BYTES = 1024;
+
+// A file name as errors show it: quoted, and cut short when long.
+function shown(name: string): string {
+  return JSON.stringify(name.length > 60 ? `${name.slice(0, 60)}…` : name);
+}
+
+// Checks an uploaded file name: relative, no `..`, no empty parts, no backslashes, not
+// too long. An upload holds regular files only (there is no way to say "link"), so
+// nothing written from a build can point out of it.
 export function checkFileName(name: string): void {
   const parts = name.split("/");
   if (
     !name || name.startsWith("/") || name.includes("\\") || name.includes("\0") ||
     parts.some((p) => p === "" || p === "." || p === "..")
   ) {
-    throw new BuildError(`bad file name ${JSON.stringify(name)}`);
+    throw new BuildError(`files: bad file name ${shown(name)}`);
+  }
+  const bytes = (text: string) => new TextEncoder().encode(text).length;
+  if (bytes(name) > MAX_FILE_PATH_BYTES) {
+    throw new BuildError(`files: ${shown(name)}: longer than ${MAX_FILE_PATH_BYTES} bytes`);
+  }
+  if (parts.some((p) => bytes(p) > MAX_FILE_NAME_BYTES)) {
+    throw new BuildError(
+      `files: ${shown(name)}: a name longer than ${MAX_FILE_NAME_BYTES} bytes`,
+    );
   }
 }
 
@@ -33,6 +54,20 @@ export function checkBuildFiles(files: BuildFiles): void {
     total += files[name].length;
   }
   if (total > MAX_BUILD_BYTES) throw new BuildError(`build larger than ${MAX_BUILD_BYTES} bytes`);
+  // "lib" and "lib/x.py" cannot both be written.
+  const dirs = new Set<string>();
+  for (const name of names) {
+    for (let at = name.indexOf("/"); at > 0; at = name.indexOf("/", at + 1)) {
+      dirs.add(name.slice(0, at));
+    }
+  }
+  const clash = names.find((n) => dirs.has(n));
+  if (clash !== undefined) {
+    const inside = names.find((n) => n.startsWith(`${clash}/`))!;
+    throw new BuildError(
+      `files: ${shown(clash)} is both a file and a directory (of ${shown(inside)})`,
+    );
+  }
 }
 
 export function encodeFiles(files: BuildFiles): Buffer {

@@ -11,7 +11,8 @@ export const MAX_MANIFEST_BYTES = 1 << 20;
 export const MAX_MANIFEST_DEPTH = 100;
 export const MAX_MANIFEST_ITEMS = 1000;
 
-const name = z.string().max(128, "must be at most 128 characters")
+export const MAX_NAME_LENGTH = 128;
+const name = z.string().max(MAX_NAME_LENGTH, `must be at most ${MAX_NAME_LENGTH} characters`)
   .regex(/^\w+$/, "must be letters, digits and underscores only");
 const list = <T extends z.ZodType>(item: T) =>
   z.array(item).max(MAX_MANIFEST_ITEMS, `must have at most ${MAX_MANIFEST_ITEMS} items`);
@@ -25,7 +26,10 @@ const varSchema = z.object({
 
 const connectionSchema = z.object({
   name,
-  integration: z.string().min(1),
+  integration: z.string().min(1).max(
+    MAX_NAME_LENGTH,
+    `must be at most ${MAX_NAME_LENGTH} characters`,
+  ),
   vars: list(varSchema).optional(),
 }).strict();
 
@@ -104,6 +108,14 @@ function valueAt(doc: unknown, path: readonly PropertyKey[]): unknown {
 
 function fail(path: readonly PropertyKey[], message: string): never {
   throw new ManifestError(`${fieldPath(path)}: ${message}`);
+}
+
+// Checks a name given outside a manifest (e.g. a deploy's project_name) by the manifest's
+// rules; throws ManifestError naming the field.
+export function checkName(field: string, value: string): string {
+  const parsed = name.safeParse(value);
+  if (!parsed.success) throw new ManifestError(`${field}: ${parsed.error.issues[0].message}`);
+  return value;
 }
 
 // Parses and validates a manifest; throws ManifestError naming the first bad field.

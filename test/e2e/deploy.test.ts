@@ -1,7 +1,12 @@
-// Deploying: manifest errors, syntax errors, redeploys, vars in the environment.
+// Deploying: manifest errors, syntax errors, redeploys, vars in the environment; what the
+// CLI uploads (no link out of the project) and what the daemon takes (no name leaving the
+// build, none too long, no file that is also a directory).
 import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { test } from "node:test";
-import { daemonFor, webhookPath, writeProject } from "../helpers/daemon.ts";
+import { daemonFor, type TestDaemon, webhookPath, writeProject } from "../helpers/daemon.ts";
 
 const manifest = (extra = "") =>
   `version: v1
@@ -112,4 +117,119 @@ test("a redeploy replaces triggers and keeps the webhook slug", async (t) => {
     "/api/deployments?project=deploy_test",
   );
   assert.deepEqual(deployments.deployments.map((x) => x.state), ["active", "inactive", "inactive"]);
+});
+
+test("deploy does not follow links out of the project dir; links inside it are uploaded", async (t) => {
+  const d = await daemonFor(t);
+  const m = writeProject(t, {
+    "autokitteh.yaml": manifest(),
+    "main.py": handler,
+    "lib/util.py": "X = 1\n",
+  });
+  const dir = dirname(m);
+  // The daemon's data dir holds its API token: a link to it must not be uploaded.
+  symlinkSync(join(d.home, "token"), join(dir, "token"));
+  symlinkSync(d.home, join(dir, "data"));
+  symlinkSync(join(dir, "lib"), join(dir, "lib_link"));
+  symlinkSync(join(dir, "main.py"), join(dir, "main_link.py"));
+  symlinkSync(dir, join(dir, "lib", "loop"));
+  symlinkSync(join(dir, "missing.py"), join(dir, "dangling.py"));
+  const out = await d.cli(["deploy", "--manifest", m]);
+  assert.equal(out.code, 0, out.stderr);
+  for (const link of ["token", "data"]) {
+    assert.match(out.stderr, new RegExp(`skipped "${link}": a link out of the project`));
+  }
+  const build = out.stdout.match(/create_build: created "(bld_\w+)"/)![1];
+  const { files } = await d.api<{ files: Record<string, string> }>(`/api/builds/${build}/files`);
+  assert.deepEqual(Object.keys(files).sort(), [
+    "lib/util.py",
+    "lib_link/util.py",
+    "main.py",
+    "main_link.py",
+  ]);
+  const uploaded = Object.values(files).map((b64) => Buffer.from(b64, "base64").toString());
+  assert.ok(!uploaded.some((text) => text.includes(d.token)), "the token was uploaded");
+});
+
+// POST /api/deploy as a client other than the CLI could send it.
+async function upload(
+  d: TestDaemon,
+  files: Record<string, string>,
+  extra: Record<string, unknown> = {},
+  m = manifest(),
+): Promise<{ status: number; error: string }> {
+  const res = await fetch(d.url + "/api/deploy", {
+    method: "POST",
+    headers: { authorization: `Bearer ${d.token}`, "content-type": "application/json" },
+    body: JSON.stringify({
+      manifest: m,
+      files: Object.fromEntries(
+        Object.entries(files).map(([k, v]) => [k, Buffer.from(v).toString("base64")]),
+      ),
+      ...extra,
+    }),
+  });
+  return { status: res.status, error: ((await res.json()) as { error?: string }).error ?? "" };
+}
+
+test("uploaded names that leave the build, are too long or clash are refused, naming them", async (t) => {
+  const d = await daemonFor(t);
+  const main = { "main.py": handler };
+  const long = "n".repeat(300);
+  const deep = Array.from({ length: 12 }, () => "d".repeat(100)).join("/") + "/x.py";
+  const cases: [string, Record<string, string>, RegExp][] = [
+    ["a parent", { ...main, "../evil.py": "" }, /files: bad file name "\.\.\/evil\.py"/],
+    ["absolute", { ...main, "/tmp/evil.py": "" }, /files: bad file name "\/tmp\/evil\.py"/],
+    [
+      "a long name",
+      { ...main, [`${long}.py`]: "" },
+      /files: "n{20}.*": a name longer than 255 bytes/,
+    ],
+    ["a long path", { ...main, [deep]: "" }, /files: "d{20}.*": longer than 1024 bytes/],
+    [
+      "a file and a dir",
+      { ...main, "lib": "", "lib/x.py": "" },
+      /files: "lib" is both a file and a directory/,
+    ],
+  ];
+  for (const [what, files, error] of cases) {
+    const res = await upload(d, files);
+    assert.equal(res.status, 400, `${what}: ${res.error}`);
+    assert.match(res.error, error, what);
+    assert.ok(res.error.length < 400, `${what}: the error repeats the whole name`);
+  }
+  const named = await upload(d, main, { project_name: "p".repeat(300) });
+  assert.equal(named.status, 400, named.error);
+  assert.match(named.error, /^project_name: must be at most 128 characters/);
+  const badName = await upload(d, main, { project_name: "../etc" });
+  assert.equal(badName.status, 400, badName.error);
+  assert.match(badName.error, /^project_name: must be letters/);
+  const fields: [string, string, RegExp][] = [
+    [
+      "a var",
+      manifest().replace("name: GREETING", `name: ${long}`),
+      /project\.vars\[0\]\.name: must be at most 128/,
+    ],
+    [
+      "a trigger",
+      manifest().replace("name: hook", `name: ${long}`),
+      /project\.triggers\[0\]\.name: must be at most 128/,
+    ],
+    [
+      "a connection",
+      manifest(`  connections:\n    - name: ${long}\n      integration: slack\n`),
+      /project\.connections\[0\]\.name: must be at most 128/,
+    ],
+    [
+      "an integration",
+      manifest(`  connections:\n    - name: c\n      integration: ${long}\n`),
+      /project\.connections\[0\]\.integration: must be at most 128/,
+    ],
+  ];
+  for (const [what, m, error] of fields) {
+    const res = await upload(d, main, {}, m);
+    assert.equal(res.status, 400, `${what}: ${res.error}`);
+    assert.match(res.error, error, what);
+  }
+  assert.deepEqual((await d.api<{ projects: unknown[] }>("/api/projects")).projects, []);
 });

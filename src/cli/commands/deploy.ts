@@ -1,6 +1,6 @@
 // `pounce deploy`: apply the manifest, upload the project's files, deploy and activate.
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { basename, dirname, join, relative, resolve } from "node:path";
+import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { parse } from "../args.ts";
 import { Client, CliError } from "../client.ts";
 import { print } from "../output.ts";
@@ -10,20 +10,50 @@ function skipped(name: string, manifestName: string): boolean {
   return name.startsWith(".") || name === "__pycache__" || name === manifestName;
 }
 
-export function collectFiles(dir: string, manifestName: string): Record<string, string> {
+// The project's files as {path: base64}. Links are followed only within the project dir
+// (`realpath` inside it): one that leads out of it (to a data dir's token, a home
+// directory) is skipped with a warning naming it, as are dangling links and links back to
+// a directory being walked.
+export function collectFiles(
+  dir: string,
+  manifestName: string,
+  warn: (line: string) => void = (line) => console.error(line),
+): Record<string, string> {
   const files: Record<string, string> = {};
-  const walk = (current: string) => {
+  const root = realpathSync(dir);
+  const inside = (real: string) => real === root || real.startsWith(root + sep);
+  const walk = (current: string, ancestors: Set<string>) => {
     for (const name of readdirSync(current).sort()) {
       if (skipped(name, current === dir ? manifestName : "")) continue;
       const path = join(current, name);
-      const st = statSync(path);
-      if (st.isDirectory()) walk(path);
-      else if (st.isFile()) {
-        files[relative(dir, path).split("\\").join("/")] = readFileSync(path).toString("base64");
+      const rel = relative(dir, path).split("\\").join("/");
+      let real = path;
+      if (lstatSync(path).isSymbolicLink()) {
+        try {
+          real = realpathSync(path);
+        } catch {
+          warn(`[warn] skipped "${rel}": a link to nothing`);
+          continue;
+        }
+        if (!inside(real)) {
+          warn(`[warn] skipped "${rel}": a link out of the project directory`);
+          continue;
+        }
+      }
+      const st = statSync(real);
+      if (st.isDirectory()) {
+        const realDir = realpathSync(real);
+        if (ancestors.has(realDir)) {
+          warn(`[warn] skipped "${rel}": a link to a directory that contains it`);
+          continue;
+        }
+        walk(path, new Set([...ancestors, realDir]));
+      } else if (st.isFile()) {
+        files[rel] = readFileSync(real).toString("base64");
       }
     }
   };
-  walk(dir);
+  walk(dir, new Set([root]));
   return files;
 }
 

@@ -5,7 +5,7 @@ import { log } from "../../core/log.ts";
 import { bodyLimit } from "hono/body-limit";
 import { BuildError, type BuildFiles, checkBuildFiles, encodeFiles } from "../../core/builds.ts";
 import { deploy, planManifest } from "../../core/deploy.ts";
-import { ManifestError, parseManifest } from "../../core/manifest.ts";
+import { checkName, ManifestError, parseManifest } from "../../core/manifest.ts";
 import { scanExports, SyntaxCheckError } from "../../pythonrt/exports.ts";
 import { REQUIREMENTS_FILE } from "../../pythonrt/requirements.ts";
 import { VenvError } from "../../pythonrt/venvs.ts";
@@ -30,7 +30,9 @@ export function deployRoutes(engine: Engine): Hono {
         { manifest?: string; files?: Record<string, string>; project_name?: string }
       >();
       const manifest = parseBody(body.manifest);
-      if (body.project_name) manifest.project.name = body.project_name;
+      if (body.project_name) {
+        manifest.project.name = manifestField(() => checkName("project_name", body.project_name!));
+      }
       const files: BuildFiles = {};
       for (const [name, b64] of Object.entries(body.files ?? {})) {
         files[name] = Buffer.from(b64, "base64");
@@ -109,8 +111,13 @@ export function deployRoutes(engine: Engine): Hono {
 
 function parseBody(text: string | undefined) {
   if (typeof text !== "string") throw new ApiError(400, "manifest: required");
+  return manifestField(() => markSecretVars(parseManifest(text)));
+}
+
+// A manifest check's error as a 400 naming the field.
+function manifestField<T>(check: () => T): T {
   try {
-    return markSecretVars(parseManifest(text));
+    return check();
   } catch (err) {
     if (err instanceof ManifestError) throw new ApiError(400, err.message);
     throw err;
