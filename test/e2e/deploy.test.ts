@@ -2,8 +2,7 @@
 // CLI uploads (no link out of the project) and what the daemon takes (no name leaving the
 // build, none too long, no file that is also a directory).
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { symlinkSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { daemonFor, type TestDaemon, webhookPath, writeProject } from "../helpers/daemon.ts";
