@@ -47,7 +47,7 @@ export function closeDb(db: Db, file: string | undefined): boolean {
   db.$client.close();
   if (!file) return false;
   try {
-    const conn = new Database(file, { timeout: 5000 } as never);
+    const conn = new Database(file, { timeout: 1000 } as never);
     try {
       const [busy, log, done] = conn.prepare("PRAGMA wal_checkpoint(TRUNCATE)").raw(true)
         .get() as number[];
