@@ -115,6 +115,13 @@ export class Client {
     return json as T;
   }
 
+  // A GET whose answer is bytes, not JSON: the response, once it is known to be a success.
+  async download(path: string): Promise<Response> {
+    const res = await this.send("GET", path, undefined);
+    if (!res.ok) await this.answer(res);
+    return res;
+  }
+
   get<T>(path: string): Promise<T> {
     return this.call<T>("GET", path);
   }

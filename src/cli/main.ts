@@ -3,6 +3,7 @@ import { VERSION, versionInfo } from "../version.ts";
 import { CliError, EXIT } from "./client.ts";
 import { configCommand } from "./commands/config.ts";
 import { connectionCommand } from "./commands/connection.ts";
+import { backupCommand } from "./commands/backup.ts";
 import { buildCommand } from "./commands/build.ts";
 import { deployCommand } from "./commands/deploy.ts";
 import { deploymentCommand } from "./commands/deployment.ts";
@@ -25,6 +26,7 @@ usage: pounce <command> [options]
   var set|get|delete                                               project and connection vars
   connection list|get|test                                         integration connections
   venv list|prune [--dry-run]                                      per-requirements Python venvs
+  backup <file>                                                    copy the database to one file
   doctor    config where                                           data dir, Python, venvs
   version [--json]                                                 version, commit, runtime
 
@@ -45,6 +47,7 @@ const commands: Record<string, (argv: string[]) => Promise<void>> = {
   event: eventCommand,
   venv: venvCommand,
   doctor: doctorCommand,
+  backup: backupCommand,
   config: configCommand,
   version: (argv) => {
     const info = versionInfo();

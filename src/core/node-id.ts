@@ -1,6 +1,6 @@
 // This daemon's name among daemons sharing a database: kept in the data dir, so a
 // restarted daemon takes back its own sessions at once instead of waiting for its leases
-// to expire. Daemons sharing one data dir must be given distinct `--node-id`s.
+// to expire. One daemon runs per data dir (data-dir-lock.ts), so this id is its own.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";

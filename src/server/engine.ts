@@ -1,7 +1,9 @@
 // The daemon's parts, wired together: database, secrets, runners, sessions, events.
 import { join } from "node:path";
 import { CodeDirs } from "../core/builds.ts";
-import { type Db, type Durability, openDb } from "../core/db/client.ts";
+import { closeDb, type Db, type Durability, openDb } from "../core/db/client.ts";
+import { dbFilePath, guardDbFile } from "../core/db/db-file.ts";
+import { lockDataDir } from "../core/data-dir-lock.ts";
 import { Dispatcher } from "../core/dispatcher.ts";
 import { Events } from "../core/events.ts";
 import { IntegrationHub } from "../integrations/hub.ts";
@@ -26,6 +28,8 @@ export type EngineOptions = {
   dataDir: string;
   dbUrl?: string;
   durability?: Durability;
+  // Open the database even if its WAL is damaged, keeping what SQLite can read of it.
+  acceptWalLoss?: boolean;
   webhookBodyBytes?: number;
   // Requests per second per webhook slug; more get 429 (undefined or 0: no limit).
   webhookRate?: number;
@@ -49,6 +53,8 @@ export type RunnerMode = "fork" | "spawn";
 export type Engine = {
   dataDir: string;
   db: Db;
+  // The database's path when it is a libSQL file (undefined for a libSQL server).
+  dbFile?: string;
   box: SecretBox;
   python: Python;
   venvs: Venvs;
@@ -70,12 +76,23 @@ export type Engine = {
 
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const dataDir = ensureDir(opts.dataDir);
+  // Before anything else in the data dir is touched: one daemon per data dir.
+  const lock = lockDataDir(dataDir);
+  const dbUrl = opts.dbUrl ?? `file:${join(dataDir, "pounce.db")}`;
+  const dbFile = dbFilePath(dbUrl);
+  let db: Db;
+  let dbGuard: { closed(): void } | undefined;
+  try {
+    dbGuard = dbFile
+      ? guardDbFile(dataDir, dbFile, { acceptWalLoss: opts.acceptWalLoss, inDataDir: !opts.dbUrl })
+      : undefined;
+    db = await openDb({ url: dbUrl, durability: opts.durability });
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
   const python = findPython();
   const venvs = new Venvs(venvsDir(dataDir), python);
-  const db = await openDb({
-    url: opts.dbUrl ?? `file:${join(dataDir, "pounce.db")}`,
-    durability: opts.durability,
-  });
   const box = SecretBox.load(dataDir);
   const hub = new RunnerHub(ensureDir(join(dataDir, "run")));
   await hub.listen();
@@ -127,6 +144,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   return {
     dataDir,
     db,
+    dbFile,
     box,
     python,
     venvs,
@@ -141,6 +159,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     serviceUrl: () => serviceUrl,
     setServiceUrl(url) {
       serviceUrl = url;
+      lock.setUrl(url);
     },
     runners: {
       mode: runnerMode,
@@ -153,7 +172,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       await manager.close();
       forks?.close();
       await hub.close();
-      db.$client.close();
+      if (closeDb(db, dbFile)) dbGuard?.closed();
+      lock.release();
     },
   };
 }

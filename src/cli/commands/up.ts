@@ -1,4 +1,6 @@
 // `pounce up`: run the daemon in the foreground.
+import { DataDirBusy } from "../../core/data-dir-lock.ts";
+import { DbRefused } from "../../core/db/db-file.ts";
 import { isLevel, log, setLogLevel } from "../../core/log.ts";
 import { dataDir } from "../../core/paths.ts";
 import { startDaemon } from "../../server/daemon.ts";
@@ -23,6 +25,7 @@ export async function upCommand(argv: string[]): Promise<void> {
     "hibernate-after": { type: "string" },
     "node-id": { type: "string" },
     "lease-ttl": { type: "string" },
+    "accept-wal-loss": { type: "boolean" },
   });
   const level = values["log-level"]!;
   if (!isLevel(level)) {
@@ -43,6 +46,7 @@ export async function upCommand(argv: string[]): Promise<void> {
   }
   const daemon = await startDaemon({
     dataDir: dataDir(),
+    acceptWalLoss: values["accept-wal-loss"],
     port,
     host: values.host!,
     dbUrl: values.db,
@@ -62,6 +66,12 @@ export async function upCommand(argv: string[]): Promise<void> {
     hibernateAfterMs: values["hibernate-after"] === "off"
       ? -1
       : seconds(values["hibernate-after"], "--hibernate-after"),
+  }).catch((err) => {
+    // Another daemon on the data dir, or a WAL SQLite would cut short: the user must act.
+    if (err instanceof DataDirBusy || err instanceof DbRefused) {
+      throw new CliError(err.message, EXIT.precondition);
+    }
+    throw err;
   });
   const stop = async (signal: string) => {
     log.info("pounce stopping", { signal });

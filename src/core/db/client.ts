@@ -5,6 +5,7 @@ import type { LibSQLDatabase } from "drizzle-orm/libsql";
 // The embedded-only entry: the full one loads the remote protocols' code (~8 MB of an
 // idle daemon's memory) even when the database is a file.
 import { drizzle } from "drizzle-orm/libsql/sqlite3";
+import Database from "libsql";
 import { migrations } from "./migrations.gen.ts";
 import * as schema from "./schema.ts";
 import { embeddedClient } from "./embedded.ts";
@@ -36,6 +37,27 @@ export async function openDb(opts: OpenOptions): Promise<Db> {
   }
   await migrate(client);
   return drizzle(client, { schema }) as Db;
+}
+
+// Closes the database. A file's WAL is then folded into the file and emptied (on a
+// connection of its own: the closed one may hold on to its file until its statements are
+// collected), so that after a clean stop the database file alone holds everything. Returns
+// whether that happened in full (other connections, e.g. other nodes, can keep part of it).
+export function closeDb(db: Db, file: string | undefined): boolean {
+  db.$client.close();
+  if (!file) return false;
+  try {
+    const conn = new Database(file, { timeout: 1000 } as never);
+    try {
+      const [busy, log, done] = conn.prepare("PRAGMA wal_checkpoint(TRUNCATE)").raw(true)
+        .get() as number[];
+      return busy === 0 && log === done;
+    } finally {
+      conn.close();
+    }
+  } catch {
+    return false; // the WAL stays, and is read at the next start
+  }
 }
 
 async function remoteClient(opts: OpenOptions): Promise<Client> {

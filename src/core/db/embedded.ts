@@ -15,6 +15,7 @@ import type {
   TransactionMode,
 } from "@libsql/client";
 import Database from "libsql";
+import { dbFilePath } from "./db-file.ts";
 
 type Stmt = ReturnType<InstanceType<typeof Database>["prepare"]>;
 type Prepared = {
@@ -249,8 +250,7 @@ class EmbeddedTransaction {
 
 // A Client for a `file:` URL.
 export function embeddedClient(url: string, opts: { timeout?: number } = {}): Client {
-  const path = url.replace(/^file:(\/\/(?=\/))?/, "");
-  const conn = new Connection(path, opts.timeout ?? 5000);
+  const conn = new Connection(dbFilePath(url)!, opts.timeout ?? 5000);
   const sync = <T>(fn: () => T): Promise<T> => {
     try {
       return Promise.resolve(fn());

@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import { VERSION } from "../../version.ts";
 import type { Engine } from "../engine.ts";
+import { backupRoutes } from "./backup.ts";
 import { buildRoutes } from "./builds.ts";
 import { connectionRoutes } from "./connections.ts";
 import { deployRoutes } from "./deploy.ts";
@@ -39,6 +40,7 @@ export function apiRoutes(engine: Engine): Hono {
       deploymentRoutes,
       buildRoutes,
       connectionRoutes,
+      backupRoutes,
     ]
   ) {
     api.route("/", routes(engine));
