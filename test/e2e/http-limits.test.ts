@@ -304,3 +304,51 @@ test("connections beyond --max-connections are closed at once; the others are se
   for (const h of held.slice(1)) h.sock.destroy();
   extra.sock.destroy();
 });
+
+test("the UI's cookie: got with the token, used with its header, on the tail from the UI's origin only", async () => {
+  const signIn = (token: string, headers: Record<string, string> = { "x-pounce-ui": "1" }) =>
+    fetch(d.url + "/ui/sign-in", {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: JSON.stringify({ token }),
+    });
+  assert.equal((await signIn("wrong")).status, 401);
+  // A form of another site cannot add the header.
+  assert.equal((await signIn(d.token, {})).status, 403);
+  const res = await signIn(d.token);
+  assert.equal(res.status, 204);
+  const setCookie = res.headers.get("set-cookie")!;
+  assert.match(setCookie, /HttpOnly/i);
+  assert.match(setCookie, /SameSite=Strict/i);
+  assert.ok(!setCookie.includes(d.token));
+  const cookie = setCookie.split(";")[0];
+
+  const api = (headers: Record<string, string>) =>
+    fetch(d.url + "/api/projects", { headers: { cookie, ...headers } });
+  assert.equal((await api({})).status, 401);
+  assert.equal((await api({ "x-pounce-ui": "1" })).status, 200);
+  const forged = cookie.replace(/=(\d+)\./, (_, exp) => `=${Number(exp) + 1}.`);
+  assert.equal(
+    (await fetch(d.url + "/api/projects", { headers: { cookie: forged, "x-pounce-ui": "1" } }))
+      .status,
+    401,
+  );
+
+  const tail = (origin: string) =>
+    new Promise<number>((resolve) => {
+      const ws = new WebSocket(`${d.url.replace("http", "ws")}/api/ws?project=edges`, {
+        headers: { cookie, origin },
+      });
+      ws.on("unexpected-response", (_req, r) => resolve(r.statusCode!));
+      ws.on("open", () => {
+        ws.close();
+        resolve(101);
+      });
+      ws.on("error", () => {});
+    });
+  assert.equal(await tail(d.url), 101);
+  // Another site's page (or another port of this host) opening the tail with the cookie.
+  assert.equal(await tail("http://evil.example"), 401);
+  assert.equal(await tail(`http://127.0.0.1:${Number(new URL(d.url).port) + 1}`), 401);
+  assert.equal(await tail("null"), 401);
+});
