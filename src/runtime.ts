@@ -26,12 +26,18 @@ export function runtimeName(): string {
 export type Listening = { port: number; server: Server; close(): Promise<void> };
 
 // Slow clients (slowloris) are cut off: the headers must arrive within headersTimeoutMs
-// and the whole request within requestTimeoutMs; headers over 16 KiB get 431.
-export type ServerLimits = { headersTimeoutMs: number; requestTimeoutMs: number };
+// and the whole request within requestTimeoutMs; headers over 16 KiB get 431. Connections
+// beyond maxConnections are closed as they come (each holds memory and a descriptor).
+export type ServerLimits = {
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  maxConnections: number;
+};
 
 export const DEFAULT_SERVER_LIMITS: ServerLimits = {
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 120_000,
+  maxConnections: 1000,
 };
 
 // Deno serves node:http too, so one HTTP server code path serves both runtimes. The server
@@ -58,6 +64,7 @@ export async function listen(
         close: () => new Promise((done) => server.close(() => done())),
       });
     }) as Server;
+    server.maxConnections = limits.maxConnections;
     server.once("error", reject);
   });
 }

@@ -81,6 +81,12 @@ export class Events {
     );
   }
 
+  // Stores an event that starts nothing (input refused but kept for a look, or for
+  // `pounce event redispatch`): marked dispatched, so no daemon dispatches it later.
+  keep(n: NewEvent): Promise<EventRow> {
+    return this.db.transaction((tx) => insertEvent(tx, { ...newEventRow(n), dispatched: true }));
+  }
+
   undispatched(): Promise<EventRow[]> {
     return this.db.select().from(events).where(eq(events.dispatched, false)).orderBy(events.seq);
   }

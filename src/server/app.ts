@@ -5,12 +5,27 @@ import { log } from "../core/log.ts";
 import { ApiError, apiRoutes } from "./api/index.ts";
 import { requireToken } from "./auth.ts";
 import type { Engine } from "./engine.ts";
+import { type HostCheck, requireKnownHost } from "./host-check.ts";
 import { storePublicRoutes } from "./store-public.ts";
+import { mountUiSession } from "./ui-session.ts";
 import { mountWebUi } from "./web-ui.ts";
 
-export function createApp(engine: Engine, token: string): Hono {
+// Everything but the UI's own files is served as if from a unique, opaque origin: a
+// webhook handler that echoes input as HTML runs no script in the UI's origin, so it
+// cannot reach the UI's cookie, storage or the API as the signed-in user. Scripts,
+// forms and pop-ups still work inside that sandbox.
+const SANDBOX = "sandbox allow-scripts allow-forms allow-popups";
+
+const isUi = (path: string) => path === "/" || path.startsWith("/ui/");
+
+export function createApp(engine: Engine, token: string, knownHost: HostCheck): Hono {
   const app = new Hono();
   app.onError((err, c) => {
+    if (c.req.raw.signal.aborted) {
+      // The client hung up (mid-body, or before the answer): nothing to answer.
+      log.debug("request aborted", { method: c.req.method, path: c.req.path });
+      return c.body(null, 400);
+    }
     if (err instanceof ApiError) return c.json({ error: err.message }, err.status);
     if (err instanceof HTTPException) return err.getResponse();
     if (err instanceof SyntaxError) {
@@ -19,8 +34,20 @@ export function createApp(engine: Engine, token: string): Hono {
     log.error("request failed", { path: c.req.path, error: err.message });
     return c.json({ error: "internal error" }, 500);
   });
+  app.use("*", async (c, next) => {
+    await next();
+    if (isUi(c.req.path)) return;
+    // Appended: a handler's own policy, if it sets one, applies as well.
+    c.res.headers.append("content-security-policy", SANDBOX);
+    c.res.headers.set("x-content-type-options", "nosniff");
+  });
   app.get("/healthz", (c) => c.json({ ok: true }));
+  const known = requireKnownHost(knownHost);
+  app.use("/", known);
+  app.use("/ui/*", known);
+  app.use("/api/*", known);
   mountWebUi(app);
+  mountUiSession(app, token);
   app.route("/", storePublicRoutes(engine));
   app.use("/api/*", requireToken(token));
   app.route("/api", apiRoutes(engine));

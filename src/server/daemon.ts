@@ -1,23 +1,34 @@
 // `pounce up`: start the engine, serve HTTP, resume what a previous run left.
+import { isIP } from "node:net";
 import { log } from "../core/log.ts";
 import { DEFAULT_SERVER_LIMITS, listen, type ServerLimits } from "../runtime.ts";
 import { createApp } from "./app.ts";
 import { loadOrCreateToken } from "./auth.ts";
+import { enforceBodyDeadline } from "./body-deadline.ts";
 import { createEngine, type Engine, type EngineOptions } from "./engine.ts";
+import { hostCheck } from "./host-check.ts";
 import { attachTail } from "./tail.ts";
 
 export type DaemonOptions = EngineOptions & {
   port: number;
   host: string;
+  // Host names (beyond loopback names and IP addresses) the API and the UI answer to.
+  allowedHosts?: string[];
   serverLimits?: Partial<ServerLimits>;
+  // Bodies of requests outside the API must arrive within this (slow drips).
+  bodyTimeoutMs?: number;
 };
+
+export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
 
 export type Daemon = { engine: Engine; url: string; close(): Promise<void> };
 
 export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const engine = await createEngine(opts);
   const token = loadOrCreateToken(engine.dataDir);
-  const app = createApp(engine, token);
+  // The name it binds counts too (an address is allowed anyway).
+  const knownHost = hostCheck([...opts.allowedHosts ?? [], ...isIP(opts.host) ? [] : [opts.host]]);
+  const app = createApp(engine, token, knownHost);
   const requestTimeoutMs = opts.serverLimits?.requestTimeoutMs ??
     DEFAULT_SERVER_LIMITS.requestTimeoutMs;
   const limits: ServerLimits = {
@@ -26,9 +37,15 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       opts.serverLimits?.headersTimeoutMs ?? DEFAULT_SERVER_LIMITS.headersTimeoutMs,
       requestTimeoutMs,
     ),
+    maxConnections: opts.serverLimits?.maxConnections ?? DEFAULT_SERVER_LIMITS.maxConnections,
   };
   const server = await listen(app.fetch, opts.port, opts.host, limits);
-  const tail = attachTail(server.server, engine, token);
+  enforceBodyDeadline(
+    server.server,
+    Math.min(opts.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS, requestTimeoutMs),
+    (path) => path.startsWith("/api/"),
+  );
+  const tail = attachTail(server.server, engine, token, knownHost);
   const host = opts.host.includes(":") ? `[${opts.host}]` : opts.host;
   const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${server.port}`;
   engine.setServiceUrl(url);

@@ -9,8 +9,9 @@ import { log } from "../core/log.ts";
 import { ApiError } from "./api/errors.ts";
 import { iso } from "./api/json.ts";
 import { projectByName, sessionByRef } from "./api/lookup.ts";
-import { tokenMatches } from "./auth.ts";
+import { tokenMatches, uiCookieIn } from "./auth.ts";
 import type { Engine } from "./engine.ts";
+import { type HostCheck, hostRefusal } from "./host-check.ts";
 import { Follow, type Scope } from "./tail-follow.ts";
 
 export const TAIL_PATH = "/api/ws";
@@ -46,17 +47,43 @@ type Subscribe = z.infer<typeof subscribeSchema>;
 
 export type Tail = { close(): void };
 
-export function attachTail(server: Server, engine: Engine, token: string): Tail {
+// A browser always sends Origin on a WebSocket handshake, and the same-origin policy does
+// not apply to WebSockets: the UI's cookie counts only from a page of the daemon's origin.
+function sameOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (!origin || !req.headers.host) return false;
+  try {
+    const o = new URL(origin);
+    return (o.protocol === "http:" || o.protocol === "https:") &&
+      o.host === new URL(`http://${req.headers.host}`).host;
+  } catch {
+    return false;
+  }
+}
+
+// Bearer header or `?token=` (CLI, scripts), or the web UI's cookie from the UI's origin.
+function authorized(req: IncomingMessage, url: URL, token: string): boolean {
+  const header = req.headers.authorization ?? "";
+  const given = header.startsWith("Bearer ")
+    ? header.slice(7).trim()
+    : url.searchParams.get("token");
+  if (given) return tokenMatches(token, given);
+  return sameOrigin(req) && uiCookieIn(token, req.headers.cookie);
+}
+
+export function attachTail(
+  server: Server,
+  engine: Engine,
+  token: string,
+  knownHost: HostCheck,
+): Tail {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on("error", () => {});
     const url = new URL(req.url ?? "/", "http://localhost");
     if (url.pathname !== TAIL_PATH) return refuse(socket, 404, "not found");
-    const header = req.headers.authorization ?? "";
-    const given = header.startsWith("Bearer ")
-      ? header.slice(7).trim()
-      : url.searchParams.get("token");
-    if (!tokenMatches(token, given)) {
+    if (!knownHost(req.headers.host)) return refuse(socket, 403, hostRefusal(req.headers.host));
+    if (!authorized(req, url, token)) {
       return refuse(socket, 401, "unauthorized: missing or wrong API token");
     }
     let initial: Subscribe | undefined;

@@ -1,6 +1,7 @@
 // The web UI: the static files of src/server/ui (inside the binary, its embedded copy), at
-// `/` and `/ui/<file>`. No token is needed to load them; the pages ask for it and then
-// call the API with it.
+// `/` and `/ui/<file>`. No token is needed to load them; the pages ask for it once and
+// trade it for a cookie (ui-session.ts). Only these files run script in the UI's origin:
+// everything else the daemon serves is sandboxed (app.ts).
 import type { Context, Hono } from "hono";
 import { assetFile } from "../assets.ts";
 
@@ -15,8 +16,9 @@ const HEADERS = {
   "cache-control": "no-cache",
   "x-content-type-options": "nosniff",
   "referrer-policy": "no-referrer",
-  "content-security-policy": "default-src 'self'; connect-src 'self' ws: wss:; " +
-    "img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  "content-security-policy": "default-src 'self'; script-src 'self'; connect-src 'self'; " +
+    "img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; " +
+    "form-action 'none'",
 };
 
 function serve(c: Context, file: string): Response {

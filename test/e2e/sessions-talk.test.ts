@@ -169,6 +169,10 @@ def stream(event):
 
 def silent(event):
     pass
+
+def slow(event):
+    import time
+    time.sleep(5)
 `;
   const sync = "      is_sync: true\n";
   const out = await d.cli([
@@ -177,7 +181,7 @@ def silent(event):
     writeProject(t, {
       "autokitteh.yaml": manifest(
         hook("answer", "main.py:answer", sync) + hook("stream", "main.py:stream", sync) +
-          hook("silent", "main.py:silent", sync) +
+          hook("silent", "main.py:silent", sync) + hook("slow", "main.py:slow", sync) +
           "    - name: filtered\n      webhook: {}\n      call: main.py:answer\n      is_sync: true\n      filter: \"data.method == 'DELETE'\"\n",
       ),
       "main.py": code,
@@ -201,8 +205,15 @@ def silent(event):
     (await fetch(d.url + webhookPath(out.stdout, "filtered"), { method: "POST" })).status,
     502,
   );
+  // A session that ends without answering: 502 at once, not 504 at the timeout.
+  const silent = await fetch(d.url + webhookPath(out.stdout, "silent"), { method: "POST" });
+  assert.equal(silent.status, 502);
+  assert.match(
+    (await silent.json() as { error: string }).error,
+    /ended \(completed\) without an HTTP answer/,
+  );
   assert.equal(
-    (await fetch(d.url + webhookPath(out.stdout, "silent"), { method: "POST" })).status,
+    (await fetch(d.url + webhookPath(out.stdout, "slow"), { method: "POST" })).status,
     504,
   );
 });

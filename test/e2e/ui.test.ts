@@ -61,10 +61,10 @@ project:
   // The token, entered once.
   await page.goto(d.url + "/");
   await page.getByLabel("API token").fill("wrong");
-  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByText("The daemon refused the token.").waitFor();
   await page.getByLabel("API token").fill(d.token);
-  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByRole("link", { name: "ui_test" }).click();
 
   // The project page: its trigger with the webhook URL, then the live log.

@@ -4,6 +4,7 @@ import { DbRefused } from "../../core/db/db-file.ts";
 import { isLevel, log, setLogLevel } from "../../core/log.ts";
 import { dataDir } from "../../core/paths.ts";
 import { startDaemon } from "../../server/daemon.ts";
+import { hostCheck } from "../../server/host-check.ts";
 import { parse } from "../args.ts";
 import { CliError, EXIT } from "../client.ts";
 
@@ -11,6 +12,7 @@ export async function upCommand(argv: string[]): Promise<void> {
   const { values } = parse(argv, {
     port: { type: "string", short: "p", default: "9980" },
     host: { type: "string", default: "127.0.0.1" },
+    "allowed-hosts": { type: "string" },
     db: { type: "string" },
     "log-level": { type: "string", default: "info" },
     durability: { type: "string", default: "fsync" },
@@ -21,6 +23,8 @@ export async function upCommand(argv: string[]): Promise<void> {
     "session-timeout": { type: "string" },
     "header-timeout": { type: "string" },
     "request-timeout": { type: "string" },
+    "body-timeout": { type: "string" },
+    "max-connections": { type: "string" },
     "sync-timeout": { type: "string" },
     "hibernate-after": { type: "string" },
     "node-id": { type: "string" },
@@ -49,6 +53,7 @@ export async function upCommand(argv: string[]): Promise<void> {
     acceptWalLoss: values["accept-wal-loss"],
     port,
     host: values.host!,
+    allowedHosts: allowedHosts(values["allowed-hosts"]),
     dbUrl: values.db,
     durability,
     runner,
@@ -59,7 +64,9 @@ export async function upCommand(argv: string[]): Promise<void> {
     serverLimits: {
       headersTimeoutMs: seconds(values["header-timeout"], "--header-timeout"),
       requestTimeoutMs: seconds(values["request-timeout"], "--request-timeout"),
+      maxConnections: integerOption(values["max-connections"], "--max-connections"),
     },
+    bodyTimeoutMs: seconds(values["body-timeout"], "--body-timeout"),
     syncTimeoutMs: seconds(values["sync-timeout"], "--sync-timeout"),
     nodeId: values["node-id"],
     leaseTtlMs: seconds(values["lease-ttl"], "--lease-ttl"),
@@ -102,4 +109,14 @@ function integerOption(value: string | undefined, flag: string): number | undefi
 function seconds(value: string | undefined, flag: string): number | undefined {
   const n = numberOption(value, flag);
   return n === undefined ? undefined : n * 1000;
+}
+
+function allowedHosts(value: string | undefined): string[] | undefined {
+  const names = value?.split(",").map((h) => h.trim()).filter(Boolean);
+  try {
+    if (names) hostCheck(names);
+  } catch (err) {
+    throw new CliError((err as Error).message, EXIT.badRequest);
+  }
+  return names;
 }

@@ -25,24 +25,58 @@ function decodeText(bytes: Uint8Array): string | null {
   }
 }
 
+// JSON nested deeper than this is not parsed: the daemon, CEL filters and the Python SDK
+// walk values recursively, and a body of 100,000 brackets would exhaust their stacks
+// (Python's at about 300 levels). serde_json stops at the same depth.
+export const MAX_JSON_DEPTH = 128;
+
+// True when `text` opens more than `max` arrays/objects inside one another (outside
+// strings); a scan, so that it never recurses itself.
+export function jsonNestedDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
+export type WebhookEventData = {
+  data: Record<string, unknown>;
+  // Why the body's JSON was not parsed, when it was refused (its text is kept).
+  refused?: string;
+};
+
 export function webhookEventData(
   req: Request,
   body: Uint8Array,
   pathSuffix: string,
-): Record<string, unknown> {
+): WebhookEventData {
   const url = new URL(req.url);
   const text = body.length ? decodeText(body) : null;
   const contentType = req.headers.get("content-type") ?? "";
   let json: unknown = null;
+  let refused: string | undefined;
   if (text !== null) {
-    try {
-      json = JSON.parse(text);
-    } catch { /* not JSON */ }
+    if (jsonNestedDeeperThan(text, MAX_JSON_DEPTH)) {
+      refused = `body: JSON nested deeper than ${MAX_JSON_DEPTH} levels`;
+    } else {
+      try {
+        json = JSON.parse(text);
+      } catch { /* not JSON */ }
+    }
   }
   const form = text !== null && contentType.startsWith("application/x-www-form-urlencoded")
     ? joinValues(new URLSearchParams(text), false)
     : null;
-  return {
+  const data = {
     method: req.method,
     raw_url: url.pathname + url.search,
     url: {
@@ -59,4 +93,5 @@ export function webhookEventData(
       json,
     },
   };
+  return refused ? { data, refused } : { data };
 }

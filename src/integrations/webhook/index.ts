@@ -53,16 +53,24 @@ async function receive(
   const prefix = `/webhooks/${slug}`;
   const path = new URL(c.req.url).pathname;
   const suffix = path.length > prefix.length ? path.slice(prefix.length + 1) : "";
+  const { data, refused } = webhookEventData(c.req.raw, body, suffix);
+  const incoming = {
+    projectId: trigger.projectId,
+    destinationId: trigger.id,
+    eventType: c.req.method.toLowerCase(),
+    data,
+    memo: { method: c.req.method, webhook_slug: slug, trigger_id: trigger.id },
+  };
+  if (refused) {
+    const kept = await ctx.events.keep(incoming);
+    return c.json({ error: `${refused}; the event is kept, not run`, event_id: kept.id }, 400, {
+      "AutoKitteh-Event-ID": kept.id,
+    });
+  }
   const early = trigger.isSync ? watchOutcomes(ctx.bus) : undefined;
   let received;
   try {
-    received = await ctx.dispatcher.receive({
-      projectId: trigger.projectId,
-      destinationId: trigger.id,
-      eventType: c.req.method.toLowerCase(),
-      data: webhookEventData(c.req.raw, body, suffix),
-      memo: { method: c.req.method, webhook_slug: slug, trigger_id: trigger.id },
-    });
+    received = await ctx.dispatcher.receive(incoming);
   } catch (err) {
     early?.stop();
     throw err;

@@ -1,7 +1,11 @@
 // Synchronous webhooks (`is_sync: true`): answer with the session's first outcome for the
 // event, then stream the following outcomes' bodies while `more` is true (AutoKitteh §3.1).
+import { validateHeaderName, validateHeaderValue } from "node:http";
 import type { DispatchResult } from "../../core/dispatcher.ts";
 import type { LiveRecord, LogBus } from "../../core/log-bus.ts";
+import type { SessionState } from "../../core/db/schema.ts";
+import { isFinal } from "../../core/sessions.ts";
+import { UI_COOKIE_PREFIX } from "../../server/auth.ts";
 
 type HttpOutcome = {
   status_code?: number;
@@ -34,14 +38,56 @@ function bodyBytes(o: HttpOutcome): { bytes: Uint8Array<ArrayBuffer>; json: bool
   return { bytes: new TextEncoder().encode(JSON.stringify(body)), json: true };
 }
 
-// Outcome records logged from now on, kept until syncResponse takes over: a session can
+// Headers the daemon's HTTP server owns: framing and the connection's life.
+const SERVER_HEADERS = new Set([
+  "connection",
+  "content-length",
+  "keep-alive",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+]);
+
+// A handler's answer that HTTP cannot carry.
+class BadOutcome extends Error {}
+
+// The status and headers of the session's answer, checked the way the HTTP server will
+// check them when it writes them (else the request would wait out the timeout).
+function responseHead(o: HttpOutcome, json: boolean): { status: number; headers: Headers } {
+  const status = o.status_code || 200;
+  if (!Number.isInteger(status) || status < 200 || status > 599) {
+    throw new BadOutcome(`status_code ${JSON.stringify(o.status_code)}: not 200–599`);
+  }
+  const headers = new Headers();
+  for (const [name, raw] of Object.entries(o.headers ?? {})) {
+    const value = String(raw);
+    const lower = name.toLowerCase();
+    try {
+      validateHeaderName(name);
+      validateHeaderValue(name, value);
+      if (SERVER_HEADERS.has(lower)) continue;
+      // The web UI's sign-in cookie is the daemon's, on the same host name.
+      if (lower === "set-cookie" && value.trimStart().startsWith(UI_COOKIE_PREFIX)) continue;
+      headers.append(name, value);
+    } catch (err) {
+      const why = (err as Error).message.replace(/ \[.*\]$/, "");
+      throw new BadOutcome(`header ${JSON.stringify(name)}: ${why}`);
+    }
+  }
+  if (json && !headers.has("content-type")) headers.set("content-type", "application/json");
+  return { status, headers };
+}
+
+// Outcome and state records logged from now on, kept until syncResponse takes over: a session can
 // answer before the request's dispatch has returned.
 export type EarlyOutcomes = { records: LiveRecord[]; stop: () => void };
 
 export function watchOutcomes(bus: LogBus): EarlyOutcomes {
   const records: LiveRecord[] = [];
   const stop = bus.subscribe((record) => {
-    if (record.type === "outcome") records.push(record);
+    if (record.type === "outcome" || record.type === "state") records.push(record);
   });
   return { records, stop };
 }
@@ -73,7 +119,21 @@ export function syncResponse(
         resolve(Response.json({ error: "no outcome before the timeout" }, { status: 504 }));
       }
     }, timeoutMs);
+    // Once every session the event started or woke has ended, no answer can come.
+    const running = new Set([...dispatched.sessionIds, ...dispatched.signaledSessionIds]);
+    const onEnd = (record: LiveRecord) => {
+      if (!running.delete(record.sessionId) || running.size) return;
+      if (controller) return finish();
+      finish();
+      resolve(Response.json({
+        error: `the session ended (${record.data.state}) without an HTTP answer`,
+        session_id: record.sessionId,
+      }, { status: 502 }));
+    };
     const onRecord = (record: LiveRecord) => {
+      if (record.type === "state" && isFinal(record.data.state as SessionState)) {
+        return onEnd(record);
+      }
       if (record.type !== "outcome" || record.data.event_id !== eventId) return;
       const outcome = httpOf(record.data.value);
       const { bytes, json } = bodyBytes(outcome);
@@ -82,9 +142,18 @@ export function syncResponse(
         if (!outcome.more) finish();
         return;
       }
-      const headers = new Headers(outcome.headers ?? {});
-      if (json && !headers.has("content-type")) headers.set("content-type", "application/json");
-      const status = outcome.status_code || 200;
+      let head;
+      try {
+        head = responseHead(outcome, json);
+      } catch (err) {
+        if (!(err instanceof BadOutcome)) throw err;
+        finish();
+        resolve(Response.json({ error: `the session's HTTP answer: ${err.message}` }, {
+          status: 502,
+        }));
+        return;
+      }
+      const { status, headers } = head;
       if (!outcome.more) {
         finish();
         resolve(new Response(bytes, { status, headers }));

@@ -2,12 +2,15 @@
 // No framework and no build step. Every text from the API goes into the page as text
 // nodes, never as HTML.
 
-const TOKEN_KEY = "pounce.token";
+// The token is traded once for an HttpOnly cookie (POST /ui/sign-in): no script here can
+// read it. Requests add this header, which pages of other origins cannot (CSRF).
+const UI_HEADER = { "x-pounce-ui": "1" };
 const STATES = ["created", "running", "completed", "error", "stopped"];
 const MAX_LOG_ROWS = 1000;
 
 const view = () => document.getElementById("view");
-const token = () => localStorage.getItem(TOKEN_KEY) ?? "";
+// Earlier versions kept the token in localStorage.
+localStorage.removeItem("pounce.token");
 
 class Unauthorized extends Error {}
 
@@ -45,9 +48,12 @@ function table(columns, rows, empty = "Nothing here yet.") {
 
 // --- API ---------------------------------------------------------------------------
 
+const signedIn = (yes) => (document.getElementById("forget").hidden = !yes);
+
 async function api(path) {
-  const res = await fetch(path, { headers: { authorization: `Bearer ${token()}` } });
-  if (res.status === 401) throw new Unauthorized("The daemon refused the token.");
+  const res = await fetch(path, { headers: UI_HEADER });
+  if (res.status === 401) throw new Unauthorized();
+  signedIn(true);
   const body = await res.json().catch(() => ({}));
   if (!res.ok) throw new Error(body.error ?? `HTTP ${res.status}`);
   return body;
@@ -75,7 +81,8 @@ function liveLog(scope, page, { onRecord, showSession = false } = {}) {
     status.classList.toggle("on", on);
   };
   const connect = () => {
-    const q = new URLSearchParams({ token: token(), ...scope });
+    // The cookie goes along: the daemon checks it and that this page's origin is its own.
+    const q = new URLSearchParams(scope);
     if (after !== undefined) q.set("after", String(after));
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     ws = new WebSocket(`${scheme}://${location.host}/api/ws?${q}`);
@@ -374,10 +381,16 @@ function loginView(page, problem) {
       "form",
       {
         class: "login",
-        onsubmit: (e) => {
+        onsubmit: async (e) => {
           e.preventDefault();
-          localStorage.setItem(TOKEN_KEY, input.value.trim());
-          route();
+          const res = await fetch("/ui/sign-in", {
+            method: "POST",
+            headers: { ...UI_HEADER, "content-type": "application/json" },
+            body: JSON.stringify({ token: input.value.trim() }),
+          });
+          if (res.ok) return route();
+          const body = await res.json().catch(() => ({}));
+          loginView(page, res.status === 401 ? "The daemon refused the token." : body.error);
         },
       },
       h("h1", {}, "API token"),
@@ -387,10 +400,10 @@ function loginView(page, problem) {
         { class: "muted" },
         "Paste the token from the daemon's data directory (",
         h("code", {}, "~/.local/share/pounce/token"),
-        "). It is kept in this browser.",
+        "). This browser keeps a sign-in cookie for 7 days, out of reach of scripts.",
       ),
       input,
-      h("button", { type: "submit" }, "Save"),
+      h("button", { type: "submit" }, "Sign in"),
     ),
   );
   input.focus();
@@ -423,13 +436,14 @@ function route() {
     fail: (err) => {
       if (currentPage !== page) return;
       page.close();
-      if (err instanceof Unauthorized) return loginView(page, err.message);
+      if (err instanceof Unauthorized) {
+        signedIn(false);
+        return loginView(page);
+      }
       page.render(h("p", { class: "problem" }, err.message));
     },
   };
   currentPage = page;
-  document.getElementById("forget").hidden = !token();
-  if (!token()) return loginView(page);
   const [path, search] = location.hash.replace(/^#/, "").split("?");
   const params = new URLSearchParams(search ?? "");
   for (const [pattern, show] of routes) {
@@ -442,8 +456,9 @@ function route() {
 }
 
 addEventListener("hashchange", route);
-document.getElementById("forget").addEventListener("click", () => {
-  localStorage.removeItem(TOKEN_KEY);
+document.getElementById("forget").addEventListener("click", async () => {
+  await fetch("/ui/sign-out", { method: "POST", headers: UI_HEADER });
+  signedIn(false);
   route();
 });
 route();
