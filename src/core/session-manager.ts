@@ -323,7 +323,7 @@ export class SessionManager {
       throw err;
     }
     // Secret values never reach the session's log, error or return display.
-    const redactor = new Redactor(secrets);
+    const redactor = Redactor.for(secrets);
     sessionLog.redactor = redactor;
     const run = new SessionRun(
       db,
