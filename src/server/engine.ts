@@ -79,7 +79,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const box = SecretBox.load(dataDir);
   const hub = new RunnerHub(ensureDir(join(dataDir, "run")));
   await hub.listen();
-  const sessions = new Sessions(db, new LogBus());
+  const sessions = new Sessions(db, new LogBus(), box);
   const events = new Events(db);
   let serviceUrl = "http://127.0.0.1:9980";
   const wakeups = new Wakeups();
