@@ -44,6 +44,7 @@ def main(event):
     print("stored", autokitteh.get_value("k"))
     autokitteh.signal(event.session_id, "mine", {"a": a})
     print("signal", autokitteh.next_signal("mine", timeout=10).payload)
+    autokitteh.sleep(1)  # hibernates: the rest runs on a replay of the sealed journal
     child = autokitteh.start("main.py:child", {})
     print("child", autokitteh.next_signal(child, timeout=30).payload)
     return {"a": a, "b": b}
@@ -81,7 +82,7 @@ async function startSession(d: TestDaemon, fn: string): Promise<string> {
 }
 
 test("no rendering of a secret in the database file, its WAL, the CLI or the API", async (t) => {
-  const d = await daemonFor(t);
+  const d = await daemonFor(t, {}, ["--hibernate-after", "0.2", "--log-level", "debug"]);
   const deployed = await d.cli([
     "deploy",
     "--manifest",
@@ -107,6 +108,7 @@ test("no rendering of a secret in the database file, its WAL, the CLI or the API
   const prints = await d.prints(ok);
   assert.equal(prints.length, 6, prints.join("\n"));
   for (const p of prints) assert.match(p, /\*{8}/, p);
+  assert.match(d.stderr, new RegExp(`session hibernated.*${ok}`), "replayed");
 
   // What users see: CLI, API (including the child's), live tail.
   const { sessions } = await d.api<{ sessions: { session_id: string }[] }>(
@@ -125,6 +127,7 @@ test("no rendering of a secret in the database file, its WAL, the CLI or the API
     shown.push(JSON.stringify(await d.api(`/api/sessions/${id}`)));
     shown.push(JSON.stringify(await d.api(`/api/sessions/${id}/log`)));
   }
+  shown.push(d.stderr);
   for (const out of shown) assert.ok(!out.includes(ID), `secret shown:\n${out}`);
   assert.ok(shown.join("").includes("********"));
 
