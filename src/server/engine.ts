@@ -20,6 +20,17 @@ import { type RunnerLauncher, SpawnLauncher } from "../pythonrt/launcher.ts";
 import { LimitedLauncher } from "../pythonrt/runner-limit.ts";
 import { findPython, type Python } from "../pythonrt/python.ts";
 import { Venvs, venvsDir } from "../pythonrt/venvs.ts";
+import {
+  DROP_BOX,
+  PASS,
+  READ,
+  type RunnerUser,
+  runnerUser,
+  share,
+  shareDataDir,
+  SOCKET,
+} from "../pythonrt/runner-user.ts";
+import { sdkDir } from "../pythonrt/sdk.ts";
 import { runtimeName } from "../runtime.ts";
 
 export type EngineOptions = {
@@ -34,6 +45,8 @@ export type EngineOptions = {
   syncTimeoutMs?: number;
   // How sessions get a Python runner: forked from a warm per-deployment server, or spawned.
   runner?: RunnerMode;
+  // Who runners run as when the daemon is root (default `nobody`; `root`: unchanged).
+  runnerUser?: string;
   // At most this many runners at once (default 256); more sessions wait for one.
   maxRunners?: number;
   hibernateAfterMs?: number;
@@ -68,9 +81,32 @@ export type Engine = {
   close(): Promise<void>;
 };
 
+// With a runner user (runner-user.ts): what its runners may reach, all else private.
+function openToRunners(
+  user: RunnerUser | undefined,
+  dataDir: string,
+  hub: RunnerHub,
+  codeDirs: CodeDirs,
+  venvs: Venvs,
+): void {
+  if (!user) return;
+  const shared = new Map<string, number>([
+    [codeDirs.root, PASS],
+    [venvs.root, PASS],
+    [join(dataDir, "run"), PASS],
+    [sdkDir(), READ],
+  ]);
+  for (const dir of codeDirs.list()) shared.set(dir, READ);
+  shareDataDir(user, dataDir, shared);
+  // The hub's directory is in the data dir, or in /tmp when that path is too long.
+  share(user, hub.dir, DROP_BOX);
+  share(user, hub.path, SOCKET);
+}
+
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const dataDir = ensureDir(opts.dataDir);
   const python = findPython();
+  const user = runnerUser(opts.runnerUser, python.executable, sdkDir());
   const venvs = new Venvs(venvsDir(dataDir), python);
   const db = await openDb({
     url: opts.dbUrl ?? `file:${join(dataDir, "pounce.db")}`,
@@ -83,11 +119,12 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const events = new Events(db);
   let serviceUrl = "http://127.0.0.1:9980";
   const wakeups = new Wakeups();
-  const codeDirs = new CodeDirs(db, join(dataDir, "builds"));
+  const codeDirs = new CodeDirs(db, join(dataDir, "builds"), (dir) => share(user, dir, READ));
+  openToRunners(user, dataDir, hub, codeDirs, venvs);
   const runnerMode = opts.runner ?? "fork";
-  const forks = runnerMode === "fork" ? new ForkLauncher(venvs, hub) : undefined;
+  const forks = runnerMode === "fork" ? new ForkLauncher(venvs, hub, user) : undefined;
   const launcher: RunnerLauncher = new LimitedLauncher(
-    forks ?? new SpawnLauncher(venvs, hub),
+    forks ?? new SpawnLauncher(venvs, hub, user),
     opts.maxRunners ?? 256,
   );
   const warmup = forks
