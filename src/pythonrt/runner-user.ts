@@ -5,7 +5,7 @@
 // (/proc/<pid>/environ of another user). The runner user's group may only pass through
 // the data dir and read what runners need: builds, venvs, the py-sdk, the runner socket.
 // A daemon not running as root cannot change user: its runners share its files.
-import { spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { chmodSync, chownSync, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join, relative } from "node:path";
@@ -21,14 +21,14 @@ const NOBODY_ID = 65534;
 // The user runners run as, undefined when they run as the daemon's user: `setting` (from
 // --runner-user), else `nobody` when the daemon is root and nobody can run `python` with
 // the py-sdk (else runners stay root, with a warning saying why).
-export function runnerUser(
+export async function runnerUser(
   setting: string | undefined,
   python: string,
   sdkDir: string,
-): RunnerUser | undefined {
+): Promise<RunnerUser | undefined> {
   const user = wantedUser(setting);
   if (!user) return undefined;
-  const problem = cannotRun(user, python, sdkDir);
+  const problem = await cannotRun(user, python, sdkDir);
   if (!problem) return user;
   if (setting) throw new Error(`--runner-user ${setting}: ${problem}`);
   log.warn("runners run as root: sessions can read the daemon's secrets", {
@@ -39,21 +39,23 @@ export function runnerUser(
   return undefined;
 }
 
-// Why the user cannot start a runner, undefined when it can.
-function cannotRun(user: RunnerUser, python: string, sdkDir: string): string | undefined {
-  const res = spawnSync(python, ["-c", "import pounce"], {
-    ...spawnAs(user),
-    cwd: "/",
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", PYTHONPATH: sdkDir },
-    encoding: "utf8",
-    timeout: 30_000,
+// Why the user cannot start a runner, undefined when it can: the interpreter starts as
+// that user (no site, so it is quick) and can read the py-sdk.
+function cannotRun(user: RunnerUser, python: string, sdkDir: string): Promise<string | undefined> {
+  const sdkFile = join(sdkDir, "pounce", "__init__.py");
+  const check = "import os, sys; sys.exit(0 if os.access(sys.argv[1], os.R_OK) else 3)";
+  return new Promise((resolve) => {
+    execFile(python, ["-I", "-S", "-c", check, sdkFile], {
+      ...spawnAs(user),
+      cwd: "/",
+      env: {},
+      timeout: 30_000,
+    }, (err) => {
+      if (!err) resolve(undefined);
+      else if (err.code === 3) resolve(`${user.name} cannot read the py-sdk (${sdkFile})`);
+      else resolve(`${user.name} cannot run ${python} (${err.message.split("\n")[0]})`);
+    });
   });
-  if (res.error) return `${user.name} cannot run ${python} (${res.error.message})`;
-  if (res.status !== 0) {
-    const why = (res.stderr ?? "").trim().split("\n").at(-1);
-    return `${user.name} cannot import the py-sdk from ${sdkDir} with ${python} (${why})`;
-  }
-  return undefined;
 }
 
 function wantedUser(setting: string | undefined): RunnerUser | undefined {

@@ -106,12 +106,15 @@ function openToRunners(
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const dataDir = ensureDir(opts.dataDir);
   const python = findPython();
-  const user = runnerUser(opts.runnerUser, python.executable, sdkDir());
+  // Checked while the database opens.
+  const userChecked = runnerUser(opts.runnerUser, python.executable, sdkDir());
+  userChecked.catch(() => {});
   const venvs = new Venvs(venvsDir(dataDir), python);
   const db = await openDb({
     url: opts.dbUrl ?? `file:${join(dataDir, "pounce.db")}`,
     durability: opts.durability,
   });
+  const user = await userChecked;
   const box = SecretBox.load(dataDir);
   const hub = new RunnerHub(ensureDir(join(dataDir, "run")));
   await hub.listen();
