@@ -20,11 +20,12 @@ const NOBODY_ID = 65534;
 
 // The user runners run as, undefined when they run as the daemon's user: `setting` (from
 // --runner-user), else `nobody` when the daemon is root and nobody can run `python` with
-// the py-sdk (else runners stay root, with a warning saying why).
+// the py-sdk (else runners stay root, with a warning saying why). `sdkDir`: the py-sdk when
+// it is outside the data dir (inside, shareDataDir opens it to the user).
 export async function runnerUser(
   setting: string | undefined,
   python: string,
-  sdkDir: string,
+  sdkDir: string | undefined,
 ): Promise<RunnerUser | undefined> {
   const user = wantedUser(setting);
   if (!user) return undefined;
@@ -41,8 +42,12 @@ export async function runnerUser(
 
 // Why the user cannot start a runner, undefined when it can: the interpreter starts as
 // that user (no site, so it is quick) and can read the py-sdk.
-function cannotRun(user: RunnerUser, python: string, sdkDir: string): Promise<string | undefined> {
-  const sdkFile = join(sdkDir, "pounce", "__init__.py");
+function cannotRun(
+  user: RunnerUser,
+  python: string,
+  sdkDir: string | undefined,
+): Promise<string | undefined> {
+  const sdkFile = sdkDir ? join(sdkDir, "pounce", "__init__.py") : "/";
   const check = "import os, sys; sys.exit(0 if os.access(sys.argv[1], os.R_OK) else 3)";
   return new Promise((resolve) => {
     execFile(python, ["-I", "-S", "-c", check, sdkFile], {

@@ -1,5 +1,5 @@
 // The daemon's parts, wired together: database, secrets, runners, sessions, events.
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { CodeDirs } from "../core/builds.ts";
 import { type Db, type Durability, openDb } from "../core/db/client.ts";
 import { Dispatcher } from "../core/dispatcher.ts";
@@ -107,7 +107,9 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const dataDir = ensureDir(opts.dataDir);
   const python = findPython();
   // Checked while the database opens.
-  const userChecked = runnerUser(opts.runnerUser, python.executable, sdkDir());
+  const sdk = sdkDir();
+  const sdkOutside = relative(dataDir, sdk).startsWith("..") ? sdk : undefined;
+  const userChecked = runnerUser(opts.runnerUser, python.executable, sdkOutside);
   userChecked.catch(() => {});
   const venvs = new Venvs(venvsDir(dataDir), python);
   const db = await openDb({

@@ -3,9 +3,10 @@
 // the data dir's secrets (token, secret.key, the database) nor any process environment
 // holding a daemon secret can be read.
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { test } from "node:test";
-import { daemonFor, writeProject } from "../helpers/daemon.ts";
+import { daemonFor, ROOT, tempHome, TestDaemon, writeProject } from "../helpers/daemon.ts";
 
 // As root, runners drop to nobody; they need an interpreter nobody can run (the test's
 // own may live under /root).
@@ -101,3 +102,30 @@ project:
     assert.deepEqual(seen.proc_environ, []);
   });
 }
+
+// The single binary keeps the py-sdk in the data dir (<data dir>/py-sdk/<version>/, made
+// 0700): the runner user is let into it, and only into it.
+test("a py-sdk inside the data dir is opened to the runner user", { skip: !DROPS }, async (t) => {
+  const home = tempHome(t);
+  const sdk = join(home, "py-sdk", "v1");
+  mkdirSync(sdk, { recursive: true, mode: 0o700 });
+  cpSync(join(ROOT, "py-sdk", "pounce"), join(sdk, "pounce"), { recursive: true });
+  cpSync(join(ROOT, "py-sdk", "autokitteh"), join(sdk, "autokitteh"), { recursive: true });
+  chmodSync(home, 0o700);
+  const d = new TestDaemon(home, { POUNCE_PYTHON: SYSTEM_PYTHON, POUNCE_SDK_DIR: sdk });
+  t.after(() => d.kill());
+  await d.start(["--runner-user", "nobody"]);
+  const manifest = writeProject(t, {
+    "autokitteh.yaml": "version: v1\nproject:\n  name: sdk\n",
+    "main.py": "import os\n\ndef main(event):\n    print(os.getuid())\n",
+  });
+  assert.equal((await d.cli(["deploy", "--manifest", manifest])).code, 0);
+  const { session_id } = await d.api<{ session_id: string }>("/api/sessions", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ project: "sdk", entrypoint: "main.py:main" }),
+  });
+  const s = await d.waitSession(session_id, 60_000);
+  assert.equal(s.state, "completed", s.error ?? "");
+  assert.notEqual((await d.prints(session_id))[0], "0");
+});
