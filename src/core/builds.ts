@@ -1,7 +1,15 @@
 // Builds: the project's files, immutable, and their unpacked copy on disk that runners
 // use as their code directory.
 import { eq } from "drizzle-orm";
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import type { Db } from "./db/client.ts";
 import { builds } from "./db/schema.ts";
@@ -98,8 +106,20 @@ export function writeFiles(dir: string, files: BuildFiles): void {
 
 // Unpacked builds, one directory per build id, written once.
 export class CodeDirs {
-  constructor(private readonly db: Db, private readonly root: string) {
+  // `unpacked`: told of each build directory as it is written (runner-user.ts shares it).
+  constructor(
+    private readonly db: Db,
+    readonly root: string,
+    private readonly unpacked: (dir: string) => void = () => {},
+  ) {
     mkdirSync(root, { recursive: true, mode: 0o700 });
+  }
+
+  // The build directories unpacked so far.
+  list(): string[] {
+    return readdirSync(this.root, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && !e.name.startsWith("."))
+      .map((e) => join(this.root, e.name));
   }
 
   async get(buildId: string): Promise<string> {
@@ -110,6 +130,7 @@ export class CodeDirs {
     const tmp = mkdtempSync(join(this.root, `.${buildId}-`));
     try {
       writeFiles(tmp, decodeFiles(row.files));
+      this.unpacked(tmp);
       renameSync(tmp, dir);
     } catch (err) {
       rmSync(tmp, { recursive: true, force: true });

@@ -23,8 +23,15 @@ async function loadSecretValues(db: Db, box: SecretBox, projectId: string): Prom
   return rows.map((v) => box.open(v.value));
 }
 
-// Never handed to user code.
-const DAEMON_ONLY = ["POUNCE_TOKEN", "POUNCE_SECRET_KEY"];
+// The daemon's own settings and secrets are never handed to session code: every POUNCE_*
+// variable (the API token, the secrets key, the data dir...) but the API URLs the py-sdk
+// reads, and the daemon-wide secrets integrations fall back on (src/integrations/*/http.ts).
+const DAEMON_SECRETS = new Set(["SLACK_SIGNING_SECRET", "GITHUB_WEBHOOK_SECRET"]);
+const SDK_SETTINGS = new Set(["POUNCE_SLACK_API_URL", "POUNCE_GITHUB_API_URL"]);
+
+export function isDaemonOnly(name: string): boolean {
+  return DAEMON_SECRETS.has(name) || (name.startsWith("POUNCE_") && !SDK_SETTINGS.has(name));
+}
 
 // The daemon's environment as sessions see it, read once (the daemon never changes it;
 // reading process.env costs a call into the runtime per variable).
@@ -33,7 +40,7 @@ function daemonEnv(): Record<string, string> {
   if (ownEnv) return ownEnv;
   ownEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && !DAEMON_ONLY.includes(k)) ownEnv[k] = v;
+    if (v !== undefined && !isDaemonOnly(k)) ownEnv[k] = v;
   }
   return ownEnv;
 }

@@ -1,9 +1,11 @@
 // The hot paths of a durable session's journal, in plain SQL (see execOn): an activity's
 // writes, and reading the journal back for a replay.
+import type { Sealer } from "./at-rest.ts";
 import type { Db } from "./db/client.ts";
 import type { Tx } from "./db/group-commit.ts";
 import { execOn } from "./db/group-commit.ts";
 import type { sessionSteps } from "./db/schema.ts";
+import type { SecretBox } from "./secrets.ts";
 
 // What a replay needs of a step (session_steps, without the displayed arguments).
 export type JournalStep = Pick<
@@ -11,9 +13,14 @@ export type JournalStep = Pick<
   "seq" | "kind" | "name" | "deadline" | "result" | "error" | "completedAt"
 >;
 
-// A session's recorded steps, in order. Plain SQL: drizzle's row mapping (and parsing the
-// `args` JSON nobody reads here) costs more than the query for a long journal.
-export async function readJournal(db: Db, sessionId: string): Promise<JournalStep[]> {
+// A session's recorded steps, in order, results opened (at-rest.ts). Plain SQL: drizzle's
+// row mapping (and parsing the `args` JSON nobody reads here) costs more than the query
+// for a long journal.
+export async function readJournal(
+  db: Db,
+  box: SecretBox,
+  sessionId: string,
+): Promise<JournalStep[]> {
   const { rows } = await db.$client.execute({
     sql: `SELECT seq, kind, name, deadline, result, error, completed_at FROM session_steps
           WHERE session_id = ? ORDER BY seq`,
@@ -24,10 +31,15 @@ export async function readJournal(db: Db, sessionId: string): Promise<JournalSte
     kind: String(r.kind),
     name: String(r.name),
     deadline: r.deadline === null ? null : Number(r.deadline),
-    result: toBytes(r.result),
+    result: openResult(box, r.result),
     error: Number(r.error) === 1,
     completedAt: r.completed_at === null ? null : Number(r.completed_at),
   }));
+}
+
+function openResult(box: SecretBox, v: unknown): Buffer | null {
+  const bytes = toBytes(v);
+  return bytes && box.openBytes(bytes);
 }
 
 // Blobs come as Buffers from the embedded driver, as ArrayBuffers from a server.
@@ -53,7 +65,8 @@ export type ActivityStep = {
   completedAt: number;
 };
 
-export async function recordActivity(tx: Tx, s: ActivityStep): Promise<void> {
+// `seal`: the session's sealer (at-rest.ts) for the arguments, result and display.
+export async function recordActivity(tx: Tx, s: ActivityStep, seal: Sealer): Promise<void> {
   await execOn(tx)(
     `INSERT INTO session_steps (session_id, seq, kind, name, args, started_at, result, error,
        display, completed_at)
@@ -65,11 +78,11 @@ export async function recordActivity(tx: Tx, s: ActivityStep): Promise<void> {
       s.sessionId,
       s.seq,
       s.name,
-      JSON.stringify(s.args),
+      seal.text(JSON.stringify(s.args)),
       s.startedAt,
-      s.result,
+      s.result && seal.bytes(s.result),
       s.error ? 1 : 0,
-      s.display,
+      seal.text(s.display),
       s.completedAt,
     ],
   );

@@ -1,4 +1,5 @@
-// Secret var values are encrypted at rest with AES-256-GCM. The key comes from
+// Secret var values, and what sessions of projects with secrets journal and store
+// (at-rest.ts), are encrypted at rest with AES-256-GCM. The key comes from
 // POUNCE_SECRET_KEY (64 hex chars or base64 of 32 bytes) or a 0600 file in the data dir,
 // created at first start.
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
@@ -7,6 +8,10 @@ import { join } from "node:path";
 import { keepPrivate } from "./paths.ts";
 
 const PREFIX = "enc:v1:";
+// Sealed bytes start with these, which neither a pickle (0x80) nor JSON text starts with.
+const MAGIC = Buffer.from([0x00, 0x70, 0x65, 0x01]);
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
 
 export class SecretBox {
   constructor(private readonly key: Uint8Array) {
@@ -32,10 +37,33 @@ export class SecretBox {
 
   open(sealed: string): string {
     if (!sealed.startsWith(PREFIX)) throw new Error("not a sealed secret");
-    const raw = Buffer.from(sealed.slice(PREFIX.length), "base64");
-    const decipher = createDecipheriv("aes-256-gcm", this.key, raw.subarray(0, 12));
-    decipher.setAuthTag(raw.subarray(12, 28));
-    return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString("utf8");
+    return this.decrypt(Buffer.from(sealed.slice(PREFIX.length), "base64")).toString("utf8");
+  }
+
+  // A text that may be sealed (written by seal) or not (written in clear): its plain text.
+  openText(text: string): string {
+    return text.startsWith(PREFIX) ? this.open(text) : text;
+  }
+
+  sealBytes(plain: Uint8Array): Buffer {
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv("aes-256-gcm", this.key, iv);
+    const body = Buffer.concat([cipher.update(plain), cipher.final()]);
+    return Buffer.concat([MAGIC, iv, cipher.getAuthTag(), body]);
+  }
+
+  // Bytes that may be sealed (by sealBytes) or not: their plain form.
+  openBytes(bytes: Buffer): Buffer {
+    if (bytes.length < MAGIC.length || !MAGIC.equals(bytes.subarray(0, MAGIC.length))) {
+      return bytes;
+    }
+    return this.decrypt(bytes.subarray(MAGIC.length));
+  }
+
+  private decrypt(raw: Buffer): Buffer {
+    const decipher = createDecipheriv("aes-256-gcm", this.key, raw.subarray(0, IV_BYTES));
+    decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
+    return Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]);
   }
 }
 

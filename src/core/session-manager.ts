@@ -10,6 +10,7 @@ import { deployments, sessions as sessionsTable, type SessionState } from "./db/
 import { deploymentState } from "./deployments.ts";
 import { secretValues, sessionEnv } from "./env.ts";
 import { execOn, type Tx } from "./db/group-commit.ts";
+import { type Sealer, sealerFor } from "./at-rest.ts";
 import { Redactor } from "./redact.ts";
 import { newId } from "./ids.ts";
 import { log } from "./log.ts";
@@ -55,6 +56,7 @@ export class SessionManager {
   constructor(private readonly deps: SessionManagerDeps) {
     this.syscallDeps = {
       db: deps.db,
+      box: deps.box,
       wakeups: deps.wakeups,
       limits: deps.limits,
       startSession: (id) => this.start(id),
@@ -323,8 +325,10 @@ export class SessionManager {
       throw err;
     }
     // Secret values never reach the session's log, error or return display.
-    const redactor = new Redactor(secrets);
+    const redactor = Redactor.for(secrets);
     sessionLog.redactor = redactor;
+    // What the session journals and stores is sealed when its project has secrets.
+    const seal = sealerFor(box, secrets);
     const run = new SessionRun(
       db,
       s,
@@ -332,6 +336,7 @@ export class SessionManager {
       runner,
       journal,
       this.syscallDeps,
+      seal,
       this.deps.hibernateAfterMs,
     );
     this.runs.set(s.id, run);
@@ -357,7 +362,7 @@ export class SessionManager {
         s.isDurable ? printed.workflow : 0,
         printed.chars,
       );
-      return redactOutcome(outcome, redactor);
+      return redactOutcome(outcome, redactor, seal);
     } finally {
       this.runs.delete(s.id);
       clearTimeout(timeout);
@@ -370,8 +375,12 @@ export class SessionManager {
     fields: EndFields,
     value?: unknown,
   ): Promise<void> {
-    const { db, sessions } = this.deps;
+    const { db, sessions, box } = this.deps;
     const sessionLog = await sessions.openLog(s);
+    // The child's sealer: its return value goes to the parent in the signal.
+    const seal = s.parentId && s.isDurable
+      ? sealerFor(box, await secretValues(db, box, s.projectId))
+      : undefined;
     let logged: Promise<void> | undefined;
     await db.transaction(async (tx) => {
       await endRow(tx, s.id, state, fields);
@@ -384,6 +393,7 @@ export class SessionManager {
           s.parentId,
           s.id,
           completed ? { completed, value: value ?? null } : { completed },
+          seal!,
         );
       }
       // Queued, not awaited (that would wait for this transaction): the record is written
@@ -458,11 +468,13 @@ function ownedSession(row: NewSession): Session {
   };
 }
 
-// The texts of an outcome, masked (a returned value is the session's data, left as is).
-function redactOutcome(outcome: RunOutcome, redactor: Redactor): RunOutcome {
+// The texts of an outcome, masked; the returned value (the session's data, left as is)
+// sealed as the session's journal is.
+function redactOutcome(outcome: RunOutcome, redactor: Redactor, seal: Sealer): RunOutcome {
   if (outcome.kind === "done") {
     return {
       ...outcome,
+      value: outcome.value && seal.bytes(outcome.value),
       error: outcome.error && redactor.text(outcome.error),
       display: outcome.display && redactor.text(outcome.display),
     };

@@ -13,6 +13,7 @@ import { fault } from "./faults.ts";
 import type { LogRecordType } from "./db/schema.ts";
 import type { Session, SessionLog } from "./sessions.ts";
 import { type JournalStep, recordActivity } from "./journal-sql.ts";
+import type { Sealer } from "./at-rest.ts";
 import { journalFailure } from "./syscalls/context.ts";
 import { type SyscallDeps, SyscallError, syscalls } from "./syscalls/index.ts";
 
@@ -55,6 +56,8 @@ export class SessionRun {
     private readonly runner: Runner,
     private readonly journal: JournalStep[],
     private readonly deps: SyscallDeps,
+    // Seals what the session journals and stores (at-rest.ts).
+    private readonly seal: Sealer,
     // Durable sessions waiting longer than this give their runner back (undefined: never).
     private readonly hibernateAfterMs?: number,
   ) {
@@ -251,7 +254,7 @@ export class SessionRun {
           error,
           display: String(h.display ?? ""),
           completedAt,
-        }),
+        }, this.seal),
       records,
     );
     fault("activity.after_commit");
@@ -281,6 +284,7 @@ export class SessionRun {
       deps: this.deps,
       session: this.session,
       log: this.log,
+      seal: this.seal,
       op,
       seq: typeof h.seq === "number" ? h.seq : undefined,
       signal: this.aborted.signal,

@@ -13,6 +13,7 @@ import {
 } from "./db/schema.ts";
 import type { LogBus } from "./log-bus.ts";
 import type { Redactor } from "./redact.ts";
+import type { SecretBox } from "./secrets.ts";
 import { execOn, groupCommit, type Tx, type Write, type WriteOptions } from "./db/group-commit.ts";
 import { type JournalStep, readJournal } from "./journal-sql.ts";
 
@@ -72,7 +73,7 @@ export class Sessions {
   // get's statement, built once (it runs for every session).
   private readonly getQuery;
 
-  constructor(private readonly db: Db, readonly bus: LogBus) {
+  constructor(private readonly db: Db, readonly bus: LogBus, private readonly box: SecretBox) {
     this.getQuery = db.select().from(sessions).where(eq(sessions.id, sql.placeholder("id")))
       .prepare();
   }
@@ -164,7 +165,7 @@ export class Sessions {
   }
 
   journal(id: string): Promise<JournalStep[]> {
-    return readJournal(this.db, id);
+    return readJournal(this.db, this.box, id);
   }
 
   // What the session's runs have printed so far: `workflow`, how many prints made outside

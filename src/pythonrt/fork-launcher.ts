@@ -7,6 +7,7 @@ import { log } from "../core/log.ts";
 import { ForkServer } from "./fork-server.ts";
 import type { RunnerHub } from "./hub.ts";
 import type { Interpreters, Runner, RunnerLauncher, RunnerSpec } from "./launcher.ts";
+import type { RunnerUser } from "./runner-user.ts";
 
 // What a deployment's sessions will need: `preload` are its entry modules.
 export type WarmSpec = RunnerSpec & { preload: string[] };
@@ -36,7 +37,11 @@ export class ForkLauncher implements RunnerLauncher {
   private closed = false;
   private readonly sweeper: ReturnType<typeof setInterval>;
 
-  constructor(private readonly interpreters: Interpreters, private readonly hub: RunnerHub) {
+  constructor(
+    private readonly interpreters: Interpreters,
+    private readonly hub: RunnerHub,
+    private readonly user?: RunnerUser,
+  ) {
     this.sweeper = setInterval(() => this.sweep(), IDLE_MS / 2);
     (this.sweeper as { unref?: () => void }).unref?.();
   }
@@ -135,7 +140,7 @@ export class ForkLauncher implements RunnerLauncher {
     if (old) {
       this.retire(key, old, old.server.alive ? "environment or code changed" : "it died");
     }
-    const server = new ForkServer({ python, ...spec, preload }, this.hub);
+    const server = new ForkServer({ python, ...spec, preload }, this.hub, this.user);
     const entry: Entry = {
       server,
       envHash,

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { newId } from "../core/ids.ts";
 import type { RunnerHub, RunnerSocket } from "./hub.ts";
 import { describeExit, type Runner, type RunnerExit } from "./launcher.ts";
+import { type RunnerUser, spawnAs } from "./runner-user.ts";
 import { pythonPath } from "./sdk.ts";
 import type { Header } from "./wire.ts";
 
@@ -50,7 +51,8 @@ export class ForkServer {
   private readonly forking = new Map<string, (pid: number | Error) => void>();
   private readonly children = new Map<number, Child>();
 
-  constructor(readonly spec: ForkServerSpec, private readonly hub: RunnerHub) {
+  // `user`: who the server and its runners run as (runner-user.ts).
+  constructor(readonly spec: ForkServerSpec, private readonly hub: RunnerHub, user?: RunnerUser) {
     const connected = hub.expect(this.id, CONNECT_TIMEOUT_MS);
     const args = ["-P", "-u", "-m", "pounce.runner.forkserver"];
     args.push("--socket", hub.path, "--server-id", this.id, "--code-dir", spec.codeDir);
@@ -66,6 +68,7 @@ export class ForkServer {
       },
       stdio: ["ignore", "ignore", "pipe"],
       detached: true,
+      ...spawnAs(user),
     });
     this.pid = child.pid ?? 0;
     let stderr = "";

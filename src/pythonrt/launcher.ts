@@ -4,6 +4,7 @@
 import { spawn } from "node:child_process";
 import { newId } from "../core/ids.ts";
 import type { RunnerHub, RunnerSocket } from "./hub.ts";
+import { type RunnerUser, spawnAs } from "./runner-user.ts";
 import { pythonPath } from "./sdk.ts";
 
 export type RunnerSpec = {
@@ -35,7 +36,11 @@ const CONNECT_TIMEOUT_MS = 30_000;
 const STDERR_TAIL_BYTES = 8192;
 
 export class SpawnLauncher implements RunnerLauncher {
-  constructor(private readonly interpreters: Interpreters, private readonly hub: RunnerHub) {}
+  constructor(
+    private readonly interpreters: Interpreters,
+    private readonly hub: RunnerHub,
+    private readonly user?: RunnerUser,
+  ) {}
 
   async launch(spec: RunnerSpec): Promise<Runner> {
     const python = await this.interpreters.pythonFor(spec.codeDir);
@@ -61,7 +66,13 @@ export class SpawnLauncher implements RunnerLauncher {
         "--code-dir",
         spec.codeDir,
       ],
-      { cwd: spec.codeDir, env, stdio: ["ignore", "ignore", "pipe"], detached: true },
+      {
+        cwd: spec.codeDir,
+        env,
+        stdio: ["ignore", "ignore", "pipe"],
+        detached: true,
+        ...spawnAs(this.user),
+      },
     );
     let stderr = "";
     child.stderr!.setEncoding("utf8");

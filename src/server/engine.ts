@@ -1,5 +1,5 @@
 // The daemon's parts, wired together: database, secrets, runners, sessions, events.
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { CodeDirs } from "../core/builds.ts";
 import { closeDb, type Db, type Durability, openDb } from "../core/db/client.ts";
 import { dbFilePath, guardDbFile } from "../core/db/db-file.ts";
@@ -22,6 +22,17 @@ import { type RunnerLauncher, SpawnLauncher } from "../pythonrt/launcher.ts";
 import { LimitedLauncher } from "../pythonrt/runner-limit.ts";
 import { findPython, type Python } from "../pythonrt/python.ts";
 import { Venvs, venvsDir } from "../pythonrt/venvs.ts";
+import {
+  DROP_BOX,
+  PASS,
+  READ,
+  type RunnerUser,
+  runnerUser,
+  share,
+  shareDataDir,
+  SOCKET,
+} from "../pythonrt/runner-user.ts";
+import { sdkDir } from "../pythonrt/sdk.ts";
 import { runtimeName } from "../runtime.ts";
 
 export type EngineOptions = {
@@ -38,6 +49,8 @@ export type EngineOptions = {
   syncTimeoutMs?: number;
   // How sessions get a Python runner: forked from a warm per-deployment server, or spawned.
   runner?: RunnerMode;
+  // Who runners run as when the daemon is root (default `nobody`; `root`: unchanged).
+  runnerUser?: string;
   // At most this many runners at once (default 256); more sessions wait for one.
   maxRunners?: number;
   hibernateAfterMs?: number;
@@ -74,37 +87,67 @@ export type Engine = {
   close(): Promise<void>;
 };
 
+// With a runner user (runner-user.ts): what its runners may reach, all else private.
+function openToRunners(
+  user: RunnerUser | undefined,
+  dataDir: string,
+  hub: RunnerHub,
+  codeDirs: CodeDirs,
+  venvs: Venvs,
+): void {
+  if (!user) return;
+  const shared = new Map<string, number>([
+    [codeDirs.root, PASS],
+    [venvs.root, PASS],
+    [join(dataDir, "run"), PASS],
+    [sdkDir(), READ],
+  ]);
+  for (const dir of codeDirs.list()) shared.set(dir, READ);
+  shareDataDir(user, dataDir, shared);
+  // The hub's directory is in the data dir, or in /tmp when that path is too long.
+  share(user, hub.dir, DROP_BOX);
+  share(user, hub.path, SOCKET);
+}
+
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const dataDir = ensureDir(opts.dataDir);
   // Before anything else in the data dir is touched: one daemon per data dir.
   const lock = lockDataDir(dataDir);
   const dbUrl = opts.dbUrl ?? `file:${join(dataDir, "pounce.db")}`;
   const dbFile = dbFilePath(dbUrl);
+  const python = findPython();
+  // Checked while the database opens.
+  const sdk = sdkDir();
+  const sdkOutside = relative(dataDir, sdk).startsWith("..") ? sdk : undefined;
+  const userChecked = runnerUser(opts.runnerUser, python.executable, sdkOutside);
+  userChecked.catch(() => {});
   let db: Db;
   let dbGuard: { closed(): void } | undefined;
+  let user: Awaited<typeof userChecked>;
   try {
     dbGuard = dbFile
       ? guardDbFile(dataDir, dbFile, { acceptWalLoss: opts.acceptWalLoss, inDataDir: !opts.dbUrl })
       : undefined;
     db = await openDb({ url: dbUrl, durability: opts.durability });
+    user = await userChecked;
   } catch (err) {
     lock.release();
     throw err;
   }
-  const python = findPython();
   const venvs = new Venvs(venvsDir(dataDir), python);
   const box = SecretBox.load(dataDir);
   const hub = new RunnerHub(ensureDir(join(dataDir, "run")));
   await hub.listen();
-  const sessions = new Sessions(db, new LogBus());
+  const sessions = new Sessions(db, new LogBus(), box);
   const events = new Events(db);
   let serviceUrl = "http://127.0.0.1:9980";
   const wakeups = new Wakeups();
-  const codeDirs = new CodeDirs(db, join(dataDir, "builds"));
+  const codeDirs = new CodeDirs(db, join(dataDir, "builds"), (dir) => share(user, dir, READ));
+  openToRunners(user, dataDir, hub, codeDirs, venvs);
   const runnerMode = opts.runner ?? "fork";
-  const forks = runnerMode === "fork" ? new ForkLauncher(venvs, hub) : undefined;
+  const forks = runnerMode === "fork" ? new ForkLauncher(venvs, hub, user) : undefined;
   const launcher: RunnerLauncher = new LimitedLauncher(
-    forks ?? new SpawnLauncher(venvs, hub),
+    forks ?? new SpawnLauncher(venvs, hub, user),
     opts.maxRunners ?? 256,
   );
   const warmup = forks

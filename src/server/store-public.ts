@@ -14,7 +14,7 @@ export function storePublicRoutes(engine: Engine): Hono {
       ),
     });
     if (!row?.published) return c.json({ error: "not found" }, 404);
-    return c.json(row.value as object);
+    return c.json(JSON.parse(engine.box.openText(row.value)) as object);
   });
   return app;
 }

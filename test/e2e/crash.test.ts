@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { daemonFor, sleep, type TestDaemon, writeProject } from "../helpers/daemon.ts";
+import { daemonFor, sessionDir, sleep, type TestDaemon, writeProject } from "../helpers/daemon.ts";
 
 const HANDLERS = `
 import os
@@ -105,7 +105,7 @@ def many(event):
 type Setup = { d: TestDaemon; work: string };
 
 async function setup(t: { after(fn: () => unknown): void }): Promise<Setup> {
-  const work = mkdtempSync(join(tmpdir(), "pounce-crash-"));
+  const work = sessionDir(mkdtempSync(join(tmpdir(), "pounce-crash-")));
   t.after(() => rmSync(work, { recursive: true, force: true }));
   const manifest = writeProject(t, {
     "autokitteh.yaml": [

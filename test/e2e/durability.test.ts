@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { daemonFor, sleep, type TestDaemon, writeProject } from "../helpers/daemon.ts";
+import { daemonFor, sessionDir, sleep, type TestDaemon, writeProject } from "../helpers/daemon.ts";
 
 const HANDLERS = `
 import os
@@ -46,7 +46,7 @@ def waits(event):
 `;
 
 async function setup(t: { after(fn: () => unknown): void }, args: string[]) {
-  const work = mkdtempSync(join(tmpdir(), "pounce-durability-"));
+  const work = sessionDir(mkdtempSync(join(tmpdir(), "pounce-durability-")));
   t.after(() => rmSync(work, { recursive: true, force: true }));
   const manifest = writeProject(t, {
     "autokitteh.yaml": `version: v1

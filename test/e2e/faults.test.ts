@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import {
+  sessionDir,
   type SessionJson,
   sleep,
   tempHome,
@@ -99,7 +100,7 @@ function prng(seed: number): () => number {
 type World = { home: string; work: string; hook: string };
 
 async function deployOnce(t: { after(fn: () => unknown): void }): Promise<World> {
-  const work = mkdtempSync(join(tmpdir(), "pounce-faults-"));
+  const work = sessionDir(mkdtempSync(join(tmpdir(), "pounce-faults-")));
   t.after(() => rmSync(work, { recursive: true, force: true }));
   const manifest = writeProject(t, {
     "autokitteh.yaml": [

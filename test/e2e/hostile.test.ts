@@ -11,6 +11,7 @@ import { after, before, test } from "node:test";
 import { githubSignature, slackSignature, waitFor } from "../helpers/fakes.ts";
 import {
   ROOT,
+  sessionDir,
   type SessionJson,
   tempHome,
   TestDaemon,
@@ -26,7 +27,7 @@ after(async () => {
 
 const SLACK_SECRET = "hostile-slack-signing-secret";
 const GITHUB_SECRET = "hostile-github-webhook-secret";
-const work = mkdtempSync(join(tmpdir(), "pounce-hostile-"));
+const work = sessionDir(mkdtempSync(join(tmpdir(), "pounce-hostile-")));
 cleanups.push(() => rmSync(work, { recursive: true, force: true }));
 
 const HANDLERS = `

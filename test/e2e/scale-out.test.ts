@@ -2,10 +2,17 @@
 // another resumes its sessions by replay once the lease expires.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
-import { sleep, tempHome, TestDaemon, webhookPath, writeProject } from "../helpers/daemon.ts";
+import {
+  sessionDir,
+  sleep,
+  tempHome,
+  TestDaemon,
+  webhookPath,
+  writeProject,
+} from "../helpers/daemon.ts";
 
 // Two daemons on one database file in `dir`, with the same secret key.
 async function twoNodes(
@@ -25,8 +32,9 @@ async function twoNodes(
 
 test("two daemons share a database; a node's death is survived by replay on the other", async (t) => {
   const shared = tempHome(t);
-  const sideEffects = join(shared, "effects.txt");
+  const sideEffects = join(sessionDir(tempHome(t)), "effects.txt");
   writeFileSync(sideEffects, "");
+  chmodSync(sideEffects, 0o666);
   const [a, b] = await twoNodes(t, shared, ["--lease-ttl", "1", "--hibernate-after", "off"]);
 
   const project = writeProject(t, {

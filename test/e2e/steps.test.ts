@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { daemonFor, sleep, webhookPath, writeProject } from "../helpers/daemon.ts";
+import { daemonFor, sessionDir, sleep, webhookPath, writeProject } from "../helpers/daemon.ts";
 
 const project = {
   "autokitteh.yaml": `version: v1
@@ -82,7 +82,7 @@ test("durable steps: calls in the log, long and quick; a resume of many steps", 
       .filter((r) => r.type.startsWith("call_"));
 
   await t.test("a long activity's call is logged while it runs", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "pounce-steps-"));
+    const dir = sessionDir(mkdtempSync(join(tmpdir(), "pounce-steps-")));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     const go = join(dir, "go");
     await fetch(hook("long"), { method: "POST", body: JSON.stringify({ go }) });

@@ -1,6 +1,6 @@
 // Test helpers: a real daemon process on 127.0.0.1 with its own data dir, and the real CLI.
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -148,6 +148,13 @@ export type SessionJson = {
   error: string | null;
   return_value: string | null;
 };
+
+// A directory session code may write to and the test reads: as root, runners run as
+// nobody (docs/cli.md, --runner-user).
+export function sessionDir<T extends string>(dir: T): T {
+  chmodSync(dir, 0o777);
+  return dir;
+}
 
 export function tempHome(t: { after(fn: () => unknown): void }): string {
   const home = mkdtempSync(join(tmpdir(), "pounce-test-"));

@@ -157,7 +157,9 @@ export const sessionSteps = sqliteTable("session_steps", {
   // "activity", "sleep", or a syscall's name ("subscribe", "next_event", "start", ...).
   kind: text("kind").notNull(),
   name: text("name").notNull(),
-  args: text("args", { mode: "json" }),
+  // The JSON of an activity's arguments; these three sealed for projects with secrets
+  // (at-rest.ts).
+  args: text("args"),
   deadline: integer("deadline"),
   result: blob("result", { mode: "buffer" }),
   error: integer("error", { mode: "boolean" }).notNull().default(false),
@@ -195,7 +197,8 @@ export const signals = sqliteTable("signals", {
   seq: integer("seq").primaryKey({ autoIncrement: true }),
   sessionId: text("session_id").notNull(),
   name: text("name").notNull(),
-  payload: text("payload", { mode: "json" }),
+  // JSON, sealed when the sender's project has secrets (at-rest.ts).
+  payload: text("payload"),
   consumed: integer("consumed", { mode: "boolean" }).notNull().default(false),
   createdAt: integer("created_at").notNull(),
 }, (t) => [index("signals_session").on(t.sessionId, t.consumed)]);
@@ -204,7 +207,8 @@ export const signals = sqliteTable("signals", {
 export const storeValues = sqliteTable("store_values", {
   projectId: text("project_id").notNull(),
   key: text("key").notNull(),
-  value: text("value", { mode: "json" }).notNull(),
+  // JSON, sealed for projects with secrets (at-rest.ts).
+  value: text("value").notNull(),
   published: integer("published", { mode: "boolean" }).notNull().default(false),
   ...timestamps,
 }, (t) => [primaryKey({ columns: [t.projectId, t.key] })]);

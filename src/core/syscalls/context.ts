@@ -2,7 +2,9 @@
 // and the journal row commit in one transaction, so a replay never repeats the effect.
 import { and, eq } from "drizzle-orm";
 import { now } from "../clock.ts";
+import type { Sealer } from "../at-rest.ts";
 import type { Db } from "../db/client.ts";
+import type { SecretBox } from "../secrets.ts";
 import { execOn, groupCommit } from "../db/group-commit.ts";
 import { sessionSteps } from "../db/schema.ts";
 import type { Session, SessionLog } from "../sessions.ts";
@@ -14,6 +16,8 @@ export class SyscallError extends Error {}
 
 export type SyscallDeps = {
   db: Db;
+  // Opens what sessions sealed (at-rest.ts).
+  box: SecretBox;
   wakeups: Wakeups;
   // Starts a session row that was just committed.
   startSession(id: string): void;
@@ -24,6 +28,8 @@ export type SyscallContext = {
   deps: SyscallDeps;
   session: Session;
   log: SessionLog;
+  // Seals what the session journals and stores (at-rest.ts).
+  seal: Sealer;
   op: string;
   // The durable step number, when the call is journaled.
   seq?: number;
@@ -33,8 +39,8 @@ export type SyscallContext = {
   waiting?: (deadline: number | null) => void;
 };
 
-function encode(value: unknown): Buffer {
-  return Buffer.from(JSON.stringify(value ?? null), "utf8");
+function encode(ctx: SyscallContext, value: unknown): Uint8Array {
+  return ctx.seal.bytes(Buffer.from(JSON.stringify(value ?? null), "utf8"));
 }
 
 // Plain SQL (see execOn): it runs for every durable call.
@@ -46,7 +52,7 @@ async function journal(tx: Tx, ctx: SyscallContext, value: unknown): Promise<voi
      VALUES (?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (session_id, seq) DO UPDATE SET kind = excluded.kind, name = excluded.name,
        result = excluded.result, completed_at = excluded.completed_at`,
-    [ctx.session.id, ctx.seq, ctx.op, ctx.op, encode(value), t, t],
+    [ctx.session.id, ctx.seq, ctx.op, ctx.op, encode(ctx, value), t, t],
   );
 }
 
@@ -55,7 +61,7 @@ export async function journalFailure(ctx: SyscallContext, message: string): Prom
   const seq = ctx.seq;
   if (seq === undefined) return;
   const t = now();
-  const result = encode(message);
+  const result = Buffer.from(encode(ctx, message));
   await groupCommit(ctx.deps.db).write((tx) =>
     tx.insert(sessionSteps).values({
       sessionId: ctx.session.id,

@@ -1,6 +1,7 @@
 // signal / next_signal: named messages to a session, buffered until consumed.
 import { and, asc, eq, inArray } from "drizzle-orm";
 import { now } from "../clock.ts";
+import type { Sealer } from "../at-rest.ts";
 import { sessions, signals } from "../db/schema.ts";
 import {
   commit,
@@ -12,13 +13,20 @@ import {
   waitFor,
 } from "./context.ts";
 
+// `seal`: the sender's sealer (at-rest.ts).
 export async function sendSignal(
   tx: Tx,
   sessionId: string,
   name: string,
   payload: unknown,
+  seal: Sealer,
 ): Promise<void> {
-  await tx.insert(signals).values({ sessionId, name, payload: payload ?? null, createdAt: now() });
+  await tx.insert(signals).values({
+    sessionId,
+    name,
+    payload: seal.text(JSON.stringify(payload ?? null)),
+    createdAt: now(),
+  });
 }
 
 export async function signal(ctx: SyscallContext, args: Record<string, unknown>): Promise<null> {
@@ -30,7 +38,7 @@ export async function signal(ctx: SyscallContext, args: Record<string, unknown>)
       columns: { id: true },
     });
     if (!exists) throw new SyscallError(`session "${target}" not found`);
-    await sendSignal(tx, target, name, args.payload);
+    await sendSignal(tx, target, name, args.payload, ctx.seal);
     return null;
   });
   ctx.deps.wakeups.notify(target);
@@ -54,6 +62,9 @@ export function nextSignal(ctx: SyscallContext, args: Record<string, unknown>) {
       .orderBy(asc(signals.seq)).limit(1);
     if (!found) return undefined;
     await tx.update(signals).set({ consumed: true }).where(eq(signals.seq, found.seq));
-    return { name: found.name, payload: found.payload };
+    const payload = found.payload === null
+      ? null
+      : JSON.parse(ctx.deps.box.openText(found.payload));
+    return { name: found.name, payload };
   });
 }

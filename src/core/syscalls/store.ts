@@ -49,11 +49,12 @@ function canonical(v: Value): string {
   return JSON.stringify(norm(v) ?? null);
 }
 
-async function read(tx: Tx, projectId: string, key: string) {
+// The key's row with its value opened (at-rest.ts), undefined when there is none.
+async function read(ctx: SyscallContext, tx: Tx, key: string) {
   const [row] = await tx.select().from(storeValues).where(
-    and(eq(storeValues.projectId, projectId), eq(storeValues.key, key)),
+    and(eq(storeValues.projectId, ctx.session.projectId), eq(storeValues.key, key)),
   );
-  return row;
+  return row && { ...row, value: JSON.parse(ctx.deps.box.openText(row.value)) as Value };
 }
 
 async function write(
@@ -64,7 +65,8 @@ async function write(
   existed: boolean,
 ): Promise<void> {
   const { storeValueBytes, storeKeys } = ctx.deps.limits;
-  const size = new TextEncoder().encode(JSON.stringify(value)).length;
+  const json = JSON.stringify(value);
+  const size = new TextEncoder().encode(json).length;
   if (size > storeValueBytes) {
     throw new SyscallError(
       `value of "${key}" is ${size} bytes, over the ${storeValueBytes}-byte limit`,
@@ -80,10 +82,11 @@ async function write(
     }
   }
   const t = now();
-  await tx.insert(storeValues).values({ projectId, key, value, createdAt: t, updatedAt: t })
+  const stored = ctx.seal.text(json);
+  await tx.insert(storeValues).values({ projectId, key, value: stored, createdAt: t, updatedAt: t })
     .onConflictDoUpdate({
       target: [storeValues.projectId, storeValues.key],
-      set: { value, updatedAt: t },
+      set: { value: stored, updatedAt: t },
     });
 }
 
@@ -94,7 +97,7 @@ export function store(ctx: SyscallContext, args: Record<string, unknown>): Promi
   const operands = Array.isArray(args.operands) ? args.operands : [];
   const projectId = ctx.session.projectId;
   return commit(ctx, async (tx) => {
-    const row = await read(tx, projectId, key);
+    const row = await read(ctx, tx, key);
     const current = row ? row.value : null;
     switch (op) {
       case "get":
