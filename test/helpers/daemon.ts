@@ -167,9 +167,10 @@ export async function daemonFor(
   t: { after(fn: () => unknown): void },
   env: Record<string, string> = {},
   args: string[] = [],
+  command: string[] = pounceCommand(),
 ): Promise<TestDaemon> {
   const home = mkdtempSync(join(tmpdir(), "pounce-test-"));
-  const d = new TestDaemon(home, env);
+  const d = new TestDaemon(home, env, command);
   // After hooks run in the order they were added: stop the daemon before its data dir goes,
   // or it may still be writing there while the directory is removed.
   t.after(async () => {
