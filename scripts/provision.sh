@@ -51,7 +51,7 @@ python_tools() {
       fail "'$python -m venv' failed: install Python's venv module and pip (Debian/Ubuntu: apt-get install python3-venv python3-pip)"
   fi
   echo "provision: installing $REQUIREMENTS into $VENV (pip; once)" >&2
-  "$VENV/bin/python" -m pip install -qq --disable-pip-version-check -r "$REQUIREMENTS" ||
+  "$VENV/bin/python" -m pip install -qq --disable-pip-version-check --retries 1 --timeout 10 -r "$REQUIREMENTS" ||
     fail "pip could not install $REQUIREMENTS into $VENV (see pip's message above)"
   echo "$want" >"$STAMP"
 }
