@@ -107,3 +107,21 @@ export function binaryAddon(asset: string): Addon {
       ),
   });
 }
+
+// How to start offload.ts's worker threads, from source: Deno runs the TypeScript file
+// itself; Node needs tsx's loader registered in the thread before the file is imported
+// (the process's `--import` does not reach the worker's first module). Undefined in a
+// build, which has no source tree: jobs then run in the calling thread, under their own
+// limits.
+export function offloadWorker(): { script: string | URL; eval: boolean } | undefined {
+  if (build) return undefined;
+  const file = new URL("./core/offload-worker.ts", import.meta.url);
+  if (typeof Deno !== "undefined") return { script: file, eval: false };
+  const tsx = JSON.stringify(import.meta.resolve("tsx/esm/api"));
+  return {
+    script: `import(${tsx}).then((tsx) => { tsx.register(); return import(${
+      JSON.stringify(file.href)
+    }); });`,
+    eval: true,
+  };
+}

@@ -87,8 +87,14 @@ export function meter(funcs: Resolver): void {
       const b = active;
       if (!b) return call(id, target, args);
       const left = b.limits.units - b.units;
-      let cost = 1 + (target === undefined ? 0 : weight(target, deep, left));
-      for (const a of args) cost += weight(a, deep && !(name === "@in" && isCelMap(a)), left);
+      let cost = 1;
+      if (name === "_+_" && isCelList(args[0]) && isCelList(args[1])) {
+        // Lists are concatenated as views, without copying (what a `map` builds on).
+        cost += Math.min(args[0].size, args[1].size);
+      } else {
+        if (target !== undefined) cost += weight(target, deep, left);
+        for (const a of args) cost += weight(a, deep && !(name === "@in" && isCelMap(a)), left);
+      }
       // RE2 runs in time proportional to the text times the pattern.
       if (name === "matches") {
         const [text, pattern] = target === undefined ? args : [target, args[0]];
@@ -96,7 +102,7 @@ export function meter(funcs: Resolver): void {
       }
       b.charge(cost);
       const result = call(id, target, args);
-      b.charge(weight(result, false, 0));
+      b.charge(name === "_+_" && isCelList(result) ? 1 : weight(result, false, 0));
       return result;
     };
   }
@@ -130,34 +136,50 @@ function weight(v: unknown, deep: boolean, limit: number): number {
 const { STRING, INT } = CelScalar;
 
 // The strings extension's `replace` copies the whole string once per replacement, and
-// with an empty pattern it inserts at one place over and over. This one does cel-go's
-// (Go's strings.Replace): n < 0 replaces all, an empty pattern matches between
-// characters, and the result's size is charged before it is built.
+// with an empty pattern inserts at one place over and over. This one does cel-go's (Go's
+// strings.Replace): n < 0 replaces all, an empty pattern matches between characters, and
+// the result's size is charged before it is built.
 function replace(this: string, from: string, to: string, n?: bigint): string {
   const limit = n === undefined || n < 0n ? Infinity : Number(n);
-  const at: number[] = [];
+  if (limit === 0) return this;
+  let parts: string[];
   if (from === "") {
-    for (let i = 0; i <= this.length && at.length < limit; i++) at.push(i);
+    const chars = Array.from(this);
+    parts = limit > chars.length ? ["", ...chars, ""] : ["", ...chars.slice(0, limit - 1)];
+    if (limit <= chars.length) parts.push(chars.slice(limit - 1).join(""));
+  } else if (limit === Infinity) {
+    parts = this.split(from);
   } else {
+    parts = [];
+    let last = 0;
     for (
       let i = this.indexOf(from);
-      i !== -1 && at.length < limit;
-      i = this.indexOf(from, i + from.length)
-    ) at.push(i);
+      i !== -1 && parts.length < limit;
+      i = this.indexOf(from, last)
+    ) {
+      parts.push(this.slice(last, i));
+      last = i + from.length;
+    }
+    parts.push(this.slice(last));
   }
-  if (!at.length) return this;
-  active?.charge(this.length + at.length * (to.length - from.length));
-  const parts: string[] = [];
-  let last = 0;
-  for (const i of at) {
-    parts.push(this.slice(last, i), to);
-    last = i + from.length;
-  }
-  parts.push(this.slice(last));
-  return parts.join("");
+  const joined = parts.length - 1;
+  // Each piece costs an allocation, worth some characters of copying.
+  active?.charge(16 * joined + this.length + joined * Math.max(0, to.length - from.length));
+  return parts.join(to);
+}
+
+// The extension's case functions build their result a character at a time.
+function lowerAscii(this: string): string {
+  return this.replace(/[A-Z]+/g, (s) => s.toLowerCase());
+}
+
+function upperAscii(this: string): string {
+  return this.replace(/[a-z]+/g, (s) => s.toUpperCase());
 }
 
 export const boundedStrings = [
   celMethod("replace", STRING, [STRING, STRING], STRING, replace),
   celMethod("replace", STRING, [STRING, STRING, INT], STRING, replace),
+  celMethod("lowerAscii", STRING, [], STRING, lowerAscii),
+  celMethod("upperAscii", STRING, [], STRING, upperAscii),
 ];

@@ -26,8 +26,14 @@ import {
 export type FilterVars = { data: unknown; event_type: string };
 
 // A filter's verdict on an event. `error` says why it failed to evaluate (the filter
-// then does not match); `overBudget` that it ran out of its budget (cel-budget.ts).
-export type FilterOutcome = { match: boolean; error?: string; overBudget?: boolean };
+// then does not match): `overBudget` if it ran out of its budget (cel-budget.ts),
+// `celError` if CEL's evaluation gave an error (no such key, division by zero...).
+export type FilterOutcome = {
+  match: boolean;
+  error?: string;
+  overBudget?: boolean;
+  celError?: boolean;
+};
 
 export type CompiledFilter = {
   source: string;
@@ -171,7 +177,9 @@ function compile(source: string): CompiledFilter {
       if (!(e instanceof BudgetExceeded)) return { match: false, error: `filter: ${e}` };
     }
     if (budget.exceeded) return { match: false, error: budget.exceeded, overBudget: true };
-    if (isCelError(result)) return { match: false, error: `filter: ${result.message}` };
+    if (isCelError(result)) {
+      return { match: false, error: `filter: ${result.message}`, celError: true };
+    }
     return { match: result === true };
   };
   return {
