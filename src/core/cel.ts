@@ -9,6 +9,8 @@ import {
   celMap,
   CelScalar,
   isCelError,
+  isCelList,
+  isCelMap,
   parse,
   plan,
 } from "@bufbuild/cel";
@@ -315,9 +317,10 @@ function qualifiedName(e: Expr): string | undefined {
 
 // JSON numbers are all doubles; integral ones become CEL ints so that
 // `data.count == 3`, `data.count + 1 == 4`, `data.items[data.i]` and `%` work.
-// Objects and arrays become CEL maps and lists here, once: the library would otherwise
-// convert an object again at every access to it. One event is matched against many
-// triggers, so keep its converted payload.
+// Objects and arrays become CEL maps and lists whose members are converted when first
+// read, and kept: converting a big event up front would hold the event loop, and the
+// library would convert a plain object again at every access. One event is matched
+// against many triggers, so keep its converted payload.
 const converted = new WeakMap<object, unknown>();
 
 function convert(data: unknown): unknown {
@@ -329,11 +332,70 @@ function convert(data: unknown): unknown {
 
 function toCel(v: unknown): CelInput {
   if (typeof v === "number") return Number.isSafeInteger(v) ? BigInt(v) : v;
-  if (Array.isArray(v)) return celList(v.map(toCel));
-  if (typeof v === "object" && v !== null && isPlain(v)) {
-    return celMap(new Map(Object.entries(v).map(([k, x]) => [k, toCel(x)])));
-  }
+  if (Array.isArray(v)) return celList(lazyArray(v));
+  if (typeof v === "object" && v !== null && isPlain(v)) return celMap(new LazyMap(v));
   return v as CelInput;
+}
+
+// A member as read: objects and arrays are converted once, numbers each time (cheaply).
+function member(raw: unknown, keep: (v: CelInput) => void): CelInput {
+  if (typeof raw !== "object" || raw === null || isCelMap(raw) || isCelList(raw)) {
+    return toCel(raw);
+  }
+  const v = toCel(raw);
+  keep(v);
+  return v;
+}
+
+class LazyMap extends Map<string, CelInput> {
+  constructor(o: object) {
+    super(Object.entries(o));
+  }
+
+  override get(key: string): CelInput | undefined {
+    const raw = super.get(key);
+    return raw === undefined ? undefined : member(raw, (v) => super.set(key, v));
+  }
+
+  override forEach(
+    fn: (value: CelInput, key: string, map: Map<string, CelInput>) => void,
+    self?: unknown,
+  ): void {
+    for (const key of super.keys()) fn.call(self, this.get(key)!, key, this);
+  }
+
+  override entries(): MapIterator<[string, CelInput]> {
+    const keys = super.keys();
+    return (function* (map) {
+      for (const key of keys) yield [key, map.get(key)!] as [string, CelInput];
+    })(this) as unknown as MapIterator<[string, CelInput]>;
+  }
+
+  override values(): MapIterator<CelInput> {
+    const keys = super.keys();
+    return (function* (map) {
+      for (const key of keys) yield map.get(key)!;
+    })(this) as unknown as MapIterator<CelInput>;
+  }
+
+  override [Symbol.iterator](): MapIterator<[string, CelInput]> {
+    return this.entries();
+  }
+}
+
+function lazyArray(raw: unknown[]): CelInput[] {
+  const done: CelInput[] = [];
+  return new Proxy(raw as CelInput[], {
+    get(target, prop, receiver) {
+      if (typeof prop === "string") {
+        const i = Number(prop);
+        if (Number.isInteger(i) && i >= 0 && i < target.length) {
+          return i in done ? done[i] : member(target[i], (v) => (done[i] = v));
+        }
+      }
+      return Reflect.get(target, prop, receiver);
+    },
+  });
 }
 
 function isPlain(v: object): boolean {
