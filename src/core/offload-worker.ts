@@ -1,4 +1,6 @@
 // The worker thread of offload.ts: runs the jobs it is sent, one at a time.
+import { readlinkSync } from "node:fs";
+import { setPriority } from "node:os";
 import { isMainThread, parentPort } from "node:worker_threads";
 import { compileFilter, FILTER_LIMITS, type FilterOutcome, type FilterVars } from "./cel.ts";
 import { type Manifest, ManifestError, parseManifest } from "./manifest.ts";
@@ -23,6 +25,12 @@ export type Jobs = typeof jobs;
 
 // Imported by offload.ts in the main thread too (for builds without a worker script).
 if (!isMainThread) {
+  // On Linux a thread has its own niceness: this one yields the CPU to the event loop's.
+  try {
+    setPriority(Number(readlinkSync("/proc/thread-self").split("/").pop()), 10);
+  } catch {
+    // Elsewhere, the worker runs at the process's priority.
+  }
   parentPort!.on("message", (msg: { kind: keyof Jobs; input: never }) => {
     try {
       parentPort!.postMessage({ output: jobs[msg.kind](msg.input) });
