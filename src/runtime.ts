@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { dataDir } from "./core/paths.ts";
-import { build } from "./embedded.ts";
+import { build, offloadWorkerCode } from "./embedded.ts";
 import { writeOnce } from "./extract.ts";
 
 declare const Deno: { version: { deno: string } } | undefined;
@@ -108,13 +108,13 @@ export function binaryAddon(asset: string): Addon {
   });
 }
 
-// How to start offload.ts's worker threads, from source: Deno runs the TypeScript file
+// How to start offload.ts's worker threads. From source, Deno runs the TypeScript file
 // itself; Node needs tsx's loader registered in the thread before the file is imported
-// (the process's `--import` does not reach the worker's first module). Undefined in a
-// build, which has no source tree: jobs then run in the calling thread, under their own
-// limits.
+// (the process's `--import` does not reach the worker's first module). The Node binary
+// carries the worker as one script. Undefined in the bundle for `deno compile`, which
+// carries none: jobs then run in the calling thread, under their own limits.
 export function offloadWorker(): { script: string | URL; eval: boolean } | undefined {
-  if (build) return undefined;
+  if (build) return offloadWorkerCode ? { script: offloadWorkerCode, eval: true } : undefined;
   const file = new URL("./core/offload-worker.ts", import.meta.url);
   if (typeof Deno !== "undefined") return { script: file, eval: false };
   const tsx = JSON.stringify(import.meta.resolve("tsx/esm/api"));
