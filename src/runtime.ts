@@ -113,12 +113,22 @@ export function binaryAddon(asset: string): Addon {
 // (the process's `--import` does not reach the worker's first module). The Node binary
 // carries the worker as one script. Undefined in the bundle for `deno compile`, which
 // carries none: jobs then run in the calling thread, under their own limits.
+let worker: { script: string | URL; eval: boolean } | undefined | null = null;
+
 export function offloadWorker(): { script: string | URL; eval: boolean } | undefined {
-  if (build) return offloadWorkerCode ? { script: offloadWorkerCode, eval: true } : undefined;
+  if (worker !== null) return worker;
+  if (build) {
+    return worker = offloadWorkerCode ? { script: offloadWorkerCode, eval: true } : undefined;
+  }
   const file = new URL("./core/offload-worker.ts", import.meta.url);
-  if (typeof Deno !== "undefined") return { script: file, eval: false };
-  const tsx = JSON.stringify(import.meta.resolve("tsx/esm/api"));
-  return {
+  if (typeof Deno !== "undefined") return worker = { script: file, eval: false };
+  let tsx: string;
+  try {
+    tsx = JSON.stringify(import.meta.resolve("tsx/esm/api"));
+  } catch {
+    return worker = undefined;
+  }
+  return worker = {
     script: `import(${tsx}).then((tsx) => { tsx.register(); return import(${
       JSON.stringify(file.href)
     }); });`,
