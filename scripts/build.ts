@@ -57,6 +57,15 @@ async function buildBinary(): Promise<void> {
   rmSync(out, { force: true });
   rmSync(sums, { force: true });
   const bundle = join(work, "pounce.cjs");
+  // The offload worker thread: self-contained, started from its code (see src/runtime.ts).
+  const worker = await esbuild({
+    ...common,
+    entryPoints: [join(root, "src/core/offload-worker.ts")],
+    format: "cjs",
+    write: false,
+    outfile: join(work, "offload-worker.cjs"),
+  });
+  const workerCode = worker.outputFiles![0].text;
   await esbuild({
     ...common,
     format: "cjs",
@@ -68,7 +77,10 @@ async function buildBinary(): Promise<void> {
       "process.env.WS_NO_BUFFER_UTIL": '"1"',
       "process.env.WS_NO_UTF_8_VALIDATE": '"1"',
     },
-    plugins: [embeddedPlugin(embeddedModule(root, info)), libsqlPlugin(root, LIBSQL_ASSET)],
+    plugins: [
+      embeddedPlugin(embeddedModule(root, info, workerCode)),
+      libsqlPlugin(root, LIBSQL_ASSET),
+    ],
   });
   makeSea({ bundle, out, workDir: work, assets: { [LIBSQL_ASSET]: libsqlAddon } });
   const sum = createHash("sha256").update(readFileSync(out)).digest("hex");

@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { dataDir } from "./core/paths.ts";
-import { build } from "./embedded.ts";
+import { build, offloadWorkerCode } from "./embedded.ts";
 import { writeOnce } from "./extract.ts";
 
 declare const Deno: { version: { deno: string } } | undefined;
@@ -113,4 +113,32 @@ export function binaryAddon(asset: string): Addon {
         }
       ),
   });
+}
+
+// How to start offload.ts's worker threads. From source, Deno runs the TypeScript file
+// itself; Node needs tsx's loader registered in the thread before the file is imported
+// (the process's `--import` does not reach the worker's first module). The Node binary
+// carries the worker as one script. Undefined in the bundle for `deno compile`, which
+// carries none: jobs then run in the calling thread, under their own limits.
+let worker: { script: string | URL; eval: boolean } | undefined | null = null;
+
+export function offloadWorker(): { script: string | URL; eval: boolean } | undefined {
+  if (worker !== null) return worker;
+  if (build) {
+    return worker = offloadWorkerCode ? { script: offloadWorkerCode, eval: true } : undefined;
+  }
+  const file = new URL("./core/offload-worker.ts", import.meta.url);
+  if (typeof Deno !== "undefined") return worker = { script: file, eval: false };
+  let tsx: string;
+  try {
+    tsx = JSON.stringify(import.meta.resolve("tsx/esm/api"));
+  } catch {
+    return worker = undefined;
+  }
+  return worker = {
+    script: `import(${tsx}).then((tsx) => { tsx.register(); return import(${
+      JSON.stringify(file.href)
+    }); });`,
+    eval: true,
+  };
 }

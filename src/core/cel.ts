@@ -1,14 +1,48 @@
 // Trigger filters: CEL expressions over `data` (the event's JSON-like payload) and
 // `event_type` (string), with AutoKitteh's semantics. The only module that imports
 // the CEL library (@bufbuild/cel, chosen in docs/cel.md).
-import { celEnv, celError, celFunc, type CelInput, CelScalar, parse, plan } from "@bufbuild/cel";
+import {
+  celEnv,
+  celFunc,
+  type CelInput,
+  celList,
+  celMap,
+  CelScalar,
+  isCelError,
+  isCelList,
+  isCelMap,
+  parse,
+  plan,
+} from "@bufbuild/cel";
 import { strings } from "@bufbuild/cel/ext";
+import {
+  boundedStrings,
+  Budget,
+  BudgetExceeded,
+  chargeStep,
+  type Limits,
+  meter,
+  withBudget,
+} from "./cel-budget.ts";
+
+export type FilterVars = { data: unknown; event_type: string };
+
+// A filter's verdict on an event. `error` says why it failed to evaluate (the filter
+// then does not match): `overBudget` if it ran out of its budget (cel-budget.ts),
+// `celError` if CEL's evaluation gave an error (no such key, division by zero...).
+export type FilterOutcome = {
+  match: boolean;
+  error?: string;
+  overBudget?: boolean;
+  celError?: boolean;
+};
 
 export type CompiledFilter = {
   source: string;
   // The parsed filter (none for an empty one), for filter-guard.ts.
   expr?: FilterExpr;
-  matches(vars: { data: unknown; event_type: string }): boolean;
+  evaluate(vars: FilterVars, limits?: Limits): FilterOutcome;
+  matches(vars: FilterVars): boolean;
 };
 
 export class FilterError extends Error {
@@ -28,12 +62,13 @@ const { INT, DOUBLE, DYN } = CelScalar;
 // Filters come from manifests and handlers: bounded in length, nesting and work. A
 // filter has no loops of its own, but macros (`all`, `exists`, `map`, `filter`) iterate,
 // and nested ones multiply: every iteration of every macro counts against MAX_STEPS in
-// one evaluation, after which the filter does not match.
+// one evaluation, and every call against the units of its budget (cel-budget.ts), after
+// which the filter does not match.
 export const MAX_FILTER_CHARS = 4096;
 export const MAX_FILTER_DEPTH = 64;
 export const MAX_STEPS = 20_000;
+export const FILTER_LIMITS: Limits = { units: 20_000_000, steps: MAX_STEPS, ms: 1000 };
 const STEP = "__pounce_step";
-let steps = 0;
 
 // Integer JSON numbers become CEL ints (see toCel), so let them mix with doubles in
 // arithmetic as users expect (`data.price * 1.5`); plain CEL has no such overloads.
@@ -46,22 +81,19 @@ const mixed = [
 const env = celEnv({
   funcs: [
     ...strings,
+    ...boundedStrings,
     // Wraps each macro's loop condition (see limitSteps).
-    celFunc(
-      STEP,
-      [DYN],
-      DYN,
-      (cond) =>
-        ++steps > MAX_STEPS
-          ? celError(`filter: evaluation exceeded ${MAX_STEPS} steps`, 0n) as never
-          : cond,
-    ),
+    celFunc(STEP, [DYN], DYN, (cond) => {
+      chargeStep();
+      return cond;
+    }),
     ...mixed.flatMap(([op, f]) => [
       celFunc(op, [INT, DOUBLE], DOUBLE, (a, b) => f(Number(a), b)),
       celFunc(op, [DOUBLE, INT], DOUBLE, (a, b) => f(a, Number(b))),
     ]),
   ],
 });
+meter(env.funcs as unknown as Parameters<typeof meter>[0]);
 
 const VARIABLES = new Set(["data", "event_type"]);
 // Type names are identifiers too (`type(x) == string`).
@@ -90,7 +122,11 @@ export function compileFilter(source: string): CompiledFilter {
     cache.set(source, hit);
     return hit;
   }
-  const filter = source.trim() ? compile(source) : { source, matches: () => true };
+  const filter: CompiledFilter = source.trim() ? compile(source) : {
+    source,
+    evaluate: () => ({ match: true }),
+    matches: () => true,
+  };
   cache.set(source, filter);
   if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
   return filter;
@@ -132,17 +168,27 @@ function compile(source: string): CompiledFilter {
   } catch (e) {
     throw new FilterError((e as Error).message, { line: 1, column: 1 });
   }
+  const evaluate = (vars: FilterVars, limits = FILTER_LIMITS): FilterOutcome => {
+    const budget = new Budget(limits);
+    let result: unknown;
+    try {
+      const input = { data: convert(vars.data) as CelInput, event_type: vars.event_type };
+      result = withBudget(budget, () => run(input));
+    } catch (e) {
+      // CEL errors are returned, not thrown: this is the budget or a library bug.
+      if (!(e instanceof BudgetExceeded)) return { match: false, error: `filter: ${e}` };
+    }
+    if (budget.exceeded) return { match: false, error: budget.exceeded, overBudget: true };
+    if (isCelError(result)) {
+      return { match: false, error: `filter: ${result.message}`, celError: true };
+    }
+    return { match: result === true };
+  };
   return {
     source,
     expr: parsed.expr,
-    matches(vars) {
-      steps = 0;
-      try {
-        return run({ data: convert(vars.data) as CelInput, event_type: vars.event_type }) === true;
-      } catch {
-        return false; // CEL errors are returned, but be safe against library bugs.
-      }
-    },
+    evaluate,
+    matches: (vars) => evaluate(vars).match,
   };
 }
 
@@ -271,7 +317,10 @@ function qualifiedName(e: Expr): string | undefined {
 
 // JSON numbers are all doubles; integral ones become CEL ints so that
 // `data.count == 3`, `data.count + 1 == 4`, `data.items[data.i]` and `%` work.
-// One event is matched against many triggers, so keep its converted payload.
+// Objects and arrays become CEL maps and lists whose members are converted when first
+// read, and kept: converting a big event up front would hold the event loop, and the
+// library would convert a plain object again at every access. One event is matched
+// against many triggers, so keep its converted payload.
 const converted = new WeakMap<object, unknown>();
 
 function convert(data: unknown): unknown {
@@ -281,13 +330,72 @@ function convert(data: unknown): unknown {
   return out;
 }
 
-function toCel(v: unknown): unknown {
+function toCel(v: unknown): CelInput {
   if (typeof v === "number") return Number.isSafeInteger(v) ? BigInt(v) : v;
-  if (Array.isArray(v)) return v.map(toCel);
-  if (typeof v === "object" && v !== null && isPlain(v)) {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toCel(x)]));
+  if (Array.isArray(v)) return celList(lazyArray(v));
+  if (typeof v === "object" && v !== null && isPlain(v)) return celMap(new LazyMap(v));
+  return v as CelInput;
+}
+
+// A member as read: objects and arrays are converted once, numbers each time (cheaply).
+function member(raw: unknown, keep: (v: CelInput) => void): CelInput {
+  if (typeof raw !== "object" || raw === null || isCelMap(raw) || isCelList(raw)) {
+    return toCel(raw);
   }
+  const v = toCel(raw);
+  keep(v);
   return v;
+}
+
+class LazyMap extends Map<string, CelInput> {
+  constructor(o: object) {
+    super(Object.entries(o));
+  }
+
+  override get(key: string): CelInput | undefined {
+    const raw = super.get(key);
+    return raw === undefined ? undefined : member(raw, (v) => super.set(key, v));
+  }
+
+  override forEach(
+    fn: (value: CelInput, key: string, map: Map<string, CelInput>) => void,
+    self?: unknown,
+  ): void {
+    for (const key of super.keys()) fn.call(self, this.get(key)!, key, this);
+  }
+
+  override entries(): MapIterator<[string, CelInput]> {
+    const keys = super.keys();
+    return (function* (map) {
+      for (const key of keys) yield [key, map.get(key)!] as [string, CelInput];
+    })(this) as unknown as MapIterator<[string, CelInput]>;
+  }
+
+  override values(): MapIterator<CelInput> {
+    const keys = super.keys();
+    return (function* (map) {
+      for (const key of keys) yield map.get(key)!;
+    })(this) as unknown as MapIterator<CelInput>;
+  }
+
+  override [Symbol.iterator](): MapIterator<[string, CelInput]> {
+    return this.entries();
+  }
+}
+
+function lazyArray(raw: unknown[]): CelInput[] {
+  const done: CelInput[] = [];
+  return new Proxy(raw as CelInput[], {
+    get(target, prop, receiver) {
+      if (typeof prop === "string") {
+        const i = Number(prop);
+        if (Number.isInteger(i) && i >= 0 && i < target.length) {
+          return i in done ? done[i] : member(target[i], (v) => (done[i] = v));
+        }
+      }
+      return Reflect.get(target, prop, receiver);
+    },
+  });
 }
 
 function isPlain(v: object): boolean {

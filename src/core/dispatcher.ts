@@ -1,13 +1,14 @@
 // Matches a stored event against the triggers of active deployments and starts one
 // session per matching trigger × active deployment (AutoKitteh §1.7).
 import { and, eq, or } from "drizzle-orm";
-import { compileFilter } from "./cel.ts";
+import type { FilterOutcome } from "./cel.ts";
 import type { Db } from "./db/client.ts";
 import { configCache } from "./config-cache.ts";
 import { events, triggers } from "./db/schema.ts";
 import { activeDeployments } from "./deployments.ts";
 import { type EventRow, type Events, insertEvent, type NewEvent, newEventRow } from "./events.ts";
 import { fault } from "./faults.ts";
+import { evaluateFilter, evaluateFilters } from "./filter-eval.ts";
 import { log } from "./log.ts";
 import { SessionManager } from "./session-manager.ts";
 import { insertSessions, type NewSession } from "./sessions.ts";
@@ -26,13 +27,20 @@ export function eventTypeMatches(triggerType: string, eventType: string): boolea
   return triggerType === "" || triggerType === "*" || triggerType === eventType;
 }
 
-export function filterMatches(t: Trigger, e: EventRow): boolean {
+// Whether a trigger's filter matches an event. One that fails to evaluate does not match;
+// one that ran out of its budget is logged, with the event and why.
+export async function filterMatches(t: Trigger, e: EventRow): Promise<boolean> {
   if (!t.filter.trim()) return true;
-  try {
-    return compileFilter(t.filter).matches({ data: e.data, event_type: e.eventType });
-  } catch {
-    return false;
-  }
+  const outcome = await evaluateFilter(t.filter, { data: e.data, event_type: e.eventType });
+  logFilterError(outcome, { event: e.id, trigger: t.id });
+  return outcome.match;
+}
+
+export function logFilterError(outcome: FilterOutcome, fields: Record<string, string>): void {
+  if (!outcome.error) return;
+  // CEL's own errors (a missing key, say) are how many filters say no: not worth a warning.
+  const write = outcome.celError ? log.debug : log.warn;
+  write("filter error", { ...fields, error: outcome.error });
 }
 
 // The triggers an event on `destinationId` (a trigger or a connection) may match (cached).
@@ -56,7 +64,7 @@ export class Dispatcher {
   // Sessions are created and the event marked dispatched in one transaction, so an event
   // is dispatched exactly once even if the daemon dies in between.
   async dispatch(e: EventRow): Promise<DispatchResult> {
-    const { candidates, rows } = await this.plan(e);
+    const { matched, rows } = await this.plan(e);
     // Claimed in the same transaction: of several daemons on one database, one dispatches.
     const claimed = await this.db.transaction(async (tx) => {
       const marked = await tx.update(events).set({ dispatched: true })
@@ -67,7 +75,7 @@ export class Dispatcher {
     });
     if (!claimed) return { eventId: e.id, sessionIds: [], signaledSessionIds: [] };
     fault("dispatch.after_commit");
-    return this.started(e, rows, candidates);
+    return this.started(e, rows, matched);
   }
 
   // A new event: stored already dispatched, with its sessions, in one transaction (one
@@ -75,7 +83,7 @@ export class Dispatcher {
   async receive(n: NewEvent): Promise<{ event: EventRow; dispatched: DispatchResult }> {
     fault("event.before_store");
     const row = { ...newEventRow(n), dispatched: true };
-    const { candidates, rows } = await this.plan({ ...row, seq: 0 } as EventRow);
+    const { matched, rows } = await this.plan({ ...row, seq: 0 } as EventRow);
     const event = await this.db.transaction(async (tx) => {
       const stored = await insertEvent(tx, row);
       await insertSessions(tx, rows);
@@ -83,15 +91,19 @@ export class Dispatcher {
     });
     fault("event.after_store");
     fault("dispatch.after_commit");
-    return { event, dispatched: await this.started(event, rows, candidates) };
+    return { event, dispatched: await this.started(event, rows, matched) };
   }
 
-  // The sessions the event starts: one per matching trigger × active deployment.
-  private async plan(e: EventRow): Promise<{ candidates: Trigger[]; rows: NewSession[] }> {
-    const candidates = await destinationTriggers(this.db, e.destinationId);
-    const matching = candidates.filter((t) =>
-      t.call && eventTypeMatches(t.eventType, e.eventType) && filterMatches(t, e)
+  // The sessions the event starts: one per matching trigger × active deployment. The
+  // triggers matched are those that call a handler, and the event's own trigger (whose
+  // filter applies to its subscribers too).
+  private async plan(e: EventRow): Promise<{ matched: Trigger[]; rows: NewSession[] }> {
+    const candidates = (await destinationTriggers(this.db, e.destinationId)).filter((t) =>
+      (t.call || t.id === e.destinationId) && eventTypeMatches(t.eventType, e.eventType)
     );
+    const verdicts = await Promise.all(candidates.map((t) => filterMatches(t, e)));
+    const matched = candidates.filter((_, i) => verdicts[i]);
+    const matching = matched.filter((t) => t.call);
     const rows: NewSession[] = [];
     for (const t of matching) {
       for (const d of await activeDeployments(this.db, t.projectId)) {
@@ -113,21 +125,21 @@ export class Dispatcher {
         }));
       }
     }
-    return { candidates, rows };
+    return { matched, rows };
   }
 
   // After the commit that created the sessions: start them, wake subscribers.
   private async started(
     e: EventRow,
     rows: NewSession[],
-    candidates: Trigger[],
+    matched: Trigger[],
   ): Promise<DispatchResult> {
     for (const row of rows) {
       log.info("session created", { session: row.id, event: e.id, entrypoint: row.entrypoint });
       this.manager.startOwned(row);
     }
     // Subscribed sessions whose filters match look again (a hibernated one resumes).
-    const signaled = await this.matchingSubscribers(e, candidates);
+    const signaled = await this.matchingSubscribers(e, matched);
     for (const sessionId of signaled) this.wakeups.notify(sessionId);
     return {
       eventId: e.id,
@@ -136,14 +148,18 @@ export class Dispatcher {
     };
   }
 
-  private async matchingSubscribers(e: EventRow, candidates: Trigger[]): Promise<string[]> {
-    const trigger = candidates.find((t) => t.id === e.destinationId);
-    if (
-      trigger && (!eventTypeMatches(trigger.eventType, e.eventType) || !filterMatches(trigger, e))
-    ) return [];
+  // `matched`: the triggers whose type and filter the event matched (see plan).
+  private async matchingSubscribers(e: EventRow, matched: Trigger[]): Promise<string[]> {
+    const trigger = (await destinationTriggers(this.db, e.destinationId))
+      .find((t) => t.id === e.destinationId);
+    if (trigger && !matched.some((t) => t.id === trigger.id)) return [];
     const subs = await candidateSubscriptions(this.db, e);
     const vars = { data: e.data, event_type: e.eventType };
-    const matching = subs.filter((s) => !s.filter.trim() || compileFilter(s.filter).matches(vars));
+    const outcomes = await evaluateFilters(subs.map((s) => s.filter), vars);
+    const matching = subs.filter((s, i) => {
+      logFilterError(outcomes[i], { event: e.id, session: s.sessionId });
+      return outcomes[i].match;
+    });
     return [...new Set(matching.map((s) => s.sessionId))];
   }
 

@@ -1,6 +1,6 @@
 // The project manifest (`autokitteh.yaml`, versions v1 and v2): parsing and validation.
 // Every error names the field path, e.g. `project.triggers[1].call: ...`.
-import { parse as parseYaml, YAMLParseError } from "yaml";
+import { isMap, isScalar, isSeq, type Node, parseDocument, YAMLParseError } from "yaml";
 import { z } from "zod";
 import { checkFilter } from "./cel.ts";
 import { parseSchedule, ScheduleError } from "./schedule-spec.ts";
@@ -10,6 +10,8 @@ export const MAX_MANIFEST_BYTES = 1 << 20;
 // recurses per level), and lists are bounded.
 export const MAX_MANIFEST_DEPTH = 100;
 export const MAX_MANIFEST_ITEMS = 1000;
+// Keys and list items in all, counted after parsing and before any other work.
+export const MAX_MANIFEST_NODES = 50_000;
 
 export const MAX_NAME_LENGTH = 128;
 const name = z.string().max(MAX_NAME_LENGTH, `must be at most ${MAX_NAME_LENGTH} characters`)
@@ -129,8 +131,14 @@ export function parseManifest(text: string): Manifest {
   }
   let doc: unknown;
   try {
-    doc = parseYaml(text, { maxAliasCount: 100, uniqueKeys: true });
+    // The parser's own duplicate-key check compares every key with every other (a mapping
+    // of 100k keys takes minutes): checkNodes does it in one pass.
+    const parsed = parseDocument(text, { uniqueKeys: false });
+    if (parsed.errors.length) throw parsed.errors[0];
+    checkNodes(parsed.contents, text);
+    doc = parsed.toJS({ maxAliasCount: 100 });
   } catch (err) {
+    if (err instanceof ManifestError) throw err;
     if (err instanceof YAMLParseError) {
       const pos = err.linePos?.[0];
       const where = pos ? ` at line ${pos.line}, column ${pos.col}` : "";
@@ -152,6 +160,41 @@ export function parseManifest(text: string): Manifest {
     fail(path, issue.message);
   }
   return normalize(parsed.data);
+}
+
+// Bounds the number of keys and items, and refuses a key repeated in a mapping.
+function checkNodes(root: unknown, text: string): void {
+  let count = 0;
+  const stack: unknown[] = [root];
+  while (stack.length) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      const keys = new Set<unknown>();
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? pair.key.value : pair.key;
+        if (keys.has(key)) {
+          const pos = (pair.key as Node).range?.[0];
+          const line = pos === undefined ? "" : ` at line ${lineOf(pos)}`;
+          throw new ManifestError(`manifest: duplicate key "${String(key)}"${line}`);
+        }
+        keys.add(key);
+        stack.push(pair.value);
+      }
+      count += node.items.length;
+    } else if (isSeq(node)) {
+      stack.push(...node.items);
+      count += node.items.length;
+    }
+    if (count > MAX_MANIFEST_NODES) {
+      throw new ManifestError(`manifest: more than ${MAX_MANIFEST_NODES} keys and items`);
+    }
+  }
+
+  function lineOf(offset: number): number {
+    let line = 1;
+    for (let i = 0; i < offset; i++) if (text[i] === "\n") line++;
+    return line;
+  }
 }
 
 // How deep flow collections (`[`, `{`) nest, skipping quoted text and comments (an

@@ -9,7 +9,13 @@ import {
   MAX_BUILD_BYTES,
 } from "../../src/core/builds.ts";
 import { compileFilter, FilterError, MAX_STEPS } from "../../src/core/cel.ts";
-import { ManifestError, MAX_MANIFEST_ITEMS, parseManifest } from "../../src/core/manifest.ts";
+import { INLINE_LIMITS } from "../../src/core/filter-eval.ts";
+import {
+  ManifestError,
+  MAX_MANIFEST_ITEMS,
+  MAX_MANIFEST_NODES,
+  parseManifest,
+} from "../../src/core/manifest.ts";
 import { RateLimiter } from "../../src/integrations/webhook/rate.ts";
 
 test("manifests nested too deeply or with too many items are refused before work", () => {
@@ -56,6 +62,57 @@ test("filters: too long, too deep, and too much work", () => {
   assert.equal(loopy.matches({ data: {}, event_type: "" }), false);
   // The budget is per evaluation.
   assert.equal(compileFilter("data.items.all(i, i >= 0)").matches(list), true);
+});
+
+test("a manifest with 80k keys is refused in one pass; a repeated key is named", () => {
+  // Just under the size limit.
+  const keys = Array.from({ length: 80_000 }, (_, i) => `  k${i}: 1`).join("\n");
+  assert.throws(
+    () => parseManifest(`version: v2\nproject:\n${keys}\n`),
+    new RegExp(`manifest: more than ${MAX_MANIFEST_NODES} keys and items`),
+  );
+  assert.throws(
+    () => parseManifest("version: v2\nproject:\n  name: a\n  name: b\n"),
+    /manifest: duplicate key "name" at line 4/,
+  );
+});
+
+test("filters: work is bounded by output size and cost, not only macro steps", () => {
+  const body = { text: "a".repeat(500_000) };
+  const vars = { data: { body }, event_type: "post" };
+  // Each replace doubles the text: 0.5 MB, 1 MB, 2 MB, ... (once minutes of copying).
+  const doubling = compileFilter(
+    `data.body.text${".replace('a', 'aa')".repeat(8)} == ''`,
+  ).evaluate(vars);
+  assert.equal(doubling.match, false);
+  assert.equal(doubling.overBudget, true);
+  assert.match(doubling.error ?? "", /^filter exceeded its budget: more than \d+ units of work$/);
+  // String concatenation grows without copying, but its size is charged all the same.
+  const concat = compileFilter(
+    `[data.body.text].map(a, [a + a].map(b, [b + b].map(c, [c + c].map(d, d + d + d + d))))` +
+      ` == []`,
+  ).evaluate(vars);
+  assert.equal(concat.overBudget, true, JSON.stringify(concat));
+  // The same work within the budget is done.
+  assert.equal(
+    compileFilter("data.body.text.replace('a', 'b').startsWith('bbb')").matches(vars),
+    true,
+  );
+  // replace() as in cel-go.
+  for (
+    const [f, want] of [
+      ["'abc'.replace('', '-')", "-a-b-c-"],
+      ["'aaa'.replace('a', 'b', 2)", "bba"],
+      ["'aaa'.replace('a', 'b', -1)", "bbb"],
+      ["'aaa'.replace('a', 'b', 0)", "aaa"],
+      ["'ab'.replace('', '-', 2)", "-a-b"],
+      ["'AbC'.lowerAscii() + 'AbC'.upperAscii()", "abcABC"],
+    ]
+  ) assert.equal(compileFilter(`${f} == '${want}'`).matches({ data: {}, event_type: "" }), true, f);
+  // Under the small budget of the event loop, big work stops at once, before it is done.
+  const big = compileFilter("data.body.text.contains('b')").evaluate(vars, INLINE_LIMITS);
+  assert.equal(big.overBudget, true);
+  assert.equal(compileFilter("data.body.text.contains('b')").evaluate(vars).match, false);
 });
 
 test("build file names stay inside the build", () => {

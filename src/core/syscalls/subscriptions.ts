@@ -1,8 +1,9 @@
 // subscribe / next_event / unsubscribe (AutoKitteh §7).
 import { and, asc, eq, gt, max } from "drizzle-orm";
-import { checkFilter, compileFilter } from "../cel.ts";
+import { checkFilter } from "../cel.ts";
 import { connections, events, subscriptions, triggers } from "../db/schema.ts";
-import { eventTypeMatches, filterMatches } from "../dispatcher.ts";
+import { eventTypeMatches, filterMatches, logFilterError } from "../dispatcher.ts";
+import { evaluateFilter } from "../filter-eval.ts";
 import { now } from "../clock.ts";
 import { fault } from "../faults.ts";
 import { filterGuard } from "../filter-guard.ts";
@@ -91,12 +92,14 @@ export async function nextEvent(
           // A trigger's own event type and filter apply to its subscribers too.
           if (
             trigger &&
-            (!eventTypeMatches(trigger.eventType, e.eventType) || !filterMatches(trigger, e))
+            (!eventTypeMatches(trigger.eventType, e.eventType) || !await filterMatches(trigger, e))
           ) continue;
-          if (
-            current.filter.trim() &&
-            !compileFilter(current.filter).matches({ data: e.data, event_type: e.eventType })
-          ) continue;
+          const own = await evaluateFilter(current.filter, {
+            data: e.data,
+            event_type: e.eventType,
+          });
+          logFilterError(own, { event: e.id, session: ctx.session.id });
+          if (!own.match) continue;
           await tx.update(subscriptions).set({ cursor: e.seq })
             .where(eq(subscriptions.id, sub.id));
           return { event_id: e.id, event_type: e.eventType, data: e.data };

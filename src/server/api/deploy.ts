@@ -5,7 +5,8 @@ import { log } from "../../core/log.ts";
 import { bodyLimit } from "hono/body-limit";
 import { BuildError, type BuildFiles, checkBuildFiles, encodeFiles } from "../../core/builds.ts";
 import { deploy, planManifest } from "../../core/deploy.ts";
-import { checkName, ManifestError, parseManifest } from "../../core/manifest.ts";
+import { checkName, ManifestError } from "../../core/manifest.ts";
+import { parseManifestOffLoop } from "../../core/manifest-parse.ts";
 import { scanExports, SyntaxCheckError } from "../../pythonrt/exports.ts";
 import { REQUIREMENTS_FILE } from "../../pythonrt/requirements.ts";
 import { VenvError } from "../../pythonrt/venvs.ts";
@@ -29,9 +30,11 @@ export function deployRoutes(engine: Engine): Hono {
       const body = await c.req.json<
         { manifest?: string; files?: Record<string, string>; project_name?: string }
       >();
-      const manifest = parseBody(body.manifest);
+      const manifest = await parseBody(body.manifest);
       if (body.project_name) {
-        manifest.project.name = manifestField(() => checkName("project_name", body.project_name!));
+        manifest.project.name = await manifestField(() =>
+          checkName("project_name", body.project_name!)
+        );
       }
       const files: BuildFiles = {};
       for (const [name, b64] of Object.entries(body.files ?? {})) {
@@ -102,22 +105,22 @@ export function deployRoutes(engine: Engine): Hono {
 
   api.post("/manifest/plan", async (c) => {
     const body = await c.req.json<{ manifest?: string }>();
-    const plan = await planManifest(engine.db, engine.box, parseBody(body.manifest));
+    const plan = await planManifest(engine.db, engine.box, await parseBody(body.manifest));
     return c.json({ lines: plan.lines, actions: plan.actions.map((a) => a.kind) });
   });
 
   return api;
 }
 
-function parseBody(text: string | undefined) {
+async function parseBody(text: string | undefined) {
   if (typeof text !== "string") throw new ApiError(400, "manifest: required");
-  return manifestField(() => markSecretVars(parseManifest(text)));
+  return await manifestField(async () => markSecretVars(await parseManifestOffLoop(text)));
 }
 
 // A manifest check's error as a 400 naming the field.
-function manifestField<T>(check: () => T): T {
+async function manifestField<T>(check: () => T | Promise<T>): Promise<T> {
   try {
-    return check();
+    return await check();
   } catch (err) {
     if (err instanceof ManifestError) throw new ApiError(400, err.message);
     throw err;
