@@ -3,25 +3,12 @@
 // user) and reports what it found to a collector. The UI is signed in in the same browser,
 // and the page is opened directly and from a page on another site.
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { test } from "node:test";
-import { type Browser, chromium } from "playwright-core";
 import { waitFor } from "../helpers/fakes.ts";
 import { daemonFor, webhookPath, writeProject } from "../helpers/daemon.ts";
-
-const CHROMIUM = process.env.POUNCE_CHROMIUM ?? "/usr/bin/chromium";
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+import { browserFor } from "../helpers/browser.ts";
 
 // Everything script can try from the page's origin, sent to the collector.
 const HOSTILE = `<!doctype html><html><body><h1>hello</h1><script>
@@ -64,9 +51,7 @@ def on_hook(event):
 
 type Report = Record<string, string>;
 
-test("a hostile sync webhook page cannot read the UI's token or use the API as the user", {
-  skip: existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (apt-get install chromium)`,
-}, async (t) => {
+test("a hostile sync webhook page cannot read the UI's token or use the API as the user", async (t) => {
   // The collector, and the other site's page that sends the browser to the webhook.
   const reports: Report[] = [];
   let hookUrl = "";
@@ -103,8 +88,7 @@ project:
   assert.equal(out.code, 0, out.stderr);
   hookUrl = d.url + webhookPath(out.stdout, "page");
 
-  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-  t.after(() => browser.close());
+  const browser = await browserFor(t);
   const context = await browser.newContext();
   const page = await context.newPage();
   const apiAnswers: string[] = [];

@@ -1,23 +1,10 @@
 // The web UI in headless Chromium: enter the token once, see a project, fire its webhook and
 // watch the prints arrive live, on the project page and on the session page, with no reload.
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { test } from "node:test";
-import { type Browser, chromium } from "playwright-core";
 import { daemonFor, webhookPath, writeProject } from "../helpers/daemon.ts";
 import { gateFor } from "../helpers/gate.ts";
-
-const CHROMIUM = process.env.POUNCE_CHROMIUM ?? "/usr/bin/chromium";
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+import { browserFor } from "../helpers/browser.ts";
 
 const HANDLER = `import os
 import urllib.request
@@ -30,11 +17,6 @@ def handle(event):
 `;
 
 test("the web UI shows a session's prints live", async (t) => {
-  // Never a skip: a suite without Chromium has not tested the UI.
-  assert.ok(
-    existsSync(CHROMIUM),
-    `no Chromium at ${CHROMIUM}: run scripts/provision.sh chromium (npm test does)`,
-  );
   const d = await daemonFor(t);
   const gate = await gateFor(t);
   const manifest = writeProject(t, {
@@ -55,8 +37,7 @@ project:
   assert.equal(out.code, 0, out.stderr);
   const hook = webhookPath(out.stdout, "hook");
 
-  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-  t.after(() => browser.close());
+  const browser = await browserFor(t);
   const page = await browser.newPage();
   const problems: string[] = [];
   page.on("pageerror", (err) => problems.push(err.message));
