@@ -12,7 +12,7 @@ import { secretValues, sessionEnv } from "./env.ts";
 import { execOn, type Tx } from "./db/group-commit.ts";
 import { Redactor } from "./redact.ts";
 import { newId } from "./ids.ts";
-import { log } from "./log.ts";
+import { log, logFailure } from "./log.ts";
 import type { SecretBox } from "./secrets.ts";
 import { type RunOutcome, SessionRun } from "./session-run.ts";
 import type { NewSession, Session, Sessions } from "./sessions.ts";
@@ -59,7 +59,7 @@ export class SessionManager {
       limits: deps.limits,
       startSession: (id) => this.start(id),
     };
-    deps.wakeups.onUnwatched = (id) => void this.wake(id);
+    deps.wakeups.onUnwatched = (id) => this.wakeInBackground(id);
   }
 
   static newRow(input: NewSessionInput): NewSession {
@@ -234,7 +234,7 @@ export class SessionManager {
   private sleepUntil(id: string, wakeAt: number | null): void {
     const timer = wakeAt === null
       ? undefined
-      : setTimeout(() => void this.wake(id), Math.max(0, wakeAt - now()));
+      : setTimeout(() => this.wakeInBackground(id), Math.max(0, wakeAt - now()));
     this.sleeping.set(id, timer);
   }
 
@@ -243,6 +243,10 @@ export class SessionManager {
     clearTimeout(this.sleeping.get(id));
     this.sleeping.delete(id);
     return true;
+  }
+
+  private wakeInBackground(id: string): void {
+    this.wake(id).catch(logFailure("waking a session failed", { session: id }));
   }
 
   // Resumes a hibernated session by replay; of several nodes woken at once, one wins.

@@ -1,11 +1,13 @@
 // subscribe / next_event / unsubscribe (AutoKitteh §7).
 import { and, asc, eq, gt, max } from "drizzle-orm";
 import { checkFilter, compileFilter } from "../cel.ts";
-import { connections, events, subscriptions, triggers } from "../db/schema.ts";
+import { connectionByName } from "../connections.ts";
+import { events, subscriptions, triggers } from "../db/schema.ts";
 import { eventTypeMatches, filterMatches } from "../dispatcher.ts";
 import { now } from "../clock.ts";
 import { fault } from "../faults.ts";
 import { filterGuard } from "../filter-guard.ts";
+import { triggerByName } from "../triggers.ts";
 import {
   commit,
   stringArg,
@@ -29,12 +31,8 @@ export async function subscribe(
   const { db } = ctx.deps;
   const projectId = ctx.session.projectId;
   const [conn, trigger] = await Promise.all([
-    db.query.connections.findFirst({
-      where: and(eq(connections.projectId, projectId), eq(connections.name, source)),
-    }),
-    db.query.triggers.findFirst({
-      where: and(eq(triggers.projectId, projectId), eq(triggers.name, source)),
-    }),
+    connectionByName(db, projectId, source),
+    triggerByName(db, projectId, source),
   ]);
   const destination = conn ?? trigger;
   if (!destination || (conn && trigger)) throw new SyscallError(`source "${source}" not found`);

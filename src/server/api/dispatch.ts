@@ -1,8 +1,8 @@
 // Dispatching events by hand, redispatching stored ones, and checking CEL filters.
-import { and, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { checkFilter } from "../../core/cel.ts";
-import { connections, triggers } from "../../core/db/schema.ts";
+import { connectionByName } from "../../core/connections.ts";
+import { triggerByName } from "../../core/triggers.ts";
 import type { Engine } from "../engine.ts";
 import { ApiError } from "./errors.ts";
 import { projectByName } from "./lookup.ts";
@@ -25,12 +25,8 @@ export function dispatchRoutes(engine: Engine): Hono {
       throw new ApiError(400, "give exactly one of trigger, connection");
     }
     const destination = body.trigger
-      ? await db.query.triggers.findFirst({
-        where: and(eq(triggers.projectId, p.id), eq(triggers.name, body.trigger)),
-      })
-      : await db.query.connections.findFirst({
-        where: and(eq(connections.projectId, p.id), eq(connections.name, body.connection!)),
-      });
+      ? await triggerByName(db, p.id, body.trigger)
+      : await connectionByName(db, p.id, body.connection!);
     if (!destination) {
       throw new ApiError(
         404,

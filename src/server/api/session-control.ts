@@ -1,7 +1,6 @@
 // Starting, stopping and restarting sessions by hand.
-import { and, eq } from "drizzle-orm";
 import { Hono } from "hono";
-import { deployments, sessions } from "../../core/db/schema.ts";
+import { activeDeployment, deploymentById } from "../../core/deployments.ts";
 import { SessionManager } from "../../core/session-manager.ts";
 import { isFinal } from "../../core/sessions.ts";
 import type { Engine } from "../engine.ts";
@@ -27,15 +26,11 @@ export function sessionControlRoutes(engine: Engine): Hono {
     }
     let deployment;
     if (body.deployment) {
-      deployment = await db.query.deployments.findFirst({
-        where: eq(deployments.id, body.deployment),
-      });
+      deployment = await deploymentById(db, body.deployment);
       if (!deployment) throw new ApiError(404, `deployment "${body.deployment}" not found`);
     } else {
       const p = await projectByName(engine, body.project);
-      deployment = await db.query.deployments.findFirst({
-        where: and(eq(deployments.projectId, p.id), eq(deployments.state, "active")),
-      });
+      deployment = await activeDeployment(db, p.id);
       if (!deployment) throw new ApiError(404, `project "${p.name}" has no active deployment`);
     }
     const row = SessionManager.newRow({
@@ -47,7 +42,7 @@ export function sessionControlRoutes(engine: Engine): Hono {
       memo: {},
       isDurable: !!body.durable,
     });
-    await db.insert(sessions).values(row);
+    await engine.sessions.add(row);
     engine.manager.start(row.id!);
     return c.json({ session_id: row.id });
   });
@@ -78,7 +73,7 @@ export function sessionControlRoutes(engine: Engine): Hono {
       memo: { ...(s.memo as Record<string, string>), restarted_from: s.id },
       isDurable: s.isDurable,
     });
-    await db.insert(sessions).values(row);
+    await engine.sessions.add(row);
     engine.manager.start(row.id!);
     return c.json({ session_id: row.id });
   });
