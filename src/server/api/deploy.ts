@@ -1,6 +1,7 @@
 // POST /api/deploy (apply + build the venv + deploy + activate) and POST /api/manifest/plan.
 // A deploy that builds a venv streams pip's progress to clients that accept it.
 import { Hono } from "hono";
+import { z } from "zod";
 import { log } from "../../core/log.ts";
 import { bodyLimit } from "hono/body-limit";
 import { BuildError, type BuildFiles, checkBuildFiles, encodeFiles } from "../../core/builds.ts";
@@ -11,10 +12,20 @@ import { REQUIREMENTS_FILE } from "../../pythonrt/requirements.ts";
 import { VenvError } from "../../pythonrt/venvs.ts";
 import { markSecretVars } from "../../integrations/registry.ts";
 import type { Engine } from "../engine.ts";
+import { jsonBody } from "./body.ts";
 import { ApiError } from "./errors.ts";
 import { acceptsProgress, progressResponse } from "./progress.ts";
 
 const MAX_UPLOAD_BYTES = 96 << 20;
+
+// The manifest's absence is parseBody's error.
+const deployBody = z.object({
+  manifest: z.string().optional(),
+  files: z.record(z.string(), z.string()).optional(),
+  project_name: z.string().optional(),
+});
+
+const planBody = z.object({ manifest: z.string().optional() });
 
 export function deployRoutes(engine: Engine): Hono {
   const api = new Hono();
@@ -26,9 +37,7 @@ export function deployRoutes(engine: Engine): Hono {
       onError: (c) => c.json({ error: "upload too large" }, 413),
     }),
     async (c) => {
-      const body = await c.req.json<
-        { manifest?: string; files?: Record<string, string>; project_name?: string }
-      >();
+      const body = await jsonBody(c, deployBody);
       const manifest = parseBody(body.manifest);
       if (body.project_name) {
         manifest.project.name = manifestField(() => checkName("project_name", body.project_name!));
@@ -101,7 +110,7 @@ export function deployRoutes(engine: Engine): Hono {
   );
 
   api.post("/manifest/plan", async (c) => {
-    const body = await c.req.json<{ manifest?: string }>();
+    const body = await jsonBody(c, planBody);
     const plan = await planManifest(engine.db, engine.box, parseBody(body.manifest));
     return c.json({ lines: plan.lines, actions: plan.actions.map((a) => a.kind) });
   });

@@ -1,12 +1,21 @@
 // Vars of a project, or of one of its connections; secrets masked unless revealed.
 import { type Context, Hono } from "hono";
+import { z } from "zod";
 import { MASK } from "../../core/secrets.ts";
 import { deleteVar, setVar, varsOf } from "../../core/vars.ts";
 import { isSecretVar } from "../../integrations/registry.ts";
 import type { Engine } from "../engine.ts";
 import { connectionByRef } from "./connections.ts";
+import { jsonBody } from "./body.ts";
 import { ApiError } from "./errors.ts";
 import { projectByName } from "./lookup.ts";
+
+const setBody = z.object({
+  name: z.string().optional(),
+  value: z.string().optional(),
+  secret: z.boolean().optional(),
+  description: z.string().optional(),
+});
 
 export function varRoutes(engine: Engine): Hono {
   const api = new Hono();
@@ -37,9 +46,7 @@ export function varRoutes(engine: Engine): Hono {
 
   api.put("/vars", async (c) => {
     const { scopeId, integration } = await scopeOf(c);
-    const body = await c.req.json<
-      { name?: string; value?: string; secret?: boolean; description?: string }
-    >();
+    const body = await jsonBody(c, setBody);
     if (!body.name || !/^\w+$/.test(body.name)) {
       throw new ApiError(400, "name: must be letters, digits and underscores only");
     }
