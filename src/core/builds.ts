@@ -1,6 +1,6 @@
 // Builds: the project's files, immutable, and their unpacked copy on disk that runners
 // use as their code directory.
-import { eq } from "drizzle-orm";
+import { desc, eq, inArray } from "drizzle-orm";
 import {
   existsSync,
   mkdirSync,
@@ -12,9 +12,39 @@ import {
 } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Db } from "./db/client.ts";
-import { builds } from "./db/schema.ts";
+import { builds, deployments, projects, sessions } from "./db/schema.ts";
 
+export type Build = typeof builds.$inferSelect;
 export type BuildFiles = Record<string, Uint8Array>;
+
+export function buildById(db: Db, id: string): Promise<Build | undefined> {
+  return db.query.builds.findFirst({ where: eq(builds.id, id) });
+}
+
+// Builds without their files, newest first; of one project when given.
+export function listBuilds(
+  db: Db,
+  projectId?: string,
+): Promise<Pick<Build, "id" | "projectId" | "createdAt">[]> {
+  return db.select({ id: builds.id, projectId: builds.projectId, createdAt: builds.createdAt })
+    .from(builds).where(projectId ? eq(builds.projectId, projectId) : undefined)
+    .orderBy(desc(builds.createdAt), desc(builds.id));
+}
+
+// The builds still in use, with their project's name: those of active and draining
+// deployments, and of sessions not yet ended (a build may appear more than once).
+export async function buildsInUse(db: Db): Promise<{ buildId: string; project: string }[]> {
+  return [
+    ...await db.select({ buildId: deployments.buildId, project: projects.name })
+      .from(deployments)
+      .innerJoin(projects, eq(projects.id, deployments.projectId))
+      .where(inArray(deployments.state, ["active", "draining"])),
+    ...await db.selectDistinct({ buildId: sessions.buildId, project: projects.name })
+      .from(sessions)
+      .innerJoin(projects, eq(projects.id, sessions.projectId))
+      .where(inArray(sessions.state, ["created", "running"])),
+  ];
+}
 
 export const MAX_BUILD_BYTES = 64 << 20;
 export const MAX_BUILD_FILES = 5000;
@@ -125,7 +155,7 @@ export class CodeDirs {
   async get(buildId: string): Promise<string> {
     const dir = join(this.root, buildId);
     if (existsSync(dir)) return dir;
-    const row = await this.db.query.builds.findFirst({ where: eq(builds.id, buildId) });
+    const row = await buildById(this.db, buildId);
     if (!row) throw new BuildError(`build ${buildId} not found`);
     const tmp = mkdtempSync(join(this.root, `.${buildId}-`));
     try {

@@ -2,6 +2,7 @@
 // then build, deploy and activate: what `pounce deploy` does, in one transaction.
 import { and, eq, inArray } from "drizzle-orm";
 import { now } from "./clock.ts";
+import { configChanged } from "./config-changed.ts";
 import type { Db } from "./db/client.ts";
 import {
   builds,
@@ -144,7 +145,7 @@ export type DeployResult = {
 };
 
 export async function deploy(db: Db, box: SecretBox, input: DeployInput): Promise<DeployResult> {
-  return await db.transaction(async (tx) => {
+  const result = await db.transaction(async (tx) => {
     const plan = await planManifest(tx, box, input.manifest);
     const lines = [...plan.lines];
     const projectId = await applyPlan(tx, box, plan, lines);
@@ -180,6 +181,8 @@ export async function deploy(db: Db, box: SecretBox, input: DeployInput): Promis
       webhooks: hooks.map((h) => ({ trigger: h.name, slug: h.webhookSlug! })),
     };
   });
+  configChanged(db).raise("deploy");
+  return result;
 }
 
 async function applyPlan(tx: Tx, box: SecretBox, plan: Plan, lines: string[]): Promise<string> {
@@ -335,6 +338,16 @@ function triggerFields(t: ManifestTrigger, connIds: Map<string, string>) {
     schedule: t.schedule ?? null,
     timezone: t.timezone ?? null,
   };
+}
+
+// Activates a deployment in its own transaction (see activate).
+export async function activateDeployment(
+  db: Db,
+  projectId: string,
+  deploymentId: string,
+): Promise<void> {
+  await db.transaction((tx) => activate(tx, projectId, deploymentId));
+  configChanged(db).raise("activate");
 }
 
 // Makes a deployment the project's active one. The previous active deployment drains

@@ -1,11 +1,33 @@
-// Deployment state changes besides activation (which is in deploy.ts): deactivate, delete.
-import { and, eq, inArray } from "drizzle-orm";
+// Deployments: finding them, and state changes besides activation (which is in
+// deploy.ts): deactivate, delete.
+import { and, desc, eq, inArray } from "drizzle-orm";
 import { now } from "./clock.ts";
 import { configCache } from "./config-cache.ts";
+import { configChanged } from "./config-changed.ts";
 import type { Db } from "./db/client.ts";
+import type { Tx } from "./db/group-commit.ts";
 import { deployments, sessions } from "./db/schema.ts";
 
 export type Deployment = typeof deployments.$inferSelect;
+export type { DeploymentState } from "./db/schema.ts";
+
+export function deploymentById(db: Db, id: string): Promise<Deployment | undefined> {
+  return db.query.deployments.findFirst({ where: eq(deployments.id, id) });
+}
+
+// Deployments, newest first; of one project when given.
+export function listDeployments(db: Db, projectId?: string): Promise<Deployment[]> {
+  return db.select().from(deployments)
+    .where(projectId ? eq(deployments.projectId, projectId) : undefined)
+    .orderBy(desc(deployments.createdAt), desc(deployments.id));
+}
+
+// The project's active deployment, read now (activeDeployments is the cached list).
+export function activeDeployment(db: Db | Tx, projectId: string): Promise<Deployment | undefined> {
+  return db.query.deployments.findFirst({
+    where: and(eq(deployments.projectId, projectId), eq(deployments.state, "active")),
+  });
+}
 
 // An active deployment stops receiving events: it drains while it still has sessions that
 // have not ended, else it becomes inactive.
@@ -19,12 +41,14 @@ export async function deactivate(db: Db, id: string): Promise<void> {
     await tx.update(deployments).set({ state: busy ? "draining" : "inactive", updatedAt: now() })
       .where(eq(deployments.id, id));
   });
+  configChanged(db).raise("deactivate");
 }
 
 // Deletes an inactive deployment; returns false when it is not inactive.
 export async function deleteDeployment(db: Db, id: string): Promise<boolean> {
   const deleted = await db.delete(deployments)
     .where(and(eq(deployments.id, id), eq(deployments.state, "inactive"))).returning();
+  if (deleted.length) configChanged(db).raise("delete_deployment");
   return deleted.length > 0;
 }
 

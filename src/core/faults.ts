@@ -6,15 +6,18 @@
 // Points: event.before_store, event.after_store, dispatch.after_commit, session.started
 // (a runner has its `start`; a durable session's "running" is not committed yet),
 // activity.before_commit, activity.after_commit, sleep, next_event.
-const spec = parse(process.env.POUNCE_FAULT);
+const spec = parse(process.env.POUNCE_FAULT, "POUNCE_FAULT");
 let reached = 0;
 
-function parse(value: string | undefined): { point: string; nth: number } | undefined {
+function parse(
+  value: string | undefined,
+  name: string,
+): { point: string; nth: number } | undefined {
   if (!value) return undefined;
   const [point, nth] = value.split(":");
   const n = nth === undefined ? 1 : Number(nth);
   if (!point || !Number.isInteger(n) || n < 1) {
-    throw new Error(`POUNCE_FAULT must be <point>[:<nth>], got ${JSON.stringify(value)}`);
+    throw new Error(`${name} must be <point>[:<nth>], got ${JSON.stringify(value)}`);
   }
   return { point, nth: n };
 }
@@ -23,6 +26,24 @@ export function fault(point: string): void {
   if (spec?.point !== point || ++reached !== spec.nth) return;
   process.stderr.write(`FAULT ${point}:${reached}: killing the daemon\n`);
   process.kill(process.pid, "SIGKILL");
+}
+
+// POUNCE_FAIL=<point>[:<nth>]: the nth time (default the first) the daemon reaches the
+// named point, `failure()` throws there, as a failing database write would. Unset, it
+// does nothing.
+//
+// Points: sleep.complete (the write that ends a durable sleep, from a timer: nothing
+// awaits it).
+const failSpec = parse(process.env.POUNCE_FAIL, "POUNCE_FAIL");
+let failReached = 0;
+
+export class InjectedFailure extends Error {
+  override name = "InjectedFailure";
+}
+
+export function failure(point: string): void {
+  if (failSpec?.point !== point || ++failReached !== failSpec.nth) return;
+  throw new InjectedFailure(`injected failure at ${point}`);
 }
 
 // POUNCE_DELAY=<point>:<ms>: the daemon pauses `ms` milliseconds each time it reaches the

@@ -23,6 +23,15 @@ function write(level: Level, msg: string, fields?: Record<string, unknown>): voi
   process.stderr.write(`${new Date().toISOString()} ${level.toUpperCase()} ${msg}${extra}\n`);
 }
 
+// The rejection handler of work nobody awaits: the failure is logged as `what`.
+export function logFailure(
+  what: string,
+  fields?: Record<string, unknown>,
+): (err: unknown) => void {
+  return (err) =>
+    write("error", what, { ...fields, error: err instanceof Error ? err.message : String(err) });
+}
+
 export const log = {
   debug: (msg: string, fields?: Record<string, unknown>) => write("debug", msg, fields),
   info: (msg: string, fields?: Record<string, unknown>) => write("info", msg, fields),

@@ -1,7 +1,10 @@
-// Creating and deleting projects outside a manifest (`pounce project create|delete`).
+// Projects: finding them, and creating and deleting them outside a manifest
+// (`pounce project create|delete`).
 import { and, eq, inArray } from "drizzle-orm";
 import { now } from "./clock.ts";
+import { configChanged } from "./config-changed.ts";
 import type { Db } from "./db/client.ts";
+import type { Tx } from "./db/group-commit.ts";
 import {
   builds,
   connections,
@@ -22,6 +25,26 @@ import { newId } from "./ids.ts";
 export type Project = typeof projects.$inferSelect;
 
 export const PROJECT_NAME = /^\w+$/;
+
+// A project by id ("prj_…") or by name.
+export function projectByRef(db: Db, ref: string): Promise<Project | undefined> {
+  return db.query.projects.findFirst({
+    where: ref.startsWith("prj_") ? eq(projects.id, ref) : eq(projects.name, ref),
+  });
+}
+
+export function projectById(db: Db, id: string): Promise<Project | undefined> {
+  return db.query.projects.findFirst({ where: eq(projects.id, id) });
+}
+
+export function projectByName(db: Db | Tx, name: string): Promise<Project | undefined> {
+  return db.query.projects.findFirst({ where: eq(projects.name, name) });
+}
+
+// Every project, by name.
+export function allProjects(db: Db): Promise<Project[]> {
+  return db.select().from(projects).orderBy(projects.name);
+}
 
 export class ProjectError extends Error {
   constructor(readonly kind: "bad" | "conflict", message: string) {
@@ -81,4 +104,5 @@ export async function deleteProject(db: Db, project: Project): Promise<void> {
     await tx.delete(storeValues).where(eq(storeValues.projectId, project.id));
     await tx.delete(projects).where(eq(projects.id, project.id));
   });
+  configChanged(db).raise("delete_project");
 }

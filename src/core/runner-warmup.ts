@@ -1,13 +1,14 @@
 // Keeps a warm runner server for each active deployment, so that no session waits for an
-// interpreter to start: after the daemon starts and after every change through the API
-// (deploy, activate, vars, connections), the fork servers are matched to what is deployed.
+// interpreter to start: after the daemon starts and whenever core signals a config change
+// (config-changed.ts: deploy, activate, vars, connections), the fork servers are matched
+// to what is deployed.
 import { eq, inArray } from "drizzle-orm";
 import type { WarmSpec } from "../pythonrt/fork-launcher.ts";
 import type { CodeDirs } from "./builds.ts";
 import type { Db } from "./db/client.ts";
 import { deployments, triggers } from "./db/schema.ts";
 import { sessionEnv } from "./env.ts";
-import { log } from "./log.ts";
+import { log, logFailure } from "./log.ts";
 import type { SecretBox } from "./secrets.ts";
 
 export interface WarmTarget {
@@ -35,7 +36,7 @@ export class RunnerWarmup {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.sync();
+      this.sync().catch(logFailure("warming runners failed"));
     }, DEBOUNCE_MS);
   }
 

@@ -7,7 +7,8 @@
 import { and, eq, isNull, lt, or } from "drizzle-orm";
 import { now } from "./clock.ts";
 import type { Db } from "./db/client.ts";
-import { deployments, triggers } from "./db/schema.ts";
+import { triggers } from "./db/schema.ts";
+import { activeDeployment } from "./deployments.ts";
 import type { Dispatcher } from "./dispatcher.ts";
 import { type EventRow, insertEvent, newEventRow } from "./events.ts";
 import { log } from "./log.ts";
@@ -123,9 +124,7 @@ export class Scheduler {
         ))
         .returning({ projectId: triggers.projectId });
       if (!claimed) return undefined;
-      const active = await tx.query.deployments.findFirst({
-        where: and(eq(deployments.projectId, claimed.projectId), eq(deployments.state, "active")),
-      });
+      const active = await activeDeployment(tx, claimed.projectId);
       if (!active) return undefined;
       const iso = scheduledAt.toISOString();
       const row = newEventRow({

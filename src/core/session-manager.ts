@@ -13,7 +13,7 @@ import { execOn, type Tx } from "./db/group-commit.ts";
 import { type Sealer, sealerFor } from "./at-rest.ts";
 import { Redactor } from "./redact.ts";
 import { newId } from "./ids.ts";
-import { log } from "./log.ts";
+import { log, logFailure } from "./log.ts";
 import type { SecretBox } from "./secrets.ts";
 import { type RunOutcome, SessionRun } from "./session-run.ts";
 import type { NewSession, Session, Sessions } from "./sessions.ts";
@@ -61,7 +61,7 @@ export class SessionManager {
       limits: deps.limits,
       startSession: (id) => this.start(id),
     };
-    deps.wakeups.onUnwatched = (id) => void this.wake(id);
+    deps.wakeups.onUnwatched = (id) => this.wakeInBackground(id);
   }
 
   static newRow(input: NewSessionInput): NewSession {
@@ -236,7 +236,7 @@ export class SessionManager {
   private sleepUntil(id: string, wakeAt: number | null): void {
     const timer = wakeAt === null
       ? undefined
-      : setTimeout(() => void this.wake(id), Math.max(0, wakeAt - now()));
+      : setTimeout(() => this.wakeInBackground(id), Math.max(0, wakeAt - now()));
     this.sleeping.set(id, timer);
   }
 
@@ -245,6 +245,10 @@ export class SessionManager {
     clearTimeout(this.sleeping.get(id));
     this.sleeping.delete(id);
     return true;
+  }
+
+  private wakeInBackground(id: string): void {
+    this.wake(id).catch(logFailure("waking a session failed", { session: id }));
   }
 
   // Resumes a hibernated session by replay; of several nodes woken at once, one wins.

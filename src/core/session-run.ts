@@ -9,7 +9,8 @@ import { PROTOCOL_VERSION } from "../pythonrt/wire.ts";
 import { now } from "./clock.ts";
 import type { Db } from "./db/client.ts";
 import { sessionSteps } from "./db/schema.ts";
-import { fault } from "./faults.ts";
+import { failure, fault } from "./faults.ts";
+import { log, logFailure } from "./log.ts";
 import type { LogRecordType } from "./db/schema.ts";
 import type { Session, SessionLog } from "./sessions.ts";
 import { type JournalStep, recordActivity } from "./journal-sql.ts";
@@ -76,9 +77,9 @@ export class SessionRun {
     );
     socket.onClose(() => {
       if (this.ended) return;
-      void this.runner.exited.then((exit) =>
+      this.runner.exited.then((exit) =>
         this.end({ kind: "died", reason: `runner exited (${describeExit(exit)})` })
-      );
+      ).catch(logFailure("ending a run failed", { session: this.session.id }));
     });
     if (this.session.isDurable) this.sendJournal();
     socket.send({
@@ -151,7 +152,8 @@ export class SessionRun {
     this.aborted.abort();
     this.runner.kill();
     // Whatever was queued for the log is written before the outcome is acted on.
-    void this.log.flushed().then(() => this.finish(outcome));
+    this.log.flushed().then(() => this.finish(outcome))
+      .catch(logFailure("ending a run failed", { session: this.session.id }));
   }
 
   private async onFrame({ header: h, blob }: Frame): Promise<void> {
@@ -324,10 +326,16 @@ export class SessionRun {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       this.waitEnded();
-      void this.log.write((tx) =>
-        tx.update(sessionSteps).set({ completedAt: now() })
-          .where(and(eq(sessionSteps.sessionId, this.session.id), eq(sessionSteps.seq, seq)))
-      ).then(() => this.runner.socket.send({ t: "ok", id: h.id }));
+      this.log.write((tx) => {
+        failure("sleep.complete");
+        return tx.update(sessionSteps).set({ completedAt: now() })
+          .where(and(eq(sessionSteps.sessionId, this.session.id), eq(sessionSteps.seq, seq)));
+      }).then(() => this.runner.socket.send({ t: "ok", id: h.id })).catch((err: Error) => {
+        // The runner waits for an answer that will not come: this run ends (a durable
+        // session replays; its sleep is over then).
+        log.error("ending a sleep failed", { session: this.session.id, error: err.message });
+        this.end({ kind: "died", reason: `daemon error: ${err.message}` });
+      });
     }, Math.max(0, step.deadline! - now()));
     this.timers.add(timer);
   }

@@ -17,6 +17,7 @@ import type { SecretBox } from "./secrets.ts";
 import { execOn, groupCommit, type Tx, type Write, type WriteOptions } from "./db/group-commit.ts";
 import { type JournalStep, readJournal } from "./journal-sql.ts";
 
+export type { LogRecordType, SessionState };
 export type Session = typeof sessions.$inferSelect;
 export type NewSession = typeof sessions.$inferInsert;
 export type LogRecord = typeof sessionLogs.$inferSelect;
@@ -90,6 +91,11 @@ export class Sessions {
     if (filter.state) where.push(eq(sessions.state, filter.state));
     return this.db.select().from(sessions).where(and(...where))
       .orderBy(desc(sessions.createdAt), desc(sessions.id)).limit(filter.limit ?? 50);
+  }
+
+  // Stores a new session's row (from SessionManager.newRow); the manager starts it.
+  async add(row: NewSession): Promise<void> {
+    await this.db.insert(sessions).values(row);
   }
 
   async latest(projectId: string): Promise<Session | undefined> {

@@ -1,9 +1,7 @@
 // The registered integrations at work in one daemon: their routes mounted, their
 // background services started, reloaded when configuration changes, and closed.
-import { eq } from "drizzle-orm";
 import type { Hono } from "hono";
-import { withVars } from "../core/connections.ts";
-import { connections } from "../core/db/schema.ts";
+import { projectConnections, withVars } from "../core/connections.ts";
 import { log } from "../core/log.ts";
 import { SerialQueue } from "../core/serial.ts";
 import { integrationNamed, integrations } from "./registry.ts";
@@ -74,7 +72,7 @@ export class IntegrationHub {
   // Deploy output lines: what to configure in each service, e.g. a webhook URL.
   async hints(projectId: string): Promise<string[]> {
     const { db, box } = this.ctx;
-    const rows = await db.select().from(connections).where(eq(connections.projectId, projectId));
+    const rows = await projectConnections(db, projectId);
     const lines: string[] = [];
     for (const conn of await withVars(db, box, rows)) {
       for (const [k, v] of Object.entries(this.describe(conn))) {

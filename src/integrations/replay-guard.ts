@@ -8,10 +8,14 @@
 // kept for good. A crash in between lets a resent copy through once the claim lapses
 // (at-least-once) rather than lose the request; a failure lets it go at once.
 import { createHash } from "node:crypto";
-import { inArray, lt, lte } from "drizzle-orm";
 import { now } from "../core/clock.ts";
 import type { Db } from "../core/db/client.ts";
-import { seenRequests } from "../core/db/schema.ts";
+import {
+  claimRequestKey,
+  forgetRequestKeys,
+  keepRequestKeys,
+  sweepRequestKeys,
+} from "../core/seen-requests.ts";
 
 // Expired keys are swept at most this often.
 const SWEEP_MS = 60_000;
@@ -55,29 +59,21 @@ export class ReplayGuard {
   }
 
   private async forget(keys: string[]): Promise<void> {
-    if (keys.length) await this.db.delete(seenRequests).where(inArray(seenRequests.key, keys));
+    if (keys.length) await forgetRequestKeys(this.db, keys);
   }
 
   // Takes the key unless it is held and not expired, in one statement.
-  private async claim(key: string): Promise<boolean> {
+  private claim(key: string): Promise<boolean> {
     const t = now();
-    const rows = await this.db.insert(seenRequests).values({ key, expiresAt: t + CLAIM_MS })
-      .onConflictDoUpdate({
-        target: seenRequests.key,
-        set: { expiresAt: t + CLAIM_MS },
-        setWhere: lte(seenRequests.expiresAt, t),
-      })
-      .returning({ key: seenRequests.key });
-    return rows.length > 0;
+    return claimRequestKey(this.db, key, t, t + CLAIM_MS);
   }
 
   private async keep(keys: string[], keepMs: number): Promise<void> {
     const t = now();
-    await this.db.update(seenRequests).set({ expiresAt: t + keepMs })
-      .where(inArray(seenRequests.key, keys));
+    await keepRequestKeys(this.db, keys, t + keepMs);
     if (t - sweptAt > SWEEP_MS) {
       sweptAt = t;
-      await this.db.delete(seenRequests).where(lt(seenRequests.expiresAt, t));
+      await sweepRequestKeys(this.db, t);
     }
   }
 }

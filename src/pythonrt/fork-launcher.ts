@@ -3,7 +3,7 @@
 // server whose environment no longer matches (vars changed) is replaced; one that died
 // is restarted; servers of code no longer deployed are stopped (`sync`).
 import { createHash } from "node:crypto";
-import { log } from "../core/log.ts";
+import { log, logFailure } from "../core/log.ts";
 import { ForkServer } from "./fork-server.ts";
 import type { RunnerHub } from "./hub.ts";
 import type { Interpreters, Runner, RunnerLauncher, RunnerSpec } from "./launcher.ts";
@@ -158,7 +158,7 @@ export class ForkLauncher implements RunnerLauncher {
         });
       }
     }, () => {});
-    void server.gone.then((exit) => {
+    server.gone.then((exit) => {
       if (this.servers.get(key) !== entry) return;
       this.servers.delete(key);
       if (this.closed) return;
@@ -170,7 +170,7 @@ export class ForkLauncher implements RunnerLauncher {
       if (this.pinned.has(key) && Date.now() - entry.startedAt >= MIN_LIFETIME_MS) {
         this.serverFor(spec).catch(() => {});
       }
-    });
+    }).catch(logFailure("fork server exit handling failed"));
     return entry;
   }
 

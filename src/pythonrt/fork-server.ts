@@ -6,6 +6,7 @@ import { spawn } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { newId } from "../core/ids.ts";
+import { logFailure } from "../core/log.ts";
 import type { RunnerHub, RunnerSocket } from "./hub.ts";
 import { describeExit, type Runner, type RunnerExit } from "./launcher.ts";
 import { type RunnerUser, spawnAs } from "./runner-user.ts";
@@ -80,7 +81,7 @@ export class ForkServer {
       child.on("error", (err) => resolve({ code: null, signal: null, stderr: err.message }));
       child.on("close", (code, signal) => resolve({ code, signal, stderr }));
     });
-    void this.gone.then((exit) => this.died(exit));
+    this.gone.then((exit) => this.died(exit)).catch(logFailure("fork server exit handling failed"));
     this.ready = Promise.race([
       connected,
       this.gone.then((exit) => {

@@ -1,6 +1,7 @@
 // The daemon's parts, wired together: database, secrets, runners, sessions, events.
 import { join, relative } from "node:path";
 import { CodeDirs } from "../core/builds.ts";
+import { configChanged } from "../core/config-changed.ts";
 import { closeDb, type Db, type Durability, openDb } from "../core/db/client.ts";
 import { dbFilePath, guardDbFile } from "../core/db/db-file.ts";
 import { lockDataDir } from "../core/data-dir-lock.ts";
@@ -82,8 +83,9 @@ export type Engine = {
   limits: { webhookBodyBytes: number; syncTimeoutMs: number; webhookRate: number };
   serviceUrl: () => string;
   setServiceUrl(url: string): void;
-  // Fork mode: matches the warm runner servers to what is deployed (after API changes).
-  runners: { mode: RunnerMode; changed(): void; sync(): Promise<void> };
+  // Fork mode: matches the warm runner servers to what is deployed (at start, and when
+  // core signals a config change).
+  runners: { mode: RunnerMode; sync(): Promise<void> };
   close(): Promise<void>;
 };
 
@@ -153,6 +155,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const warmup = forks
     ? new RunnerWarmup({ db, box, codeDirs, serviceUrl: () => serviceUrl, target: forks })
     : undefined;
+  // Deploys, activations, vars, connections: what warm runners preload may have changed.
+  const unsubscribe = configChanged(db).subscribe(() => warmup?.changed());
   const manager = new SessionManager({
     db,
     sessions,
@@ -206,10 +210,10 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     },
     runners: {
       mode: runnerMode,
-      changed: () => warmup?.changed(),
       sync: () => warmup?.sync() ?? Promise.resolve(),
     },
     async close() {
+      unsubscribe();
       warmup?.close();
       await integrations.close();
       await manager.close();

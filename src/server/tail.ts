@@ -5,7 +5,7 @@ import type { Duplex } from "node:stream";
 import { type RawData, type WebSocket, WebSocketServer } from "ws";
 import { z } from "zod";
 import type { LiveRecord } from "../core/log-bus.ts";
-import { log } from "../core/log.ts";
+import { log, logFailure } from "../core/log.ts";
 import { ApiError } from "./api/errors.ts";
 import { iso } from "./api/json.ts";
 import { projectByName, sessionByRef } from "./api/lookup.ts";
@@ -182,7 +182,7 @@ class TailConnection {
       this.subs.clear();
     });
     ws.on("error", () => {});
-    if (initial) void this.subscribe(initial, true);
+    if (initial) this.subscribe(initial, true).catch(logFailure("tail subscription failed"));
   }
 
   private send(message: object): void {
@@ -220,8 +220,9 @@ class TailConnection {
     if (!parsed.success) {
       return this.send({ op: "error", sub, status: 400, error: describe(parsed.error) });
     }
-    if (parsed.data.op === "subscribe") void this.subscribe(parsed.data, false);
-    else this.unsubscribe(parsed.data.sub);
+    if (parsed.data.op === "subscribe") {
+      this.subscribe(parsed.data, false).catch(logFailure("tail subscription failed"));
+    } else this.unsubscribe(parsed.data.sub);
   }
 
   private unsubscribe(sub: string): void {

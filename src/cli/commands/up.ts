@@ -5,6 +5,7 @@ import { isLevel, log, setLogLevel } from "../../core/log.ts";
 import { dataDir } from "../../core/paths.ts";
 import { startDaemon } from "../../server/daemon.ts";
 import { hostCheck } from "../../server/host-check.ts";
+import { keepServingOnUnhandledRejection } from "../../server/keep-serving.ts";
 import { parse } from "../args.ts";
 import { CliError, EXIT } from "../client.ts";
 
@@ -49,6 +50,7 @@ export async function upCommand(argv: string[]): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new CliError("--port must be a port number", EXIT.badRequest);
   }
+  keepServingOnUnhandledRejection();
   const daemon = await startDaemon({
     dataDir: dataDir(),
     acceptWalLoss: values["accept-wal-loss"],
@@ -87,8 +89,13 @@ export async function upCommand(argv: string[]): Promise<void> {
     await daemon.close();
     process.exit(0);
   };
-  process.once("SIGINT", () => void stop("SIGINT"));
-  process.once("SIGTERM", () => void stop("SIGTERM"));
+  const stopOn = (signal: string) =>
+    stop(signal).catch((err) => {
+      log.error("stopping failed", { error: (err as Error).message });
+      process.exit(1);
+    });
+  process.once("SIGINT", () => stopOn("SIGINT"));
+  process.once("SIGTERM", () => stopOn("SIGTERM"));
 }
 
 function numberOption(value: string | undefined, flag: string): number | undefined {

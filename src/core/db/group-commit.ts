@@ -18,6 +18,7 @@
 import type { InArgs, ResultSet, Transaction } from "@libsql/client";
 import type { Db } from "./client.ts";
 import { perHandle } from "./per-handle.ts";
+import { logFailure } from "../log.ts";
 import type { sessionLogs } from "./schema.ts";
 
 export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
@@ -89,7 +90,7 @@ export class GroupCommit {
     }
     if (this.flushing || !this.queue.length) return;
     this.flushing = true;
-    queueMicrotask(() => void this.flush());
+    queueMicrotask(() => this.flush().catch(logFailure("group commit failed")));
   }
 
   private async flush(): Promise<void> {

@@ -12,6 +12,7 @@
 // carries the writes of every session that wrote meanwhile. Reads see the open
 // transaction's writes: those of this process, not yet committed.
 import type { Client, InStatement, ResultSet, Transaction, TransactionMode } from "@libsql/client";
+import { logFailure } from "../log.ts";
 
 // The statements run synchronously and their promises settle as microtasks, so a long
 // queue of them would run back to back without the event loop ever reading a socket (a
@@ -117,15 +118,17 @@ class Group {
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(async () => {
-      const release = await this.turns.take();
-      this.scheduled = false;
-      try {
-        await this.commit();
-      } finally {
-        release();
-      }
-    });
+    setImmediate(() => this.commitInTurn().catch(logFailure("group commit failed")));
+  }
+
+  private async commitInTurn(): Promise<void> {
+    const release = await this.turns.take();
+    this.scheduled = false;
+    try {
+      await this.commit();
+    } finally {
+      release();
+    }
   }
 
   // Runs in a turn (or synchronously at close: the embedded driver commits at once).
@@ -313,7 +316,7 @@ export function serialize(client: Client, opts: { group?: boolean } = {}): Clien
     }) as Client["transaction"],
     // The embedded driver runs COMMIT synchronously, so what is pending is committed.
     close: () => {
-      void group?.commit();
+      group?.commit().catch(logFailure("commit at close failed"));
       client.close();
     },
   };

@@ -1,7 +1,8 @@
 // start: a child session on the same build (and durability), or on another project's
 // active deployment.
-import { and, eq } from "drizzle-orm";
-import { deployments, projects, sessions } from "../db/schema.ts";
+import { sessions } from "../db/schema.ts";
+import { activeDeployment } from "../deployments.ts";
+import { projectByName } from "../projects.ts";
 import { SessionManager } from "../session-manager.ts";
 import { commit, stringArg, type SyscallContext, SyscallError } from "./context.ts";
 
@@ -24,11 +25,9 @@ export async function start(ctx: SyscallContext, args: Record<string, unknown>):
       buildId: parent.buildId,
     };
     if (projectName) {
-      const p = await tx.query.projects.findFirst({ where: eq(projects.name, projectName) });
+      const p = await projectByName(tx, projectName);
       if (!p) throw new SyscallError(`project "${projectName}" not found`);
-      const d = await tx.query.deployments.findFirst({
-        where: and(eq(deployments.projectId, p.id), eq(deployments.state, "active")),
-      });
+      const d = await activeDeployment(tx, p.id);
       if (!d) throw new SyscallError(`project "${projectName}" has no active deployment`);
       target = { projectId: p.id, deploymentId: d.id, buildId: d.buildId };
     }

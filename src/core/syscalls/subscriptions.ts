@@ -1,12 +1,14 @@
 // subscribe / next_event / unsubscribe (AutoKitteh §7).
 import { and, asc, eq, gt, max } from "drizzle-orm";
 import { checkFilter } from "../cel.ts";
-import { connections, events, subscriptions, triggers } from "../db/schema.ts";
+import { connectionByName } from "../connections.ts";
+import { events, subscriptions, triggers } from "../db/schema.ts";
 import { eventTypeMatches, filterMatches, logFilterError } from "../dispatcher.ts";
 import { evaluateFilter } from "../filter-eval.ts";
 import { now } from "../clock.ts";
 import { fault } from "../faults.ts";
 import { filterGuard } from "../filter-guard.ts";
+import { triggerByName } from "../triggers.ts";
 import {
   commit,
   stringArg,
@@ -30,12 +32,8 @@ export async function subscribe(
   const { db } = ctx.deps;
   const projectId = ctx.session.projectId;
   const [conn, trigger] = await Promise.all([
-    db.query.connections.findFirst({
-      where: and(eq(connections.projectId, projectId), eq(connections.name, source)),
-    }),
-    db.query.triggers.findFirst({
-      where: and(eq(triggers.projectId, projectId), eq(triggers.name, source)),
-    }),
+    connectionByName(db, projectId, source),
+    triggerByName(db, projectId, source),
   ]);
   const destination = conn ?? trigger;
   if (!destination || (conn && trigger)) throw new SyscallError(`source "${source}" not found`);

@@ -1,8 +1,7 @@
 // GitHub: webhook deliveries from GitHub Apps and from PAT connections' webhooks.
-import { and, eq, inArray } from "drizzle-orm";
-import { now } from "../../core/clock.ts";
-import { connections, vars } from "../../core/db/schema.ts";
+import { connectionIdsOf } from "../../core/connections.ts";
 import { newSlug } from "../../core/ids.ts";
+import { addVarIfMissing, varNamesIn } from "../../core/vars.ts";
 import type { ConnectionInfo, Integration, IntegrationContext, Service } from "../types.ts";
 import { callGitHub, githubApiUrl } from "./api.ts";
 import { installationToken } from "./app-auth.ts";
@@ -15,24 +14,13 @@ class PatKeys implements Service {
 
   async reload(): Promise<void> {
     const { db } = this.ctx;
-    const conns = await db.select({ id: connections.id }).from(connections)
-      .where(eq(connections.integration, "github"));
-    if (!conns.length) return;
-    const ids = conns.map((c) => c.id);
-    const rows = await db.select({ scopeId: vars.scopeId, name: vars.name }).from(vars)
-      .where(and(inArray(vars.scopeId, ids), inArray(vars.name, ["pat_secret", "pat_key"])));
-    const t = now();
+    const ids = await connectionIdsOf(db, "github");
+    if (!ids.length) return;
+    const rows = await varNamesIn(db, ids, ["pat_secret", "pat_key"]);
     for (const id of ids) {
       const has = (name: string) => rows.some((r) => r.scopeId === id && r.name === name);
       if (!has("pat_secret") || has("pat_key")) continue;
-      await db.insert(vars).values({
-        scopeId: id,
-        name: "pat_key",
-        value: newSlug(),
-        isSecret: false,
-        createdAt: t,
-        updatedAt: t,
-      }).onConflictDoNothing();
+      await addVarIfMissing(db, id, "pat_key", newSlug());
     }
   }
 

@@ -5,7 +5,7 @@
 // https://api.slack.com/apis/socket-mode
 import WebSocket from "ws";
 import { connectionsOf } from "../../core/connections.ts";
-import { log } from "../../core/log.ts";
+import { log, logFailure } from "../../core/log.ts";
 import { deliver, type Destination } from "../deliver.ts";
 import type { IntegrationContext, Service } from "../types.ts";
 import { callSlack } from "./api.ts";
@@ -114,7 +114,9 @@ export class SocketModeLink {
         ws.ping();
       }, PING_EVERY_MS);
       ws.on("pong", () => (alive = true));
-      ws.on("message", (raw) => void this.onMessage(ws, String(raw)));
+      ws.on("message", (raw) => {
+        this.onMessage(ws, String(raw)).catch(logFailure("slack socket mode: message failed"));
+      });
       ws.on("error", (err) => reject(err));
       ws.on("close", () => {
         clearInterval(ping);

@@ -1,13 +1,10 @@
 // Webhook triggers: any method on /webhooks/<slug>[/<suffix>] stores an event whose
 // type is the lowercased method and dispatches it.
-import { eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { configCache } from "../../core/config-cache.ts";
-import type { Db } from "../../core/db/client.ts";
-import { triggers } from "../../core/db/schema.ts";
 import { activeDeployments } from "../../core/deployments.ts";
 import { delay } from "../../core/faults.ts";
+import { webhookTrigger } from "../../core/triggers.ts";
 import type { Integration, IntegrationContext } from "../types.ts";
 import { webhookEventData } from "./event-data.ts";
 import { RateLimiter } from "./rate.ts";
@@ -80,12 +77,4 @@ async function receive(
   if (paused) await paused;
   if (early) return syncResponse(ctx.bus, event.id, dispatched, ctx.limits.syncTimeoutMs, early);
   return c.body(null, 202, { "AutoKitteh-Event-ID": event.id, "Cache-Control": "no-cache" });
-}
-
-// The trigger of a webhook slug (cached: see core/config-cache.ts).
-function webhookTrigger(db: Db, slug: string) {
-  return configCache(db).get(`webhook:${slug}`, async () => {
-    const [t] = await db.select().from(triggers).where(eq(triggers.webhookSlug, slug));
-    return t as typeof t | undefined;
-  });
 }

@@ -1,8 +1,6 @@
 // Builds: list, describe, and download a build's files.
-import { desc, eq } from "drizzle-orm";
 import { Hono } from "hono";
-import { decodeFiles } from "../../core/builds.ts";
-import { builds } from "../../core/db/schema.ts";
+import { buildById, decodeFiles, listBuilds } from "../../core/builds.ts";
 import type { Engine } from "../engine.ts";
 import { ApiError } from "./errors.ts";
 import { buildJson } from "./json.ts";
@@ -13,19 +11,14 @@ export function buildRoutes(engine: Engine): Hono {
   const { db } = engine;
 
   const find = async (id: string) => {
-    const b = await db.query.builds.findFirst({ where: eq(builds.id, id) });
+    const b = await buildById(db, id);
     if (!b) throw new ApiError(404, `build "${id}" not found`);
     return b;
   };
 
   api.get("/builds", async (c) => {
     const p = await optionalProject(engine, c.req.query("project"));
-    const rows = await db.select({
-      id: builds.id,
-      projectId: builds.projectId,
-      createdAt: builds.createdAt,
-    }).from(builds).where(p ? eq(builds.projectId, p.id) : undefined)
-      .orderBy(desc(builds.createdAt), desc(builds.id));
+    const rows = await listBuilds(db, p?.id);
     return c.json({ builds: rows.map(buildJson) });
   });
 

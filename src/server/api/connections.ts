@@ -1,32 +1,34 @@
 // Connections: list, get (secret vars masked unless revealed) and test.
-import { and, eq } from "drizzle-orm";
 import { type Context, Hono } from "hono";
-import { withVars } from "../../core/connections.ts";
-import { connections, projects, vars } from "../../core/db/schema.ts";
+import {
+  type Connection,
+  connectionById,
+  connectionByName,
+  listConnections,
+  withVars,
+} from "../../core/connections.ts";
+import { projectById } from "../../core/projects.ts";
 import { MASK } from "../../core/secrets.ts";
+import { varsOf } from "../../core/vars.ts";
 import type { Engine } from "../engine.ts";
 import { ApiError } from "./errors.ts";
 import { iso } from "./json.ts";
 import { optionalProject, projectByName } from "./lookup.ts";
-
-type Row = typeof connections.$inferSelect;
 
 // A connection id, "<project>/<name>", or a name with the project given separately.
 export async function connectionByRef(
   engine: Engine,
   ref: string,
   project?: string,
-): Promise<Row> {
-  let row: Row | undefined;
+): Promise<Connection> {
+  let row: Connection | undefined;
   if (ref.startsWith("con_")) {
-    row = await engine.db.query.connections.findFirst({ where: eq(connections.id, ref) });
+    row = await connectionById(engine.db, ref);
   } else {
     const slash = ref.indexOf("/");
     const p = await projectByName(engine, slash < 0 ? project : ref.slice(0, slash));
     const name = slash < 0 ? ref : ref.slice(slash + 1);
-    row = await engine.db.query.connections.findFirst({
-      where: and(eq(connections.projectId, p.id), eq(connections.name, name)),
-    });
+    row = await connectionByName(engine.db, p.id, name);
   }
   if (!row) throw new ApiError(404, `connection "${ref}" not found`);
   return row;
@@ -36,7 +38,7 @@ export function connectionRoutes(engine: Engine): Hono {
   const api = new Hono();
   const { db } = engine;
 
-  const summary = (c: Row, projectName: string) => ({
+  const summary = (c: Connection, projectName: string) => ({
     connection_id: c.id,
     name: c.name,
     integration: c.integration,
@@ -46,8 +48,7 @@ export function connectionRoutes(engine: Engine): Hono {
     created_at: iso(c.createdAt),
   });
 
-  const projectName = async (id: string) =>
-    (await db.query.projects.findFirst({ where: eq(projects.id, id) }))?.name ?? "";
+  const projectName = async (id: string) => (await projectById(db, id))?.name ?? "";
 
   const byParam = (c: Context) =>
     connectionByRef(engine, c.req.param("ref")!, c.req.query("project"));
@@ -55,20 +56,14 @@ export function connectionRoutes(engine: Engine): Hono {
   api.get("/connections", async (c) => {
     const p = await optionalProject(engine, c.req.query("project"));
     const integration = c.req.query("integration");
-    const rows = await db.select({ c: connections, project: projects.name }).from(connections)
-      .innerJoin(projects, eq(projects.id, connections.projectId))
-      .where(and(
-        p ? eq(connections.projectId, p.id) : undefined,
-        integration ? eq(connections.integration, integration) : undefined,
-      ))
-      .orderBy(projects.name, connections.name);
-    return c.json({ connections: rows.map((r) => summary(r.c, r.project)) });
+    const rows = await listConnections(db, { projectId: p?.id, integration });
+    return c.json({ connections: rows.map((r) => summary(r.connection, r.project)) });
   });
 
   api.get("/connections/:ref", async (c) => {
     const row = await byParam(c);
     const reveal = c.req.query("reveal") === "true";
-    const stored = await db.select().from(vars).where(eq(vars.scopeId, row.id)).orderBy(vars.name);
+    const stored = await varsOf(db, row.id);
     const [info] = await withVars(db, engine.box, [row]);
     return c.json({
       connection: {

@@ -1,21 +1,30 @@
-// POST /api/deploy (apply + build the venv + deploy + activate) and POST /api/manifest/plan.
-// A deploy that builds a venv streams pip's progress to clients that accept it.
+// POST /api/deploy (core/deploy-service.ts: check, build the venv, deploy, activate) and
+// POST /api/manifest/plan. A deploy that builds a venv streams pip's progress to clients
+// that accept it.
 import { Hono } from "hono";
-import { log } from "../../core/log.ts";
+import { z } from "zod";
 import { bodyLimit } from "hono/body-limit";
-import { BuildError, type BuildFiles, checkBuildFiles, encodeFiles } from "../../core/builds.ts";
-import { deploy, planManifest } from "../../core/deploy.ts";
+import type { BuildFiles } from "../../core/builds.ts";
+import { planManifest } from "../../core/deploy.ts";
+import { DeployRefused, prepareDeploy } from "../../core/deploy-service.ts";
 import { checkName, ManifestError } from "../../core/manifest.ts";
 import { parseManifestOffLoop } from "../../core/manifest-parse.ts";
-import { scanExports, SyntaxCheckError } from "../../pythonrt/exports.ts";
-import { REQUIREMENTS_FILE } from "../../pythonrt/requirements.ts";
-import { VenvError } from "../../pythonrt/venvs.ts";
 import { markSecretVars } from "../../integrations/registry.ts";
 import type { Engine } from "../engine.ts";
+import { jsonBody } from "./body.ts";
 import { ApiError } from "./errors.ts";
 import { acceptsProgress, progressResponse } from "./progress.ts";
 
 const MAX_UPLOAD_BYTES = 96 << 20;
+
+// The manifest's absence is parseBody's error.
+const deployBody = z.object({
+  manifest: z.string().optional(),
+  files: z.record(z.string(), z.string()).optional(),
+  project_name: z.string().optional(),
+});
+
+const planBody = z.object({ manifest: z.string().optional() });
 
 export function deployRoutes(engine: Engine): Hono {
   const api = new Hono();
@@ -27,9 +36,7 @@ export function deployRoutes(engine: Engine): Hono {
       onError: (c) => c.json({ error: "upload too large" }, 413),
     }),
     async (c) => {
-      const body = await c.req.json<
-        { manifest?: string; files?: Record<string, string>; project_name?: string }
-      >();
+      const body = await jsonBody(c, deployBody);
       const manifest = await parseBody(body.manifest);
       if (body.project_name) {
         manifest.project.name = await manifestField(() =>
@@ -40,71 +47,17 @@ export function deployRoutes(engine: Engine): Hono {
       for (const [name, b64] of Object.entries(body.files ?? {})) {
         files[name] = Buffer.from(b64, "base64");
       }
-      try {
-        checkBuildFiles(files);
-      } catch (err) {
-        if (err instanceof BuildError) throw new ApiError(400, err.message);
-        throw err;
+      const prepared = await prepareDeploy(engine, manifest, files).catch(refused);
+      const run = (progress: (line: string) => void) => prepared.run(progress).catch(refused);
+      if (prepared.buildsVenv && acceptsProgress(c.req.header("accept"))) {
+        return progressResponse(run);
       }
-      for (const [i, t] of manifest.project.triggers.entries()) {
-        const file = t.call?.split(":")[0];
-        if (file && !(file in files)) {
-          throw new ApiError(
-            400,
-            `project.triggers[${i}].call: file "${file}" is not in the project's files`,
-          );
-        }
-      }
-      let exports;
-      try {
-        exports = await scanExports(engine.python, files);
-      } catch (err) {
-        if (err instanceof SyntaxCheckError) throw new ApiError(400, err.message);
-        throw err;
-      }
-      // The venv is built before anything is stored: if pip fails, nothing changed and
-      // the previous deployment stays active.
-      const run = async (progress: (line: string) => void) => {
-        const venv = await engine.venvs.ensure(files, progress).catch((err) => {
-          if (err instanceof VenvError) throw new ApiError(400, err.message);
-          throw err;
-        });
-        try {
-          const result = await deploy(engine.db, engine.box, {
-            manifest,
-            files: encodeFiles(files),
-            exports,
-          });
-          log.info("deployed", {
-            project: manifest.project.name,
-            deployment: result.deploymentId,
-            build: result.buildId,
-          });
-          // Schedules and Socket Mode links follow the new triggers and connections.
-          await engine.integrations.reload();
-          result.lines.push(...await engine.integrations.hints(result.projectId));
-          if (venv.key) {
-            const at = result.lines.findIndex((l) => l.startsWith("[exec] create_build"));
-            result.lines.splice(
-              at < 0 ? result.lines.length : at,
-              0,
-              `[exec] build_venv: ${venv.created ? "created" : "reused"} "${venv.key}"`,
-            );
-          }
-          return result;
-        } finally {
-          venv.release();
-        }
-      };
-      const building = files[REQUIREMENTS_FILE] &&
-        !engine.venvs.isComplete(engine.venvs.keyOf(files[REQUIREMENTS_FILE]));
-      if (building && acceptsProgress(c.req.header("accept"))) return progressResponse(run);
       return c.json(await run(() => {}));
     },
   );
 
   api.post("/manifest/plan", async (c) => {
-    const body = await c.req.json<{ manifest?: string }>();
+    const body = await jsonBody(c, planBody);
     const plan = await planManifest(engine.db, engine.box, await parseBody(body.manifest));
     return c.json({ lines: plan.lines, actions: plan.actions.map((a) => a.kind) });
   });
@@ -115,6 +68,12 @@ export function deployRoutes(engine: Engine): Hono {
 async function parseBody(text: string | undefined) {
   if (typeof text !== "string") throw new ApiError(400, "manifest: required");
   return await manifestField(async () => markSecretVars(await parseManifestOffLoop(text)));
+}
+
+// A deploy the upload cannot make is a 400.
+function refused(err: unknown): never {
+  if (err instanceof DeployRefused) throw new ApiError(400, err.message);
+  throw err;
 }
 
 // A manifest check's error as a 400 naming the field.

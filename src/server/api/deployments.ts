@@ -1,9 +1,7 @@
 // One deployment: get, activate, deactivate, delete.
-import { eq } from "drizzle-orm";
 import { Hono } from "hono";
-import { deployments } from "../../core/db/schema.ts";
-import { activate } from "../../core/deploy.ts";
-import { deactivate, deleteDeployment } from "../../core/deployments.ts";
+import { activateDeployment } from "../../core/deploy.ts";
+import { deactivate, deleteDeployment, deploymentById } from "../../core/deployments.ts";
 import type { Engine } from "../engine.ts";
 import { ApiError } from "./errors.ts";
 import { deploymentJson } from "./json.ts";
@@ -13,7 +11,7 @@ export function deploymentRoutes(engine: Engine): Hono {
   const { db } = engine;
 
   const find = async (id: string) => {
-    const d = await db.query.deployments.findFirst({ where: eq(deployments.id, id) });
+    const d = await deploymentById(db, id);
     if (!d) throw new ApiError(404, `deployment "${id}" not found`);
     return d;
   };
@@ -24,7 +22,7 @@ export function deploymentRoutes(engine: Engine): Hono {
 
   api.post("/deployments/:id/activate", async (c) => {
     const d = await find(c.req.param("id"));
-    await db.transaction((tx) => activate(tx, d.projectId, d.id));
+    await activateDeployment(db, d.projectId, d.id);
     return c.json({ deployment: deploymentJson(await find(d.id)) });
   });
 

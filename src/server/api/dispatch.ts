@@ -1,36 +1,39 @@
 // Dispatching events by hand, redispatching stored ones, and checking CEL filters.
-import { and, eq } from "drizzle-orm";
 import { Hono } from "hono";
+import { z } from "zod";
 import { checkFilter } from "../../core/cel.ts";
-import { connections, triggers } from "../../core/db/schema.ts";
+import { connectionByName } from "../../core/connections.ts";
+import { triggerByName } from "../../core/triggers.ts";
 import type { Engine } from "../engine.ts";
+import { jsonBody } from "./body.ts";
 import { ApiError } from "./errors.ts";
 import { projectByName } from "./lookup.ts";
+
+// Missing fields are checked in the route, in the order of its errors.
+const eventBody = z.object({
+  project: z.string().optional(),
+  trigger: z.string().optional(),
+  connection: z.string().optional(),
+  event_type: z.string().optional(),
+  data: z.record(z.string(), z.unknown()).optional(),
+  memo: z.record(z.string(), z.string()).optional(),
+});
+
+const filterBody = z.object({ filter: z.string() });
 
 export function dispatchRoutes(engine: Engine): Hono {
   const api = new Hono();
   const { db } = engine;
 
   api.post("/events", async (c) => {
-    const body = await c.req.json<{
-      project?: string;
-      trigger?: string;
-      connection?: string;
-      event_type?: string;
-      data?: Record<string, unknown>;
-      memo?: Record<string, string>;
-    }>();
+    const body = await jsonBody(c, eventBody);
     const p = await projectByName(engine, body.project);
     if (!body.trigger === !body.connection) {
       throw new ApiError(400, "give exactly one of trigger, connection");
     }
     const destination = body.trigger
-      ? await db.query.triggers.findFirst({
-        where: and(eq(triggers.projectId, p.id), eq(triggers.name, body.trigger)),
-      })
-      : await db.query.connections.findFirst({
-        where: and(eq(connections.projectId, p.id), eq(connections.name, body.connection!)),
-      });
+      ? await triggerByName(db, p.id, body.trigger)
+      : await connectionByName(db, p.id, body.connection!);
     if (!destination) {
       throw new ApiError(
         404,
@@ -62,8 +65,7 @@ export function dispatchRoutes(engine: Engine): Hono {
   });
 
   api.post("/filters/verify", async (c) => {
-    const body = await c.req.json<{ filter?: string }>();
-    if (typeof body.filter !== "string") throw new ApiError(400, "filter: required");
+    const body = await jsonBody(c, filterBody);
     const error = checkFilter(body.filter);
     if (error) throw new ApiError(400, error);
     return c.json({ ok: true });

@@ -20,11 +20,6 @@ export { ApiError } from "./errors.ts";
 
 export function apiRoutes(engine: Engine): Hono {
   const api = new Hono();
-  // A change (deploy, activation, vars, connections) may change what runners need.
-  api.use("*", async (c, next) => {
-    await next();
-    if (c.req.method !== "GET" && c.res.status < 400) engine.runners.changed();
-  });
   api.get("/version", (c) => c.json({ version: VERSION, runtime: engine.runtime }));
   for (
     const routes of [

@@ -1,6 +1,8 @@
 // How entities look in the API's JSON.
-import type { builds, deployments, projects } from "../../core/db/schema.ts";
+import type { Build } from "../../core/builds.ts";
+import type { Deployment } from "../../core/deployments.ts";
 import type { EventRow } from "../../core/events.ts";
+import type { Project } from "../../core/projects.ts";
 import type { Session } from "../../core/sessions.ts";
 
 export const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString() : null);
@@ -40,7 +42,7 @@ export function eventJson(e: EventRow) {
   };
 }
 
-export function projectJson(p: typeof projects.$inferSelect) {
+export function projectJson(p: Project) {
   return {
     project_id: p.id,
     name: p.name,
@@ -50,7 +52,7 @@ export function projectJson(p: typeof projects.$inferSelect) {
   };
 }
 
-export function deploymentJson(d: typeof deployments.$inferSelect) {
+export function deploymentJson(d: Deployment) {
   return {
     deployment_id: d.id,
     project_id: d.projectId,
@@ -61,6 +63,6 @@ export function deploymentJson(d: typeof deployments.$inferSelect) {
   };
 }
 
-export function buildJson(b: Pick<typeof builds.$inferSelect, "id" | "projectId" | "createdAt">) {
+export function buildJson(b: Pick<Build, "id" | "projectId" | "createdAt">) {
   return { build_id: b.id, project_id: b.projectId, created_at: iso(b.createdAt) };
 }

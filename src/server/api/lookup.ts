@@ -1,14 +1,11 @@
 // Resolving names the API is given: projects by name or id, sessions by id or project.
-import { eq } from "drizzle-orm";
-import { projects } from "../../core/db/schema.ts";
+import { projectByRef } from "../../core/projects.ts";
 import type { Engine } from "../engine.ts";
 import { ApiError } from "./errors.ts";
 
 export async function projectByName(engine: Engine, name: string | undefined) {
   if (!name) throw new ApiError(400, "project is required");
-  const p = await engine.db.query.projects.findFirst({
-    where: name.startsWith("prj_") ? eq(projects.id, name) : eq(projects.name, name),
-  });
+  const p = await projectByRef(engine.db, name);
   if (!p) throw new ApiError(404, `project "${name}" not found`);
   return p;
 }

@@ -1,7 +1,9 @@
 // One project: create, get, delete (the list is in projects.ts).
 import { Hono } from "hono";
+import { z } from "zod";
 import { createProject, deleteProject, ProjectError } from "../../core/projects.ts";
 import type { Engine } from "../engine.ts";
+import { jsonBody } from "./body.ts";
 import { ApiError } from "./errors.ts";
 import { projectJson } from "./json.ts";
 import { projectByName } from "./lookup.ts";
@@ -11,15 +13,13 @@ function apiError(err: unknown): never {
   throw err;
 }
 
+const createBody = z.object({ name: z.string(), display_name: z.string().optional() });
+
 export function projectAdminRoutes(engine: Engine): Hono {
   const api = new Hono();
 
   api.post("/projects", async (c) => {
-    const body = await c.req.json<{ name?: unknown; display_name?: unknown }>();
-    if (typeof body.name !== "string") throw new ApiError(400, "name: required");
-    if (body.display_name !== undefined && typeof body.display_name !== "string") {
-      throw new ApiError(400, "display_name: must be a string");
-    }
+    const body = await jsonBody(c, createBody);
     const p = await createProject(engine.db, body.name, body.display_name).catch(apiError);
     return c.json({ project: projectJson(p) }, 201);
   });

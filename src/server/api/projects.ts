@@ -1,8 +1,9 @@
 // Projects, deployments and triggers.
-import { desc, eq } from "drizzle-orm";
 import { Hono } from "hono";
-import { deployments, projects, triggers } from "../../core/db/schema.ts";
+import { listDeployments } from "../../core/deployments.ts";
+import { allProjects } from "../../core/projects.ts";
 import { parseSchedule } from "../../core/schedule-spec.ts";
+import { listTriggers } from "../../core/triggers.ts";
 import type { Engine } from "../engine.ts";
 import { deploymentJson, iso } from "./json.ts";
 import { optionalProject } from "./lookup.ts";
@@ -12,7 +13,7 @@ export function projectRoutes(engine: Engine): Hono {
   const { db } = engine;
 
   api.get("/projects", async (c) => {
-    const rows = await db.select().from(projects).orderBy(projects.name);
+    const rows = await allProjects(db);
     return c.json({
       projects: rows.map((p) => ({ project_id: p.id, name: p.name, display_name: p.displayName })),
     });
@@ -20,19 +21,13 @@ export function projectRoutes(engine: Engine): Hono {
 
   api.get("/deployments", async (c) => {
     const p = await optionalProject(engine, c.req.query("project"));
-    const rows = await db.select().from(deployments).where(
-      p ? eq(deployments.projectId, p.id) : undefined,
-    )
-      .orderBy(desc(deployments.createdAt), desc(deployments.id));
+    const rows = await listDeployments(db, p?.id);
     return c.json({ deployments: rows.map(deploymentJson) });
   });
 
   api.get("/triggers", async (c) => {
     const p = await optionalProject(engine, c.req.query("project"));
-    const rows = await db.select().from(triggers).where(
-      p ? eq(triggers.projectId, p.id) : undefined,
-    )
-      .orderBy(triggers.name);
+    const rows = await listTriggers(db, p?.id);
     return c.json({
       triggers: rows.map((t) => ({
         trigger_id: t.id,

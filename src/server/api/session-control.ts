@@ -1,41 +1,42 @@
 // Starting, stopping and restarting sessions by hand.
-import { and, eq } from "drizzle-orm";
 import { Hono } from "hono";
-import { deployments, sessions } from "../../core/db/schema.ts";
+import { z } from "zod";
+import { activeDeployment, deploymentById } from "../../core/deployments.ts";
 import { SessionManager } from "../../core/session-manager.ts";
 import { isFinal } from "../../core/sessions.ts";
 import type { Engine } from "../engine.ts";
+import { jsonBody } from "./body.ts";
 import { ApiError } from "./errors.ts";
 import { projectByName, sessionByRef } from "./lookup.ts";
 
 const ENTRYPOINT = /^[\w./-]+\.py(:| )\w+$/;
+
+const startBody = z.object({
+  project: z.string().optional(),
+  deployment: z.string().optional(),
+  entrypoint: z.string().optional(),
+  inputs: z.record(z.string(), z.unknown()).optional(),
+  durable: z.boolean().optional(),
+});
+
+const stopBody = z.object({ reason: z.string().optional(), force: z.boolean().optional() });
 
 export function sessionControlRoutes(engine: Engine): Hono {
   const api = new Hono();
   const { db } = engine;
 
   api.post("/sessions", async (c) => {
-    const body = await c.req.json<{
-      project?: string;
-      deployment?: string;
-      entrypoint?: string;
-      inputs?: Record<string, unknown>;
-      durable?: boolean;
-    }>();
+    const body = await jsonBody(c, startBody);
     if (!body.entrypoint || !ENTRYPOINT.test(body.entrypoint)) {
       throw new ApiError(400, 'entrypoint: must look like "file.py:function"');
     }
     let deployment;
     if (body.deployment) {
-      deployment = await db.query.deployments.findFirst({
-        where: eq(deployments.id, body.deployment),
-      });
+      deployment = await deploymentById(db, body.deployment);
       if (!deployment) throw new ApiError(404, `deployment "${body.deployment}" not found`);
     } else {
       const p = await projectByName(engine, body.project);
-      deployment = await db.query.deployments.findFirst({
-        where: and(eq(deployments.projectId, p.id), eq(deployments.state, "active")),
-      });
+      deployment = await activeDeployment(db, p.id);
       if (!deployment) throw new ApiError(404, `project "${p.name}" has no active deployment`);
     }
     const row = SessionManager.newRow({
@@ -47,18 +48,16 @@ export function sessionControlRoutes(engine: Engine): Hono {
       memo: {},
       isDurable: !!body.durable,
     });
-    await db.insert(sessions).values(row);
+    await engine.sessions.add(row);
     engine.manager.start(row.id!);
     return c.json({ session_id: row.id });
   });
 
   api.post("/sessions/:ref/stop", async (c) => {
     const s = await sessionByRef(engine, c.req.param("ref"));
-    const body = await c.req.json<{ reason?: string; force?: boolean }>().catch(() => ({}));
+    const body = await jsonBody(c, stopBody, { optional: true });
     if (isFinal(s.state)) throw new ApiError(409, `session "${s.id}" already ended (${s.state})`);
-    const reason = `${"force" in body && body.force ? "[forced] " : ""}${
-      ("reason" in body && body.reason) || "stopped by user"
-    }`;
+    const reason = `${body.force ? "[forced] " : ""}${body.reason || "stopped by user"}`;
     const log = await engine.sessions.openLog(s);
     await log.append("stop_request", { reason });
     await engine.manager.stop(s.id, reason);
@@ -78,7 +77,7 @@ export function sessionControlRoutes(engine: Engine): Hono {
       memo: { ...(s.memo as Record<string, string>), restarted_from: s.id },
       isDurable: s.isDurable,
     });
-    await db.insert(sessions).values(row);
+    await engine.sessions.add(row);
     engine.manager.start(row.id!);
     return c.json({ session_id: row.id });
   });

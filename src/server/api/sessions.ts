@@ -1,7 +1,6 @@
 // Sessions and their log records.
 import { Hono } from "hono";
-import type { SessionState } from "../../core/db/schema.ts";
-import { isFinal, SESSION_STATES } from "../../core/sessions.ts";
+import { isFinal, SESSION_STATES, type SessionState } from "../../core/sessions.ts";
 import type { Engine } from "../engine.ts";
 import { ApiError } from "./errors.ts";
 import { iso, sessionJson } from "./json.ts";
