@@ -3,7 +3,7 @@
 import { validateHeaderName, validateHeaderValue } from "node:http";
 import type { DispatchResult } from "../../core/dispatcher.ts";
 import type { LiveRecord, LogBus } from "../../core/log-bus.ts";
-import type { SessionState } from "../../core/db/schema.ts";
+import type { SessionState } from "../../core/sessions.ts";
 import { isFinal } from "../../core/sessions.ts";
 import { UI_COOKIE_PREFIX } from "../../server/auth.ts";
 
