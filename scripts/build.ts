@@ -60,7 +60,7 @@ async function buildBinary(): Promise<void> {
   // The offload worker thread: self-contained, started from its code (see src/runtime.ts).
   const worker = await esbuild({
     ...common,
-    entryPoints: [join(root, "src/core/offload-worker.ts")],
+    entryPoints: [join(root, "src/core/util/offload-worker.ts")],
     format: "cjs",
     write: false,
     outfile: join(work, "offload-worker.cjs"),

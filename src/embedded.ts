@@ -15,6 +15,6 @@ export const build: BuildInfo | undefined = undefined;
 
 export const trees: Record<string, EmbeddedTree> = {};
 
-// The worker thread of src/core/offload.ts as one self-contained CommonJS script (the
+// The worker thread of src/core/util/offload.ts as one self-contained CommonJS script (the
 // binary has no files to start a worker from), or undefined.
 export const offloadWorkerCode: string | undefined = undefined;

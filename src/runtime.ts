@@ -4,7 +4,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { dataDir } from "./core/paths.ts";
+import { dataDir } from "./core/util/paths.ts";
 import { build, offloadWorkerCode } from "./embedded.ts";
 import { writeOnce } from "./extract.ts";
 
@@ -127,7 +127,7 @@ export function offloadWorker(): { script: string | URL; eval: boolean } | undef
   if (build) {
     return worker = offloadWorkerCode ? { script: offloadWorkerCode, eval: true } : undefined;
   }
-  const file = new URL("./core/offload-worker.ts", import.meta.url);
+  const file = new URL("./core/util/offload-worker.ts", import.meta.url);
   if (typeof Deno !== "undefined") return worker = { script: file, eval: false };
   let tsx: string;
   try {

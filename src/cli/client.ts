@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { tokenFile } from "../server/auth.ts";
 import { NDJSON } from "../server/api/progress.ts";
-import { dataDir } from "../core/paths.ts";
+import { dataDir } from "../core/util/paths.ts";
 
 // Exit codes as AutoKitteh's `ak` uses them.
 export const EXIT = {

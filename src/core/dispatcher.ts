@@ -1,19 +1,19 @@
 // Matches a stored event against the triggers of active deployments and starts one
 // session per matching trigger × active deployment (AutoKitteh §1.7).
 import { and, eq, or } from "drizzle-orm";
-import type { FilterOutcome } from "./cel.ts";
+import type { FilterOutcome } from "./triggers/cel.ts";
 import type { Db } from "./db/client.ts";
-import { configCache } from "./config-cache.ts";
+import { configCache } from "./projects/config-cache.ts";
 import { events, triggers } from "./db/schema.ts";
-import { activeDeployments } from "./deployments.ts";
+import { activeDeployments } from "./projects/deployments.ts";
 import { type EventRow, type Events, insertEvent, type NewEvent, newEventRow } from "./events.ts";
-import { fault } from "./faults.ts";
-import { evaluateFilter, evaluateFilters } from "./filter-eval.ts";
-import { log } from "./log.ts";
-import { SessionManager } from "./session-manager.ts";
-import { insertSessions, type NewSession } from "./sessions.ts";
-import { candidateSubscriptions } from "./subscribers.ts";
-import type { Wakeups } from "./wakeups.ts";
+import { fault } from "./util/faults.ts";
+import { evaluateFilter, evaluateFilters } from "./triggers/filter-eval.ts";
+import { log } from "./util/log.ts";
+import { SessionManager } from "./sessions/manager.ts";
+import { insertSessions, type NewSession } from "./sessions/rows.ts";
+import { candidateSubscriptions } from "./triggers/subscribers.ts";
+import type { Wakeups } from "./sessions/wakeups.ts";
 
 type Trigger = typeof triggers.$inferSelect;
 

@@ -1,10 +1,10 @@
 // Events: stored first (each gets a global sequence number), dispatched after.
 import { and, desc, eq, type SQL } from "drizzle-orm";
-import { now } from "./clock.ts";
+import { now } from "./util/clock.ts";
 import type { Db } from "./db/client.ts";
 import { events } from "./db/schema.ts";
 import { execOn, type Tx } from "./db/group-commit.ts";
-import { newId } from "./ids.ts";
+import { newId } from "./util/ids.ts";
 
 export type EventRow = typeof events.$inferSelect;
 

@@ -1,9 +1,9 @@
 // The registered integrations at work in one daemon: their routes mounted, their
 // background services started, reloaded when configuration changes, and closed.
 import type { Hono } from "hono";
-import { projectConnections, withVars } from "../core/connections.ts";
-import { log } from "../core/log.ts";
-import { SerialQueue } from "../core/serial.ts";
+import { projectConnections, withVars } from "../core/projects/connections.ts";
+import { log } from "../core/util/log.ts";
+import { SerialQueue } from "../core/util/serial.ts";
 import { integrationNamed, integrations } from "./registry.ts";
 import type {
   ConnectionInfo,

@@ -1,5 +1,5 @@
 // Every integration, registered in one place.
-import type { Manifest } from "../core/manifest.ts";
+import type { Manifest } from "../core/projects/manifest.ts";
 import { github } from "./github/index.ts";
 import { schedule } from "./schedule/index.ts";
 import { slack } from "./slack/index.ts";

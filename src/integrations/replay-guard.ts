@@ -8,7 +8,7 @@
 // kept for good. A crash in between lets a resent copy through once the claim lapses
 // (at-least-once) rather than lose the request; a failure lets it go at once.
 import { createHash } from "node:crypto";
-import { now } from "../core/clock.ts";
+import { now } from "../core/util/clock.ts";
 import type { Db } from "../core/db/client.ts";
 import {
   claimRequestKey,

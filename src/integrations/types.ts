@@ -5,8 +5,8 @@ import type { Hono } from "hono";
 import type { Db } from "../core/db/client.ts";
 import type { Dispatcher } from "../core/dispatcher.ts";
 import type { Events } from "../core/events.ts";
-import type { LogBus } from "../core/log-bus.ts";
-import type { SecretBox } from "../core/secrets.ts";
+import type { LogBus } from "../core/sessions/log-bus.ts";
+import type { SecretBox } from "../core/projects/secrets.ts";
 
 export type IntegrationContext = {
   db: Db;

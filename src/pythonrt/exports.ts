@@ -4,7 +4,7 @@ import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type BuildFiles, writeFiles } from "../core/builds.ts";
+import { type BuildFiles, writeFiles } from "../core/projects/builds.ts";
 import type { Python } from "./python.ts";
 import { pythonPath } from "./sdk.ts";
 

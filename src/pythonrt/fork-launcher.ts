@@ -3,7 +3,7 @@
 // server whose environment no longer matches (vars changed) is replaced; one that died
 // is restarted; servers of code no longer deployed are stopped (`sync`).
 import { createHash } from "node:crypto";
-import { log, logFailure } from "../core/log.ts";
+import { log, logFailure } from "../core/util/log.ts";
 import { ForkServer } from "./fork-server.ts";
 import type { RunnerHub } from "./hub.ts";
 import type { Interpreters, Runner, RunnerLauncher, RunnerSpec } from "./launcher.ts";

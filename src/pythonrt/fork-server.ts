@@ -5,8 +5,8 @@
 import { spawn } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { newId } from "../core/ids.ts";
-import { logFailure } from "../core/log.ts";
+import { newId } from "../core/util/ids.ts";
+import { logFailure } from "../core/util/log.ts";
 import type { RunnerHub, RunnerSocket } from "./hub.ts";
 import { describeExit, type Runner, type RunnerExit } from "./launcher.ts";
 import { type RunnerUser, spawnAs } from "./runner-user.ts";

@@ -2,7 +2,7 @@
 // does not care how it came to be: spawned per session (here) or forked from a warm
 // per-deployment server.
 import { spawn } from "node:child_process";
-import { newId } from "../core/ids.ts";
+import { newId } from "../core/util/ids.ts";
 import type { RunnerHub, RunnerSocket } from "./hub.ts";
 import { type RunnerUser, spawnAs } from "./runner-user.ts";
 import { pythonPath } from "./sdk.ts";

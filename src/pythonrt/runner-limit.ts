@@ -1,7 +1,7 @@
 // At most N runners at once: a burst of events queues its sessions for a runner instead
 // of starting thousands of processes. A slot is freed when its runner exits (waiting
 // durable sessions hibernate, so they do not hold one for long).
-import { logFailure } from "../core/log.ts";
+import { logFailure } from "../core/util/log.ts";
 import type { Runner, RunnerLauncher, RunnerSpec } from "./launcher.ts";
 
 export class LimitedLauncher implements RunnerLauncher {

@@ -9,8 +9,8 @@ import { execFile } from "node:child_process";
 import { chmodSync, chownSync, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join, relative } from "node:path";
-import { log } from "../core/log.ts";
-import { keepPrivate } from "../core/paths.ts";
+import { log } from "../core/util/log.ts";
+import { keepPrivate } from "../core/util/paths.ts";
 
 export type RunnerUser = { name: string; uid: number; gid: number };
 

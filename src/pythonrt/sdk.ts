@@ -1,7 +1,7 @@
 // Where the py-sdk (packages `pounce` and `autokitteh`) lives, for PYTHONPATH: the source
 // folder, or in the single binary a copy written once to the data dir.
 import { assetDir } from "../assets.ts";
-import { dataDir } from "../core/paths.ts";
+import { dataDir } from "../core/util/paths.ts";
 
 export function sdkDir(): string {
   return process.env.POUNCE_SDK_DIR || assetDir("py-sdk", dataDir());

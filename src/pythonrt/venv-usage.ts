@@ -1,6 +1,6 @@
 // Which venvs are still needed: those of the builds of active and draining deployments
 // and of sessions not yet ended, with the names of the projects that use each.
-import { buildById, buildsInUse, decodeFiles } from "../core/builds.ts";
+import { buildById, buildsInUse, decodeFiles } from "../core/projects/builds.ts";
 import type { Db } from "../core/db/client.ts";
 import { REQUIREMENTS_FILE } from "./requirements.ts";
 import type { Venvs } from "./venvs.ts";

@@ -14,8 +14,8 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { type BuildFiles, writeFiles } from "../core/builds.ts";
-import { log } from "../core/log.ts";
+import { type BuildFiles, writeFiles } from "../core/projects/builds.ts";
+import { log } from "../core/util/log.ts";
 import type { Python } from "./python.ts";
 import { installable, REQUIREMENTS_FILE, venvKey } from "./requirements.ts";
 import { runLogged } from "./run-logged.ts";

@@ -1,7 +1,7 @@
 // The daemon's HTTP surface on one port: health, the management API, integrations.
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { log } from "../core/log.ts";
+import { log } from "../core/util/log.ts";
 import { ApiError, apiRoutes } from "./api/index.ts";
 import { requireToken } from "./auth.ts";
 import type { Engine } from "./engine.ts";

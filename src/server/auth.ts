@@ -4,7 +4,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { keepPrivate } from "../core/paths.ts";
+import { keepPrivate } from "../core/util/paths.ts";
 import type { MiddlewareHandler } from "hono";
 
 export function tokenFile(dataDir: string): string {

@@ -3,7 +3,7 @@
 // within a shorter time; the token-guarded API keeps the request timeout, since a deploy
 // may upload up to 96 MiB over a slow link.
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
-import { log } from "../core/log.ts";
+import { log } from "../core/util/log.ts";
 
 export function enforceBodyDeadline(
   server: Server,

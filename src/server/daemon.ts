@@ -1,6 +1,6 @@
 // `pounce up`: start the engine, serve HTTP, resume what a previous run left.
 import { isIP } from "node:net";
-import { log } from "../core/log.ts";
+import { log } from "../core/util/log.ts";
 import { DEFAULT_SERVER_LIMITS, listen, type ServerLimits } from "../runtime.ts";
 import { createApp } from "./app.ts";
 import { loadOrCreateToken } from "./auth.ts";

@@ -1,8 +1,8 @@
 // One live-tail subscription: replay the records after a position from the database, then
 // follow the log bus, with no gap and no duplicate between the two (docs/protocol.md).
-import type { LiveRecord } from "../core/log-bus.ts";
-import { log } from "../core/log.ts";
-import { FINAL_STATES, isFinal, type LogRecordType, type Sessions } from "../core/sessions.ts";
+import type { LiveRecord } from "../core/sessions/log-bus.ts";
+import { log } from "../core/util/log.ts";
+import { FINAL_STATES, isFinal, type LogRecordType, type Sessions } from "../core/sessions/rows.ts";
 
 const PAGE = 500;
 // A session whose row is final but whose final state record never arrives (written by an

@@ -1,5 +1,5 @@
 // Errors in work nobody awaits cannot take the daemon down: a background write that fails
-// (POUNCE_FAIL, src/core/faults.ts) is logged, its session goes on, and the daemon keeps
+// (POUNCE_FAIL, src/core/util/faults.ts) is logged, its session goes on, and the daemon keeps
 // serving.
 import assert from "node:assert/strict";
 import { test } from "node:test";

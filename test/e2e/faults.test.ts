@@ -1,5 +1,5 @@
 // Fault injection: the daemon kills itself (kill -9) at a named point the nth time it gets
-// there (POUNCE_FAULT, src/core/faults.ts), over several seeds; a runner and a fork server
+// there (POUNCE_FAULT, src/core/util/faults.ts), over several seeds; a runner and a fork server
 // are killed from here. After a restart without the fault: every accepted webhook (2xx)
 // has its session, no session is left running, every activity whose result was committed
 // ran exactly once (side effects are lines in a file), and no print is logged twice. The

@@ -3,8 +3,8 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { test } from "node:test";
-import { CLEAR, sealerFor } from "../../src/core/at-rest.ts";
-import { SecretBox } from "../../src/core/secrets.ts";
+import { CLEAR, sealerFor } from "../../src/core/projects/at-rest.ts";
+import { SecretBox } from "../../src/core/projects/secrets.ts";
 
 const box = new SecretBox(randomBytes(32));
 const SECRET = `k'e"y\\-\u00e9-\u{1F600}`;

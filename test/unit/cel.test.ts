@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { checkFilter, compileFilter, FilterError } from "../../src/core/cel.ts";
+import { checkFilter, compileFilter, FilterError } from "../../src/core/triggers/cel.ts";
 
 const data = {
   url: { path: "/api/dogs/woof", query: { a: "1" } },

@@ -1,4 +1,4 @@
-// The config cache (src/core/config-cache.ts): what it keeps is dropped when another
+// The config cache (src/core/projects/config-cache.ts): what it keeps is dropped when another
 // connection commits, when this process writes a config table, and when a transaction
 // that wrote one rolls back; other writes keep it.
 import assert from "node:assert/strict";
@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { createClient } from "@libsql/client";
-import { ConfigCache } from "../../src/core/config-cache.ts";
+import { ConfigCache } from "../../src/core/projects/config-cache.ts";
 import { openDb } from "../../src/core/db/client.ts";
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));

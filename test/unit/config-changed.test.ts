@@ -5,15 +5,19 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { encodeFiles } from "../../src/core/builds.ts";
-import { type ConfigChange, configChanged } from "../../src/core/config-changed.ts";
+import { encodeFiles } from "../../src/core/projects/builds.ts";
+import { type ConfigChange, configChanged } from "../../src/core/projects/config-changed.ts";
 import { openDb } from "../../src/core/db/client.ts";
-import { activateDeployment, deploy } from "../../src/core/deploy.ts";
-import { deactivate, deleteDeployment, listDeployments } from "../../src/core/deployments.ts";
-import { parseManifest } from "../../src/core/manifest.ts";
-import { deleteProject, projectByRef } from "../../src/core/projects.ts";
-import { SecretBox } from "../../src/core/secrets.ts";
-import { deleteVar, setVar, varsOf } from "../../src/core/vars.ts";
+import { activateDeployment, deploy } from "../../src/core/projects/deploy.ts";
+import {
+  deactivate,
+  deleteDeployment,
+  listDeployments,
+} from "../../src/core/projects/deployments.ts";
+import { parseManifest } from "../../src/core/projects/manifest.ts";
+import { deleteProject, projectByRef } from "../../src/core/projects/projects.ts";
+import { SecretBox } from "../../src/core/projects/secrets.ts";
+import { deleteVar, setVar, varsOf } from "../../src/core/projects/vars.ts";
 
 test("core signals each config change once it is committed", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "pounce-cfg-"));

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { compileFilter } from "../../src/core/cel.ts";
-import { eventGuardValue, filterGuard } from "../../src/core/filter-guard.ts";
+import { compileFilter } from "../../src/core/triggers/cel.ts";
+import { eventGuardValue, filterGuard } from "../../src/core/triggers/filter-guard.ts";
 
 const N = JSON.stringify(["data", "body", "json", "n"]);
 

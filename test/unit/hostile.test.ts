@@ -7,15 +7,15 @@ import {
   checkBuildFiles,
   checkFileName,
   MAX_BUILD_BYTES,
-} from "../../src/core/builds.ts";
-import { compileFilter, FilterError, MAX_STEPS } from "../../src/core/cel.ts";
-import { INLINE_LIMITS } from "../../src/core/filter-eval.ts";
+} from "../../src/core/projects/builds.ts";
+import { compileFilter, FilterError, MAX_STEPS } from "../../src/core/triggers/cel.ts";
+import { INLINE_LIMITS } from "../../src/core/triggers/filter-eval.ts";
 import {
   ManifestError,
   MAX_MANIFEST_ITEMS,
   MAX_MANIFEST_NODES,
   parseManifest,
-} from "../../src/core/manifest.ts";
+} from "../../src/core/projects/manifest.ts";
 import { RateLimiter } from "../../src/integrations/webhook/rate.ts";
 
 test("manifests nested too deeply or with too many items are refused before work", () => {

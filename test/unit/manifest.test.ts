@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ManifestError, parseManifest } from "../../src/core/manifest.ts";
+import { ManifestError, parseManifest } from "../../src/core/projects/manifest.ts";
 
 const errorOf = (text: string) => {
   try {

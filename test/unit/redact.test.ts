@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { test } from "node:test";
-import { Redactor } from "../../src/core/redact.ts";
+import { Redactor } from "../../src/core/sessions/redaction.ts";
 
 const SECRETS = [
   `it's a "k\\ey"`,

@@ -1,7 +1,11 @@
 // Schedule expressions: cron with and without seconds, @every, timezones, and errors.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseDuration, parseSchedule, ScheduleError } from "../../src/core/schedule-spec.ts";
+import {
+  parseDuration,
+  parseSchedule,
+  ScheduleError,
+} from "../../src/core/triggers/schedule-spec.ts";
 
 const at = (iso: string) => new Date(iso);
 const iso = (d: Date | null) => d?.toISOString();

@@ -1,7 +1,7 @@
 // `pounce build list|get|download`.
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { resolve } from "node:path";
-import type { BuildFiles } from "../../core/builds.ts";
+import type { BuildFiles } from "../../core/projects/builds.ts";
 import { parse } from "../args.ts";
 import { Client, CliError, EXIT } from "../client.ts";
 import { print, table } from "../output.ts";
@@ -41,7 +41,7 @@ async function download(argv: string[]): Promise<void> {
   if (existsSync(dir) && readdirSync(dir).length) {
     throw new CliError(`${dir} exists and is not empty`, EXIT.precondition);
   }
-  const { BuildError, writeFiles } = await import("../../core/builds.ts");
+  const { BuildError, writeFiles } = await import("../../core/projects/builds.ts");
   const files: BuildFiles = {};
   for (const [name, b64] of Object.entries(res.files)) files[name] = Buffer.from(b64, "base64");
   try {

@@ -1,5 +1,5 @@
 // `pounce config where`: where Pounce keeps its files (as AutoKitteh's `ak config where`).
-import { dataDir } from "../../core/paths.ts";
+import { dataDir } from "../../core/util/paths.ts";
 import { venvsDir } from "../../pythonrt/venvs.ts";
 import { parse } from "../args.ts";
 import { CliError, EXIT } from "../client.ts";

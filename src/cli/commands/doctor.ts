@@ -1,6 +1,6 @@
 // `pounce doctor`: the data dir, the Python interpreter and its version, the py-sdk and
 // the venvs with their sizes. Asks the daemon; when it is not running, looks for itself.
-import { dataDir } from "../../core/paths.ts";
+import { dataDir } from "../../core/util/paths.ts";
 import {
   type EnvironmentJson,
   environmentJson,

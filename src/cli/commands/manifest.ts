@@ -26,7 +26,7 @@ async function validate(argv: string[]): Promise<void> {
   const { values, positionals } = parse(argv, {});
   const { path, text } = readManifest(positionals);
   // Loaded here only: the manifest's validation (CEL) is slow to load.
-  const { ManifestError, parseManifest } = await import("../../core/manifest.ts");
+  const { ManifestError, parseManifest } = await import("../../core/projects/manifest.ts");
   try {
     const m = parseManifest(text);
     print(

@@ -1,8 +1,8 @@
 // `pounce up`: run the daemon in the foreground.
-import { DataDirBusy } from "../../core/data-dir-lock.ts";
+import { DataDirBusy } from "../../core/util/data-dir-lock.ts";
 import { DbRefused } from "../../core/db/db-file.ts";
-import { isLevel, log, setLogLevel } from "../../core/log.ts";
-import { dataDir } from "../../core/paths.ts";
+import { isLevel, log, setLogLevel } from "../../core/util/log.ts";
+import { dataDir } from "../../core/util/paths.ts";
 import { startDaemon } from "../../server/daemon.ts";
 import { hostCheck } from "../../server/host-check.ts";
 import { keepServingOnUnhandledRejection } from "../../server/keep-serving.ts";

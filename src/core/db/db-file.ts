@@ -19,8 +19,8 @@ import {
   writeFileSync,
 } from "node:fs";
 import { dirname, join } from "node:path";
-import { log } from "../log.ts";
-import { keepPrivate } from "../paths.ts";
+import { log } from "../util/log.ts";
+import { keepPrivate } from "../util/paths.ts";
 import { checkWal, type WalDamage } from "./wal-check.ts";
 
 export class DbRefused extends Error {}

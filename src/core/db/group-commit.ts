@@ -18,7 +18,7 @@
 import type { InArgs, ResultSet, Transaction } from "@libsql/client";
 import type { Db } from "./client.ts";
 import { perHandle } from "./per-handle.ts";
-import { logFailure } from "../log.ts";
+import { logFailure } from "../util/log.ts";
 import type { sessionLogs } from "./schema.ts";
 
 export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];

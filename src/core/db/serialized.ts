@@ -12,7 +12,7 @@
 // carries the writes of every session that wrote meanwhile. Reads see the open
 // transaction's writes: those of this process, not yet committed.
 import type { Client, InStatement, ResultSet, Transaction, TransactionMode } from "@libsql/client";
-import { logFailure } from "../log.ts";
+import { logFailure } from "../util/log.ts";
 
 // The statements run synchronously and their promises settle as microtasks, so a long
 // queue of them would run back to back without the event loop ever reading a socket (a

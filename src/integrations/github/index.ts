@@ -1,7 +1,7 @@
 // GitHub: webhook deliveries from GitHub Apps and from PAT connections' webhooks.
-import { connectionIdsOf } from "../../core/connections.ts";
-import { newSlug } from "../../core/ids.ts";
-import { addVarIfMissing, varNamesIn } from "../../core/vars.ts";
+import { connectionIdsOf } from "../../core/projects/connections.ts";
+import { newSlug } from "../../core/util/ids.ts";
+import { addVarIfMissing, varNamesIn } from "../../core/projects/vars.ts";
 import type { ConnectionInfo, Integration, IntegrationContext, Service } from "../types.ts";
 import { callGitHub, githubApiUrl } from "./api.ts";
 import { installationToken } from "./app-auth.ts";

@@ -1,6 +1,6 @@
 // Schedule triggers: a `tick` event on the trigger at every time its cron expression (or
-// `@every` interval) names. The timers live in src/core/scheduler.ts.
-import { Scheduler } from "../../core/scheduler.ts";
+// `@every` interval) names. The timers live in src/integrations/schedule/scheduler.ts.
+import { Scheduler } from "./scheduler.ts";
 import type { Integration } from "../types.ts";
 
 export const schedule: Integration = {

@@ -6,8 +6,8 @@
 // secrets signed it. A signature is taken once (see replay-guard.ts). Bad requests get
 // 4xx and start nothing.
 import type { Context, Hono } from "hono";
-import { connectionsOf, type ConnectionWithVars } from "../../core/connections.ts";
-import { log } from "../../core/log.ts";
+import { connectionsOf, type ConnectionWithVars } from "../../core/projects/connections.ts";
+import { log } from "../../core/util/log.ts";
 import { deliver } from "../deliver.ts";
 import { ReplayGuard, replayKey } from "../replay-guard.ts";
 import type { IntegrationContext } from "../types.ts";

@@ -4,8 +4,8 @@
 // stored, and reconnects with exponential backoff when the link drops or Slack asks.
 // https://api.slack.com/apis/socket-mode
 import WebSocket from "ws";
-import { connectionsOf } from "../../core/connections.ts";
-import { log, logFailure } from "../../core/log.ts";
+import { connectionsOf } from "../../core/projects/connections.ts";
+import { log, logFailure } from "../../core/util/log.ts";
 import { deliver, type Destination } from "../deliver.ts";
 import type { IntegrationContext, Service } from "../types.ts";
 import { callSlack } from "./api.ts";

@@ -2,9 +2,9 @@
 // type is the lowercased method and dispatches it.
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { activeDeployments } from "../../core/deployments.ts";
-import { delay } from "../../core/faults.ts";
-import { webhookTrigger } from "../../core/triggers.ts";
+import { activeDeployments } from "../../core/projects/deployments.ts";
+import { delay } from "../../core/util/faults.ts";
+import { webhookTrigger } from "../../core/triggers/lookup.ts";
 import type { Integration, IntegrationContext } from "../types.ts";
 import { webhookEventData } from "./event-data.ts";
 import { RateLimiter } from "./rate.ts";

@@ -2,9 +2,9 @@
 // event, then stream the following outcomes' bodies while `more` is true (AutoKitteh §3.1).
 import { validateHeaderName, validateHeaderValue } from "node:http";
 import type { DispatchResult } from "../../core/dispatcher.ts";
-import type { LiveRecord, LogBus } from "../../core/log-bus.ts";
-import type { SessionState } from "../../core/sessions.ts";
-import { isFinal } from "../../core/sessions.ts";
+import type { LiveRecord, LogBus } from "../../core/sessions/log-bus.ts";
+import type { SessionState } from "../../core/sessions/rows.ts";
+import { isFinal } from "../../core/sessions/rows.ts";
 import { UI_COOKIE_PREFIX } from "../../server/auth.ts";
 
 type HttpOutcome = {

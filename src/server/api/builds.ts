@@ -1,6 +1,6 @@
 // Builds: list, describe, and download a build's files.
 import { Hono } from "hono";
-import { buildById, decodeFiles, listBuilds } from "../../core/builds.ts";
+import { buildById, decodeFiles, listBuilds } from "../../core/projects/builds.ts";
 import type { Engine } from "../engine.ts";
 import { ApiError } from "./errors.ts";
 import { buildJson } from "./json.ts";

@@ -6,10 +6,10 @@ import {
   connectionByName,
   listConnections,
   withVars,
-} from "../../core/connections.ts";
-import { projectById } from "../../core/projects.ts";
-import { MASK } from "../../core/secrets.ts";
-import { varsOf } from "../../core/vars.ts";
+} from "../../core/projects/connections.ts";
+import { projectById } from "../../core/projects/projects.ts";
+import { MASK } from "../../core/projects/secrets.ts";
+import { varsOf } from "../../core/projects/vars.ts";
 import type { Engine } from "../engine.ts";
 import { ApiError } from "./errors.ts";
 import { iso } from "./json.ts";

@@ -4,11 +4,11 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { bodyLimit } from "hono/body-limit";
-import type { BuildFiles } from "../../core/builds.ts";
-import { planManifest } from "../../core/deploy.ts";
-import { DeployRefused, prepareDeploy } from "../../core/deploy-service.ts";
-import { checkName, ManifestError } from "../../core/manifest.ts";
-import { parseManifestOffLoop } from "../../core/manifest-parse.ts";
+import type { BuildFiles } from "../../core/projects/builds.ts";
+import { planManifest } from "../../core/projects/deploy.ts";
+import { DeployRefused, prepareDeploy } from "../../core/projects/deploy-service.ts";
+import { checkName, ManifestError } from "../../core/projects/manifest.ts";
+import { parseManifestOffLoop } from "../../core/projects/manifest-parse.ts";
 import { markSecretVars } from "../../integrations/registry.ts";
 import type { Engine } from "../engine.ts";
 import { jsonBody } from "./body.ts";

@@ -1,9 +1,9 @@
 // Dispatching events by hand, redispatching stored ones, and checking CEL filters.
 import { Hono } from "hono";
 import { z } from "zod";
-import { checkFilter } from "../../core/cel.ts";
-import { connectionByName } from "../../core/connections.ts";
-import { triggerByName } from "../../core/triggers.ts";
+import { checkFilter } from "../../core/triggers/cel.ts";
+import { connectionByName } from "../../core/projects/connections.ts";
+import { triggerByName } from "../../core/triggers/lookup.ts";
 import type { Engine } from "../engine.ts";
 import { jsonBody } from "./body.ts";
 import { ApiError } from "./errors.ts";

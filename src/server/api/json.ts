@@ -1,9 +1,9 @@
 // How entities look in the API's JSON.
-import type { Build } from "../../core/builds.ts";
-import type { Deployment } from "../../core/deployments.ts";
+import type { Build } from "../../core/projects/builds.ts";
+import type { Deployment } from "../../core/projects/deployments.ts";
 import type { EventRow } from "../../core/events.ts";
-import type { Project } from "../../core/projects.ts";
-import type { Session } from "../../core/sessions.ts";
+import type { Project } from "../../core/projects/projects.ts";
+import type { Session } from "../../core/sessions/rows.ts";
 
 export const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString() : null);
 

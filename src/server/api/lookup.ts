@@ -1,5 +1,5 @@
 // Resolving names the API is given: projects by name or id, sessions by id or project.
-import { projectByRef } from "../../core/projects.ts";
+import { projectByRef } from "../../core/projects/projects.ts";
 import type { Engine } from "../engine.ts";
 import { ApiError } from "./errors.ts";
 

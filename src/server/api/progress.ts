@@ -1,7 +1,7 @@
 // Long requests that report progress (a deploy building a venv): to a client that accepts
 // `application/x-ndjson`, one JSON object per line, `{"progress": "text"}` while working,
 // then `{"result": {...}}` or `{"error": "text", "status": 400}` last.
-import { log } from "../../core/log.ts";
+import { log } from "../../core/util/log.ts";
 import { ApiError } from "./errors.ts";
 
 export const NDJSON = "application/x-ndjson";

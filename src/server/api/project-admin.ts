@@ -1,7 +1,7 @@
 // One project: create, get, delete (the list is in projects.ts).
 import { Hono } from "hono";
 import { z } from "zod";
-import { createProject, deleteProject, ProjectError } from "../../core/projects.ts";
+import { createProject, deleteProject, ProjectError } from "../../core/projects/projects.ts";
 import type { Engine } from "../engine.ts";
 import { jsonBody } from "./body.ts";
 import { ApiError } from "./errors.ts";

@@ -1,9 +1,9 @@
 // Projects, deployments and triggers.
 import { Hono } from "hono";
-import { listDeployments } from "../../core/deployments.ts";
-import { allProjects } from "../../core/projects.ts";
-import { parseSchedule } from "../../core/schedule-spec.ts";
-import { listTriggers } from "../../core/triggers.ts";
+import { listDeployments } from "../../core/projects/deployments.ts";
+import { allProjects } from "../../core/projects/projects.ts";
+import { parseSchedule } from "../../core/triggers/schedule-spec.ts";
+import { listTriggers } from "../../core/triggers/lookup.ts";
 import type { Engine } from "../engine.ts";
 import { deploymentJson, iso } from "./json.ts";
 import { optionalProject } from "./lookup.ts";

@@ -1,9 +1,9 @@
 // Starting, stopping and restarting sessions by hand.
 import { Hono } from "hono";
 import { z } from "zod";
-import { activeDeployment, deploymentById } from "../../core/deployments.ts";
-import { SessionManager } from "../../core/session-manager.ts";
-import { isFinal } from "../../core/sessions.ts";
+import { activeDeployment, deploymentById } from "../../core/projects/deployments.ts";
+import { SessionManager } from "../../core/sessions/manager.ts";
+import { isFinal } from "../../core/sessions/rows.ts";
 import type { Engine } from "../engine.ts";
 import { jsonBody } from "./body.ts";
 import { ApiError } from "./errors.ts";

@@ -1,6 +1,6 @@
 // Sessions and their log records.
 import { Hono } from "hono";
-import { isFinal, SESSION_STATES, type SessionState } from "../../core/sessions.ts";
+import { isFinal, SESSION_STATES, type SessionState } from "../../core/sessions/rows.ts";
 import type { Engine } from "../engine.ts";
 import { ApiError } from "./errors.ts";
 import { iso, sessionJson } from "./json.ts";

@@ -1,8 +1,8 @@
 // Vars of a project, or of one of its connections; secrets masked unless revealed.
 import { type Context, Hono } from "hono";
 import { z } from "zod";
-import { MASK } from "../../core/secrets.ts";
-import { deleteVar, setVar, varsOf } from "../../core/vars.ts";
+import { MASK } from "../../core/projects/secrets.ts";
+import { deleteVar, setVar, varsOf } from "../../core/projects/vars.ts";
 import { isSecretVar } from "../../integrations/registry.ts";
 import type { Engine } from "../engine.ts";
 import { connectionByRef } from "./connections.ts";

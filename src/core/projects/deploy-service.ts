@@ -1,0 +1,105 @@
+// The deploy use case (`pounce deploy`): check the uploaded files against the manifest,
+// scan them with Python, build the venv, then apply the manifest, build, deploy and
+// activate (deploy.ts), and let integrations follow. Reading the request and answering it
+// (status codes, progress streaming) is the caller's.
+import { scanExports, SyntaxCheckError } from "../../pythonrt/exports.ts";
+import type { Python } from "../../pythonrt/python.ts";
+import { REQUIREMENTS_FILE } from "../../pythonrt/requirements.ts";
+import { VenvError, type Venvs } from "../../pythonrt/venvs.ts";
+import { BuildError, type BuildFiles, checkBuildFiles, encodeFiles } from "./builds.ts";
+import type { Db } from "../db/client.ts";
+import { deploy, type DeployResult } from "./deploy.ts";
+import { log } from "../util/log.ts";
+import type { Manifest } from "./manifest.ts";
+import type { SecretBox } from "./secrets.ts";
+
+// The upload cannot be deployed (bad files, a syntax error, pip failed): nothing changed.
+export class DeployRefused extends Error {}
+
+export type DeployDeps = {
+  db: Db;
+  box: SecretBox;
+  python: Python;
+  venvs: Venvs;
+  // Schedules and Socket Mode links follow the new triggers and connections; hints are
+  // deploy output lines (what to configure in each service).
+  integrations: { reload(): Promise<void>; hints(projectId: string): Promise<string[]> };
+};
+
+export type PreparedDeploy = {
+  // The deploy builds a venv first: pip's progress is worth showing.
+  buildsVenv: boolean;
+  run(progress: (line: string) => void): Promise<DeployResult>;
+};
+
+// Checks what can be checked before anything is built or stored.
+export async function prepareDeploy(
+  deps: DeployDeps,
+  manifest: Manifest,
+  files: BuildFiles,
+): Promise<PreparedDeploy> {
+  try {
+    checkBuildFiles(files);
+  } catch (err) {
+    refusing(BuildError)(err);
+  }
+  for (const [i, t] of manifest.project.triggers.entries()) {
+    const file = t.call?.split(":")[0];
+    if (file && !(file in files)) {
+      throw new DeployRefused(
+        `project.triggers[${i}].call: file "${file}" is not in the project's files`,
+      );
+    }
+  }
+  const exports = await scanExports(deps.python, files).catch(refusing(SyntaxCheckError));
+  const requirements = files[REQUIREMENTS_FILE];
+  return {
+    buildsVenv: !!requirements && !deps.venvs.isComplete(deps.venvs.keyOf(requirements)),
+    run: (progress) => run(deps, manifest, files, exports, progress),
+  };
+}
+
+// The venv is built before anything is stored: if pip fails, nothing changed and the
+// previous deployment stays active.
+async function run(
+  deps: DeployDeps,
+  manifest: Manifest,
+  files: BuildFiles,
+  exports: unknown,
+  progress: (line: string) => void,
+): Promise<DeployResult> {
+  const venv = await deps.venvs.ensure(files, progress).catch(refusing(VenvError));
+  try {
+    const result = await deploy(deps.db, deps.box, {
+      manifest,
+      files: encodeFiles(files),
+      exports,
+    });
+    log.info("deployed", {
+      project: manifest.project.name,
+      deployment: result.deploymentId,
+      build: result.buildId,
+    });
+    await deps.integrations.reload();
+    result.lines.push(...await deps.integrations.hints(result.projectId));
+    if (venv.key) {
+      const at = result.lines.findIndex((l) => l.startsWith("[exec] create_build"));
+      result.lines.splice(
+        at < 0 ? result.lines.length : at,
+        0,
+        `[exec] build_venv: ${venv.created ? "created" : "reused"} "${venv.key}"`,
+      );
+    }
+    return result;
+  } finally {
+    venv.release();
+  }
+}
+
+// Rethrows an error, one of class `kind` as a DeployRefused with its message.
+function refusing(kind: new (...args: never[]) => Error): (err: unknown) => never {
+  return (err) => {
+    if (err instanceof kind) throw new DeployRefused(err.message);
+    throw err;
+  };
+}

@@ -1,0 +1,506 @@
+// Session lifecycle: start a runner for a session, replace it when it dies (durable
+// sessions resume by replay), record the final state, and resume what was running when
+// the daemon stopped.
+import { and, eq, inArray } from "drizzle-orm";
+import type { RunnerLauncher } from "../../pythonrt/launcher.ts";
+import type { CodeDirs } from "../projects/builds.ts";
+import { now } from "../util/clock.ts";
+import type { Db } from "../db/client.ts";
+import { deployments, sessions as sessionsTable, type SessionState } from "../db/schema.ts";
+import { deploymentState } from "../projects/deployments.ts";
+import { secretValues, sessionEnv } from "../projects/env.ts";
+import { execOn, type Tx } from "../db/group-commit.ts";
+import { type Sealer, sealerFor } from "../projects/at-rest.ts";
+import { Redactor } from "./redaction.ts";
+import { newId } from "../util/ids.ts";
+import { log, logFailure } from "../util/log.ts";
+import type { SecretBox } from "../projects/secrets.ts";
+import { type RunOutcome, SessionRun } from "./run.ts";
+import type { NewSession, Session, Sessions } from "./rows.ts";
+import type { SyscallDeps } from "./syscalls/index.ts";
+import { sendSignal } from "./syscalls/signals.ts";
+import type { Wakeups } from "./wakeups.ts";
+import type { Leases } from "./leases.ts";
+
+// A durable session whose runner keeps dying is given up after this many deaths in a row.
+export const MAX_RUNS = 3;
+
+export type SessionManagerDeps = {
+  db: Db;
+  sessions: Sessions;
+  box: SecretBox;
+  codeDirs: CodeDirs;
+  launcher: RunnerLauncher;
+  wakeups: Wakeups;
+  limits: SyscallDeps["limits"];
+  serviceUrl: () => string;
+  // Durable sessions waiting longer than this release their runner (undefined: never).
+  hibernateAfterMs?: number;
+  leases: Leases;
+  // A session still going this long after it started ends in error (undefined: never).
+  sessionTimeoutMs?: number;
+};
+
+export type NewSessionInput = Omit<NewSession, "id" | "state" | "createdAt" | "updatedAt">;
+
+export class SessionManager {
+  private readonly active = new Map<string, Promise<void>>();
+  private readonly runs = new Map<string, SessionRun>();
+  // Hibernated sessions, with the timer that wakes them at their deadline.
+  private readonly sleeping = new Map<string, ReturnType<typeof setTimeout> | undefined>();
+  private closing = false;
+  private maintenance?: ReturnType<typeof setInterval>;
+
+  private readonly syscallDeps: SyscallDeps;
+
+  constructor(private readonly deps: SessionManagerDeps) {
+    this.syscallDeps = {
+      db: deps.db,
+      box: deps.box,
+      wakeups: deps.wakeups,
+      limits: deps.limits,
+      startSession: (id) => this.start(id),
+    };
+    deps.wakeups.onUnwatched = (id) => this.wakeInBackground(id);
+  }
+
+  static newRow(input: NewSessionInput): NewSession {
+    const t = now();
+    return { ...input, id: newId("ses"), state: "created", createdAt: t, updatedAt: t };
+  }
+
+  // A new session's row, already leased to this node: inserted by the caller, it is then
+  // started with startOwned (no claim to commit, no row to read back).
+  ownedRow(input: NewSessionInput): NewSession {
+    return {
+      ...SessionManager.newRow(input),
+      owner: this.deps.leases.nodeId,
+      leaseUntil: now() + this.deps.leases.ttlMs,
+    };
+  }
+
+  // Starts a session inserted with a row from ownedRow, once that insert has committed.
+  startOwned(row: NewSession): void {
+    this.start(row.id!, ownedSession(row));
+  }
+
+  // Drives a created (or interrupted) session to a final state, in the background.
+  // `leased`: the session's row when this node holds its lease already (it created the
+  // session leased to itself, or took it from hibernation).
+  start(id: string, leased?: Session): void {
+    if (this.closing || this.active.has(id)) return;
+    const driving = this.drive(id, leased)
+      .catch((err) => log.error("session failed", { session: id, error: (err as Error).message }))
+      .finally(() => this.active.delete(id));
+    this.active.set(id, driving);
+  }
+
+  // At start: resume what this node (or a dead one) left, watch hibernated sessions'
+  // deadlines, and from then on renew this node's leases and adopt orphaned sessions.
+  async recover(): Promise<void> {
+    for (const s of await this.deps.sessions.inStates(["created", "running"])) {
+      if (s.hibernated) this.sleepUntil(s.id, this.wakeTime(s, s.wakeAt));
+    }
+    await this.adoptOrphans();
+    const every = Math.max(100, Math.floor(this.deps.leases.ttlMs / 3));
+    this.maintenance = setInterval(
+      () =>
+        void this.maintain().catch((err) =>
+          log.error("lease upkeep failed", { error: (err as Error).message })
+        ),
+      every,
+    );
+  }
+
+  private async adoptOrphans(): Promise<void> {
+    for (const id of await this.deps.leases.orphans()) this.start(id);
+  }
+
+  // Renews leases, gives up runs whose lease another node took, honours stop requests
+  // made on other nodes, and adopts sessions whose node died.
+  private async maintain(): Promise<void> {
+    if (this.closing) return;
+    const held = await this.deps.leases.renew();
+    for (const [id, run] of this.runs) {
+      if (!held.has(id)) {
+        log.warn("lease lost, leaving the session to another node", { session: id });
+        run.abandon();
+      }
+    }
+    for (const s of await this.deps.sessions.stopRequested(this.deps.leases.nodeId)) {
+      this.runs.get(s.id)?.stop(s.stopReason ?? "stopped");
+    }
+    await this.adoptOrphans();
+  }
+
+  // Asks the session to stop: at once when it runs here or has no live node, else the
+  // node running it stops it at its next lease renewal.
+  async stop(id: string, reason: string): Promise<boolean> {
+    const s = await this.deps.sessions.get(id);
+    if (!s || (s.state !== "created" && s.state !== "running")) return false;
+    await this.deps.sessions.update(id, { stopReason: reason });
+    this.unsleep(id);
+    const run = this.runs.get(id);
+    if (run) {
+      run.stop(reason);
+      return true;
+    }
+    const ownedElsewhere = s.owner && s.owner !== this.deps.leases.nodeId &&
+      (s.leaseUntil ?? 0) > now();
+    if (!ownedElsewhere) await this.finish(s, "stopped", { error: reason });
+    return true;
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    clearInterval(this.maintenance);
+    for (const id of [...this.sleeping.keys()]) this.unsleep(id);
+    // Runners are killed; their sessions stay "running" and resume at the next start.
+    for (const run of this.runs.values()) run.stop("daemon shutting down");
+    await Promise.allSettled(this.active.values());
+  }
+
+  private async drive(id: string, leased?: Session): Promise<void> {
+    let s = leased ?? await this.deps.leases.claimRow(id);
+    if (!s) return;
+    if (s.hibernated) {
+      // Past its wake time, adopted from another node.
+      await this.deps.sessions.update(id, { hibernated: false, wakeAt: null });
+      s = { ...s, hibernated: false, wakeAt: null };
+    }
+    if (s.state === "running" && !s.isDurable && !this.runs.has(id)) {
+      // A non-durable session cannot resume: its run died with its daemon.
+      await this.finish(s, "error", { error: "daemon restarted while the session was running" });
+      return;
+    }
+    let deaths = 0;
+    while (s && (s.state === "created" || s.state === "running") && !this.closing) {
+      if (this.timeLeft(s) <= 0) {
+        await this.finish(s, "error", { error: this.timeoutMessage() });
+        return;
+      }
+      if (s.stopReason) {
+        await this.finish(s, "stopped", { error: s.stopReason });
+        return;
+      }
+      const outcome = await this.runOnce(s);
+      s = await this.deps.sessions.get(id);
+      if (!s || this.closing || outcome.kind === "lost") return;
+      if (outcome.kind === "done") {
+        await this.finish(s, outcome.error ? "error" : "completed", {
+          error: outcome.error ?? null,
+          returnDisplay: outcome.display ?? null,
+          returnValue: outcome.value ? Buffer.from(outcome.value) : null,
+        }, outcome.json);
+        return;
+      }
+      if (outcome.kind === "stopped") {
+        await this.finish(s, "stopped", { error: outcome.reason });
+        return;
+      }
+      if (outcome.kind === "hibernated") {
+        if (await this.hibernate(s, outcome.wakeAt, outcome.epoch)) return;
+        continue;
+      }
+      if (!s.isDurable) {
+        await this.finish(s, "error", { error: outcome.reason });
+        return;
+      }
+      if (++deaths >= MAX_RUNS) {
+        await this.finish(s, "error", { error: `${outcome.reason}; gave up after ${deaths} runs` });
+        return;
+      }
+      log.warn("runner died, replaying session", { session: id, reason: outcome.reason });
+    }
+  }
+
+  // Records that the session waits without a runner. False when a notification came in
+  // meanwhile: then the caller runs it again at once.
+  private async hibernate(s: Session, wakeAt: number | null, epoch: number): Promise<boolean> {
+    // Unowned while hibernated: any node may wake it.
+    await this.deps.sessions.update(s.id, {
+      hibernated: true,
+      wakeAt,
+      owner: null,
+      leaseUntil: null,
+    });
+    if (this.deps.wakeups.epoch(s.id) !== epoch || this.closing) {
+      await this.deps.sessions.update(s.id, { hibernated: false, wakeAt: null });
+      return this.closing;
+    }
+    this.sleepUntil(s.id, this.wakeTime(s, wakeAt));
+    log.debug("session hibernated", { session: s.id, wake_at: wakeAt ?? "event" });
+    return true;
+  }
+
+  private sleepUntil(id: string, wakeAt: number | null): void {
+    const timer = wakeAt === null
+      ? undefined
+      : setTimeout(() => this.wakeInBackground(id), Math.max(0, wakeAt - now()));
+    this.sleeping.set(id, timer);
+  }
+
+  private unsleep(id: string): boolean {
+    if (!this.sleeping.has(id)) return false;
+    clearTimeout(this.sleeping.get(id));
+    this.sleeping.delete(id);
+    return true;
+  }
+
+  private wakeInBackground(id: string): void {
+    this.wake(id).catch(logFailure("waking a session failed", { session: id }));
+  }
+
+  // Resumes a hibernated session by replay; of several nodes woken at once, one wins.
+  private async wake(id: string): Promise<void> {
+    this.unsleep(id);
+    if (this.closing) return;
+    const row = await this.deps.leases.claimHibernated(id);
+    if (row) this.start(id, row);
+  }
+
+  // Milliseconds until the session's timeout (--session-timeout), Infinity without one.
+  private timeLeft(s: Session): number {
+    const limit = this.deps.sessionTimeoutMs;
+    return limit === undefined ? Infinity : (s.startedAt ?? now()) + limit - now();
+  }
+
+  private timeoutMessage(): string {
+    return `session timed out after ${this.deps.sessionTimeoutMs! / 1000} s (--session-timeout)`;
+  }
+
+  // A hibernated session wakes at its deadline, or at its timeout if that comes first.
+  private wakeTime(s: Session, wakeAt: number | null): number | null {
+    const left = this.timeLeft(s);
+    if (!Number.isFinite(left)) return wakeAt;
+    return Math.min(wakeAt ?? Infinity, now() + left);
+  }
+
+  private async runOnce(s: Session): Promise<RunOutcome> {
+    const { db, sessions, box, codeDirs, launcher } = this.deps;
+    const sessionLog = await sessions.openLog(s);
+    const runs = s.runs + 1;
+    // The runner is taken while "running" is written; it starts once that is committed.
+    const launching = (async () => {
+      const [codeDir, env] = await Promise.all([
+        codeDirs.get(s.buildId),
+        sessionEnv(db, box, s.projectId, this.deps.serviceUrl()),
+      ]);
+      return launcher.launch({ codeDir, env, durable: s.isDurable });
+    })();
+    // A session that never ran has no journal and no prints.
+    const fresh = s.state === "created" && s.runs === 0;
+    const reads = Promise.all([
+      s.isDurable && !fresh ? sessions.journal(s.id) : [],
+      fresh ? { workflow: 0, chars: 0 } : sessions.printed(s.id),
+      secretValues(db, box, s.projectId),
+    ]);
+    // Awaited below; a failure before that must not count as unhandled.
+    launching.catch(() => {});
+    reads.catch(() => {});
+    const marked = Promise.all([
+      sessions.markRunning(s),
+      s.state !== "running" && sessionLog.append("state", { state: "running", run: runs }),
+    ]);
+    // A durable session's runner starts without waiting for this commit: what its run
+    // writes queues behind it (one connection, in order), and a crash before it commits
+    // leaves the session "created", to run again by replay. A non-durable session must not
+    // run twice, so it starts only once "running" is on disk.
+    marked.catch(() => {});
+    if (!s.isDurable) {
+      try {
+        await marked;
+      } catch (err) {
+        void launching.then((r) => r.kill(), () => {});
+        throw err;
+      }
+    }
+    let runner;
+    try {
+      runner = await launching;
+    } catch (err) {
+      return { kind: "died", reason: `could not start a runner: ${(err as Error).message}` };
+    }
+    let journal, printed, secrets;
+    try {
+      [journal, printed, secrets] = await reads;
+    } catch (err) {
+      runner.kill();
+      throw err;
+    }
+    // Secret values never reach the session's log, error or return display.
+    const redactor = Redactor.for(secrets);
+    sessionLog.redactor = redactor;
+    // What the session journals and stores is sealed when its project has secrets.
+    const seal = sealerFor(box, secrets);
+    const run = new SessionRun(
+      db,
+      s,
+      sessionLog,
+      runner,
+      journal,
+      this.syscallDeps,
+      seal,
+      this.deps.hibernateAfterMs,
+    );
+    this.runs.set(s.id, run);
+    marked.catch((err) => {
+      log.error("could not record the session as running", {
+        session: s.id,
+        error: (err as Error).message,
+      });
+      run.abandon();
+    });
+    const left = this.timeLeft(s);
+    const timeout = Number.isFinite(left)
+      ? setTimeout(() => run.timeOut(this.timeoutMessage()), left)
+      : undefined;
+    const memo = (s.memo ?? {}) as Record<string, string>;
+    try {
+      const outcome = await run.start(
+        {
+          data: s.inputs,
+          event_type: memo.event_type ?? null,
+          event_id: s.eventId,
+        },
+        s.isDurable ? printed.workflow : 0,
+        printed.chars,
+      );
+      return redactOutcome(outcome, redactor, seal);
+    } finally {
+      this.runs.delete(s.id);
+      clearTimeout(timeout);
+    }
+  }
+
+  private async finish(
+    s: Session,
+    state: SessionState,
+    fields: EndFields,
+    value?: unknown,
+  ): Promise<void> {
+    const { db, sessions, box } = this.deps;
+    const sessionLog = await sessions.openLog(s);
+    // The child's sealer: its return value goes to the parent in the signal.
+    const seal = s.parentId && s.isDurable
+      ? sealerFor(box, await secretValues(db, box, s.projectId))
+      : undefined;
+    let logged: Promise<void> | undefined;
+    await db.transaction(async (tx) => {
+      await endRow(tx, s.id, state, fields);
+      await execOn(tx)("DELETE FROM subscriptions WHERE session_id = ?", [s.id]);
+      // A durable child's end signals its parent under the child's id.
+      if (s.parentId && s.isDurable) {
+        const completed = state === "completed";
+        await sendSignal(
+          tx,
+          s.parentId,
+          s.id,
+          completed ? { completed, value: value ?? null } : { completed },
+          seal!,
+        );
+      }
+      // Queued, not awaited (that would wait for this transaction): the record is written
+      // after it, and usually in the same commit.
+      logged = sessionLog.append("state", {
+        state,
+        ...(fields.error ? { error: fields.error } : {}),
+      });
+      logged.catch(() => {});
+    });
+    this.deps.wakeups.forget(s.id);
+    if (s.parentId && s.isDurable) this.deps.wakeups.notify(s.parentId);
+    await logged;
+    log.info("session ended", { session: s.id, state });
+    if (s.deploymentId) await retireIfDrained(db, s.deploymentId);
+  }
+}
+
+type EndFields = {
+  error?: string | null;
+  returnDisplay?: string | null;
+  returnValue?: Buffer | null;
+};
+
+// A session's final write, in plain SQL (see execOn): it runs for every session.
+async function endRow(tx: Tx, id: string, state: SessionState, fields: EndFields): Promise<void> {
+  const t = now();
+  const set = ["state = ?", "hibernated = 0", "wake_at = NULL", "ended_at = ?", "updated_at = ?"];
+  const args: (string | number | Buffer | null)[] = [state, t, t];
+  const given: [string, string | Buffer | null | undefined][] = [
+    ["error", fields.error],
+    ["return_display", fields.returnDisplay],
+    ["return_value", fields.returnValue],
+  ];
+  for (const [column, value] of given) {
+    if (value === undefined) continue;
+    set.push(`${column} = ?`);
+    args.push(value);
+  }
+  args.push(id);
+  await execOn(tx)(`UPDATE sessions SET ${set.join(", ")} WHERE id = ?`, args);
+}
+
+// The row the database holds for a session inserted as `row` (from ownedRow).
+function ownedSession(row: NewSession): Session {
+  return {
+    id: row.id!,
+    projectId: row.projectId,
+    deploymentId: row.deploymentId ?? null,
+    buildId: row.buildId,
+    eventId: row.eventId ?? null,
+    triggerId: row.triggerId ?? null,
+    parentId: row.parentId ?? null,
+    entrypoint: row.entrypoint,
+    inputs: row.inputs,
+    memo: row.memo,
+    isDurable: row.isDurable,
+    state: row.state,
+    runs: row.runs ?? 0,
+    error: row.error ?? null,
+    hibernated: row.hibernated ?? false,
+    wakeAt: row.wakeAt ?? null,
+    owner: row.owner ?? null,
+    leaseUntil: row.leaseUntil ?? null,
+    stopReason: row.stopReason ?? null,
+    returnDisplay: row.returnDisplay ?? null,
+    returnValue: row.returnValue ?? null,
+    createdAt: row.createdAt,
+    startedAt: row.startedAt ?? null,
+    endedAt: row.endedAt ?? null,
+    updatedAt: row.updatedAt,
+  };
+}
+
+// The texts of an outcome, masked; the returned value (the session's data, left as is)
+// sealed as the session's journal is.
+function redactOutcome(outcome: RunOutcome, redactor: Redactor, seal: Sealer): RunOutcome {
+  if (outcome.kind === "done") {
+    return {
+      ...outcome,
+      value: outcome.value && seal.bytes(outcome.value),
+      error: outcome.error && redactor.text(outcome.error),
+      display: outcome.display && redactor.text(outcome.display),
+    };
+  }
+  if (outcome.kind === "died" || outcome.kind === "stopped") {
+    return { ...outcome, reason: redactor.text(outcome.reason) };
+  }
+  return outcome;
+}
+
+// A draining deployment becomes inactive once its last session has ended.
+async function retireIfDrained(db: Db, deploymentId: string): Promise<void> {
+  if (await deploymentState(db, deploymentId) !== "draining") return;
+  const busy = await db.query.sessions.findFirst({
+    where: and(
+      eq(sessionsTable.deploymentId, deploymentId),
+      inArray(sessionsTable.state, ["created", "running"]),
+    ),
+  });
+  if (!busy) {
+    await db.update(deployments).set({ state: "inactive", updatedAt: now() }).where(
+      eq(deployments.id, deploymentId),
+    );
+  }
+}

@@ -1,0 +1,268 @@
+// Session rows and their log records.
+import { and, asc, desc, eq, gt, inArray, isNotNull, max, type SQL, sql } from "drizzle-orm";
+import { now } from "../util/clock.ts";
+import type { Db } from "../db/client.ts";
+import {
+  type LogRecordType,
+  sessionLogs,
+  sessions,
+  type SessionState,
+  sessionSteps,
+  signals,
+  subscriptions,
+} from "../db/schema.ts";
+import type { LogBus } from "./log-bus.ts";
+import type { Redactor } from "./redaction.ts";
+import type { SecretBox } from "../projects/secrets.ts";
+import { execOn, groupCommit, type Tx, type Write, type WriteOptions } from "../db/group-commit.ts";
+import { type JournalStep, readJournal } from "./journal.ts";
+
+export type { LogRecordType, SessionState };
+export type Session = typeof sessions.$inferSelect;
+export type NewSession = typeof sessions.$inferInsert;
+export type LogRecord = typeof sessionLogs.$inferSelect;
+export type Step = typeof sessionSteps.$inferSelect;
+
+export const FINAL_STATES: readonly SessionState[] = ["completed", "error", "stopped"];
+export const SESSION_STATES: readonly SessionState[] = ["created", "running", ...FINAL_STATES];
+
+export function isFinal(state: SessionState): boolean {
+  return FINAL_STATES.includes(state);
+}
+
+// Inserts new sessions' rows (from SessionManager.newRow / ownedRow) in plain SQL (see
+// execOn): it runs for every event. Columns not given take their defaults.
+export async function insertSessions(tx: Tx, rows: NewSession[]): Promise<void> {
+  const exec = execOn(tx);
+  for (const r of rows) {
+    await exec(
+      `INSERT INTO sessions (id, project_id, deployment_id, build_id, event_id, trigger_id,
+         parent_id, entrypoint, inputs, memo, is_durable, state, owner, lease_until,
+         created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        r.id!,
+        r.projectId,
+        r.deploymentId ?? null,
+        r.buildId,
+        r.eventId ?? null,
+        r.triggerId ?? null,
+        r.parentId ?? null,
+        r.entrypoint,
+        JSON.stringify(r.inputs),
+        JSON.stringify(r.memo),
+        r.isDurable ? 1 : 0,
+        r.state,
+        r.owner ?? null,
+        r.leaseUntil ?? null,
+        r.createdAt,
+        r.updatedAt,
+      ],
+    );
+  }
+}
+
+export type SessionFilter = {
+  projectId?: string;
+  deploymentId?: string;
+  eventId?: string;
+  state?: SessionState;
+  limit?: number;
+};
+
+export class Sessions {
+  // get's statement, built once (it runs for every session).
+  private readonly getQuery;
+
+  constructor(private readonly db: Db, readonly bus: LogBus, private readonly box: SecretBox) {
+    this.getQuery = db.select().from(sessions).where(eq(sessions.id, sql.placeholder("id")))
+      .prepare();
+  }
+
+  get(id: string): Promise<Session | undefined> {
+    return this.getQuery.get({ id });
+  }
+
+  list(filter: SessionFilter = {}): Promise<Session[]> {
+    const where: SQL[] = [];
+    if (filter.projectId) where.push(eq(sessions.projectId, filter.projectId));
+    if (filter.deploymentId) where.push(eq(sessions.deploymentId, filter.deploymentId));
+    if (filter.eventId) where.push(eq(sessions.eventId, filter.eventId));
+    if (filter.state) where.push(eq(sessions.state, filter.state));
+    return this.db.select().from(sessions).where(and(...where))
+      .orderBy(desc(sessions.createdAt), desc(sessions.id)).limit(filter.limit ?? 50);
+  }
+
+  // Stores a new session's row (from SessionManager.newRow); the manager starts it.
+  async add(row: NewSession): Promise<void> {
+    await this.db.insert(sessions).values(row);
+  }
+
+  async latest(projectId: string): Promise<Session | undefined> {
+    return (await this.list({ projectId, limit: 1 }))[0];
+  }
+
+  inStates(states: SessionState[]): Promise<Session[]> {
+    return this.db.select().from(sessions).where(inArray(sessions.state, states))
+      .orderBy(asc(sessions.createdAt));
+  }
+
+  // A run begins: state "running", one more run, started now if it never started.
+  async markRunning(s: Session): Promise<void> {
+    const t = now();
+    await this.db.$client.execute({
+      sql: `UPDATE sessions SET state = 'running', runs = ?, started_at = ?, updated_at = ?
+            WHERE id = ?`,
+      args: [s.runs + 1, s.startedAt ?? t, t, s.id],
+    });
+  }
+
+  async update(id: string, fields: Partial<NewSession>): Promise<void> {
+    await this.db.update(sessions).set({ ...fields, updatedAt: now() }).where(eq(sessions.id, id));
+  }
+
+  logs(
+    id: string,
+    opts: { after?: number; types?: LogRecordType[]; limit?: number } = {},
+  ): Promise<LogRecord[]> {
+    const where = [eq(sessionLogs.sessionId, id)];
+    if (opts.after !== undefined) where.push(gt(sessionLogs.seq, opts.after));
+    if (opts.types) where.push(inArray(sessionLogs.type, opts.types));
+    const q = this.db.select().from(sessionLogs).where(and(...where)).orderBy(asc(sessionLogs.seq));
+    return opts.limit ? q.limit(opts.limit) : q;
+  }
+
+  // The log records of every session of a project, by global id (`after` is an id).
+  async projectLogs(
+    projectId: string,
+    opts: { after: number; limit: number },
+  ): Promise<(LogRecord & { projectId: string })[]> {
+    const rows = await this.db.select({ record: sessionLogs }).from(sessionLogs)
+      .innerJoin(sessions, eq(sessions.id, sessionLogs.sessionId))
+      .where(and(eq(sessions.projectId, projectId), gt(sessionLogs.id, opts.after)))
+      .orderBy(asc(sessionLogs.id)).limit(opts.limit);
+    return rows.map((r) => ({ ...r.record, projectId }));
+  }
+
+  // The global id of the latest log record, 0 when there is none.
+  async lastLogId(): Promise<number> {
+    const [row] = await this.db.select({ last: max(sessionLogs.id) }).from(sessionLogs);
+    return row?.last ?? 0;
+  }
+
+  // Deletes a session with its log, journal, subscriptions and signals; the caller checks that it is final.
+  async remove(id: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.delete(sessionLogs).where(eq(sessionLogs.sessionId, id));
+      await tx.delete(sessionSteps).where(eq(sessionSteps.sessionId, id));
+      await tx.delete(subscriptions).where(eq(subscriptions.sessionId, id));
+      await tx.delete(signals).where(eq(signals.sessionId, id));
+      await tx.delete(sessions).where(eq(sessions.id, id));
+    });
+  }
+
+  // Sessions owned by the node that someone asked to stop.
+  stopRequested(owner: string): Promise<Session[]> {
+    return this.db.select().from(sessions).where(and(
+      eq(sessions.owner, owner),
+      inArray(sessions.state, ["created", "running"]),
+      isNotNull(sessions.stopReason),
+    ));
+  }
+
+  journal(id: string): Promise<JournalStep[]> {
+    return readJournal(this.db, this.box, id);
+  }
+
+  // What the session's runs have printed so far: `workflow`, how many prints made outside
+  // activities (a replay makes them again and does not send them; docs/protocol.md,
+  // "Replay"), and `chars`, how many characters all prints logged (for the print limit).
+  async printed(id: string): Promise<{ workflow: number; chars: number }> {
+    const { rows } = await this.db.$client.execute({
+      sql: `SELECT count(*) FILTER (WHERE json_extract(data, '$.call_seq') IS NULL) AS workflow,
+                   coalesce(sum(length(json_extract(data, '$.text'))), 0) AS chars
+            FROM session_logs WHERE session_id = ? AND type = 'print'`,
+      args: [id],
+    });
+    return { workflow: Number(rows[0]?.workflow ?? 0), chars: Number(rows[0]?.chars ?? 0) };
+  }
+
+  async openLog(session: { id: string; projectId: string }): Promise<SessionLog> {
+    const { rows } = await this.db.$client.execute({
+      sql: "SELECT max(seq) AS last FROM session_logs WHERE session_id = ?",
+      args: [session.id],
+    });
+    return new SessionLog(this.db, this.bus, session, Number(rows[0]?.last ?? 0));
+  }
+}
+
+// Records nobody waits for: committed with the next write that is waited for (a long
+// activity's call records with its result), or shortly after.
+const LAZY_RECORDS: ReadonlySet<LogRecordType> = new Set([
+  "print",
+  "call_spec",
+  "call_attempt_start",
+]);
+
+// Appends one session's log records in order, numbering them. Its writes are group
+// committed with other sessions' (db/group-commit.ts), in the order they are made.
+export class SessionLog {
+  private tail: Promise<unknown> = Promise.resolve();
+  private lastAt = 0;
+  // Masks secret values in the records' data.
+  redactor?: Redactor;
+
+  constructor(
+    private readonly db: Db,
+    private readonly bus: LogBus,
+    private readonly session: { id: string; projectId: string },
+    private seq: number,
+  ) {}
+
+  append(type: LogRecordType, data: Record<string, unknown>): Promise<void> {
+    const record = this.record(type, data);
+    const result = groupCommit(this.db).appendLog(record, { lazy: LAZY_RECORDS.has(type) })
+      .then((id) => this.publish(record, id));
+    this.tail = result.catch(() => {});
+    return result;
+  }
+
+  // Queues `write` with these records (type, data, time: now by default) in one entry, the
+  // cheapest way to commit a durable step; resolves once they are committed.
+  writeWithRecords(
+    write: Write<unknown>,
+    records: [LogRecordType, Record<string, unknown>, number?][],
+  ): Promise<void> {
+    const rows = records.map(([type, data, at]) => this.record(type, data, at));
+    const result = groupCommit(this.db).writeWithLogs(write, rows).then(({ ids }) => {
+      for (let i = 0; i < rows.length; i++) this.publish(rows[i], ids[i]);
+    });
+    this.tail = result.catch(() => {});
+    return result;
+  }
+
+  // `at` may be earlier than now (an activity's start, told with its result), not earlier
+  // than the records before it.
+  private record(type: LogRecordType, data: Record<string, unknown>, at = now()) {
+    if (this.redactor) data = this.redactor.value(data);
+    this.lastAt = Math.max(at, this.lastAt);
+    return { sessionId: this.session.id, seq: ++this.seq, type, data, createdAt: this.lastAt };
+  }
+
+  private publish(record: ReturnType<SessionLog["record"]>, id: number): void {
+    this.bus.publish({ ...record, id, projectId: this.session.projectId });
+  }
+
+  // Queues a write after every record queued so far; resolves once it is committed. The
+  // write must use only `tx`; `lazy` when nothing waits for it (see db/group-commit.ts).
+  write<T>(task: Write<T>, opts: WriteOptions = {}): Promise<T> {
+    const result = groupCommit(this.db).write(task, opts);
+    this.tail = result.catch(() => {});
+    return result;
+  }
+
+  flushed(): Promise<unknown> {
+    groupCommit(this.db).flushNow();
+    return this.tail;
+  }
+}

@@ -1,0 +1,342 @@
+// One runner's conversation with the daemon for one session (docs/protocol.md): hands
+// over the journal, starts the handler, records prints and durable steps, and reports
+// how the run ended.
+import { and, eq } from "drizzle-orm";
+import type { Runner } from "../../pythonrt/launcher.ts";
+import { describeExit } from "../../pythonrt/launcher.ts";
+import type { Frame, Header } from "../../pythonrt/wire.ts";
+import { PROTOCOL_VERSION } from "../../pythonrt/wire.ts";
+import { now } from "../util/clock.ts";
+import type { Db } from "../db/client.ts";
+import { sessionSteps } from "../db/schema.ts";
+import { failure, fault } from "../util/faults.ts";
+import { log, logFailure } from "../util/log.ts";
+import type { LogRecordType } from "../db/schema.ts";
+import type { Session, SessionLog } from "./rows.ts";
+import { type JournalStep, recordActivity } from "./journal.ts";
+import type { Sealer } from "../projects/at-rest.ts";
+import { journalFailure } from "./syscalls/context.ts";
+import { type SyscallDeps, SyscallError, syscalls } from "./syscalls/index.ts";
+
+export type RunOutcome =
+  | { kind: "done"; error?: string; display?: string; value?: Uint8Array; json?: unknown }
+  | { kind: "died"; reason: string }
+  | { kind: "stopped"; reason: string }
+  // Waited longer than the hibernation threshold: the runner is gone, the session resumes
+  // by replay at wakeAt or when notified (epoch: notifications seen when the wait began).
+  | { kind: "hibernated"; wakeAt: number | null; epoch: number }
+  // Another node took the session over (this node lost its lease).
+  | { kind: "lost" };
+
+// Prints are cut at MAX_PRINT_CHARS, and a session logs at most MAX_SESSION_PRINT_CHARS of
+// them; later ones are dropped, after one notice.
+export const MAX_PRINT_CHARS = 64 * 1024;
+export const MAX_SESSION_PRINT_CHARS = 8 * 1024 * 1024;
+
+// A journal frame holds steps up to about this many bytes (a frame is at most 16 MiB, one
+// recorded value at most 1 MiB).
+const JOURNAL_FRAME_BYTES = 4 << 20;
+
+export type StartEvent = { data: unknown; event_type: string | null; event_id: string | null };
+
+export class SessionRun {
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  private readonly aborted = new AbortController();
+  private hibernation?: ReturnType<typeof setTimeout>;
+  private finish!: (outcome: RunOutcome) => void;
+  readonly outcome: Promise<RunOutcome>;
+  private ended = false;
+  private printedChars = 0;
+  // Activities whose `call` came before their result, by seq.
+  private readonly calls = new Map<number, { args: unknown; kwargs: unknown; startedAt: number }>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly session: Session,
+    private readonly log: SessionLog,
+    private readonly runner: Runner,
+    private readonly journal: JournalStep[],
+    private readonly deps: SyscallDeps,
+    // Seals what the session journals and stores (at-rest.ts).
+    private readonly seal: Sealer,
+    // Durable sessions waiting longer than this give their runner back (undefined: never).
+    private readonly hibernateAfterMs?: number,
+  ) {
+    this.outcome = new Promise((resolve) => (this.finish = resolve));
+  }
+
+  // `printed`: prints made outside activities that earlier runs logged (durable replay);
+  // `printedChars`: how much all its earlier prints logged.
+  start(event: StartEvent, printed = 0, printedChars = 0): Promise<RunOutcome> {
+    this.printedChars = printedChars;
+    const { socket } = this.runner;
+    socket.onFrame((frame) =>
+      this.onFrame(frame).catch((err) =>
+        this.end({ kind: "died", reason: `daemon error: ${err.message}` })
+      )
+    );
+    socket.onClose(() => {
+      if (this.ended) return;
+      this.runner.exited.then((exit) =>
+        this.end({ kind: "died", reason: `runner exited (${describeExit(exit)})` })
+      ).catch(logFailure("ending a run failed", { session: this.session.id }));
+    });
+    if (this.session.isDurable) this.sendJournal();
+    socket.send({
+      t: "start",
+      protocol: PROTOCOL_VERSION,
+      session_id: this.session.id,
+      entrypoint: this.session.entrypoint,
+      durable: this.session.isDurable,
+      event,
+      ...(this.session.isDurable ? { printed } : {}),
+    });
+    fault("session.started");
+    return this.outcome;
+  }
+
+  abandon(): void {
+    this.end({ kind: "lost" });
+  }
+
+  // The session ran out of time: it ends in error with `message`.
+  timeOut(message: string): void {
+    this.runner.socket.send({ t: "stop", reason: message });
+    this.end({ kind: "done", error: message });
+  }
+
+  stop(reason: string): void {
+    this.runner.socket.send({ t: "stop", reason });
+    this.end({ kind: "stopped", reason });
+  }
+
+  // The recorded steps in as few `journal` frames as fit (docs/protocol.md, "Replay").
+  private sendJournal(): void {
+    let steps: Record<string, unknown>[] = [];
+    let blobs: Uint8Array[] = [];
+    let bytes = 0;
+    const send = () => {
+      if (!steps.length) return;
+      this.runner.socket.send({ t: "journal", steps }, blobs);
+      steps = [];
+      blobs = [];
+      bytes = 0;
+    };
+    for (const step of this.journal) {
+      const done = step.completedAt !== null;
+      // An activity that started but never committed runs again (at-least-once).
+      if (step.kind === "activity" && !done) break;
+      const isCall = step.kind !== "activity" && step.kind !== "sleep";
+      const blob = !isCall && step.result ? step.result : undefined;
+      const size = (step.result?.length ?? 0) + 200;
+      if (bytes + size > JOURNAL_FRAME_BYTES) send();
+      // Fields at their default are left out (a long journal is a large header).
+      const entry: Record<string, unknown> = { seq: step.seq, kind: step.kind, name: step.name };
+      if (blob) entry.size = blob.length;
+      if (step.error) entry.error = true;
+      if (!done) entry.done = false;
+      if (step.deadline !== null) entry.deadline_ms = step.deadline;
+      if (isCall && done) entry.value = JSON.parse(step.result!.toString("utf8"));
+      steps.push(entry);
+      if (blob) blobs.push(blob);
+      bytes += size;
+    }
+    send();
+  }
+
+  private end(outcome: RunOutcome): void {
+    if (this.ended) return;
+    this.ended = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.waitEnded();
+    this.aborted.abort();
+    this.runner.kill();
+    // Whatever was queued for the log is written before the outcome is acted on.
+    this.log.flushed().then(() => this.finish(outcome))
+      .catch(logFailure("ending a run failed", { session: this.session.id }));
+  }
+
+  private async onFrame({ header: h, blob }: Frame): Promise<void> {
+    switch (h.t) {
+      case "print":
+        await this.onPrint(h);
+        return;
+      case "call":
+        return this.onCall(h);
+      case "result":
+        return this.onResult(h, blob);
+      case "sleep":
+        return this.onSleep(h);
+      case "syscall":
+        return this.onSyscall(h);
+      case "done":
+        this.end({
+          kind: "done",
+          error: typeof h.error === "string" ? h.error : undefined,
+          display: typeof h.display === "string" ? h.display : undefined,
+          value: blob,
+          json: h.value,
+        });
+        return;
+      default:
+        this.runner.socket.send({
+          t: "fail",
+          id: h.id ?? null,
+          error: `unknown message type "${h.t}"`,
+        });
+    }
+  }
+
+  private async onPrint(h: Header): Promise<void> {
+    if (this.printedChars >= MAX_SESSION_PRINT_CHARS) return;
+    let text = String(h.text ?? "");
+    if (text.length > MAX_PRINT_CHARS) text = text.slice(0, MAX_PRINT_CHARS) + " ... (cut)";
+    const room = MAX_SESSION_PRINT_CHARS - this.printedChars;
+    if (text.length > room) {
+      // Cut to fill the limit exactly, so that a replay counts it as reached.
+      text = text.slice(0, room) + "\n" +
+        `pounce: this session printed ${MAX_SESSION_PRINT_CHARS} characters, the most it ` +
+        "may; later prints are dropped";
+    }
+    this.printedChars += Math.min(text.length, room);
+    await this.log.append(
+      "print",
+      typeof h.seq === "number" ? { text, call_seq: h.seq } : { text },
+    );
+  }
+
+  // Only activities still running after a while send `call` (docs/protocol.md); the step
+  // itself is written once, with its result.
+  private async onCall(h: Header): Promise<void> {
+    const seq = h.seq as number;
+    const call = { args: h.args ?? [], kwargs: h.kwargs ?? {}, startedAt: now() };
+    this.calls.set(seq, call);
+    await Promise.all([
+      this.log.append("call_spec", { function: h.name, args: call.args, kwargs: call.kwargs, seq }),
+      this.log.append("call_attempt_start", { seq, attempt: 1 }),
+    ]);
+  }
+
+  private async onResult(h: Header, blob: Uint8Array | undefined): Promise<void> {
+    const seq = h.seq as number;
+    const error = h.error === true;
+    const completedAt = now();
+    const records: [LogRecordType, Record<string, unknown>, number?][] = [];
+    let call = this.calls.get(seq);
+    this.calls.delete(seq);
+    if (!call) {
+      // A quick activity: its result carries the call.
+      const ms = typeof h.ms === "number" && h.ms > 0 ? Math.round(h.ms) : 0;
+      call = { args: h.args ?? [], kwargs: h.kwargs ?? {}, startedAt: completedAt - ms };
+      records.push(
+        [
+          "call_spec",
+          { function: h.name, args: call.args, kwargs: call.kwargs, seq },
+          call.startedAt,
+        ],
+        ["call_attempt_start", { seq, attempt: 1 }, call.startedAt],
+      );
+    }
+    records.push(["call_attempt_complete", {
+      seq,
+      is_last: true,
+      error,
+      result: h.display ?? null,
+    }, completedAt]);
+    fault("activity.before_commit");
+    await this.log.writeWithRecords(
+      (tx) =>
+        recordActivity(tx, {
+          sessionId: this.session.id,
+          seq,
+          name: String(h.name),
+          args: { args: call.args, kwargs: call.kwargs },
+          startedAt: call.startedAt,
+          result: blob ?? null,
+          error,
+          display: String(h.display ?? ""),
+          completedAt,
+        }, this.seal),
+      records,
+    );
+    fault("activity.after_commit");
+    this.runner.socket.send({ t: "ok", id: h.id });
+  }
+
+  private waitStarted(deadline: number | null): void {
+    const after = this.hibernateAfterMs;
+    if (!this.session.isDurable || after === undefined) return;
+    if (deadline !== null && deadline - now() <= after) return;
+    const epoch = this.deps.wakeups.epoch(this.session.id);
+    this.hibernation = setTimeout(
+      () => this.end({ kind: "hibernated", wakeAt: deadline, epoch }),
+      after,
+    );
+  }
+
+  private waitEnded(): void {
+    clearTimeout(this.hibernation);
+    this.hibernation = undefined;
+  }
+
+  private async onSyscall(h: Header): Promise<void> {
+    const op = String(h.op);
+    const handler = syscalls[op];
+    const ctx = {
+      deps: this.deps,
+      session: this.session,
+      log: this.log,
+      seal: this.seal,
+      op,
+      seq: typeof h.seq === "number" ? h.seq : undefined,
+      signal: this.aborted.signal,
+      waiting: (deadline: number | null) => this.waitStarted(deadline),
+    };
+    try {
+      if (!handler) throw new SyscallError(`unknown operation`);
+      const value = await handler(ctx, (h.args ?? {}) as Record<string, unknown>);
+      this.runner.socket.send({ t: "ok", id: h.id, value: value ?? null });
+    } catch (err) {
+      if (this.ended) return;
+      if (!(err instanceof SyscallError)) throw err;
+      await journalFailure(ctx, err.message);
+      this.runner.socket.send({ t: "fail", id: h.id, error: err.message });
+    } finally {
+      this.waitEnded();
+    }
+  }
+
+  private async onSleep(h: Header): Promise<void> {
+    const seq = h.seq as number;
+    let step = this.journal.find((s) => s.seq === seq && s.kind === "sleep");
+    if (!step) {
+      const row = {
+        sessionId: this.session.id,
+        seq,
+        kind: "sleep" as const,
+        name: "sleep",
+        deadline: now() + Number(h.ms ?? 0),
+        startedAt: now(),
+      };
+      await this.log.write((tx) => tx.insert(sessionSteps).values(row).onConflictDoNothing());
+      step = { ...row, result: null, error: false, completedAt: null };
+    }
+    fault("sleep");
+    this.waitStarted(step.deadline);
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.waitEnded();
+      this.log.write((tx) => {
+        failure("sleep.complete");
+        return tx.update(sessionSteps).set({ completedAt: now() })
+          .where(and(eq(sessionSteps.sessionId, this.session.id), eq(sessionSteps.seq, seq)));
+      }).then(() => this.runner.socket.send({ t: "ok", id: h.id })).catch((err: Error) => {
+        // The runner waits for an answer that will not come: this run ends (a durable
+        // session replays; its sleep is over then).
+        log.error("ending a sleep failed", { session: this.session.id, error: err.message });
+        this.end({ kind: "died", reason: `daemon error: ${err.message}` });
+      });
+    }, Math.max(0, step.deadline! - now()));
+    this.timers.add(timer);
+  }
+}

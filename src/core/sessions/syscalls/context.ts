@@ -1,0 +1,187 @@
+// What a syscall handler gets, and how its result becomes a durable step: the effect
+// and the journal row commit in one transaction, so a replay never repeats the effect.
+import { and, eq } from "drizzle-orm";
+import { now } from "../../util/clock.ts";
+import type { Sealer } from "../../projects/at-rest.ts";
+import type { Db } from "../../db/client.ts";
+import type { SecretBox } from "../../projects/secrets.ts";
+import { execOn, groupCommit } from "../../db/group-commit.ts";
+import { sessionSteps } from "../../db/schema.ts";
+import type { Session, SessionLog } from "../rows.ts";
+import type { Wakeups } from "../wakeups.ts";
+
+export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+
+export class SyscallError extends Error {}
+
+export type SyscallDeps = {
+  db: Db;
+  // Opens what sessions sealed (at-rest.ts).
+  box: SecretBox;
+  wakeups: Wakeups;
+  // Starts a session row that was just committed.
+  startSession(id: string): void;
+  limits: { storeValueBytes: number; storeKeys: number };
+};
+
+export type SyscallContext = {
+  deps: SyscallDeps;
+  session: Session;
+  log: SessionLog;
+  // Seals what the session journals and stores (at-rest.ts).
+  seal: Sealer;
+  op: string;
+  // The durable step number, when the call is journaled.
+  seq?: number;
+  // Aborted when the run ends (session finished, stopped, runner gone, hibernated).
+  signal: AbortSignal;
+  // Told when a durable call starts to wait, and until when (null: no deadline).
+  waiting?: (deadline: number | null) => void;
+};
+
+function encode(ctx: SyscallContext, value: unknown): Uint8Array {
+  return ctx.seal.bytes(Buffer.from(JSON.stringify(value ?? null), "utf8"));
+}
+
+// Plain SQL (see execOn): it runs for every durable call.
+async function journal(tx: Tx, ctx: SyscallContext, value: unknown): Promise<void> {
+  if (ctx.seq === undefined) return;
+  const t = now();
+  await execOn(tx)(
+    `INSERT INTO session_steps (session_id, seq, kind, name, result, started_at, completed_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (session_id, seq) DO UPDATE SET kind = excluded.kind, name = excluded.name,
+       result = excluded.result, completed_at = excluded.completed_at`,
+    [ctx.session.id, ctx.seq, ctx.op, ctx.op, encode(ctx, value), t, t],
+  );
+}
+
+// A failed durable call is journaled too, so a replay raises the same error.
+export async function journalFailure(ctx: SyscallContext, message: string): Promise<void> {
+  const seq = ctx.seq;
+  if (seq === undefined) return;
+  const t = now();
+  const result = Buffer.from(encode(ctx, message));
+  await groupCommit(ctx.deps.db).write((tx) =>
+    tx.insert(sessionSteps).values({
+      sessionId: ctx.session.id,
+      seq,
+      kind: ctx.op,
+      name: ctx.op,
+      result,
+      error: true,
+      startedAt: t,
+      completedAt: t,
+    }).onConflictDoUpdate({
+      target: [sessionSteps.sessionId, sessionSteps.seq],
+      set: { kind: ctx.op, name: ctx.op, result, error: true, completedAt: t },
+    })
+  );
+}
+
+// Runs the effect and journals its result in one transaction (shared with other
+// sessions' writes: db/group-commit.ts).
+export function commit<T>(ctx: SyscallContext, effect: (tx: Tx) => Promise<T>): Promise<T> {
+  return groupCommit(ctx.deps.db).write(async (tx) => {
+    const value = await effect(tx);
+    await journal(tx, ctx, value);
+    return value;
+  }, { isolated: true });
+}
+
+// The deadline of a waiting call; recorded with the pending step so that a replay after
+// a crash waits only for what is left. A new pending step is written by `record`, in the
+// first look's transaction (one commit, not two; until it commits the call has no step,
+// and a replay would make it anew).
+async function deadlineOf(
+  ctx: SyscallContext,
+  timeoutMs: number | null,
+): Promise<{ deadline: number | null; record?: (tx: Tx) => Promise<void> }> {
+  if (ctx.seq === undefined) return { deadline: timeoutMs === null ? null : now() + timeoutMs };
+  const { db } = ctx.deps;
+  const seq = ctx.seq;
+  const existing = await db.query.sessionSteps.findFirst({
+    where: and(eq(sessionSteps.sessionId, ctx.session.id), eq(sessionSteps.seq, seq)),
+  });
+  if (existing && existing.completedAt === null) return { deadline: existing.deadline };
+  const deadline = timeoutMs === null ? null : now() + timeoutMs;
+  const record = async (tx: Tx) => {
+    await tx.insert(sessionSteps).values({
+      sessionId: ctx.session.id,
+      seq,
+      kind: ctx.op,
+      name: ctx.op,
+      deadline,
+      startedAt: now(),
+    }).onConflictDoUpdate({
+      target: [sessionSteps.sessionId, sessionSteps.seq],
+      set: { kind: ctx.op, name: ctx.op, deadline, result: null, completedAt: null },
+    });
+  };
+  return { deadline, record };
+}
+
+// Waits until `take` finds something (taken and journaled in one transaction) or the
+// deadline passes (null is journaled).
+export async function waitFor<T>(
+  ctx: SyscallContext,
+  timeoutMs: number | null,
+  take: (tx: Tx) => Promise<T | undefined>,
+): Promise<T | null> {
+  let { deadline, record } = await deadlineOf(ctx, timeoutMs);
+  if (ctx.seq !== undefined) ctx.waiting?.(deadline);
+  for (;;) {
+    if (ctx.signal.aborted) throw new SyscallError("the session ended while waiting");
+    // Look again at least every RECHECK_MS: another daemon on the same database stores
+    // events and signals this one is not told about.
+    const recheck = now() + RECHECK_MS;
+    const armed = ctx.deps.wakeups.arm(
+      ctx.session.id,
+      deadline === null ? recheck : Math.min(deadline, recheck),
+      ctx.signal,
+    );
+    const found = await look(ctx, take, record);
+    record = undefined;
+    if (found !== undefined) {
+      armed.cancel();
+      return found;
+    }
+    if (deadline !== null && now() >= deadline) {
+      armed.cancel();
+      return commit(ctx, () => Promise.resolve(null));
+    }
+    await armed.woken;
+  }
+}
+
+const RECHECK_MS = 1000;
+
+// What a look takes is journaled with it; an empty one journals nothing but keeps what
+// `take` wrote (a subscription's cursor moved past events that do not match) and the
+// pending step (`record`).
+function look<T>(
+  ctx: SyscallContext,
+  take: (tx: Tx) => Promise<T | undefined>,
+  record?: (tx: Tx) => Promise<void>,
+) {
+  return groupCommit(ctx.deps.db).write(async (tx) => {
+    await record?.(tx);
+    const value = await take(tx);
+    if (value !== undefined) await journal(tx, ctx, value);
+    return value;
+  }, { isolated: true });
+}
+
+export function timeoutArg(value: unknown): number | null {
+  if (value === null || value === undefined || value === 0) return null;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    throw new SyscallError("timeout must be a number of milliseconds");
+  }
+  return value;
+}
+
+export function stringArg(args: Record<string, unknown>, name: string): string {
+  const value = args[name];
+  if (typeof value !== "string") throw new SyscallError(`${name} must be a string`);
+  return value;
+}
