@@ -11,7 +11,49 @@ export const globalOptions = {
   help: { type: "boolean", short: "h" },
 } satisfies Options;
 
+// `--help`/`-h` anywhere before `--`: a command shows its usage and runs nothing.
+export function wantsHelp(argv: string[]): boolean {
+  const end = argv.indexOf("--");
+  return (end < 0 ? argv : argv.slice(0, end)).some((a) => a === "--help" || a === "-h");
+}
+
+// Thrown once usage has been printed; the CLI exits 0 without doing anything else.
+export class HelpShown extends Error {
+  constructor() {
+    super("help shown");
+  }
+}
+
+// The command being run (`session list`), for its usage line.
+let commandPath = "";
+export function setCommandPath(path: string): void {
+  commandPath = path;
+}
+
+// The usage of the running command, from the options it parses: always what it accepts.
+export function usage(options: Options): string {
+  const all: Record<string, Options[string]> = { ...options, ...globalOptions };
+  const lines = Object.entries(all).map(([name, o]) => {
+    const flag = `${o.short ? `-${o.short}, ` : "    "}--${name}${
+      o.type === "string" ? " VALUE" : ""
+    }`;
+    const notes = [
+      o.multiple ? "repeatable" : "",
+      o.default !== undefined ? `default ${String(o.default)}` : "",
+    ].filter(Boolean).join(", ");
+    return `  ${flag}${notes ? `  (${notes})` : ""}`;
+  });
+  return `usage: pounce ${commandPath} [options]\n\noptions:\n${
+    lines.join("\n")
+  }\n\nSee docs/cli.md.`;
+}
+
+// Every command's first step: its flags, or its usage and nothing else for --help.
 export function parse<O extends Options>(argv: string[], options: O) {
+  if (wantsHelp(argv)) {
+    console.log(usage(options));
+    throw new HelpShown();
+  }
   try {
     return parseArgs({
       args: argv,

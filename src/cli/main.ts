@@ -1,5 +1,6 @@
 // The `pounce` command line.
 import { VERSION, versionInfo } from "../version.ts";
+import { HelpShown, parse, setCommandPath, wantsHelp } from "./args.ts";
 import { CliError, EXIT } from "./client.ts";
 import { configCommand } from "./commands/config.ts";
 import { connectionCommand } from "./commands/connection.ts";
@@ -14,23 +15,39 @@ import { eventCommand, triggerCommand, varCommand } from "./commands/resources.t
 import { sessionCommand } from "./commands/session.ts";
 import { venvCommand } from "./commands/venv.ts";
 
+// One line per command: `pounce help` lists them; `pounce <command> --help` shows its line
+// when the command has subcommands (each subcommand's --help lists its options).
+const SUMMARY: [name: string, usage: string, what: string][] = [
+  ["up", "up [--port 9980] [--host 127.0.0.1] [--db URL]", "run the daemon"],
+  ["deploy", "deploy [--manifest autokitteh.yaml] [--dir D]", "deploy a project"],
+  [
+    "session",
+    "session list|get|prints|log|watch|delete|download-logs|start|stop|restart|test",
+    "sessions",
+  ],
+  ["project", "project list|create|get|delete", "projects"],
+  ["deployment", "deployment list|get|activate|deactivate|delete", "deployments"],
+  ["build", "build list|get|download", "builds"],
+  ["manifest", "manifest validate|plan", "check a manifest, show what deploy would do"],
+  ["trigger", "trigger list", "triggers, with webhook URLs"],
+  ["event", "event list|get|dispatch|redispatch|verify-filter", "events"],
+  ["var", "var set|get|delete", "project and connection vars"],
+  ["connection", "connection list|get|test", "integration connections"],
+  ["venv", "venv list|prune [--dry-run]", "per-requirements Python venvs"],
+  ["backup", "backup <file>", "copy the database to one file"],
+  ["doctor", "doctor", "data dir, Python, venvs, daemon"],
+  ["config", "config where", "where the data dir is"],
+  ["version", "version [--json]", "version, commit, runtime (also --version)"],
+];
+
 const HELP = `pounce ${VERSION}: durable, event-triggered Python workflows
 
 usage: pounce <command> [options]
 
-  up [--port 9980] [--host 127.0.0.1] [--db URL] [--log-level L]   run the daemon
-  deploy [--manifest autokitteh.yaml] [--dir D]                    deploy a project
-  session list|get|prints|log|watch|delete|download-logs           inspect sessions, live with --tail
-  project list|create|get|delete    deployment list|get|activate|deactivate|delete
-  build list|get|download    manifest validate|plan    trigger list    event list|get
-  var set|get|delete                                               project and connection vars
-  connection list|get|test                                         integration connections
-  venv list|prune [--dry-run]                                      per-requirements Python venvs
-  backup <file>                                                    copy the database to one file
-  doctor    config where                                           data dir, Python, venvs
-  version [--json]                                                 version, commit, runtime
+${SUMMARY.map(([, use, what]) => `  ${use.padEnd(64)} ${what}`).join("\n")}
 
-Every command takes --json, --url (POUNCE_URL) and --token (POUNCE_TOKEN). See docs/cli.md.`;
+Every command takes --json, --url (POUNCE_URL) and --token (POUNCE_TOKEN), and --help to
+show its options without running. See docs/cli.md.`;
 
 const commands: Record<string, (argv: string[]) => Promise<void>> = {
   // Loaded only when used: the daemon's modules take seconds to load, the client's do not.
@@ -50,9 +67,10 @@ const commands: Record<string, (argv: string[]) => Promise<void>> = {
   backup: backupCommand,
   config: configCommand,
   version: (argv) => {
+    const { values } = parse(argv, {});
     const info = versionInfo();
     console.log(
-      argv.includes("--json")
+      values.json
         ? JSON.stringify(info)
         : `pounce ${info.version}, commit ${info.commit.slice(0, 12)}, ${info.runtime}`,
     );
@@ -66,14 +84,28 @@ async function main(argv: string[]): Promise<void> {
     console.log(HELP);
     return;
   }
-  const command = commands[name];
+  if (name === "--version" || name === "-V") return await commands.version(rest);
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!command) {
     throw new CliError(`unknown command "${name}"; see \`pounce help\``, EXIT.badRequest);
+  }
+  const use = SUMMARY.find(([n]) => n === name)?.[1] ?? name;
+  const takesSubcommand = /^[a-z]/.test(use.split(" ")[1] ?? "");
+  const sub = takesSubcommand && rest[0] && !rest[0].startsWith("-") ? ` ${rest[0]}` : "";
+  setCommandPath(name + sub);
+  // Before a subcommand is named, --help shows the command's subcommands; a subcommand's
+  // (and a plain command's) --help lists its options (args.ts).
+  if (takesSubcommand && wantsHelp(rest.slice(0, 1))) {
+    console.log(
+      `usage: pounce ${use}\n\n\`pounce ${name} <subcommand> --help\` for its options; see docs/cli.md.`,
+    );
+    throw new HelpShown();
   }
   await command(rest);
 }
 
 main(process.argv.slice(2)).catch((err) => {
+  if (err instanceof HelpShown) process.exit(0);
   const code = err instanceof CliError ? err.code : EXIT.generic;
   console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(code);

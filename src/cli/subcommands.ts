@@ -1,4 +1,5 @@
 // Commands made of subcommands (`pounce session list`, ...): a map from name to function.
+import { HelpShown, setCommandPath, wantsHelp } from "./args.ts";
 import { CliError, EXIT } from "./client.ts";
 
 export type Subcommand = (argv: string[]) => Promise<void>;
@@ -10,12 +11,19 @@ export async function runSubcommand(
 ): Promise<void> {
   const [name, ...rest] = argv;
   const run = name && Object.hasOwn(subcommands, name) ? subcommands[name] : undefined;
+  if (!run && wantsHelp(argv)) {
+    console.log(`usage: pounce ${command} ${Object.keys(subcommands).join("|")} [options]
+
+\`pounce ${command} <subcommand> --help\` for a subcommand's options; see docs/cli.md.`);
+    throw new HelpShown();
+  }
   if (!run) {
     throw new CliError(
       `usage: pounce ${command} ${Object.keys(subcommands).join("|")} ...; see docs/cli.md`,
       EXIT.badRequest,
     );
   }
+  setCommandPath(`${command} ${name}`);
   await run(rest);
 }
 
