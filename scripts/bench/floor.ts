@@ -67,7 +67,7 @@ export async function socketFloor(n: number, frames: number) {
             size: 16,
           }));
           socket.write(encodeFrame({ t: "journal", steps }, Buffer.alloc(16 * frames, 1)));
-        } else socket.write(encodeFrame({ t: "ok", id: header.id }));
+        } else socket.write(encodeFrame({ t: "ok", id: (header as { id?: number }).id }));
       }
     });
   });

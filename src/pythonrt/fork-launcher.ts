@@ -3,10 +3,11 @@
 // server whose environment no longer matches (vars changed) is replaced; one that died
 // is restarted; servers of code no longer deployed are stopped (`sync`).
 import { createHash } from "node:crypto";
+import type { RunnerLauncher, RunnerSpec } from "../core/sessions/runner-port.ts";
 import { log, logFailure } from "../core/util/log.ts";
 import { ForkServer } from "./fork-server.ts";
 import type { RunnerHub } from "./hub.ts";
-import type { Interpreters, Runner, RunnerLauncher, RunnerSpec } from "./launcher.ts";
+import type { Interpreters, PythonRunner } from "./launcher.ts";
 import type { RunnerUser } from "./runner-user.ts";
 
 // What a deployment's sessions will need: `preload` are its entry modules.
@@ -46,7 +47,7 @@ export class ForkLauncher implements RunnerLauncher {
     (this.sweeper as { unref?: () => void }).unref?.();
   }
 
-  async launch(spec: RunnerSpec): Promise<Runner> {
+  async launch(spec: RunnerSpec): Promise<PythonRunner> {
     for (let attempt = 1;; attempt++) {
       const entry = await this.serverFor(spec);
       entry.usedAt = Date.now();

@@ -2,19 +2,21 @@
 // entry modules, and forks a runner per session (py-sdk/pounce/runner/forkserver.py).
 // Its children outlive it: when the server dies, running sessions go on and the next
 // launch starts a new server.
-import { spawn } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { describeExit, type RunnerExit } from "../core/sessions/runner-port.ts";
 import { newId } from "../core/util/ids.ts";
 import { logFailure } from "../core/util/log.ts";
+import type { ForkServerCommand, ForkServerFrame } from "../protocol/frames.gen.ts";
 import type { RunnerHub, RunnerSocket } from "./hub.ts";
-import { describeExit, type Runner, type RunnerExit } from "./launcher.ts";
-import { type RunnerUser, spawnAs } from "./runner-user.ts";
-import { pythonPath } from "./sdk.ts";
-import type { Header } from "./wire.ts";
-
-const CONNECT_TIMEOUT_MS = 30_000;
-const STDERR_TAIL_BYTES = 8192;
+import type { PythonRunner } from "./launcher.ts";
+import type { RunnerUser } from "./runner-user.ts";
+import {
+  CONNECT_TIMEOUT_MS,
+  connectedOrExited,
+  spawnPython,
+  STDERR_TAIL_BYTES,
+} from "./spawn-python.ts";
 // After a child's connection closed with no server to report its exit: how often and
 // how long to look for the process to be gone.
 const ORPHAN_POLL_MS = 20;
@@ -46,53 +48,28 @@ export class ForkServer {
   // What the server said at hello: the modules it imported, or why it did not.
   preloaded: string[] = [];
   fallback: string | null = null;
-  private socket?: RunnerSocket;
-  private spare?: Promise<Runner>;
+  private socket?: RunnerSocket<ForkServerFrame, ForkServerCommand>;
+  private spare?: Promise<PythonRunner>;
   private stopped = false;
   private readonly forking = new Map<string, (pid: number | Error) => void>();
   private readonly children = new Map<number, Child>();
 
   // `user`: who the server and its runners run as (runner-user.ts).
   constructor(readonly spec: ForkServerSpec, private readonly hub: RunnerHub, user?: RunnerUser) {
-    const connected = hub.expect(this.id, CONNECT_TIMEOUT_MS);
-    const args = ["-P", "-u", "-m", "pounce.runner.forkserver"];
+    const connected = hub.expect<ForkServerFrame, ForkServerCommand>(this.id, CONNECT_TIMEOUT_MS);
+    const args = ["pounce.runner.forkserver"];
     args.push("--socket", hub.path, "--server-id", this.id, "--code-dir", spec.codeDir);
     if (spec.durable) args.push("--durable");
     for (const m of spec.preload) args.push("--preload", m);
-    const child = spawn(spec.python, args, {
-      cwd: spec.codeDir,
-      env: {
-        ...spec.env,
-        PYTHONPATH: pythonPath(spec.env),
-        PYTHONUNBUFFERED: "1",
-        POUNCE_DURABLE: spec.durable ? "1" : "",
-      },
-      stdio: ["ignore", "ignore", "pipe"],
-      detached: true,
-      ...spawnAs(user),
-    });
-    this.pid = child.pid ?? 0;
-    let stderr = "";
-    child.stderr!.setEncoding("utf8");
-    child.stderr!.on("data", (chunk: string) => {
-      stderr = (stderr + chunk).slice(-STDERR_TAIL_BYTES);
-    });
-    this.gone = new Promise<RunnerExit>((resolve) => {
-      child.on("error", (err) => resolve({ code: null, signal: null, stderr: err.message }));
-      child.on("close", (code, signal) => resolve({ code, signal, stderr }));
-    });
+    const child = spawnPython(spec.python, args, spec, user);
+    this.pid = child.pid;
+    this.gone = child.exited;
     this.gone.then((exit) => this.died(exit)).catch(logFailure("fork server exit handling failed"));
-    this.ready = Promise.race([
-      connected,
-      this.gone.then((exit) => {
-        throw new Error(`fork server exited before connecting (${describeExit(exit)})`);
-      }),
-    ]).then((socket) => {
+    this.ready = connectedOrExited(connected, this.gone, "fork server").then((socket) => {
       this.socket = socket;
-      this.preloaded = Array.isArray(socket.hello.preloaded)
-        ? socket.hello.preloaded.map(String)
-        : [];
-      this.fallback = typeof socket.hello.fallback === "string" ? socket.hello.fallback : null;
+      const { preloaded, fallback } = socket.hello;
+      this.preloaded = Array.isArray(preloaded) ? preloaded.map(String) : [];
+      this.fallback = typeof fallback === "string" ? fallback : null;
       socket.onFrame(({ header }) => this.onFrame(header));
       this.refill();
     }).catch((err) => {
@@ -104,7 +81,7 @@ export class ForkServer {
 
   // A runner for a session: the spare forked ahead (connected, waiting for its start), or
   // a new fork; then the next spare is forked, off the session's path.
-  async take(): Promise<Runner> {
+  async take(): Promise<PythonRunner> {
     const spare = this.spare;
     this.spare = undefined;
     const runner = spare && await spare.catch(() => undefined);
@@ -126,7 +103,7 @@ export class ForkServer {
 
   // Forks a runner and resolves once it has connected (a spare waits for its start as
   // long as the daemon is there).
-  async fork(spare = false): Promise<Runner> {
+  async fork(spare = false): Promise<PythonRunner> {
     await this.ready;
     if (!this.alive || !this.socket) throw new Error("fork server is not running");
     const runnerId = newId("run");
@@ -164,12 +141,7 @@ export class ForkServer {
     this.children.set(pid, child);
     if (!this.alive) this.orphaned(child);
     const kill = () => this.kill(child);
-    const socket = await Promise.race([
-      connected,
-      exited.then((e) => {
-        throw new Error(`runner exited before connecting (${describeExit(e)})`);
-      }),
-    ]).catch((err) => {
+    const socket = await connectedOrExited(connected, exited, "runner").catch((err) => {
       this.hub.forget(runnerId);
       kill();
       throw err;
@@ -204,9 +176,9 @@ export class ForkServer {
     return this.children.size;
   }
 
-  private onFrame(h: Header): void {
-    const runnerId = String(h.runner_id ?? "");
+  private onFrame(h: ForkServerFrame): void {
     if (h.t === "forked" || h.t === "fork_failed") {
+      const runnerId = String(h.runner_id ?? "");
       const resolve = this.forking.get(runnerId);
       this.forking.delete(runnerId);
       resolve?.(

@@ -1,24 +1,32 @@
 // The daemon's end of the runner socket: one Unix socket in a private directory that
-// every runner connects back to, introducing itself with a `hello` frame.
+// every runner connects back to, introducing itself with a `hello` frame. A connection
+// is typed by the frames that travel on it: a runner's (RunnerFrame in, DaemonFrame out)
+// or a fork server's (ForkServerFrame in, ForkServerCommand out).
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { DaemonFrame, RunnerFrame } from "../protocol/frames.gen.ts";
 import { encodeFrame, type Frame, FrameDecoder, type Header } from "./wire.ts";
 
-export class RunnerSocket {
-  private readonly frameHandlers: ((frame: Frame) => void)[] = [];
+// With the default frames, a RunnerConnection (core's runner port).
+export class RunnerSocket<In extends Header = RunnerFrame, Out extends Header = DaemonFrame> {
+  private readonly frameHandlers: ((frame: Frame<In>) => void)[] = [];
   private readonly closeHandlers: (() => void)[] = [];
-  private queued: Frame[] = [];
+  private queued: Frame<In>[] = [];
   closed = false;
 
-  constructor(readonly runnerId: string, readonly hello: Header, private readonly socket: Socket) {}
+  constructor(
+    readonly runnerId: string,
+    readonly hello: Extract<In, { t: "hello" }>,
+    private readonly socket: Socket,
+  ) {}
 
-  send(header: Header, blob?: Uint8Array | Uint8Array[]): void {
+  send(header: Out, blob?: Uint8Array | Uint8Array[]): void {
     if (!this.closed) this.socket.write(encodeFrame(header, blob));
   }
 
-  onFrame(handler: (frame: Frame) => void): void {
+  onFrame(handler: (frame: Frame<In>) => void): void {
     this.frameHandlers.push(handler);
     const queued = this.queued;
     this.queued = [];
@@ -34,7 +42,7 @@ export class RunnerSocket {
     this.socket.destroy();
   }
 
-  /** @internal */ deliver(frame: Frame): void {
+  /** @internal */ deliver(frame: Frame<In>): void {
     if (this.frameHandlers.length) { for (const h of this.frameHandlers) h(frame); }
     else this.queued.push(frame);
   }
@@ -46,11 +54,14 @@ export class RunnerSocket {
   }
 }
 
+// The hub's end of an accepted connection, whatever its frames.
+type Peer = { deliver(frame: Frame): void; closedByPeer(): void };
+
 export class RunnerHub {
   readonly dir: string;
   readonly path: string;
   private server?: Server;
-  private readonly waiting = new Map<string, (socket: RunnerSocket) => void>();
+  private readonly waiting = new Map<string, (socket: Socket, hello: Header) => Peer>();
   private readonly open = new Set<Socket>();
 
   constructor(baseDir = tmpdir()) {
@@ -68,16 +79,32 @@ export class RunnerHub {
     });
   }
 
-  // Resolves when the runner with this id connects and says hello.
-  expect(runnerId: string, timeoutMs: number): Promise<RunnerSocket> {
+  // Resolves when the runner (or fork server) with this id connects and says hello.
+  //
+  // Its frames are taken to have the shapes of `In` as they are decoded, unchecked: the
+  // peer is the runtime's own code. Session code in a runner could forge frames, so
+  // handlers coerce the fields whose type matters to the daemon (docs/protocol.md).
+  expect<In extends Header = RunnerFrame, Out extends Header = DaemonFrame>(
+    runnerId: string,
+    timeoutMs: number,
+  ): Promise<RunnerSocket<In, Out>> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiting.delete(runnerId);
         reject(new Error(`runner ${runnerId} did not connect within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.waiting.set(runnerId, (socket) => {
+      this.waiting.set(runnerId, (socket, hello) => {
         clearTimeout(timer);
-        resolve(socket);
+        const runner = new RunnerSocket<In, Out>(
+          runnerId,
+          hello as Extract<In, { t: "hello" }>,
+          socket,
+        );
+        resolve(runner);
+        return {
+          deliver: (frame) => runner.deliver(frame as Frame<In>),
+          closedByPeer: () => runner.closedByPeer(),
+        };
       });
     });
   }
@@ -89,7 +116,7 @@ export class RunnerHub {
   private accept(socket: Socket): void {
     this.open.add(socket);
     const decoder = new FrameDecoder();
-    let runner: RunnerSocket | undefined;
+    let runner: Peer | undefined;
     socket.on("data", (chunk) => {
       let frames: Frame[];
       try {
@@ -103,17 +130,16 @@ export class RunnerHub {
           runner.deliver(frame);
           continue;
         }
-        const id = frame.header.runner_id;
-        const resolve = frame.header.t === "hello" && typeof id === "string"
+        const id = (frame.header as { runner_id?: unknown }).runner_id;
+        const connect = frame.header.t === "hello" && typeof id === "string"
           ? this.waiting.get(id)
           : undefined;
-        if (!resolve) {
+        if (!connect) {
           socket.destroy();
           return;
         }
         this.waiting.delete(id as string);
-        runner = new RunnerSocket(id as string, frame.header, socket);
-        resolve(runner);
+        runner = connect(socket, frame.header);
       }
     });
     socket.on("error", () => socket.destroy());

@@ -1,39 +1,22 @@
-// Starts runners. The session code asks a RunnerLauncher for a connected runner and
-// does not care how it came to be: spawned per session (here) or forked from a warm
-// per-deployment server.
-import { spawn } from "node:child_process";
+// Starts runners. The session code asks a RunnerLauncher (core's runner port) for a
+// connected runner and does not care how it came to be: spawned per session (here) or
+// forked from a warm per-deployment server (fork-launcher.ts).
+import type { Runner, RunnerLauncher, RunnerSpec } from "../core/sessions/runner-port.ts";
 import { newId } from "../core/util/ids.ts";
 import type { RunnerHub, RunnerSocket } from "./hub.ts";
-import { type RunnerUser, spawnAs } from "./runner-user.ts";
-import { pythonPath } from "./sdk.ts";
+import type { RunnerUser } from "./runner-user.ts";
+import { CONNECT_TIMEOUT_MS, connectedOrExited, spawnPython } from "./spawn-python.ts";
 
-export type RunnerSpec = {
-  codeDir: string;
-  env: Record<string, string>;
-  durable: boolean;
-};
-
-export type RunnerExit = { code: number | null; signal: string | null; stderr: string };
-
-export interface Runner {
-  readonly id: string;
+// A runner as pythonrt hands it out: its process and its hub connection.
+export interface PythonRunner extends Runner {
   readonly pid: number;
   readonly socket: RunnerSocket;
-  readonly exited: Promise<RunnerExit>;
-  kill(): void;
-}
-
-export interface RunnerLauncher {
-  launch(spec: RunnerSpec): Promise<Runner>;
 }
 
 // Which interpreter runs a build's code: its venv's, or the bare one (see venvs.ts).
 export interface Interpreters {
   pythonFor(codeDir: string): Promise<string>;
 }
-
-const CONNECT_TIMEOUT_MS = 30_000;
-const STDERR_TAIL_BYTES = 8192;
 
 export class SpawnLauncher implements RunnerLauncher {
   constructor(
@@ -42,69 +25,25 @@ export class SpawnLauncher implements RunnerLauncher {
     private readonly user?: RunnerUser,
   ) {}
 
-  async launch(spec: RunnerSpec): Promise<Runner> {
+  async launch(spec: RunnerSpec): Promise<PythonRunner> {
     const python = await this.interpreters.pythonFor(spec.codeDir);
     const id = newId("run");
     const connected = this.hub.expect(id, CONNECT_TIMEOUT_MS);
-    const env: Record<string, string> = {
-      ...spec.env,
-      PYTHONPATH: pythonPath(spec.env),
-      PYTHONUNBUFFERED: "1",
-      POUNCE_DURABLE: spec.durable ? "1" : "",
-    };
-    const child = spawn(
-      python,
-      [
-        "-P",
-        "-u",
-        "-m",
-        "pounce.runner",
-        "--socket",
-        this.hub.path,
-        "--runner-id",
-        id,
-        "--code-dir",
-        spec.codeDir,
-      ],
-      {
-        cwd: spec.codeDir,
-        env,
-        stdio: ["ignore", "ignore", "pipe"],
-        detached: true,
-        ...spawnAs(this.user),
-      },
-    );
-    let stderr = "";
-    child.stderr!.setEncoding("utf8");
-    child.stderr!.on("data", (chunk: string) => {
-      stderr = (stderr + chunk).slice(-STDERR_TAIL_BYTES);
-    });
-    const exited = new Promise<RunnerExit>((resolve) => {
-      child.on("error", (err) => resolve({ code: null, signal: null, stderr: err.message }));
-      child.on("close", (code, signal) => resolve({ code, signal, stderr }));
-    });
+    const args = ["pounce.runner", "--socket", this.hub.path, "--runner-id", id];
+    args.push("--code-dir", spec.codeDir);
+    const { pid, exited } = spawnPython(python, args, spec, this.user);
     const kill = () => {
+      if (!pid) return;
       try {
         // The runner leads its own process group, so its children go too.
-        process.kill(-child.pid!, "SIGKILL");
+        process.kill(-pid, "SIGKILL");
       } catch { /* already gone */ }
     };
-    const socket = await Promise.race([
-      connected,
-      exited.then((exit) => {
-        throw new Error(`runner exited before connecting (${describeExit(exit)})`);
-      }),
-    ]).catch((err) => {
+    const socket = await connectedOrExited(connected, exited, "runner").catch((err) => {
       this.hub.forget(id);
       kill();
       throw err;
     });
-    return { id, pid: child.pid!, socket, exited, kill };
+    return { id, pid, socket, exited, kill };
   }
-}
-
-export function describeExit(exit: RunnerExit): string {
-  const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
-  const tail = exit.stderr.trim().split("\n").slice(-5).join("\n");
-  return tail ? `${how}: ${tail}` : how;
 }

@@ -2,7 +2,7 @@
 // of starting thousands of processes. A slot is freed when its runner exits (waiting
 // durable sessions hibernate, so they do not hold one for long).
 import { logFailure } from "../core/util/log.ts";
-import type { Runner, RunnerLauncher, RunnerSpec } from "./launcher.ts";
+import type { Runner, RunnerLauncher, RunnerSpec } from "../core/sessions/runner-port.ts";
 
 export class LimitedLauncher implements RunnerLauncher {
   private running = 0;

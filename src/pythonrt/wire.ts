@@ -1,13 +1,15 @@
 // Frames of the daemon ↔ runner protocol (docs/protocol.md): two big-endian uint32
 // lengths, a JSON header and a raw blob.
-export const PROTOCOL_VERSION = 2;
+// The frames' shapes are in src/protocol (generated from frames.json); this module only
+// packs and unpacks them.
 export const MAX_FRAME_BYTES = 16 << 20;
 
-export type Header = { t: string; [key: string]: unknown };
-export type Frame = { header: Header; blob?: Uint8Array };
+// Any frame's header: a JSON object with a string `t` (the type).
+export type Header = { t: string };
+export type Frame<H extends Header = Header> = { header: H; blob?: Uint8Array };
 
 // `blob` may come in parts, written one after the other (a journal frame's pickles).
-export function encodeFrame(header: Header, blob?: Uint8Array | Uint8Array[]): Buffer {
+export function encodeFrame<H extends Header>(header: H, blob?: Uint8Array | Uint8Array[]): Buffer {
   const head = Buffer.from(JSON.stringify(header), "utf8");
   const parts = blob === undefined ? [] : Array.isArray(blob) ? blob : [blob];
   let blobLength = 0;

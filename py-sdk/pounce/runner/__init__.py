@@ -1,3 +1,5 @@
 """The Pounce runner: runs one session's handler for the daemon (see docs/protocol.md)."""
 
-PROTOCOL_VERSION = 2
+from .frames import PROTOCOL_VERSION
+
+__all__ = ["PROTOCOL_VERSION"]

@@ -11,8 +11,8 @@ import sys
 import time
 from typing import Any
 
-from . import PROTOCOL_VERSION
 from .channel import Channel
+from .frames import PROTOCOL_VERSION, DaemonStart
 from .gate import Step
 from .session import Session
 from .wire import Conn, WireError
@@ -47,7 +47,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def wait_for_start(conn: Conn, timeout: float | None = START_TIMEOUT) -> tuple[dict, list[Step]]:
+def wait_for_start(
+    conn: Conn, timeout: float | None = START_TIMEOUT
+) -> tuple[DaemonStart, list[Step]]:
     """The journal and ``start``; ``timeout`` None waits as long as the daemon is there
     (a fork server's spare runner)."""
     steps: list[Step] = []

@@ -18,8 +18,8 @@ import signal
 import sys
 import threading
 
-from . import PROTOCOL_VERSION
 from .__main__ import START_TIMEOUT, close_inherited_fds, serve
+from .frames import PROTOCOL_VERSION, ForkServerCommand
 from .warm import PreloadError, Warm
 from .wire import Conn, WireError
 
@@ -129,7 +129,7 @@ class Server:
                     os._exit(0)  # the daemon is gone; the children go on alone
                 self.handle(header)
 
-    def handle(self, header: dict) -> None:
+    def handle(self, header: ForkServerCommand) -> None:
         kind = header["t"]
         if kind == "fork":
             self.fork(str(header["runner_id"]), str(header["stderr"]), bool(header.get("spare")))

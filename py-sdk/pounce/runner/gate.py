@@ -24,6 +24,7 @@ from pounce.errors import AutoKittehError
 from . import results
 from .call_notice import CallNotice
 from .deterministic import defining_class, is_deterministic
+from .frames import RunnerCall, RunnerResult, RunnerSyscall
 
 SDK_PACKAGES = ("pounce", "autokitteh")
 
@@ -379,7 +380,7 @@ class Gate:
 
     def _run_live(self, fn: Callable, args: tuple, kw: dict, seq: int, name: str) -> tuple:
         limit = results.MAX_ARG_DISPLAY_CHARS
-        call = {
+        call: RunnerCall = {
             "t": "call",
             "seq": seq,
             "name": name,
@@ -404,7 +405,7 @@ class Gate:
                 self.chan.post(call)  # the log shows which call failed the session
             self.fatal(str(err))
             raise
-        header = {
+        header: RunnerResult = {
             "t": "result",
             "seq": seq,
             "name": name,
@@ -448,7 +449,7 @@ class Gate:
             )
         if op in DURABLE_ONLY and not self.durable:
             raise AutoKittehError(f"{op}: only available in durable sessions")
-        header: dict[str, Any] = {"t": "syscall", "op": op, "args": args}
+        header: RunnerSyscall = {"t": "syscall", "op": op, "args": args}
         _check_size(op, header)
         if self.in_activity:
             self.call_notice.flush()

@@ -9,6 +9,8 @@ from typing import Any
 
 from pounce.activities import mark_no_activity
 
+from .frames import RunnerPrint
+
 _real_print = builtins.print
 MAX_PRINT_CHARS = 1 << 20  # longer prints are cut (a frame is at most 16 MiB)
 LOG_FORMAT = "%(levelname)s:%(name)s:%(message)s"  # logging.basicConfig's default
@@ -32,7 +34,7 @@ class Output:
         send, seq = self.seq_of()
         if not send:
             return
-        msg: dict[str, Any] = {"t": "print", "text": text}
+        msg: RunnerPrint = {"t": "print", "text": text}
         if seq is not None:
             msg["seq"] = seq
         self.post(msg)

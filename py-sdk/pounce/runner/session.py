@@ -12,6 +12,7 @@ from pounce import syscall, tagged
 from . import loader, results, tracebacks
 from .channel import Channel
 from .events import build_event
+from .frames import RunnerDone
 from .gate import Gate, Journal, Step
 from .output import Output
 
@@ -90,7 +91,7 @@ class Session:
             blob = b""
         if len(blob) > results.MAX_VALUE_BYTES:
             blob = b""
-        header = {"t": "done", "display": results.safe_repr(value)}
+        header: RunnerDone = {"t": "done", "display": results.safe_repr(value)}
         encoded = json_value(value)
         if encoded is not _NO_VALUE:
             header["value"] = encoded
@@ -105,7 +106,7 @@ class Session:
         """End the session with an error the user code cannot catch."""
         self.done(error=error, traceback=tracebacks.current_frames(self.code_dir))
 
-    def send_done(self, header: dict, blob: bytes = b"") -> NoReturn:
+    def send_done(self, header: RunnerDone, blob: bytes = b"") -> NoReturn:
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()

@@ -2,7 +2,7 @@
 // sessions resume by replay), record the final state, and resume what was running when
 // the daemon stopped.
 import { and, eq, inArray } from "drizzle-orm";
-import type { RunnerLauncher } from "../../pythonrt/launcher.ts";
+import type { RunnerLauncher } from "./runner-port.ts";
 import type { CodeDirs } from "../projects/builds.ts";
 import { now } from "../util/clock.ts";
 import type { Db } from "../db/client.ts";

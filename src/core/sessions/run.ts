@@ -2,10 +2,16 @@
 // over the journal, starts the handler, records prints and durable steps, and reports
 // how the run ended.
 import { and, eq } from "drizzle-orm";
-import type { Runner } from "../../pythonrt/launcher.ts";
-import { describeExit } from "../../pythonrt/launcher.ts";
-import type { Frame, Header } from "../../pythonrt/wire.ts";
-import { PROTOCOL_VERSION } from "../../pythonrt/wire.ts";
+import {
+  PROTOCOL_VERSION,
+  type RecordedStep,
+  type RunnerCall,
+  type RunnerFrame,
+  type RunnerPrint,
+  type RunnerResult,
+  type RunnerSleep,
+  type RunnerSyscall,
+} from "../../protocol/frames.gen.ts";
 import { now } from "../util/clock.ts";
 import type { Db } from "../db/client.ts";
 import { sessionSteps } from "../db/schema.ts";
@@ -14,6 +20,7 @@ import { log, logFailure } from "../util/log.ts";
 import type { LogRecordType } from "../db/schema.ts";
 import type { Session, SessionLog } from "./rows.ts";
 import { type JournalStep, recordActivity } from "./journal.ts";
+import { describeExit, type Runner } from "./runner-port.ts";
 import type { Sealer } from "../projects/at-rest.ts";
 import { journalFailure } from "./syscalls/context.ts";
 import { type SyscallDeps, SyscallError, syscalls } from "./syscalls/index.ts";
@@ -112,7 +119,7 @@ export class SessionRun {
 
   // The recorded steps in as few `journal` frames as fit (docs/protocol.md, "Replay").
   private sendJournal(): void {
-    let steps: Record<string, unknown>[] = [];
+    let steps: RecordedStep[] = [];
     let blobs: Uint8Array[] = [];
     let bytes = 0;
     const send = () => {
@@ -131,7 +138,7 @@ export class SessionRun {
       const size = (step.result?.length ?? 0) + 200;
       if (bytes + size > JOURNAL_FRAME_BYTES) send();
       // Fields at their default are left out (a long journal is a large header).
-      const entry: Record<string, unknown> = { seq: step.seq, kind: step.kind, name: step.name };
+      const entry: RecordedStep = { seq: step.seq, kind: step.kind, name: step.name };
       if (blob) entry.size = blob.length;
       if (step.error) entry.error = true;
       if (!done) entry.done = false;
@@ -156,7 +163,9 @@ export class SessionRun {
       .catch(logFailure("ending a run failed", { session: this.session.id }));
   }
 
-  private async onFrame({ header: h, blob }: Frame): Promise<void> {
+  private async onFrame(
+    { header: h, blob }: { header: RunnerFrame; blob?: Uint8Array },
+  ): Promise<void> {
     switch (h.t) {
       case "print":
         await this.onPrint(h);
@@ -178,16 +187,19 @@ export class SessionRun {
           json: h.value,
         });
         return;
-      default:
+      default: {
+        // A frame this daemon does not know (`hello` again, or one session code forged).
+        const other: { t: unknown; id?: number } = h;
         this.runner.socket.send({
           t: "fail",
-          id: h.id ?? null,
-          error: `unknown message type "${h.t}"`,
+          id: other.id ?? null,
+          error: `unknown message type "${other.t}"`,
         });
+      }
     }
   }
 
-  private async onPrint(h: Header): Promise<void> {
+  private async onPrint(h: RunnerPrint): Promise<void> {
     if (this.printedChars >= MAX_SESSION_PRINT_CHARS) return;
     let text = String(h.text ?? "");
     if (text.length > MAX_PRINT_CHARS) text = text.slice(0, MAX_PRINT_CHARS) + " ... (cut)";
@@ -207,8 +219,8 @@ export class SessionRun {
 
   // Only activities still running after a while send `call` (docs/protocol.md); the step
   // itself is written once, with its result.
-  private async onCall(h: Header): Promise<void> {
-    const seq = h.seq as number;
+  private async onCall(h: RunnerCall): Promise<void> {
+    const seq = h.seq;
     const call = { args: h.args ?? [], kwargs: h.kwargs ?? {}, startedAt: now() };
     this.calls.set(seq, call);
     await Promise.all([
@@ -217,8 +229,8 @@ export class SessionRun {
     ]);
   }
 
-  private async onResult(h: Header, blob: Uint8Array | undefined): Promise<void> {
-    const seq = h.seq as number;
+  private async onResult(h: RunnerResult, blob: Uint8Array | undefined): Promise<void> {
+    const seq = h.seq;
     const error = h.error === true;
     const completedAt = now();
     const records: [LogRecordType, Record<string, unknown>, number?][] = [];
@@ -279,7 +291,7 @@ export class SessionRun {
     this.hibernation = undefined;
   }
 
-  private async onSyscall(h: Header): Promise<void> {
+  private async onSyscall(h: RunnerSyscall): Promise<void> {
     const op = String(h.op);
     const handler = syscalls[op];
     const ctx = {
@@ -294,7 +306,7 @@ export class SessionRun {
     };
     try {
       if (!handler) throw new SyscallError(`unknown operation`);
-      const value = await handler(ctx, (h.args ?? {}) as Record<string, unknown>);
+      const value = await handler(ctx, h.args ?? {});
       this.runner.socket.send({ t: "ok", id: h.id, value: value ?? null });
     } catch (err) {
       if (this.ended) return;
@@ -306,8 +318,8 @@ export class SessionRun {
     }
   }
 
-  private async onSleep(h: Header): Promise<void> {
-    const seq = h.seq as number;
+  private async onSleep(h: RunnerSleep): Promise<void> {
+    const seq = h.seq;
     let step = this.journal.find((s) => s.seq === seq && s.kind === "sleep");
     if (!step) {
       const row = {
