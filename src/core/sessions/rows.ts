@@ -22,7 +22,6 @@ export type { LogRecordType, SessionState };
 export type Session = typeof sessions.$inferSelect;
 export type NewSession = typeof sessions.$inferInsert;
 export type LogRecord = typeof sessionLogs.$inferSelect;
-export type Step = typeof sessionSteps.$inferSelect;
 
 export const FINAL_STATES: readonly SessionState[] = ["completed", "error", "stopped"];
 export const SESSION_STATES: readonly SessionState[] = ["created", "running", ...FINAL_STATES];
