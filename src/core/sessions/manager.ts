@@ -1,13 +1,12 @@
 // Session lifecycle: start a runner for a session, replace it when it dies (durable
 // sessions resume by replay), record the final state, and resume what was running when
 // the daemon stopped.
-import { and, eq, inArray } from "drizzle-orm";
 import type { RunnerLauncher } from "../../pythonrt/launcher.ts";
 import type { CodeDirs } from "../projects/builds.ts";
 import { now } from "../util/clock.ts";
 import type { Db } from "../db/client.ts";
-import { deployments, sessions as sessionsTable, type SessionState } from "../db/schema.ts";
-import { deploymentState } from "../projects/deployments.ts";
+import type { SessionState } from "../db/schema.ts";
+import { retireIfDrained } from "../projects/deployments.ts";
 import { secretValues, sessionEnv } from "../projects/env.ts";
 import { execOn, type Tx } from "../db/group-commit.ts";
 import { type Sealer, sealerFor } from "../projects/at-rest.ts";
@@ -17,6 +16,7 @@ import type { SecretBox } from "../projects/secrets.ts";
 import { type RunOutcome, SessionRun } from "./run.ts";
 import {
   insertedSession,
+  LIVE_STATES,
   type NewSession,
   type NewSessionInput,
   newSessionRow,
@@ -98,7 +98,7 @@ export class SessionManager implements SessionStarter {
   // At start: resume what this node (or a dead one) left, watch hibernated sessions'
   // deadlines, and from then on renew this node's leases and adopt orphaned sessions.
   async recover(): Promise<void> {
-    for (const s of await this.deps.sessions.inStates(["created", "running"])) {
+    for (const s of await this.deps.sessions.inStates(LIVE_STATES)) {
       if (s.hibernated) this.sleepUntil(s.id, this.wakeTime(s, s.wakeAt));
     }
     await this.adoptOrphans();
@@ -456,20 +456,4 @@ function redactOutcome(outcome: RunOutcome, redactor: Redactor, seal: Sealer): R
     return { ...outcome, reason: redactor.text(outcome.reason) };
   }
   return outcome;
-}
-
-// A draining deployment becomes inactive once its last session has ended.
-async function retireIfDrained(db: Db, deploymentId: string): Promise<void> {
-  if (await deploymentState(db, deploymentId) !== "draining") return;
-  const busy = await db.query.sessions.findFirst({
-    where: and(
-      eq(sessionsTable.deploymentId, deploymentId),
-      inArray(sessionsTable.state, ["created", "running"]),
-    ),
-  });
-  if (!busy) {
-    await db.update(deployments).set({ state: "inactive", updatedAt: now() }).where(
-      eq(deployments.id, deploymentId),
-    );
-  }
 }

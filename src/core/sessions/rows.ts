@@ -23,8 +23,10 @@ export type Session = typeof sessions.$inferSelect;
 export type NewSession = typeof sessions.$inferInsert;
 export type LogRecord = typeof sessionLogs.$inferSelect;
 
+// A live session has not ended yet: it runs, or will (a node may be about to adopt it).
+export const LIVE_STATES = ["created", "running"] as const satisfies readonly SessionState[];
 export const FINAL_STATES: readonly SessionState[] = ["completed", "error", "stopped"];
-export const SESSION_STATES: readonly SessionState[] = ["created", "running", ...FINAL_STATES];
+export const SESSION_STATES: readonly SessionState[] = [...LIVE_STATES, ...FINAL_STATES];
 
 export function isFinal(state: SessionState): boolean {
   return FINAL_STATES.includes(state);
@@ -142,7 +144,7 @@ export class Sessions {
     return (await this.list({ projectId, limit: 1 }))[0];
   }
 
-  inStates(states: SessionState[]): Promise<Session[]> {
+  inStates(states: readonly SessionState[]): Promise<Session[]> {
     return this.db.select().from(sessions).where(inArray(sessions.state, states))
       .orderBy(asc(sessions.createdAt));
   }
@@ -205,7 +207,7 @@ export class Sessions {
   stopRequested(owner: string): Promise<Session[]> {
     return this.db.select().from(sessions).where(and(
       eq(sessions.owner, owner),
-      inArray(sessions.state, ["created", "running"]),
+      inArray(sessions.state, LIVE_STATES),
       isNotNull(sessions.stopReason),
     ));
   }
