@@ -1,4 +1,5 @@
-// Session rows and their log records.
+// Session rows (building a new one, reading and updating them, live and final states)
+// and their log records.
 import { and, asc, desc, eq, gt, inArray, isNotNull, max, type SQL, sql } from "drizzle-orm";
 import { now } from "../util/clock.ts";
 import type { Db } from "../db/client.ts";
