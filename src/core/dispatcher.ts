@@ -1,21 +1,18 @@
 // Matches a stored event against the triggers of active deployments and starts one
 // session per matching trigger × active deployment (AutoKitteh §1.7).
-import { and, eq, or } from "drizzle-orm";
-import type { FilterOutcome } from "./triggers/cel.ts";
+import { and, eq } from "drizzle-orm";
 import type { Db } from "./db/client.ts";
-import { configCache } from "./projects/config-cache.ts";
-import { events, triggers } from "./db/schema.ts";
+import { events } from "./db/schema.ts";
 import { activeDeployments } from "./projects/deployments.ts";
 import { type EventRow, type Events, insertEvent, type NewEvent, newEventRow } from "./events.ts";
 import { fault } from "./util/faults.ts";
-import { evaluateFilter, evaluateFilters } from "./triggers/filter-eval.ts";
+import { evaluateFilters } from "./triggers/filter-eval.ts";
 import { log } from "./util/log.ts";
-import { SessionManager } from "./sessions/manager.ts";
-import { insertSessions, type NewSession } from "./sessions/rows.ts";
+import { insertSessions, type NewSession, type NewSessionInput } from "./sessions/rows.ts";
+import type { Trigger } from "./triggers/lookup.ts";
+import { destinationTriggers, logFilterError, matchingTriggers } from "./triggers/matching.ts";
 import { candidateSubscriptions } from "./triggers/subscribers.ts";
 import type { Wakeups } from "./sessions/wakeups.ts";
-
-type Trigger = typeof triggers.$inferSelect;
 
 export type DispatchResult = {
   eventId: string;
@@ -23,41 +20,18 @@ export type DispatchResult = {
   signaledSessionIds: string[];
 };
 
-export function eventTypeMatches(triggerType: string, eventType: string): boolean {
-  return triggerType === "" || triggerType === "*" || triggerType === eventType;
-}
-
-// Whether a trigger's filter matches an event. One that fails to evaluate does not match;
-// one that ran out of its budget is logged, with the event and why.
-export async function filterMatches(t: Trigger, e: EventRow): Promise<boolean> {
-  if (!t.filter.trim()) return true;
-  const outcome = await evaluateFilter(t.filter, { data: e.data, event_type: e.eventType });
-  logFilterError(outcome, { event: e.id, trigger: t.id });
-  return outcome.match;
-}
-
-export function logFilterError(outcome: FilterOutcome, fields: Record<string, string>): void {
-  if (!outcome.error) return;
-  // CEL's own errors (a missing key, say) are how many filters say no: not worth a warning.
-  const write = outcome.celError ? log.debug : log.warn;
-  write("filter error", { ...fields, error: outcome.error });
-}
-
-// The triggers an event on `destinationId` (a trigger or a connection) may match (cached).
-function destinationTriggers(db: Db, destinationId: string): Promise<Trigger[]> {
-  return configCache(db).get(
-    `destination:${destinationId}`,
-    () =>
-      db.select().from(triggers)
-        .where(or(eq(triggers.id, destinationId), eq(triggers.connectionId, destinationId))),
-  );
+// What the dispatcher needs of the session manager (sessions/manager.ts): rows for the
+// sessions it creates, leased to this node, and starting them once they are committed.
+export interface SessionStarter {
+  ownedRow(input: NewSessionInput): NewSession;
+  startOwned(row: NewSession): void;
 }
 
 export class Dispatcher {
   constructor(
     private readonly db: Db,
     private readonly events: Events,
-    private readonly manager: SessionManager,
+    private readonly manager: SessionStarter,
     private readonly wakeups: Wakeups,
   ) {}
 
@@ -94,15 +68,10 @@ export class Dispatcher {
     return { event, dispatched: await this.started(event, rows, matched) };
   }
 
-  // The sessions the event starts: one per matching trigger × active deployment. The
-  // triggers matched are those that call a handler, and the event's own trigger (whose
-  // filter applies to its subscribers too).
+  // The sessions the event starts: one per matching trigger × active deployment
+  // (`matched`: see matchingTriggers).
   private async plan(e: EventRow): Promise<{ matched: Trigger[]; rows: NewSession[] }> {
-    const candidates = (await destinationTriggers(this.db, e.destinationId)).filter((t) =>
-      (t.call || t.id === e.destinationId) && eventTypeMatches(t.eventType, e.eventType)
-    );
-    const verdicts = await Promise.all(candidates.map((t) => filterMatches(t, e)));
-    const matched = candidates.filter((_, i) => verdicts[i]);
+    const matched = await matchingTriggers(this.db, e);
     const matching = matched.filter((t) => t.call);
     const rows: NewSession[] = [];
     for (const t of matching) {

@@ -8,8 +8,9 @@ import { test } from "node:test";
 import { encodeFiles } from "../../src/core/projects/builds.ts";
 import { type ConfigChange, configChanged } from "../../src/core/projects/config-changed.ts";
 import { openDb } from "../../src/core/db/client.ts";
-import { activateDeployment, deploy } from "../../src/core/projects/deploy.ts";
+import { deploy } from "../../src/core/projects/deploy.ts";
 import {
+  activateDeployment,
   deactivate,
   deleteDeployment,
   listDeployments,

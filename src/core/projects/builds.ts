@@ -12,6 +12,7 @@ import {
 } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Db } from "../db/client.ts";
+import { LIVE_STATES } from "../sessions/rows.ts";
 import { builds, deployments, projects, sessions } from "../db/schema.ts";
 
 export type Build = typeof builds.$inferSelect;
@@ -42,7 +43,7 @@ export async function buildsInUse(db: Db): Promise<{ buildId: string; project: s
     ...await db.selectDistinct({ buildId: sessions.buildId, project: projects.name })
       .from(sessions)
       .innerJoin(projects, eq(projects.id, sessions.projectId))
-      .where(inArray(sessions.state, ["created", "running"])),
+      .where(inArray(sessions.state, LIVE_STATES)),
   ];
 }
 

@@ -1,21 +1,14 @@
 // Plan and apply a manifest (reconcile one project's vars, connections and triggers),
 // then build, deploy and activate: what `pounce deploy` does, in one transaction.
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { now } from "../util/clock.ts";
 import { configChanged } from "./config-changed.ts";
 import type { Db } from "../db/client.ts";
-import {
-  builds,
-  connections,
-  deployments,
-  projects,
-  sessions,
-  triggers,
-  vars,
-} from "../db/schema.ts";
+import { builds, connections, deployments, projects, triggers, vars } from "../db/schema.ts";
 import { newId, newSlug } from "../util/ids.ts";
 import type { Manifest, ManifestTrigger, ManifestVar } from "./manifest.ts";
 import type { SecretBox } from "./secrets.ts";
+import { activate } from "./deployments.ts";
 
 type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 type Trigger = typeof triggers.$inferSelect;
@@ -338,37 +331,4 @@ function triggerFields(t: ManifestTrigger, connIds: Map<string, string>) {
     schedule: t.schedule ?? null,
     timezone: t.timezone ?? null,
   };
-}
-
-// Activates a deployment in its own transaction (see activate).
-export async function activateDeployment(
-  db: Db,
-  projectId: string,
-  deploymentId: string,
-): Promise<void> {
-  await db.transaction((tx) => activate(tx, projectId, deploymentId));
-  configChanged(db).raise("activate");
-}
-
-// Makes a deployment the project's active one. The previous active deployment drains
-// while it still has sessions that are not final, else it becomes inactive.
-export async function activate(
-  tx: Tx | Db,
-  projectId: string,
-  deploymentId: string,
-): Promise<void> {
-  const t = now();
-  const active = await tx.select().from(deployments)
-    .where(and(eq(deployments.projectId, projectId), eq(deployments.state, "active")));
-  for (const d of active) {
-    if (d.id === deploymentId) continue;
-    const busy = await tx.query.sessions.findFirst({
-      where: and(eq(sessions.deploymentId, d.id), inArray(sessions.state, ["created", "running"])),
-    });
-    await tx.update(deployments).set({ state: busy ? "draining" : "inactive", updatedAt: t })
-      .where(eq(deployments.id, d.id));
-  }
-  await tx.update(deployments).set({ state: "active", updatedAt: t }).where(
-    eq(deployments.id, deploymentId),
-  );
 }

@@ -1,5 +1,7 @@
-// Deployments: finding them, and state changes besides activation (which is in
-// deploy.ts): deactivate, delete.
+// Deployments: finding them, and their states' changes. A deployment is created
+// inactive (deploy.ts) and activated; activating another drains it, as deactivating does:
+// it goes on running the sessions it started ("draining") and retires (inactive) once the
+// last has ended, at once when there is none. Only an inactive deployment is deleted.
 import { and, desc, eq, inArray } from "drizzle-orm";
 import { now } from "../util/clock.ts";
 import { configCache } from "./config-cache.ts";
@@ -7,6 +9,7 @@ import { configChanged } from "./config-changed.ts";
 import type { Db } from "../db/client.ts";
 import type { Tx } from "../db/group-commit.ts";
 import { deployments, sessions } from "../db/schema.ts";
+import { LIVE_STATES } from "../sessions/rows.ts";
 
 export type Deployment = typeof deployments.$inferSelect;
 export type { DeploymentState } from "../db/schema.ts";
@@ -29,19 +32,70 @@ export function activeDeployment(db: Db | Tx, projectId: string): Promise<Deploy
   });
 }
 
-// An active deployment stops receiving events: it drains while it still has sessions that
-// have not ended, else it becomes inactive.
+// Whether the deployment has sessions that have not ended.
+async function hasLiveSessions(tx: Db | Tx, id: string): Promise<boolean> {
+  const busy = await tx.query.sessions.findFirst({
+    where: and(eq(sessions.deploymentId, id), inArray(sessions.state, LIVE_STATES)),
+  });
+  return busy !== undefined;
+}
+
+// A deployment stops receiving events: it drains while it still has live sessions, else
+// it becomes inactive.
+async function drain(tx: Db | Tx, id: string, t: number): Promise<void> {
+  const busy = await hasLiveSessions(tx, id);
+  await tx.update(deployments).set({ state: busy ? "draining" : "inactive", updatedAt: t })
+    .where(eq(deployments.id, id));
+}
+
+// Makes a deployment the project's active one; the project's other active deployments
+// drain.
+export async function activate(
+  tx: Tx | Db,
+  projectId: string,
+  deploymentId: string,
+): Promise<void> {
+  const t = now();
+  const active = await tx.select().from(deployments)
+    .where(and(eq(deployments.projectId, projectId), eq(deployments.state, "active")));
+  for (const d of active) {
+    if (d.id !== deploymentId) await drain(tx, d.id, t);
+  }
+  await tx.update(deployments).set({ state: "active", updatedAt: t }).where(
+    eq(deployments.id, deploymentId),
+  );
+}
+
+// Activates a deployment in its own transaction (see activate).
+export async function activateDeployment(
+  db: Db,
+  projectId: string,
+  deploymentId: string,
+): Promise<void> {
+  await db.transaction((tx) => activate(tx, projectId, deploymentId));
+  configChanged(db).raise("activate");
+}
+
+// An active deployment stops receiving events (see drain); an inactive or draining one
+// is left as it is.
 export async function deactivate(db: Db, id: string): Promise<void> {
   await db.transaction(async (tx) => {
     const d = await tx.query.deployments.findFirst({ where: eq(deployments.id, id) });
     if (!d || d.state === "inactive" || d.state === "draining") return;
-    const busy = await tx.query.sessions.findFirst({
-      where: and(eq(sessions.deploymentId, id), inArray(sessions.state, ["created", "running"])),
-    });
-    await tx.update(deployments).set({ state: busy ? "draining" : "inactive", updatedAt: now() })
-      .where(eq(deployments.id, id));
+    await drain(tx, id, now());
   });
   configChanged(db).raise("deactivate");
+}
+
+// A draining deployment becomes inactive once its last session has ended (called as
+// each of its sessions ends).
+export async function retireIfDrained(db: Db, deploymentId: string): Promise<void> {
+  if (await deploymentState(db, deploymentId) !== "draining") return;
+  if (!await hasLiveSessions(db, deploymentId)) {
+    await db.update(deployments).set({ state: "inactive", updatedAt: now() }).where(
+      eq(deployments.id, deploymentId),
+    );
+  }
 }
 
 // Deletes an inactive deployment; returns false when it is not inactive.

@@ -1,11 +1,19 @@
-// The hot paths of a durable session's journal, in plain SQL (see execOn): an activity's
-// writes, and reading the journal back for a replay.
+// A durable session's journal (session_steps), its one owner: steps recorded (an
+// activity, a syscall's result or failure), pending (a sleep, a waiting call) and
+// completed, read back, and handed to the runner in replay frames. Steps' results and
+// arguments are sealed with the session's sealer (at-rest.ts). The hot paths are plain
+// SQL (see execOn). Deleting a session's steps is left to the session's own deletion.
+import type { RecordedStep } from "../../protocol/frames.gen.ts";
+import { and, eq } from "drizzle-orm";
 import type { Sealer } from "../projects/at-rest.ts";
 import type { Db } from "../db/client.ts";
 import type { Tx } from "../db/group-commit.ts";
 import { execOn } from "../db/group-commit.ts";
-import type { sessionSteps } from "../db/schema.ts";
+import { sessionSteps } from "../db/schema.ts";
 import type { SecretBox } from "../projects/secrets.ts";
+import { now } from "../util/clock.ts";
+
+export type Step = typeof sessionSteps.$inferSelect;
 
 // What a replay needs of a step (session_steps, without the displayed arguments).
 export type JournalStep = Pick<
@@ -86,4 +94,164 @@ export async function recordActivity(tx: Tx, s: ActivityStep, seal: Sealer): Pro
       s.completedAt,
     ],
   );
+}
+
+// A syscall's result (JSON), sealed as the session's journal is.
+function encodeCall(seal: Sealer, value: unknown): Uint8Array {
+  return seal.bytes(Buffer.from(JSON.stringify(value ?? null), "utf8"));
+}
+
+// A durable syscall's step: `op` and its result, in plain SQL (it runs for every
+// durable call). Replaces the pending step a waiting call recorded.
+export function recordCall(
+  tx: Tx,
+  sessionId: string,
+  seq: number,
+  op: string,
+  value: unknown,
+  seal: Sealer,
+): Promise<unknown> {
+  const t = now();
+  return execOn(tx)(
+    `INSERT INTO session_steps (session_id, seq, kind, name, result, started_at, completed_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (session_id, seq) DO UPDATE SET kind = excluded.kind, name = excluded.name,
+       result = excluded.result, completed_at = excluded.completed_at`,
+    [sessionId, seq, op, op, encodeCall(seal, value), t, t],
+  );
+}
+
+// A durable syscall that failed with `message`: a replay raises the same error.
+export function recordCallFailure(
+  tx: Tx,
+  sessionId: string,
+  seq: number,
+  op: string,
+  message: string,
+  seal: Sealer,
+): Promise<unknown> {
+  const t = now();
+  const result = Buffer.from(encodeCall(seal, message));
+  return tx.insert(sessionSteps).values({
+    sessionId,
+    seq,
+    kind: op,
+    name: op,
+    result,
+    error: true,
+    startedAt: t,
+    completedAt: t,
+  }).onConflictDoUpdate({
+    target: [sessionSteps.sessionId, sessionSteps.seq],
+    set: { kind: op, name: op, result, error: true, completedAt: t },
+  });
+}
+
+// The deadline of a call's step recorded pending (and not completed) by an earlier run,
+// undefined when there is none.
+export async function pendingDeadline(
+  db: Db,
+  sessionId: string,
+  seq: number,
+): Promise<{ deadline: number | null } | undefined> {
+  const existing = await db.query.sessionSteps.findFirst({
+    where: and(eq(sessionSteps.sessionId, sessionId), eq(sessionSteps.seq, seq)),
+  });
+  return existing && existing.completedAt === null ? { deadline: existing.deadline } : undefined;
+}
+
+// A call that waits until `deadline` (null: none), recorded pending; its result replaces
+// it (recordCall).
+export async function recordPendingCall(
+  tx: Tx,
+  sessionId: string,
+  seq: number,
+  op: string,
+  deadline: number | null,
+): Promise<void> {
+  await tx.insert(sessionSteps).values({
+    sessionId,
+    seq,
+    kind: op,
+    name: op,
+    deadline,
+    startedAt: now(),
+  }).onConflictDoUpdate({
+    target: [sessionSteps.sessionId, sessionSteps.seq],
+    set: { kind: op, name: op, deadline, result: null, completedAt: null },
+  });
+}
+
+// A sleep until `deadline`: the step a replay reads, and what recordSleep writes.
+export type SleepStep = JournalStep & { sessionId: string; startedAt: number };
+
+export function sleepStep(sessionId: string, seq: number, deadline: number): SleepStep {
+  return {
+    sessionId,
+    seq,
+    kind: "sleep",
+    name: "sleep",
+    deadline,
+    startedAt: now(),
+    result: null,
+    error: false,
+    completedAt: null,
+  };
+}
+
+// A sleep, recorded pending (kept as it was if a run recorded it already).
+export function recordSleep(tx: Tx, s: SleepStep) {
+  const { sessionId, seq, kind, name, deadline, startedAt } = s;
+  return tx.insert(sessionSteps).values({ sessionId, seq, kind, name, deadline, startedAt })
+    .onConflictDoNothing();
+}
+
+// A pending step (a sleep) is over.
+export function completeStep(tx: Tx, sessionId: string, seq: number) {
+  return tx.update(sessionSteps).set({ completedAt: now() })
+    .where(and(eq(sessionSteps.sessionId, sessionId), eq(sessionSteps.seq, seq)));
+}
+
+// A journal frame holds steps up to about this many bytes (a frame is at most 16 MiB, one
+// recorded value at most 1 MiB).
+const JOURNAL_FRAME_BYTES = 4 << 20;
+
+// A replay's `journal` frames (docs/protocol.md, "Replay"): each frame's steps, and the
+// blobs (activities' and sleeps' results) that follow its header.
+export function replayFrames(
+  journal: JournalStep[],
+): { steps: RecordedStep[]; blobs: Uint8Array[] }[] {
+  const frames: { steps: RecordedStep[]; blobs: Uint8Array[] }[] = [];
+  let steps: RecordedStep[] = [];
+  let blobs: Uint8Array[] = [];
+  let bytes = 0;
+  const send = () => {
+    if (!steps.length) return;
+    frames.push({ steps, blobs });
+    steps = [];
+    blobs = [];
+    bytes = 0;
+  };
+  for (const step of journal) {
+    const done = step.completedAt !== null;
+    // An activity that started but never committed runs again (at-least-once).
+    if (step.kind === "activity" && !done) break;
+    const isCall = step.kind !== "activity" && step.kind !== "sleep";
+    const blob = !isCall && step.result ? step.result : undefined;
+    const size = (step.result?.length ?? 0) + 200;
+    if (bytes + size > JOURNAL_FRAME_BYTES) send();
+    // Fields at their default are left out (a long journal is a large header).
+    const entry: RecordedStep = { seq: step.seq, kind: step.kind, name: step.name };
+    if (blob) entry.size = blob.length;
+    if (step.error) entry.error = true;
+    if (!done) entry.done = false;
+    if (step.deadline !== null) entry.deadline_ms = step.deadline;
+    // A call's result is its JSON (recordCall), opened already (readJournal).
+    if (isCall && done) entry.value = JSON.parse(step.result!.toString("utf8"));
+    steps.push(entry);
+    if (blob) blobs.push(blob);
+    bytes += size;
+  }
+  send();
+  return frames;
 }

@@ -6,14 +6,12 @@ import { and, eq, inArray, isNull, lt, lte, or, type Placeholder, sql } from "dr
 import { now } from "../util/clock.ts";
 import type { Db } from "../db/client.ts";
 import { sessions } from "../db/schema.ts";
-import type { Session } from "./rows.ts";
+import { LIVE_STATES, type Session } from "./rows.ts";
 
 // A session this node may take: unowned, its lease expired at `t`, or already its own.
 function claimable(nodeId: string, t: number | Placeholder) {
   return or(isNull(sessions.owner), eq(sessions.owner, nodeId), lt(sessions.leaseUntil, t));
 }
-
-const LIVE = ["created", "running"] as const;
 
 export class Leases {
   // claimRow's statement, built once (it runs for every session).
@@ -24,7 +22,7 @@ export class Leases {
       .set({ owner: nodeId, leaseUntil: sql`${sql.placeholder("until")}` })
       .where(and(
         eq(sessions.id, sql.placeholder("id")),
-        inArray(sessions.state, LIVE),
+        inArray(sessions.state, LIVE_STATES),
         claimable(nodeId, sql.placeholder("t")),
       ))
       .returning().prepare();
@@ -52,7 +50,7 @@ export class Leases {
       .where(and(
         eq(sessions.id, sessionId),
         eq(sessions.hibernated, true),
-        inArray(sessions.state, LIVE),
+        inArray(sessions.state, LIVE_STATES),
         claimable(this.nodeId, t),
       ))
       .returning();
@@ -63,7 +61,7 @@ export class Leases {
   async renew(): Promise<Set<string>> {
     const rows = await this.db.update(sessions)
       .set({ leaseUntil: now() + this.ttlMs })
-      .where(and(eq(sessions.owner, this.nodeId), inArray(sessions.state, LIVE)))
+      .where(and(eq(sessions.owner, this.nodeId), inArray(sessions.state, LIVE_STATES)))
       .returning({ id: sessions.id });
     return new Set(rows.map((r) => r.id));
   }
@@ -75,14 +73,14 @@ export class Leases {
     const t = now();
     const [awake, due] = await Promise.all([
       this.db.select({ id: sessions.id }).from(sessions).where(and(
-        inArray(sessions.state, LIVE),
+        inArray(sessions.state, LIVE_STATES),
         eq(sessions.hibernated, false),
         claimable(this.nodeId, t),
       )),
       this.db.select({ id: sessions.id }).from(sessions).where(and(
         eq(sessions.hibernated, true),
         lte(sessions.wakeAt, t),
-        inArray(sessions.state, LIVE),
+        inArray(sessions.state, LIVE_STATES),
         claimable(this.nodeId, t),
       )),
     ]);

@@ -1,26 +1,33 @@
 // Session lifecycle: start a runner for a session, replace it when it dies (durable
 // sessions resume by replay), record the final state, and resume what was running when
 // the daemon stopped.
-import { and, eq, inArray } from "drizzle-orm";
 import type { RunnerLauncher } from "./runner-port.ts";
 import type { CodeDirs } from "../projects/builds.ts";
 import { now } from "../util/clock.ts";
 import type { Db } from "../db/client.ts";
-import { deployments, sessions as sessionsTable, type SessionState } from "../db/schema.ts";
-import { deploymentState } from "../projects/deployments.ts";
+import type { SessionState } from "../db/schema.ts";
+import { retireIfDrained } from "../projects/deployments.ts";
 import { secretValues, sessionEnv } from "../projects/env.ts";
 import { execOn, type Tx } from "../db/group-commit.ts";
 import { type Sealer, sealerFor } from "../projects/at-rest.ts";
 import { Redactor } from "./redaction.ts";
-import { newId } from "../util/ids.ts";
 import { log, logFailure } from "../util/log.ts";
 import type { SecretBox } from "../projects/secrets.ts";
 import { type RunOutcome, SessionRun } from "./run.ts";
-import type { NewSession, Session, Sessions } from "./rows.ts";
+import {
+  insertedSession,
+  LIVE_STATES,
+  type NewSession,
+  type NewSessionInput,
+  newSessionRow,
+  type Session,
+  type Sessions,
+} from "./rows.ts";
 import type { SyscallDeps } from "./syscalls/index.ts";
 import { sendSignal } from "./syscalls/signals.ts";
 import type { Wakeups } from "./wakeups.ts";
 import type { Leases } from "./leases.ts";
+import type { SessionStarter } from "../dispatcher.ts";
 
 // A durable session whose runner keeps dying is given up after this many deaths in a row.
 export const MAX_RUNS = 3;
@@ -41,9 +48,7 @@ export type SessionManagerDeps = {
   sessionTimeoutMs?: number;
 };
 
-export type NewSessionInput = Omit<NewSession, "id" | "state" | "createdAt" | "updatedAt">;
-
-export class SessionManager {
+export class SessionManager implements SessionStarter {
   private readonly active = new Map<string, Promise<void>>();
   private readonly runs = new Map<string, SessionRun>();
   // Hibernated sessions, with the timer that wakes them at their deadline.
@@ -64,16 +69,11 @@ export class SessionManager {
     deps.wakeups.onUnwatched = (id) => this.wakeInBackground(id);
   }
 
-  static newRow(input: NewSessionInput): NewSession {
-    const t = now();
-    return { ...input, id: newId("ses"), state: "created", createdAt: t, updatedAt: t };
-  }
-
   // A new session's row, already leased to this node: inserted by the caller, it is then
   // started with startOwned (no claim to commit, no row to read back).
   ownedRow(input: NewSessionInput): NewSession {
     return {
-      ...SessionManager.newRow(input),
+      ...newSessionRow(input),
       owner: this.deps.leases.nodeId,
       leaseUntil: now() + this.deps.leases.ttlMs,
     };
@@ -81,7 +81,7 @@ export class SessionManager {
 
   // Starts a session inserted with a row from ownedRow, once that insert has committed.
   startOwned(row: NewSession): void {
-    this.start(row.id!, ownedSession(row));
+    this.start(row.id!, insertedSession(row));
   }
 
   // Drives a created (or interrupted) session to a final state, in the background.
@@ -98,7 +98,7 @@ export class SessionManager {
   // At start: resume what this node (or a dead one) left, watch hibernated sessions'
   // deadlines, and from then on renew this node's leases and adopt orphaned sessions.
   async recover(): Promise<void> {
-    for (const s of await this.deps.sessions.inStates(["created", "running"])) {
+    for (const s of await this.deps.sessions.inStates(LIVE_STATES)) {
       if (s.hibernated) this.sleepUntil(s.id, this.wakeTime(s, s.wakeAt));
     }
     await this.adoptOrphans();
@@ -441,37 +441,6 @@ async function endRow(tx: Tx, id: string, state: SessionState, fields: EndFields
   await execOn(tx)(`UPDATE sessions SET ${set.join(", ")} WHERE id = ?`, args);
 }
 
-// The row the database holds for a session inserted as `row` (from ownedRow).
-function ownedSession(row: NewSession): Session {
-  return {
-    id: row.id!,
-    projectId: row.projectId,
-    deploymentId: row.deploymentId ?? null,
-    buildId: row.buildId,
-    eventId: row.eventId ?? null,
-    triggerId: row.triggerId ?? null,
-    parentId: row.parentId ?? null,
-    entrypoint: row.entrypoint,
-    inputs: row.inputs,
-    memo: row.memo,
-    isDurable: row.isDurable,
-    state: row.state,
-    runs: row.runs ?? 0,
-    error: row.error ?? null,
-    hibernated: row.hibernated ?? false,
-    wakeAt: row.wakeAt ?? null,
-    owner: row.owner ?? null,
-    leaseUntil: row.leaseUntil ?? null,
-    stopReason: row.stopReason ?? null,
-    returnDisplay: row.returnDisplay ?? null,
-    returnValue: row.returnValue ?? null,
-    createdAt: row.createdAt,
-    startedAt: row.startedAt ?? null,
-    endedAt: row.endedAt ?? null,
-    updatedAt: row.updatedAt,
-  };
-}
-
 // The texts of an outcome, masked; the returned value (the session's data, left as is)
 // sealed as the session's journal is.
 function redactOutcome(outcome: RunOutcome, redactor: Redactor, seal: Sealer): RunOutcome {
@@ -487,20 +456,4 @@ function redactOutcome(outcome: RunOutcome, redactor: Redactor, seal: Sealer): R
     return { ...outcome, reason: redactor.text(outcome.reason) };
   }
   return outcome;
-}
-
-// A draining deployment becomes inactive once its last session has ended.
-async function retireIfDrained(db: Db, deploymentId: string): Promise<void> {
-  if (await deploymentState(db, deploymentId) !== "draining") return;
-  const busy = await db.query.sessions.findFirst({
-    where: and(
-      eq(sessionsTable.deploymentId, deploymentId),
-      inArray(sessionsTable.state, ["created", "running"]),
-    ),
-  });
-  if (!busy) {
-    await db.update(deployments).set({ state: "inactive", updatedAt: now() }).where(
-      eq(deployments.id, deploymentId),
-    );
-  }
 }

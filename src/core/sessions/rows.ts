@@ -1,4 +1,5 @@
-// Session rows and their log records.
+// Session rows (building a new one, reading and updating them, live and final states)
+// and their log records.
 import { and, asc, desc, eq, gt, inArray, isNotNull, max, type SQL, sql } from "drizzle-orm";
 import { now } from "../util/clock.ts";
 import type { Db } from "../db/client.ts";
@@ -15,22 +16,64 @@ import type { LogBus } from "./log-bus.ts";
 import type { Redactor } from "./redaction.ts";
 import type { SecretBox } from "../projects/secrets.ts";
 import { execOn, groupCommit, type Tx, type Write, type WriteOptions } from "../db/group-commit.ts";
+import { newId } from "../util/ids.ts";
 import { type JournalStep, readJournal } from "./journal.ts";
 
 export type { LogRecordType, SessionState };
 export type Session = typeof sessions.$inferSelect;
 export type NewSession = typeof sessions.$inferInsert;
 export type LogRecord = typeof sessionLogs.$inferSelect;
-export type Step = typeof sessionSteps.$inferSelect;
 
+// A live session has not ended yet: it runs, or will (a node may be about to adopt it).
+export const LIVE_STATES = ["created", "running"] as const satisfies readonly SessionState[];
 export const FINAL_STATES: readonly SessionState[] = ["completed", "error", "stopped"];
-export const SESSION_STATES: readonly SessionState[] = ["created", "running", ...FINAL_STATES];
+export const SESSION_STATES: readonly SessionState[] = [...LIVE_STATES, ...FINAL_STATES];
 
 export function isFinal(state: SessionState): boolean {
   return FINAL_STATES.includes(state);
 }
 
-// Inserts new sessions' rows (from SessionManager.newRow / ownedRow) in plain SQL (see
+export type NewSessionInput = Omit<NewSession, "id" | "state" | "createdAt" | "updatedAt">;
+
+// A new session's row, "created" now, to insert (SessionManager.ownedRow leases it too).
+export function newSessionRow(input: NewSessionInput): NewSession {
+  const t = now();
+  return { ...input, id: newId("ses"), state: "created", createdAt: t, updatedAt: t };
+}
+
+// The row the database holds for a session inserted as `row`, columns not given at their
+// defaults.
+export function insertedSession(row: NewSession): Session {
+  return {
+    id: row.id!,
+    projectId: row.projectId,
+    deploymentId: row.deploymentId ?? null,
+    buildId: row.buildId,
+    eventId: row.eventId ?? null,
+    triggerId: row.triggerId ?? null,
+    parentId: row.parentId ?? null,
+    entrypoint: row.entrypoint,
+    inputs: row.inputs,
+    memo: row.memo,
+    isDurable: row.isDurable,
+    state: row.state,
+    runs: row.runs ?? 0,
+    error: row.error ?? null,
+    hibernated: row.hibernated ?? false,
+    wakeAt: row.wakeAt ?? null,
+    owner: row.owner ?? null,
+    leaseUntil: row.leaseUntil ?? null,
+    stopReason: row.stopReason ?? null,
+    returnDisplay: row.returnDisplay ?? null,
+    returnValue: row.returnValue ?? null,
+    createdAt: row.createdAt,
+    startedAt: row.startedAt ?? null,
+    endedAt: row.endedAt ?? null,
+    updatedAt: row.updatedAt,
+  };
+}
+
+// Inserts new sessions' rows (from newSessionRow / SessionManager.ownedRow) in plain SQL (see
 // execOn): it runs for every event. Columns not given take their defaults.
 export async function insertSessions(tx: Tx, rows: NewSession[]): Promise<void> {
   const exec = execOn(tx);
@@ -93,7 +136,7 @@ export class Sessions {
       .orderBy(desc(sessions.createdAt), desc(sessions.id)).limit(filter.limit ?? 50);
   }
 
-  // Stores a new session's row (from SessionManager.newRow); the manager starts it.
+  // Stores a new session's row (from newSessionRow); the manager starts it.
   async add(row: NewSession): Promise<void> {
     await this.db.insert(sessions).values(row);
   }
@@ -102,7 +145,7 @@ export class Sessions {
     return (await this.list({ projectId, limit: 1 }))[0];
   }
 
-  inStates(states: SessionState[]): Promise<Session[]> {
+  inStates(states: readonly SessionState[]): Promise<Session[]> {
     return this.db.select().from(sessions).where(inArray(sessions.state, states))
       .orderBy(asc(sessions.createdAt));
   }
@@ -165,7 +208,7 @@ export class Sessions {
   stopRequested(owner: string): Promise<Session[]> {
     return this.db.select().from(sessions).where(and(
       eq(sessions.owner, owner),
-      inArray(sessions.state, ["created", "running"]),
+      inArray(sessions.state, LIVE_STATES),
       isNotNull(sessions.stopReason),
     ));
   }

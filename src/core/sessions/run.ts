@@ -1,10 +1,8 @@
 // One runner's conversation with the daemon for one session (docs/protocol.md): hands
 // over the journal, starts the handler, records prints and durable steps, and reports
 // how the run ended.
-import { and, eq } from "drizzle-orm";
 import {
   PROTOCOL_VERSION,
-  type RecordedStep,
   type RunnerCall,
   type RunnerFrame,
   type RunnerPrint,
@@ -14,12 +12,18 @@ import {
 } from "../../protocol/frames.gen.ts";
 import { now } from "../util/clock.ts";
 import type { Db } from "../db/client.ts";
-import { sessionSteps } from "../db/schema.ts";
 import { failure, fault } from "../util/faults.ts";
 import { log, logFailure } from "../util/log.ts";
 import type { LogRecordType } from "../db/schema.ts";
 import type { Session, SessionLog } from "./rows.ts";
-import { type JournalStep, recordActivity } from "./journal.ts";
+import {
+  completeStep,
+  type JournalStep,
+  recordActivity,
+  recordSleep,
+  replayFrames,
+  sleepStep,
+} from "./journal.ts";
 import { describeExit, type Runner } from "./runner-port.ts";
 import type { Sealer } from "../projects/at-rest.ts";
 import { journalFailure } from "./syscalls/context.ts";
@@ -39,10 +43,6 @@ export type RunOutcome =
 // them; later ones are dropped, after one notice.
 export const MAX_PRINT_CHARS = 64 * 1024;
 export const MAX_SESSION_PRINT_CHARS = 8 * 1024 * 1024;
-
-// A journal frame holds steps up to about this many bytes (a frame is at most 16 MiB, one
-// recorded value at most 1 MiB).
-const JOURNAL_FRAME_BYTES = 4 << 20;
 
 export type StartEvent = { data: unknown; event_type: string | null; event_id: string | null };
 
@@ -119,36 +119,9 @@ export class SessionRun {
 
   // The recorded steps in as few `journal` frames as fit (docs/protocol.md, "Replay").
   private sendJournal(): void {
-    let steps: RecordedStep[] = [];
-    let blobs: Uint8Array[] = [];
-    let bytes = 0;
-    const send = () => {
-      if (!steps.length) return;
+    for (const { steps, blobs } of replayFrames(this.journal)) {
       this.runner.socket.send({ t: "journal", steps }, blobs);
-      steps = [];
-      blobs = [];
-      bytes = 0;
-    };
-    for (const step of this.journal) {
-      const done = step.completedAt !== null;
-      // An activity that started but never committed runs again (at-least-once).
-      if (step.kind === "activity" && !done) break;
-      const isCall = step.kind !== "activity" && step.kind !== "sleep";
-      const blob = !isCall && step.result ? step.result : undefined;
-      const size = (step.result?.length ?? 0) + 200;
-      if (bytes + size > JOURNAL_FRAME_BYTES) send();
-      // Fields at their default are left out (a long journal is a large header).
-      const entry: RecordedStep = { seq: step.seq, kind: step.kind, name: step.name };
-      if (blob) entry.size = blob.length;
-      if (step.error) entry.error = true;
-      if (!done) entry.done = false;
-      if (step.deadline !== null) entry.deadline_ms = step.deadline;
-      if (isCall && done) entry.value = JSON.parse(step.result!.toString("utf8"));
-      steps.push(entry);
-      if (blob) blobs.push(blob);
-      bytes += size;
     }
-    send();
   }
 
   private end(outcome: RunOutcome): void {
@@ -322,16 +295,9 @@ export class SessionRun {
     const seq = h.seq;
     let step = this.journal.find((s) => s.seq === seq && s.kind === "sleep");
     if (!step) {
-      const row = {
-        sessionId: this.session.id,
-        seq,
-        kind: "sleep" as const,
-        name: "sleep",
-        deadline: now() + Number(h.ms ?? 0),
-        startedAt: now(),
-      };
-      await this.log.write((tx) => tx.insert(sessionSteps).values(row).onConflictDoNothing());
-      step = { ...row, result: null, error: false, completedAt: null };
+      const sleep = sleepStep(this.session.id, seq, now() + Number(h.ms ?? 0));
+      await this.log.write((tx) => recordSleep(tx, sleep));
+      step = sleep;
     }
     fault("sleep");
     this.waitStarted(step.deadline);
@@ -340,8 +306,7 @@ export class SessionRun {
       this.waitEnded();
       this.log.write((tx) => {
         failure("sleep.complete");
-        return tx.update(sessionSteps).set({ completedAt: now() })
-          .where(and(eq(sessionSteps.sessionId, this.session.id), eq(sessionSteps.seq, seq)));
+        return completeStep(tx, this.session.id, seq);
       }).then(() => this.runner.socket.send({ t: "ok", id: h.id })).catch((err: Error) => {
         // The runner waits for an answer that will not come: this run ends (a durable
         // session replays; its sleep is over then).

@@ -1,7 +1,11 @@
 // One deployment: get, activate, deactivate, delete.
 import { Hono } from "hono";
-import { activateDeployment } from "../../core/projects/deploy.ts";
-import { deactivate, deleteDeployment, deploymentById } from "../../core/projects/deployments.ts";
+import {
+  activateDeployment,
+  deactivate,
+  deleteDeployment,
+  deploymentById,
+} from "../../core/projects/deployments.ts";
 import type { Engine } from "../engine.ts";
 import { ApiError } from "./errors.ts";
 import { deploymentJson } from "./json.ts";

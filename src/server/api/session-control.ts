@@ -2,8 +2,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { activeDeployment, deploymentById } from "../../core/projects/deployments.ts";
-import { SessionManager } from "../../core/sessions/manager.ts";
-import { isFinal } from "../../core/sessions/rows.ts";
+import { isFinal, newSessionRow } from "../../core/sessions/rows.ts";
 import type { Engine } from "../engine.ts";
 import { jsonBody } from "./body.ts";
 import { ApiError } from "./errors.ts";
@@ -39,7 +38,7 @@ export function sessionControlRoutes(engine: Engine): Hono {
       deployment = await activeDeployment(db, p.id);
       if (!deployment) throw new ApiError(404, `project "${p.name}" has no active deployment`);
     }
-    const row = SessionManager.newRow({
+    const row = newSessionRow({
       projectId: deployment.projectId,
       deploymentId: deployment.id,
       buildId: deployment.buildId,
@@ -66,7 +65,7 @@ export function sessionControlRoutes(engine: Engine): Hono {
 
   api.post("/sessions/:ref/restart", async (c) => {
     const s = await sessionByRef(engine, c.req.param("ref"));
-    const row = SessionManager.newRow({
+    const row = newSessionRow({
       projectId: s.projectId,
       deploymentId: s.deploymentId,
       buildId: s.buildId,

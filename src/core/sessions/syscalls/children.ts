@@ -3,7 +3,7 @@
 import { sessions } from "../../db/schema.ts";
 import { activeDeployment } from "../../projects/deployments.ts";
 import { projectByName } from "../../projects/projects.ts";
-import { SessionManager } from "../manager.ts";
+import { newSessionRow } from "../rows.ts";
 import { commit, stringArg, type SyscallContext, SyscallError } from "./context.ts";
 
 const LOCATION = /^[\w./-]+\.py(:| )\w+$/;
@@ -31,7 +31,7 @@ export async function start(ctx: SyscallContext, args: Record<string, unknown>):
       if (!d) throw new SyscallError(`project "${projectName}" has no active deployment`);
       target = { projectId: p.id, deploymentId: d.id, buildId: d.buildId };
     }
-    const row = SessionManager.newRow({
+    const row = newSessionRow({
       ...target,
       parentId: parent.id,
       entrypoint: loc.replace(" ", ":"),

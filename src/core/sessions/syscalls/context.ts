@@ -1,12 +1,11 @@
 // What a syscall handler gets, and how its result becomes a durable step: the effect
 // and the journal row commit in one transaction, so a replay never repeats the effect.
-import { and, eq } from "drizzle-orm";
 import { now } from "../../util/clock.ts";
 import type { Sealer } from "../../projects/at-rest.ts";
 import type { Db } from "../../db/client.ts";
 import type { SecretBox } from "../../projects/secrets.ts";
-import { execOn, groupCommit } from "../../db/group-commit.ts";
-import { sessionSteps } from "../../db/schema.ts";
+import { groupCommit } from "../../db/group-commit.ts";
+import { pendingDeadline, recordCall, recordCallFailure, recordPendingCall } from "../journal.ts";
 import type { Session, SessionLog } from "../rows.ts";
 import type { Wakeups } from "../wakeups.ts";
 
@@ -39,43 +38,18 @@ export type SyscallContext = {
   waiting?: (deadline: number | null) => void;
 };
 
-function encode(ctx: SyscallContext, value: unknown): Uint8Array {
-  return ctx.seal.bytes(Buffer.from(JSON.stringify(value ?? null), "utf8"));
-}
-
-// Plain SQL (see execOn): it runs for every durable call.
-async function journal(tx: Tx, ctx: SyscallContext, value: unknown): Promise<void> {
+// Journals a durable call's result (none for a call that is not durable).
+function journal(tx: Tx, ctx: SyscallContext, value: unknown): Promise<unknown> | undefined {
   if (ctx.seq === undefined) return;
-  const t = now();
-  await execOn(tx)(
-    `INSERT INTO session_steps (session_id, seq, kind, name, result, started_at, completed_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (session_id, seq) DO UPDATE SET kind = excluded.kind, name = excluded.name,
-       result = excluded.result, completed_at = excluded.completed_at`,
-    [ctx.session.id, ctx.seq, ctx.op, ctx.op, encode(ctx, value), t, t],
-  );
+  return recordCall(tx, ctx.session.id, ctx.seq, ctx.op, value, ctx.seal);
 }
 
 // A failed durable call is journaled too, so a replay raises the same error.
 export async function journalFailure(ctx: SyscallContext, message: string): Promise<void> {
   const seq = ctx.seq;
   if (seq === undefined) return;
-  const t = now();
-  const result = Buffer.from(encode(ctx, message));
   await groupCommit(ctx.deps.db).write((tx) =>
-    tx.insert(sessionSteps).values({
-      sessionId: ctx.session.id,
-      seq,
-      kind: ctx.op,
-      name: ctx.op,
-      result,
-      error: true,
-      startedAt: t,
-      completedAt: t,
-    }).onConflictDoUpdate({
-      target: [sessionSteps.sessionId, sessionSteps.seq],
-      set: { kind: ctx.op, name: ctx.op, result, error: true, completedAt: t },
-    })
+    recordCallFailure(tx, ctx.session.id, seq, ctx.op, message, ctx.seal)
   );
 }
 
@@ -98,26 +72,11 @@ async function deadlineOf(
   timeoutMs: number | null,
 ): Promise<{ deadline: number | null; record?: (tx: Tx) => Promise<void> }> {
   if (ctx.seq === undefined) return { deadline: timeoutMs === null ? null : now() + timeoutMs };
-  const { db } = ctx.deps;
   const seq = ctx.seq;
-  const existing = await db.query.sessionSteps.findFirst({
-    where: and(eq(sessionSteps.sessionId, ctx.session.id), eq(sessionSteps.seq, seq)),
-  });
-  if (existing && existing.completedAt === null) return { deadline: existing.deadline };
+  const pending = await pendingDeadline(ctx.deps.db, ctx.session.id, seq);
+  if (pending) return pending;
   const deadline = timeoutMs === null ? null : now() + timeoutMs;
-  const record = async (tx: Tx) => {
-    await tx.insert(sessionSteps).values({
-      sessionId: ctx.session.id,
-      seq,
-      kind: ctx.op,
-      name: ctx.op,
-      deadline,
-      startedAt: now(),
-    }).onConflictDoUpdate({
-      target: [sessionSteps.sessionId, sessionSteps.seq],
-      set: { kind: ctx.op, name: ctx.op, deadline, result: null, completedAt: null },
-    });
-  };
+  const record = (tx: Tx) => recordPendingCall(tx, ctx.session.id, seq, ctx.op, deadline);
   return { deadline, record };
 }
 

@@ -3,7 +3,7 @@ import { and, asc, eq, gt, max } from "drizzle-orm";
 import { checkFilter } from "../../triggers/cel.ts";
 import { connectionByName } from "../../projects/connections.ts";
 import { events, subscriptions, triggers } from "../../db/schema.ts";
-import { eventTypeMatches, filterMatches, logFilterError } from "../../dispatcher.ts";
+import { eventTypeMatches, filterMatches, logFilterError } from "../../triggers/matching.ts";
 import { evaluateFilter } from "../../triggers/filter-eval.ts";
 import { now } from "../../util/clock.ts";
 import { fault } from "../../util/faults.ts";
