@@ -4,6 +4,7 @@ import { and, eq, inArray } from "drizzle-orm";
 import { now } from "../util/clock.ts";
 import { configChanged } from "./config-changed.ts";
 import type { Db } from "../db/client.ts";
+import type { Tx } from "../db/tx.ts";
 import {
   builds,
   connections,
@@ -17,7 +18,6 @@ import { newId, newSlug } from "../util/ids.ts";
 import type { Manifest, ManifestTrigger, ManifestVar } from "./manifest.ts";
 import type { SecretBox } from "./secrets.ts";
 
-type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 type Trigger = typeof triggers.$inferSelect;
 
 export type Action =

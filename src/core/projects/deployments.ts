@@ -5,7 +5,7 @@ import { now } from "../util/clock.ts";
 import { configCache } from "./config-cache.ts";
 import { configChanged } from "./config-changed.ts";
 import type { Db } from "../db/client.ts";
-import type { Tx } from "../db/group-commit.ts";
+import type { Tx } from "../db/tx.ts";
 import { deployments, sessions } from "../db/schema.ts";
 
 export type Deployment = typeof deployments.$inferSelect;

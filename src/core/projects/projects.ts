@@ -4,7 +4,7 @@ import { and, eq, inArray } from "drizzle-orm";
 import { now } from "../util/clock.ts";
 import { configChanged } from "./config-changed.ts";
 import type { Db } from "../db/client.ts";
-import type { Tx } from "../db/group-commit.ts";
+import type { Tx } from "../db/tx.ts";
 import {
   builds,
   connections,

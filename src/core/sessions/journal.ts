@@ -2,8 +2,7 @@
 // writes, and reading the journal back for a replay.
 import type { Sealer } from "../projects/at-rest.ts";
 import type { Db } from "../db/client.ts";
-import type { Tx } from "../db/group-commit.ts";
-import { execOn } from "../db/group-commit.ts";
+import { execOn, type Tx } from "../db/tx.ts";
 import type { sessionSteps } from "../db/schema.ts";
 import type { SecretBox } from "../projects/secrets.ts";
 

@@ -4,13 +4,13 @@ import { and, eq } from "drizzle-orm";
 import { now } from "../../util/clock.ts";
 import type { Sealer } from "../../projects/at-rest.ts";
 import type { Db } from "../../db/client.ts";
+import type { Tx } from "../../db/tx.ts";
 import type { SecretBox } from "../../projects/secrets.ts";
-import { execOn, groupCommit } from "../../db/group-commit.ts";
+import { groupCommit } from "../../db/group-commit.ts";
+import { execOn } from "../../db/tx.ts";
 import { sessionSteps } from "../../db/schema.ts";
 import type { Session, SessionLog } from "../rows.ts";
 import type { Wakeups } from "../wakeups.ts";
-
-export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 
 export class SyscallError extends Error {}
 
