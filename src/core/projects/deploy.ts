@@ -2,6 +2,7 @@
 // then build, deploy and activate: what `pounce deploy` does, in one transaction.
 import { and, eq, inArray } from "drizzle-orm";
 import { now } from "../util/clock.ts";
+import { writeConfig } from "./config-cache.ts";
 import { configChanged } from "./config-changed.ts";
 import type { Db } from "../db/client.ts";
 import type { Tx } from "../db/tx.ts";
@@ -145,42 +146,43 @@ export type DeployResult = {
 };
 
 export async function deploy(db: Db, box: SecretBox, input: DeployInput): Promise<DeployResult> {
-  const result = await db.transaction(async (tx) => {
-    const plan = await planManifest(tx, box, input.manifest);
-    const lines = [...plan.lines];
-    const projectId = await applyPlan(tx, box, plan, lines);
-    const t = now();
-    const buildId = newId("bld");
-    await tx.insert(builds).values({
-      id: buildId,
-      projectId,
-      files: Buffer.from(input.files),
-      exports: input.exports,
-      createdAt: t,
-    });
-    lines.push(`[exec] create_build: created "${buildId}"`);
-    const deploymentId = newId("dep");
-    await tx.insert(deployments).values({
-      id: deploymentId,
-      projectId,
-      buildId,
-      state: "inactive",
-      createdAt: t,
-      updatedAt: t,
-    });
-    lines.push(`[exec] create_deployment: created "${deploymentId}"`);
-    await activate(tx, projectId, deploymentId);
-    lines.push(`[exec] activate_deployment: activated`);
-    const hooks = await tx.select().from(triggers)
-      .where(and(eq(triggers.projectId, projectId), eq(triggers.sourceType, "webhook")));
-    return {
-      lines,
-      projectId,
-      buildId,
-      deploymentId,
-      webhooks: hooks.map((h) => ({ trigger: h.name, slug: h.webhookSlug! })),
-    };
-  });
+  const result = await writeConfig(db, () =>
+    db.transaction(async (tx) => {
+      const plan = await planManifest(tx, box, input.manifest);
+      const lines = [...plan.lines];
+      const projectId = await applyPlan(tx, box, plan, lines);
+      const t = now();
+      const buildId = newId("bld");
+      await tx.insert(builds).values({
+        id: buildId,
+        projectId,
+        files: Buffer.from(input.files),
+        exports: input.exports,
+        createdAt: t,
+      });
+      lines.push(`[exec] create_build: created "${buildId}"`);
+      const deploymentId = newId("dep");
+      await tx.insert(deployments).values({
+        id: deploymentId,
+        projectId,
+        buildId,
+        state: "inactive",
+        createdAt: t,
+        updatedAt: t,
+      });
+      lines.push(`[exec] create_deployment: created "${deploymentId}"`);
+      await activate(tx, projectId, deploymentId);
+      lines.push(`[exec] activate_deployment: activated`);
+      const hooks = await tx.select().from(triggers)
+        .where(and(eq(triggers.projectId, projectId), eq(triggers.sourceType, "webhook")));
+      return {
+        lines,
+        projectId,
+        buildId,
+        deploymentId,
+        webhooks: hooks.map((h) => ({ trigger: h.name, slug: h.webhookSlug! })),
+      };
+    }));
   configChanged(db).raise("deploy");
   return result;
 }
@@ -346,7 +348,7 @@ export async function activateDeployment(
   projectId: string,
   deploymentId: string,
 ): Promise<void> {
-  await db.transaction((tx) => activate(tx, projectId, deploymentId));
+  await writeConfig(db, () => db.transaction((tx) => activate(tx, projectId, deploymentId)));
   configChanged(db).raise("activate");
 }
 

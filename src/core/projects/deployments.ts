@@ -2,7 +2,7 @@
 // deploy.ts): deactivate, delete.
 import { and, desc, eq, inArray } from "drizzle-orm";
 import { now } from "../util/clock.ts";
-import { configCache } from "./config-cache.ts";
+import { configCache, writeConfig } from "./config-cache.ts";
 import { configChanged } from "./config-changed.ts";
 import type { Db } from "../db/client.ts";
 import type { Tx } from "../db/tx.ts";
@@ -32,22 +32,27 @@ export function activeDeployment(db: Db | Tx, projectId: string): Promise<Deploy
 // An active deployment stops receiving events: it drains while it still has sessions that
 // have not ended, else it becomes inactive.
 export async function deactivate(db: Db, id: string): Promise<void> {
-  await db.transaction(async (tx) => {
-    const d = await tx.query.deployments.findFirst({ where: eq(deployments.id, id) });
-    if (!d || d.state === "inactive" || d.state === "draining") return;
-    const busy = await tx.query.sessions.findFirst({
-      where: and(eq(sessions.deploymentId, id), inArray(sessions.state, ["created", "running"])),
-    });
-    await tx.update(deployments).set({ state: busy ? "draining" : "inactive", updatedAt: now() })
-      .where(eq(deployments.id, id));
-  });
+  await writeConfig(db, () =>
+    db.transaction(async (tx) => {
+      const d = await tx.query.deployments.findFirst({ where: eq(deployments.id, id) });
+      if (!d || d.state === "inactive" || d.state === "draining") return;
+      const busy = await tx.query.sessions.findFirst({
+        where: and(eq(sessions.deploymentId, id), inArray(sessions.state, ["created", "running"])),
+      });
+      await tx.update(deployments).set({ state: busy ? "draining" : "inactive", updatedAt: now() })
+        .where(eq(deployments.id, id));
+    }));
   configChanged(db).raise("deactivate");
 }
 
 // Deletes an inactive deployment; returns false when it is not inactive.
 export async function deleteDeployment(db: Db, id: string): Promise<boolean> {
-  const deleted = await db.delete(deployments)
-    .where(and(eq(deployments.id, id), eq(deployments.state, "inactive"))).returning();
+  const deleted = await writeConfig(
+    db,
+    () =>
+      db.delete(deployments)
+        .where(and(eq(deployments.id, id), eq(deployments.state, "inactive"))).returning(),
+  );
   if (deleted.length) configChanged(db).raise("delete_deployment");
   return deleted.length > 0;
 }

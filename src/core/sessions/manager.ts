@@ -8,6 +8,7 @@ import { now } from "../util/clock.ts";
 import type { Db } from "../db/client.ts";
 import { deployments, sessions as sessionsTable, type SessionState } from "../db/schema.ts";
 import { deploymentState } from "../projects/deployments.ts";
+import { writeConfig } from "../projects/config-cache.ts";
 import { secretValues, sessionEnv } from "../projects/env.ts";
 import { execOn, type Tx } from "../db/tx.ts";
 import { type Sealer, sealerFor } from "../projects/at-rest.ts";
@@ -499,8 +500,12 @@ async function retireIfDrained(db: Db, deploymentId: string): Promise<void> {
     ),
   });
   if (!busy) {
-    await db.update(deployments).set({ state: "inactive", updatedAt: now() }).where(
-      eq(deployments.id, deploymentId),
+    await writeConfig(
+      db,
+      () =>
+        db.update(deployments).set({ state: "inactive", updatedAt: now() }).where(
+          eq(deployments.id, deploymentId),
+        ),
     );
   }
 }
