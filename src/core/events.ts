@@ -3,7 +3,7 @@ import { and, desc, eq, type SQL } from "drizzle-orm";
 import { now } from "./util/clock.ts";
 import type { Db } from "./db/client.ts";
 import { events } from "./db/schema.ts";
-import { execOn, type Tx } from "./db/group-commit.ts";
+import { execOn, type Tx } from "./db/tx.ts";
 import { newId } from "./util/ids.ts";
 
 export type EventRow = typeof events.$inferSelect;

@@ -1,13 +1,13 @@
 // The config cache (src/core/projects/config-cache.ts): what it keeps is dropped when another
-// connection commits, when this process writes a config table, and when a transaction
-// that wrote one rolls back; other writes keep it.
+// connection commits, when this process writes a config table (writeConfig), when such a
+// write rolls back, and when the shared commit that held it fails; other writes keep it.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { createClient } from "@libsql/client";
-import { ConfigCache } from "../../src/core/projects/config-cache.ts";
+import { configCache, writeConfig } from "../../src/core/projects/config-cache.ts";
 import { openDb } from "../../src/core/db/client.ts";
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
@@ -20,7 +20,7 @@ test("kept config is dropped by any change to it, from any connection", async (t
   t.after(() => db.$client.close());
   const other = createClient({ url });
   t.after(() => other.close());
-  const cache = new ConfigCache(db);
+  const cache = configCache(db);
   const insertVar = (name: string) =>
     `INSERT INTO vars (scope_id, name, value, created_at, updated_at)
      VALUES ('p', '${name}', 'v', 0, 0)`;
@@ -43,18 +43,39 @@ test("kept config is dropped by any change to it, from any connection", async (t
   assert.equal(loads, 2);
 
   // This process writes a config table: seen at once, even in the same loop pass.
-  await db.$client.execute(insertVar("b"));
+  await writeConfig(db, () => db.$client.execute(insertVar("b")));
   assert.deepEqual(await names(), ["a", "b"]);
   assert.equal(loads, 3);
 
   // A transaction that wrote one and rolled back.
-  await assert.rejects(db.transaction(async (tx) => {
-    await tx.run(insertVar("c"));
-    throw new Error("no");
-  }));
+  await assert.rejects(writeConfig(db, () =>
+    db.transaction(async (tx) => {
+      await tx.run(insertVar("c"));
+      throw new Error("no");
+    })));
   assert.deepEqual(await names(), ["a", "b"]);
 
+  // A write that joined the shared transaction, which this process reads (and the cache
+  // may keep) before it commits, then is lost with it: nothing of it is served after.
+  let lostLoads = 0;
+  const lostNames = () =>
+    cache.get("vars, during a lost write", async () => {
+      lostLoads++;
+      const { rows } = await db.$client.execute("SELECT name FROM vars ORDER BY name");
+      return rows.map((r) => String(r.name));
+    });
+  const lost = writeConfig(db, () => db.$client.execute(insertVar("d")));
+  const seen = lostNames();
+  // A statement that rolls the whole shared transaction back (as SQLITE_FULL would).
+  const rollback = db.$client.execute("ROLLBACK");
+  assert.deepEqual(await seen, ["a", "b", "d"]);
+  await rollback;
+  await assert.rejects(lost, /rolled back|closed/i);
+  assert.deepEqual(await lostNames(), ["a", "b"]);
+  assert.equal(lostLoads, 2);
+
   // Writes to other tables keep it.
+  assert.deepEqual(await names(), ["a", "b"]);
   const before = loads;
   await db.$client.execute(
     "INSERT INTO session_logs (session_id, seq, type, data, created_at) VALUES ('s', 1, 'print', '{}', 0)",

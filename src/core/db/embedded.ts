@@ -23,13 +23,7 @@ type Prepared = {
   reader: boolean;
   columns: string[];
   make?: (raw: unknown[]) => Row;
-  // Changes a config table (see configVersion) or may undo such a change.
-  config: boolean;
 };
-
-// The tables whose rows ConfigCache (../config-cache.ts) keeps.
-const CONFIG_WRITE =
-  /^\s*(insert|update|delete|replace|with)\b[\s\S]*\b(projects|vars|connections|triggers|deployments|builds)\b/i;
 
 // Prepared statements kept (the daemon's queries are a few hundred distinct texts; SQL
 // built with values inlined, e.g. long IN lists, would only churn this).
@@ -107,8 +101,6 @@ function resultSet(
 class Connection {
   private readonly db: InstanceType<typeof Database>;
   private readonly prepared = new Map<string, Prepared>();
-  // Statements run that changed (or may have undone changes to) config tables.
-  configWrites = 0;
 
   constructor(path: string, timeout: number) {
     // As the generic client passes it.
@@ -135,7 +127,6 @@ class Connection {
       reader,
       columns,
       make: reader ? rowMaker(columns) : undefined,
-      config: CONFIG_WRITE.test(sql) || /^\s*rollback\b/i.test(sql),
     };
     if (this.prepared.size >= MAX_PREPARED) this.prepared.clear();
     this.prepared.set(sql, p);
@@ -146,7 +137,6 @@ class Connection {
     const sql = typeof stmt === "string" ? stmt : stmt.sql;
     const args = typeof stmt === "string" ? [] : argsOf(stmt.args);
     const p = this.prepare(sql);
-    if (p.config) this.configWrites++;
     if (p.reader) {
       const raws = p.stmt.all(args) as unknown[][];
       return resultSet(p.columns, raws.map(p.make!), 0, undefined);
@@ -156,21 +146,20 @@ class Connection {
   }
 
   exec(sql: string): void {
-    this.configWrites++;
     this.db.exec(sql);
   }
 
-  // Changes when another connection commits (SQLite's data_version) or this one changes
-  // a config table: what ConfigCache validates its entries with. data_version is read at
-  // most once per pass of the event loop (it costs a look at the WAL's shared memory).
-  configVersion(): string {
-    if (this.dataVersion === undefined) {
-      this.dataVersion = Number(this.execute("PRAGMA data_version").rows[0][0]);
-      setImmediate(() => (this.dataVersion = undefined));
+  // Changes when another connection commits (SQLite's data_version): what ConfigCache
+  // validates its entries with. Read at most once per pass of the event loop (it costs a
+  // look at the WAL's shared memory).
+  dataVersion(): number {
+    if (this.seenDataVersion === undefined) {
+      this.seenDataVersion = Number(this.execute("PRAGMA data_version").rows[0][0]);
+      setImmediate(() => (this.seenDataVersion = undefined));
     }
-    return `${this.dataVersion}:${this.configWrites}`;
+    return this.seenDataVersion;
   }
-  private dataVersion?: number;
+  private seenDataVersion?: number;
 
   close(): void {
     this.prepared.clear();
@@ -299,8 +288,8 @@ export function embeddedClient(url: string, opts: { timeout?: number } = {}): Cl
         return new EmbeddedTransaction(conn) as unknown as Transaction;
       }),
     executeMultiple: (sql: string) => sync(() => conn.exec(sql)),
-    // Not part of libSQL's Client: see Connection.configVersion.
-    configVersion: () => (conn.open ? conn.configVersion() : undefined),
+    // Not part of libSQL's Client: see Connection.dataVersion.
+    dataVersion: () => (conn.open ? conn.dataVersion() : undefined),
     sync: () => Promise.reject(new Error("sync() is for embedded replicas")),
     reconnect: () => Promise.reject(new Error("reconnect() is not supported")),
     close: () => {

@@ -15,13 +15,12 @@
 //
 // A write must use only the transaction it is given (see serialized.ts) and must not
 // queue another write and wait for it (that would wait for its own batch).
-import type { InArgs, ResultSet, Transaction } from "@libsql/client";
 import type { Db } from "./client.ts";
+import { execOn, type Tx } from "./tx.ts";
 import { perHandle } from "./per-handle.ts";
 import { logFailure } from "../util/log.ts";
 import type { sessionLogs } from "./schema.ts";
 
-export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 export type Write<T> = (tx: Tx) => Promise<T>;
 export type WriteOptions = { lazy?: boolean; isolated?: boolean };
 
@@ -192,14 +191,6 @@ async function insertLogs(tx: Tx, indexes: number[], batch: Pending[], settled: 
         value: p.both ? { value: settled[i]?.ok ? settled[i].value : undefined, ids } : ids[0],
       };
   }
-}
-
-// Runs plain SQL on a transaction's connection: for the hot paths, where building the
-// statement with drizzle costs more than running it.
-export function execOn(tx: Tx): (sql: string, args: InArgs) => Promise<ResultSet> {
-  const raw = (tx as unknown as { session?: { tx?: Transaction } }).session?.tx;
-  if (!raw) throw new Error("execOn: not a libSQL transaction");
-  return (sql, args) => raw.execute({ sql, args });
 }
 
 // The group committer of a database handle (one per handle, so all its users share it).

@@ -1,24 +1,35 @@
 // Config that changes rarely but is read for every event and session (triggers, active
-// deployments, a project's environment), kept in memory. Several daemons may share one
-// database (docs/scale.md), so every lookup first reads the embedded client's config
-// version, which changes when another connection commits (SQLite's `PRAGMA
-// data_version`) or when this process writes a config table (db/embedded.ts); any change
-// drops every entry. A remote database has no such version: nothing is kept.
+// deployments, a project's environment), kept in memory. Any change drops every entry:
+// several daemons may share one database (docs/scale.md), so every lookup first reads the
+// embedded client's data version, which changes when another connection commits (SQLite's
+// `PRAGMA data_version`); this process's writers of config tables say so themselves
+// (writeConfig). A remote database has no such version: nothing is kept.
 import type { Db } from "../db/client.ts";
 import { perHandle } from "../db/per-handle.ts";
 
 const MAX_ENTRIES = 10_000;
 
-type Versioned = { configVersion?: () => string | undefined };
+type Versioned = { dataVersion?: () => number | undefined };
 
 export class ConfigCache {
   private version?: string;
   private readonly entries = new Map<string, unknown>();
+  // Config writes of this process (see changed).
+  private writes = 0;
   private readonly versionOf: () => string | undefined;
 
   constructor(db: Db) {
     const client = db.$client as unknown as Versioned;
-    this.versionOf = () => client.configVersion?.();
+    this.versionOf = () => {
+      const data = client.dataVersion?.();
+      return data === undefined ? undefined : `${data}:${this.writes}`;
+    };
+  }
+
+  // Config tables were written (or a write to them ended, committed or not): drops what is
+  // kept, and what is loading now is not kept.
+  changed(): void {
+    this.writes++;
   }
 
   // The value under `key`, loaded by `load` when missing. Kept only when nothing changed
@@ -43,3 +54,15 @@ export class ConfigCache {
 
 // The config cache of a database handle (one per handle, shared by its users).
 export const configCache = perHandle((db) => new ConfigCache(db));
+
+// Runs a write to config tables (projects, vars, connections, triggers, deployments,
+// builds). The cache is dropped once the write has ended, whether it committed or not:
+// until its commit, a write shares an open transaction whose changes this process's
+// reads already see (db/serialized.ts), and that transaction may still roll back.
+export async function writeConfig<T>(db: Db, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } finally {
+    configCache(db).changed();
+  }
+}

@@ -2,7 +2,7 @@
 // they talk to services with.
 import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import type { Tx } from "../db/group-commit.ts";
+import type { Tx } from "../db/tx.ts";
 import { connections, projects, vars } from "../db/schema.ts";
 import type { SecretBox } from "./secrets.ts";
 

@@ -2,15 +2,16 @@
 // then build, deploy and activate: what `pounce deploy` does, in one transaction.
 import { and, eq } from "drizzle-orm";
 import { now } from "../util/clock.ts";
+import { writeConfig } from "./config-cache.ts";
 import { configChanged } from "./config-changed.ts";
 import type { Db } from "../db/client.ts";
 import { builds, connections, deployments, projects, triggers, vars } from "../db/schema.ts";
+import type { Tx } from "../db/tx.ts";
 import { newId, newSlug } from "../util/ids.ts";
 import type { Manifest, ManifestTrigger, ManifestVar } from "./manifest.ts";
 import type { SecretBox } from "./secrets.ts";
 import { activate } from "./deployments.ts";
 
-type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 type Trigger = typeof triggers.$inferSelect;
 
 export type Action =
@@ -138,42 +139,43 @@ export type DeployResult = {
 };
 
 export async function deploy(db: Db, box: SecretBox, input: DeployInput): Promise<DeployResult> {
-  const result = await db.transaction(async (tx) => {
-    const plan = await planManifest(tx, box, input.manifest);
-    const lines = [...plan.lines];
-    const projectId = await applyPlan(tx, box, plan, lines);
-    const t = now();
-    const buildId = newId("bld");
-    await tx.insert(builds).values({
-      id: buildId,
-      projectId,
-      files: Buffer.from(input.files),
-      exports: input.exports,
-      createdAt: t,
-    });
-    lines.push(`[exec] create_build: created "${buildId}"`);
-    const deploymentId = newId("dep");
-    await tx.insert(deployments).values({
-      id: deploymentId,
-      projectId,
-      buildId,
-      state: "inactive",
-      createdAt: t,
-      updatedAt: t,
-    });
-    lines.push(`[exec] create_deployment: created "${deploymentId}"`);
-    await activate(tx, projectId, deploymentId);
-    lines.push(`[exec] activate_deployment: activated`);
-    const hooks = await tx.select().from(triggers)
-      .where(and(eq(triggers.projectId, projectId), eq(triggers.sourceType, "webhook")));
-    return {
-      lines,
-      projectId,
-      buildId,
-      deploymentId,
-      webhooks: hooks.map((h) => ({ trigger: h.name, slug: h.webhookSlug! })),
-    };
-  });
+  const result = await writeConfig(db, () =>
+    db.transaction(async (tx) => {
+      const plan = await planManifest(tx, box, input.manifest);
+      const lines = [...plan.lines];
+      const projectId = await applyPlan(tx, box, plan, lines);
+      const t = now();
+      const buildId = newId("bld");
+      await tx.insert(builds).values({
+        id: buildId,
+        projectId,
+        files: Buffer.from(input.files),
+        exports: input.exports,
+        createdAt: t,
+      });
+      lines.push(`[exec] create_build: created "${buildId}"`);
+      const deploymentId = newId("dep");
+      await tx.insert(deployments).values({
+        id: deploymentId,
+        projectId,
+        buildId,
+        state: "inactive",
+        createdAt: t,
+        updatedAt: t,
+      });
+      lines.push(`[exec] create_deployment: created "${deploymentId}"`);
+      await activate(tx, projectId, deploymentId);
+      lines.push(`[exec] activate_deployment: activated`);
+      const hooks = await tx.select().from(triggers)
+        .where(and(eq(triggers.projectId, projectId), eq(triggers.sourceType, "webhook")));
+      return {
+        lines,
+        projectId,
+        buildId,
+        deploymentId,
+        webhooks: hooks.map((h) => ({ trigger: h.name, slug: h.webhookSlug! })),
+      };
+    }));
   configChanged(db).raise("deploy");
   return result;
 }

@@ -4,10 +4,10 @@
 // last has ended, at once when there is none. Only an inactive deployment is deleted.
 import { and, desc, eq, inArray } from "drizzle-orm";
 import { now } from "../util/clock.ts";
-import { configCache } from "./config-cache.ts";
+import { configCache, writeConfig } from "./config-cache.ts";
 import { configChanged } from "./config-changed.ts";
 import type { Db } from "../db/client.ts";
-import type { Tx } from "../db/group-commit.ts";
+import type { Tx } from "../db/tx.ts";
 import { deployments, sessions } from "../db/schema.ts";
 import { LIVE_STATES } from "../sessions/rows.ts";
 
@@ -72,18 +72,19 @@ export async function activateDeployment(
   projectId: string,
   deploymentId: string,
 ): Promise<void> {
-  await db.transaction((tx) => activate(tx, projectId, deploymentId));
+  await writeConfig(db, () => db.transaction((tx) => activate(tx, projectId, deploymentId)));
   configChanged(db).raise("activate");
 }
 
 // An active deployment stops receiving events (see drain); an inactive or draining one
 // is left as it is.
 export async function deactivate(db: Db, id: string): Promise<void> {
-  await db.transaction(async (tx) => {
-    const d = await tx.query.deployments.findFirst({ where: eq(deployments.id, id) });
-    if (!d || d.state === "inactive" || d.state === "draining") return;
-    await drain(tx, id, now());
-  });
+  await writeConfig(db, () =>
+    db.transaction(async (tx) => {
+      const d = await tx.query.deployments.findFirst({ where: eq(deployments.id, id) });
+      if (!d || d.state === "inactive" || d.state === "draining") return;
+      await drain(tx, id, now());
+    }));
   configChanged(db).raise("deactivate");
 }
 
@@ -92,16 +93,24 @@ export async function deactivate(db: Db, id: string): Promise<void> {
 export async function retireIfDrained(db: Db, deploymentId: string): Promise<void> {
   if (await deploymentState(db, deploymentId) !== "draining") return;
   if (!await hasLiveSessions(db, deploymentId)) {
-    await db.update(deployments).set({ state: "inactive", updatedAt: now() }).where(
-      eq(deployments.id, deploymentId),
+    await writeConfig(
+      db,
+      () =>
+        db.update(deployments).set({ state: "inactive", updatedAt: now() }).where(
+          eq(deployments.id, deploymentId),
+        ),
     );
   }
 }
 
 // Deletes an inactive deployment; returns false when it is not inactive.
 export async function deleteDeployment(db: Db, id: string): Promise<boolean> {
-  const deleted = await db.delete(deployments)
-    .where(and(eq(deployments.id, id), eq(deployments.state, "inactive"))).returning();
+  const deleted = await writeConfig(
+    db,
+    () =>
+      db.delete(deployments)
+        .where(and(eq(deployments.id, id), eq(deployments.state, "inactive"))).returning(),
+  );
   if (deleted.length) configChanged(db).raise("delete_deployment");
   return deleted.length > 0;
 }

@@ -2,9 +2,10 @@
 // (`pounce project create|delete`).
 import { and, eq, inArray } from "drizzle-orm";
 import { now } from "../util/clock.ts";
+import { writeConfig } from "./config-cache.ts";
 import { configChanged } from "./config-changed.ts";
 import type { Db } from "../db/client.ts";
-import type { Tx } from "../db/group-commit.ts";
+import type { Tx } from "../db/tx.ts";
 import {
   builds,
   connections,
@@ -64,7 +65,10 @@ export async function createProject(db: Db, name: string, displayName?: string):
     createdAt: t,
     updatedAt: t,
   };
-  const [created] = await db.insert(projects).values(row).onConflictDoNothing().returning();
+  const [created] = await writeConfig(
+    db,
+    () => db.insert(projects).values(row).onConflictDoNothing().returning(),
+  );
   if (!created) throw new ProjectError("conflict", `project "${name}" already exists`);
   return created;
 }
@@ -72,37 +76,38 @@ export async function createProject(db: Db, name: string, displayName?: string):
 // Deletes a project and everything that belongs to it, in one transaction. Refused while
 // one of its sessions has not ended.
 export async function deleteProject(db: Db, project: Project): Promise<void> {
-  await db.transaction(async (tx) => {
-    const live = await tx.query.sessions.findFirst({
-      where: and(
-        eq(sessions.projectId, project.id),
-        inArray(sessions.state, ["created", "running"]),
-      ),
-    });
-    if (live) {
-      throw new ProjectError(
-        "conflict",
-        `project "${project.name}" has sessions that have not ended (e.g. ${live.id}); stop them first`,
-      );
-    }
-    const sessionIds = tx.select({ id: sessions.id }).from(sessions)
-      .where(eq(sessions.projectId, project.id));
-    const connectionIds = tx.select({ id: connections.id }).from(connections)
-      .where(eq(connections.projectId, project.id));
-    await tx.delete(sessionLogs).where(inArray(sessionLogs.sessionId, sessionIds));
-    await tx.delete(sessionSteps).where(inArray(sessionSteps.sessionId, sessionIds));
-    await tx.delete(subscriptions).where(inArray(subscriptions.sessionId, sessionIds));
-    await tx.delete(signals).where(inArray(signals.sessionId, sessionIds));
-    await tx.delete(sessions).where(eq(sessions.projectId, project.id));
-    await tx.delete(vars).where(inArray(vars.scopeId, connectionIds));
-    await tx.delete(vars).where(eq(vars.scopeId, project.id));
-    await tx.delete(connections).where(eq(connections.projectId, project.id));
-    await tx.delete(triggers).where(eq(triggers.projectId, project.id));
-    await tx.delete(deployments).where(eq(deployments.projectId, project.id));
-    await tx.delete(builds).where(eq(builds.projectId, project.id));
-    await tx.delete(events).where(eq(events.projectId, project.id));
-    await tx.delete(storeValues).where(eq(storeValues.projectId, project.id));
-    await tx.delete(projects).where(eq(projects.id, project.id));
-  });
+  await writeConfig(db, () =>
+    db.transaction(async (tx) => {
+      const live = await tx.query.sessions.findFirst({
+        where: and(
+          eq(sessions.projectId, project.id),
+          inArray(sessions.state, ["created", "running"]),
+        ),
+      });
+      if (live) {
+        throw new ProjectError(
+          "conflict",
+          `project "${project.name}" has sessions that have not ended (e.g. ${live.id}); stop them first`,
+        );
+      }
+      const sessionIds = tx.select({ id: sessions.id }).from(sessions)
+        .where(eq(sessions.projectId, project.id));
+      const connectionIds = tx.select({ id: connections.id }).from(connections)
+        .where(eq(connections.projectId, project.id));
+      await tx.delete(sessionLogs).where(inArray(sessionLogs.sessionId, sessionIds));
+      await tx.delete(sessionSteps).where(inArray(sessionSteps.sessionId, sessionIds));
+      await tx.delete(subscriptions).where(inArray(subscriptions.sessionId, sessionIds));
+      await tx.delete(signals).where(inArray(signals.sessionId, sessionIds));
+      await tx.delete(sessions).where(eq(sessions.projectId, project.id));
+      await tx.delete(vars).where(inArray(vars.scopeId, connectionIds));
+      await tx.delete(vars).where(eq(vars.scopeId, project.id));
+      await tx.delete(connections).where(eq(connections.projectId, project.id));
+      await tx.delete(triggers).where(eq(triggers.projectId, project.id));
+      await tx.delete(deployments).where(eq(deployments.projectId, project.id));
+      await tx.delete(builds).where(eq(builds.projectId, project.id));
+      await tx.delete(events).where(eq(events.projectId, project.id));
+      await tx.delete(storeValues).where(eq(storeValues.projectId, project.id));
+      await tx.delete(projects).where(eq(projects.id, project.id));
+    }));
   configChanged(db).raise("delete_project");
 }

@@ -1,6 +1,7 @@
 // Vars of a project or of a connection (its scope): stored, secrets sealed.
 import { and, eq, inArray } from "drizzle-orm";
 import { now } from "../util/clock.ts";
+import { writeConfig } from "./config-cache.ts";
 import { configChanged } from "./config-changed.ts";
 import type { Db } from "../db/client.ts";
 import { vars } from "../db/schema.ts";
@@ -27,17 +28,20 @@ export async function setVar(db: Db, box: SecretBox, scopeId: string, v: VarInpu
     createdAt: t,
     updatedAt: t,
   };
-  await db.insert(vars).values(row).onConflictDoUpdate({
-    target: [vars.scopeId, vars.name],
-    set: { value: row.value, isSecret: row.isSecret, description: row.description, updatedAt: t },
-  });
+  await writeConfig(db, () =>
+    db.insert(vars).values(row).onConflictDoUpdate({
+      target: [vars.scopeId, vars.name],
+      set: { value: row.value, isSecret: row.isSecret, description: row.description, updatedAt: t },
+    }));
   configChanged(db).raise("vars");
 }
 
 // Deletes a var; false when there is none of that name.
 export async function deleteVar(db: Db, scopeId: string, name: string): Promise<boolean> {
-  const deleted = await db.delete(vars).where(and(eq(vars.scopeId, scopeId), eq(vars.name, name)))
-    .returning();
+  const deleted = await writeConfig(
+    db,
+    () => db.delete(vars).where(and(eq(vars.scopeId, scopeId), eq(vars.name, name))).returning(),
+  );
   if (deleted.length) configChanged(db).raise("vars");
   return deleted.length > 0;
 }
@@ -60,13 +64,14 @@ export async function addVarIfMissing(
   value: string,
 ): Promise<void> {
   const t = now();
-  const added = await db.insert(vars).values({
-    scopeId,
-    name,
-    value,
-    isSecret: false,
-    createdAt: t,
-    updatedAt: t,
-  }).onConflictDoNothing().returning({ name: vars.name });
+  const added = await writeConfig(db, () =>
+    db.insert(vars).values({
+      scopeId,
+      name,
+      value,
+      isSecret: false,
+      createdAt: t,
+      updatedAt: t,
+    }).onConflictDoNothing().returning({ name: vars.name }));
   if (added.length) configChanged(db).raise("vars");
 }

@@ -8,7 +8,7 @@ import type { Db } from "../db/client.ts";
 import type { SessionState } from "../db/schema.ts";
 import { retireIfDrained } from "../projects/deployments.ts";
 import { secretValues, sessionEnv } from "../projects/env.ts";
-import { execOn, type Tx } from "../db/group-commit.ts";
+import { execOn, type Tx } from "../db/tx.ts";
 import { type Sealer, sealerFor } from "../projects/at-rest.ts";
 import { Redactor } from "./redaction.ts";
 import { log, logFailure } from "../util/log.ts";

@@ -15,7 +15,8 @@ import {
 import type { LogBus } from "./log-bus.ts";
 import type { Redactor } from "./redaction.ts";
 import type { SecretBox } from "../projects/secrets.ts";
-import { execOn, groupCommit, type Tx, type Write, type WriteOptions } from "../db/group-commit.ts";
+import { groupCommit, type Write, type WriteOptions } from "../db/group-commit.ts";
+import { execOn, type Tx } from "../db/tx.ts";
 import { newId } from "../util/ids.ts";
 import { type JournalStep, readJournal } from "./journal.ts";
 

@@ -2,7 +2,7 @@
 import { and, eq, inArray, isNull, lt, or } from "drizzle-orm";
 import { configCache } from "../projects/config-cache.ts";
 import type { Db } from "../db/client.ts";
-import type { Tx } from "../db/group-commit.ts";
+import type { Tx } from "../db/tx.ts";
 import { triggers } from "../db/schema.ts";
 
 export type Trigger = typeof triggers.$inferSelect;

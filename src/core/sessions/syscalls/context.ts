@@ -3,13 +3,12 @@
 import { now } from "../../util/clock.ts";
 import type { Sealer } from "../../projects/at-rest.ts";
 import type { Db } from "../../db/client.ts";
+import type { Tx } from "../../db/tx.ts";
 import type { SecretBox } from "../../projects/secrets.ts";
 import { groupCommit } from "../../db/group-commit.ts";
 import { pendingDeadline, recordCall, recordCallFailure, recordPendingCall } from "../journal.ts";
 import type { Session, SessionLog } from "../rows.ts";
 import type { Wakeups } from "../wakeups.ts";
-
-export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 
 export class SyscallError extends Error {}
 

@@ -2,6 +2,7 @@
 import { and, asc, eq, inArray } from "drizzle-orm";
 import { now } from "../../util/clock.ts";
 import type { Sealer } from "../../projects/at-rest.ts";
+import type { Tx } from "../../db/tx.ts";
 import { sessions, signals } from "../../db/schema.ts";
 import {
   commit,
@@ -9,7 +10,6 @@ import {
   type SyscallContext,
   SyscallError,
   timeoutArg,
-  type Tx,
   waitFor,
 } from "./context.ts";
 

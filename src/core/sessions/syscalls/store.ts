@@ -2,7 +2,8 @@
 import { and, asc, count, eq } from "drizzle-orm";
 import { now } from "../../util/clock.ts";
 import { storeValues } from "../../db/schema.ts";
-import { commit, stringArg, type SyscallContext, SyscallError, type Tx } from "./context.ts";
+import type { Tx } from "../../db/tx.ts";
+import { commit, stringArg, type SyscallContext, SyscallError } from "./context.ts";
 
 type Value = unknown;
 
