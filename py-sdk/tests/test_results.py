@@ -79,7 +79,12 @@ def test_unrestorable_exception_becomes_autokitteh_error():
 
 
 def test_banners():
-    assert "requirements.txt" in results.banners(ModuleNotFoundError("No module named 'x'"))
+    missing = results.banners(ModuleNotFoundError("No module named 'x.y'"))
+    assert 'The Python module "x" is not installed' in missing
+    assert "requirements.txt next to autokitteh.yaml" in missing
+    assert "autokitteh.com" not in missing and "Self hosted" not in missing
+    assert '"requests"' in results.banners(ImportError("No module named 'requests'"))
+    assert "it imports" in results.banners(ModuleNotFoundError())
     assert "@autokitteh.activity" in results.banners(TypeError("cannot pickle 'x' object"))
     assert results.banners(ValueError("x")) == ""
 

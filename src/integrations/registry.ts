@@ -25,3 +25,18 @@ export function markSecretVars(m: Manifest): Manifest {
   }
   return m;
 }
+
+// Deploy warnings: a trigger on a connection whose integration brings Pounce no events
+// would never fire (e.g. an AutoKitteh project's Google Sheets trigger).
+export function eventlessTriggers(m: Manifest): string[] {
+  const lines: string[] = [];
+  for (const t of m.project.triggers) {
+    const conn = m.project.connections.find((c) => c.name === t.connection);
+    if (t.type !== "connection" || !conn || integrationNamed(conn.integration)?.events) continue;
+    lines.push(
+      `[warn] trigger "${t.name}": connection "${conn.name}" is of integration ` +
+        `"${conn.integration}", which has no event source in Pounce: the trigger never fires`,
+    );
+  }
+  return lines;
+}

@@ -48,6 +48,9 @@ export interface Service {
 
 export interface Integration {
   readonly name: string;
+  // It turns what arrives from its service into events: triggers on its connections can
+  // fire (without it, deploy warns that they never will).
+  readonly events?: boolean;
   // What its connections are configured with (`connections[].vars` in the manifest).
   readonly connectionVars?: readonly ConnectionVarSpec[];
   // Adds inbound routes to the daemon's app.

@@ -83,3 +83,101 @@ test("call accepts `file.py function` as AutoKitteh does", () => {
   );
   assert.equal(m.project.triggers[0].call, "dir/a.py:f");
 });
+
+test("a var's value is any YAML scalar, stored as its text as AutoKitteh reads it", () => {
+  const m = parseManifest(
+    [
+      "version: v1",
+      "project:",
+      "  name: p",
+      "  vars:",
+      "    - name: EMPTY",
+      "      value:",
+      "    - name: TILDE",
+      "      value: ~",
+      "    - name: INT",
+      "      value: 24",
+      "    - name: FLOAT",
+      "      value: 1.50",
+      "    - name: HEX",
+      "      value: 0x1F",
+      "    - name: BOOL",
+      "      value: true",
+      "    - name: YES",
+      "      value: yes",
+      "    - name: QUOTED",
+      '      value: "007"',
+      "    - name: ABSENT",
+      "  connections:",
+      "    - name: c",
+      "      integration: slack",
+      "      vars:",
+      "        - name: N",
+      "          value: 10",
+    ].join("\n"),
+  );
+  assert.deepEqual(
+    Object.fromEntries(m.project.vars.map((v) => [v.name, v.value])),
+    {
+      EMPTY: "",
+      TILDE: "",
+      INT: "24",
+      FLOAT: "1.50",
+      HEX: "0x1F",
+      BOOL: "true",
+      YES: "yes",
+      QUOTED: "007",
+      ABSENT: "",
+    },
+  );
+  assert.equal(m.project.connections[0].vars[0].value, "10");
+  assert.match(
+    errorOf("version: v1\nproject:\n  name: p\n  vars:\n    - name: L\n      value: [1]\n"),
+    /^project\.vars\[0\]\.value: /,
+  );
+});
+
+test("every error of a manifest is reported at once, one a line", () => {
+  const err = errorOf(
+    [
+      "version: v1",
+      "project:",
+      "  name: bad-name",
+      "  colour: red",
+      "  vars:",
+      "    - name: A",
+      "    - name: A",
+      "  triggers:",
+      "    - name: a",
+      "      connection: nope",
+      "    - name: b",
+      "      webhook: {}",
+      "      call: nope",
+      "    - name: c",
+      "      schedule: 'not a schedule'",
+      "    - name: d",
+      "      webhook: {}",
+      '      filter: "data.x =="',
+    ].join("\n"),
+  );
+  const lines = err.split("\n");
+  assert.ok(lines.includes("project.name: must be letters, digits and underscores only"), err);
+  assert.ok(lines.includes("project.colour: unknown field"), err);
+  assert.ok(lines.includes('project.vars[1].name: duplicate name "A"'), err);
+  assert.ok(
+    lines.includes('project.triggers[0].connection: no connection named "nope" in the project'),
+    err,
+  );
+  assert.ok(lines.includes('project.triggers[1].call: must look like "file.py:function"'), err);
+  assert.ok(lines.some((l) => l.startsWith("project.triggers[2].schedule: ")), err);
+  assert.ok(lines.some((l) => l.startsWith("project.triggers[3].filter: ")), err);
+  assert.equal(lines.length, 7, err);
+});
+
+test("a manifest with very many errors lists the first ones and counts the rest", () => {
+  const triggers = Array.from({ length: 80 }, (_, i) => `    - name: t${i}\n      call: nope`);
+  const err = errorOf(`version: v1\nproject:\n  name: p\n  triggers:\n${triggers.join("\n")}\n`);
+  const lines = err.split("\n");
+  assert.equal(lines.length, 51);
+  assert.match(lines[50], /^\.\.\. and \d+ more errors$/);
+});

@@ -443,9 +443,10 @@ class Gate:
         if op == "sleep":
             return self.sleep(args["seconds"])
         if op in NOT_IN_ACTIVITIES and self.in_activity:
+            # AutoKitteh's wording ("next_event inside activity: ..."), then what to do.
             raise AutoKittehError(
-                f"{op}: not allowed inside an activity; call it from the workflow code, "
-                "outside functions that run as activities"
+                f"{op} inside activity: {op}: not allowed inside an activity; call it from "
+                "the workflow code, outside functions that run as activities"
             )
         if op in DURABLE_ONLY and not self.durable:
             raise AutoKittehError(f"{op}: only available in durable sessions")

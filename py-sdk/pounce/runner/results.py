@@ -2,6 +2,7 @@
 
 import inspect
 import pickle
+import re
 import traceback
 from typing import Any
 
@@ -19,14 +20,25 @@ for more details.
 =======================================================================================================
 """
 
-ADD_PACKAGE_HELP = """
-=======================================================================================================
-The below error means you need to add a package to the Python environment.
-Web platform: Create a requirements.txt file and add module to the requirements.txt file.
-Self hosted: add module to AutoKitteh virtual environment.
-See https://docs.autokitteh.com/develop/python#installing-python-packages for more details.
-=======================================================================================================
+RULE = "=" * 103
+
+MISSING_MODULE_HELP = """
+{rule}
+The Python module {module} is not installed for this project. Add the package that provides
+it to requirements.txt next to autokitteh.yaml (one a line, e.g. "requests" or
+"requests==2.32.3") and deploy again: Pounce installs it into the project's environment.
+{rule}
 """
+
+
+def missing_module(err: BaseException) -> str | None:
+    """The module a ModuleNotFoundError (or its text) names; "" if unnamed, None if not one."""
+    if isinstance(err, ModuleNotFoundError) and err.name:
+        return err.name
+    match = re.search(r"No module named '([^']+)'", str(err))
+    if match:
+        return match.group(1)
+    return "" if isinstance(err, ModuleNotFoundError) else None
 
 
 class ResultError(Exception):
@@ -34,11 +46,13 @@ class ResultError(Exception):
 
 
 def banners(err: BaseException) -> str:
-    """AutoKitteh's help banners that apply to this error ("" if none)."""
+    """The help banners that apply to this error ("" if none)."""
     text = str(err)
     out = ""
-    if isinstance(err, ModuleNotFoundError) or "No module named" in text:
-        out += ADD_PACKAGE_HELP + "\n"
+    module = missing_module(err)
+    if module is not None:
+        named = f'"{module.split(".")[0]}"' if module else "it imports"
+        out += MISSING_MODULE_HELP.format(rule=RULE, module=named) + "\n"
     if "pickle" in text.lower():
         out += PICKLE_HELP + "\n"
     return out

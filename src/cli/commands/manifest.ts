@@ -1,9 +1,12 @@
 // `pounce manifest validate|plan [FILE]`: FILE defaults to ./autokitteh.yaml, "-" is stdin.
 import { readFileSync } from "node:fs";
+import { basename, dirname, resolve } from "node:path";
+import type { Manifest } from "../../core/projects/manifest.ts";
 import { parse } from "../args.ts";
 import { Client, CliError, EXIT } from "../client.ts";
 import { print } from "../output.ts";
 import { runSubcommand } from "../subcommands.ts";
+import { collectFiles } from "./deploy.ts";
 
 export function manifestCommand(argv: string[]): Promise<void> {
   return runSubcommand("manifest", { validate, plan }, argv);
@@ -21,22 +24,58 @@ function readManifest(positionals: string[]): { path: string; text: string } {
   }
 }
 
-// Checked here, without the daemon.
+// Checked here, without the daemon. With the project's code beside the manifest (a .py
+// file in its directory), the code is checked as deploy checks it, with Python run here:
+// each trigger's file and function, and every file's syntax.
 async function validate(argv: string[]): Promise<void> {
   const { values, positionals } = parse(argv, {});
   const { path, text } = readManifest(positionals);
   // Loaded here only: the manifest's validation (CEL) is slow to load.
   const { ManifestError, parseManifest } = await import("../../core/projects/manifest.ts");
+  let m;
   try {
-    const m = parseManifest(text);
-    print(
-      values,
-      { valid: true, project: m.project.name },
-      () => `${path}: valid (project "${m.project.name}")`,
-    );
+    m = parseManifest(text);
   } catch (err) {
     if (err instanceof ManifestError) {
+      const lines = err.message.split("\n").map((line) => `${path}: ${line}`);
+      throw new CliError(lines.join("\n"), EXIT.badRequest);
+    }
+    throw err;
+  }
+  const { eventlessTriggers } = await import("../../integrations/registry.ts");
+  const warnings = [
+    ...(path === "-" ? [] : await checkCodeBeside(path, m)),
+    ...eventlessTriggers(m),
+  ];
+  for (const line of warnings) console.error(line);
+  print(
+    values,
+    { valid: true, project: m.project.name, warnings },
+    () => `${path}: valid (project "${m.project.name}")`,
+  );
+}
+
+async function checkCodeBeside(path: string, m: Manifest): Promise<string[]> {
+  const dir = dirname(resolve(path));
+  const skippedLinks: string[] = [];
+  const encoded = collectFiles(dir, basename(path), (line) => skippedLinks.push(line));
+  if (!Object.keys(encoded).some((name) => name.endsWith(".py"))) return [];
+  const [{ checkCode, DeployRefused }, { findPython, PythonError }] = await Promise.all([
+    import("../../core/projects/deploy-service.ts"),
+    import("../../pythonrt/python.ts"),
+  ]);
+  const files = Object.fromEntries(
+    Object.entries(encoded).map(([name, b64]) => [name, Buffer.from(b64, "base64")]),
+  );
+  try {
+    const { warnings } = await checkCode(findPython(), m, files);
+    return [...skippedLinks, ...warnings];
+  } catch (err) {
+    if (err instanceof DeployRefused) {
       throw new CliError(`${path}: ${err.message}`, EXIT.badRequest);
+    }
+    if (err instanceof PythonError) {
+      return [`[warn] the code was not checked: ${err.message}`];
     }
     throw err;
   }

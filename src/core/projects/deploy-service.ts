@@ -2,7 +2,7 @@
 // scan them with Python, build the venv, then apply the manifest, build, deploy and
 // activate (deploy.ts), and let integrations follow. Reading the request and answering it
 // (status codes, progress streaming) is the caller's.
-import { scanExports, SyntaxCheckError } from "../../pythonrt/exports.ts";
+import { type Export, scanExports, SyntaxCheckError } from "../../pythonrt/exports.ts";
 import type { Python } from "../../pythonrt/python.ts";
 import { REQUIREMENTS_FILE } from "../../pythonrt/requirements.ts";
 import { VenvError, type Venvs } from "../../pythonrt/venvs.ts";
@@ -38,6 +38,27 @@ export async function prepareDeploy(
   manifest: Manifest,
   files: BuildFiles,
 ): Promise<PreparedDeploy> {
+  const { exports, warnings } = await checkCode(deps.python, manifest, files);
+  const requirements = files[REQUIREMENTS_FILE];
+  return {
+    buildsVenv: !!requirements && !deps.venvs.isComplete(deps.venvs.keyOf(requirements)),
+    run: async (progress) => {
+      const result = await run(deps, manifest, files, exports, progress);
+      result.lines.push(...warnings);
+      return result;
+    },
+  };
+}
+
+// The project's code against its manifest, as deploy and `pounce manifest validate` check
+// it: refused (DeployRefused) for bad file names, a trigger's file missing, a syntax error;
+// warned of for a trigger's function that its file does not define at top level (it may
+// still be bound some other way, e.g. imported).
+export async function checkCode(
+  python: Python,
+  manifest: Manifest,
+  files: BuildFiles,
+): Promise<{ exports: Export[]; warnings: string[] }> {
   try {
     checkBuildFiles(files);
   } catch (err) {
@@ -51,12 +72,19 @@ export async function prepareDeploy(
       );
     }
   }
-  const exports = await scanExports(deps.python, files).catch(refusing(SyntaxCheckError));
-  const requirements = files[REQUIREMENTS_FILE];
-  return {
-    buildsVenv: !!requirements && !deps.venvs.isComplete(deps.venvs.keyOf(requirements)),
-    run: (progress) => run(deps, manifest, files, exports, progress),
-  };
+  const exports = await scanExports(python, files).catch(refusing(SyntaxCheckError));
+  const warnings: string[] = [];
+  for (const t of manifest.project.triggers) {
+    const [file, fn] = t.call?.split(":") ?? [];
+    // Exports are scanned in top-level files only.
+    if (!fn || file.includes("/") || exports.some((e) => e.file === file && e.name === fn)) {
+      continue;
+    }
+    warnings.push(
+      `[warn] trigger "${t.name}": ${file} has no top-level function "${fn}" (call: ${t.call})`,
+    );
+  }
+  return { exports, warnings };
 }
 
 // The venv is built before anything is stored: if pip fails, nothing changed and the

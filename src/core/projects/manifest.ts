@@ -1,6 +1,15 @@
 // The project manifest (`autokitteh.yaml`, versions v1 and v2): parsing and validation.
-// Every error names the field path, e.g. `project.triggers[1].call: ...`.
-import { isMap, isScalar, isSeq, type Node, parseDocument, YAMLParseError } from "yaml";
+// Every error names the field path, e.g. `project.triggers[1].call: ...`; all of a
+// manifest's errors are reported at once, one a line.
+import {
+  type Document,
+  isMap,
+  isScalar,
+  isSeq,
+  type Node,
+  parseDocument,
+  YAMLParseError,
+} from "yaml";
 import { z } from "zod";
 import { checkFilter } from "../triggers/cel.ts";
 import { parseSchedule, ScheduleError } from "../triggers/schedule-spec.ts";
@@ -88,9 +97,27 @@ export type Manifest = {
   };
 };
 
+// At most this many errors are listed; the rest are counted.
+export const MAX_REPORTED_ERRORS = 50;
+
 export class ManifestError extends Error {
   override name = "ManifestError";
+  // One `field.path: problem` per error; the message lists them one a line.
+  readonly errors: string[];
+  constructor(errors: string | string[]) {
+    const list = typeof errors === "string" ? errors.split("\n") : errors;
+    const shown = list.length > MAX_REPORTED_ERRORS
+      ? [
+        ...list.slice(0, MAX_REPORTED_ERRORS),
+        `... and ${list.length - MAX_REPORTED_ERRORS} more errors`,
+      ]
+      : list;
+    super(shown.join("\n"));
+    this.errors = list;
+  }
 }
+
+type Report = (path: readonly PropertyKey[], message: string) => void;
 
 function fieldPath(path: readonly PropertyKey[]): string {
   let out = "";
@@ -108,10 +135,6 @@ function valueAt(doc: unknown, path: readonly PropertyKey[]): unknown {
   return cur;
 }
 
-function fail(path: readonly PropertyKey[], message: string): never {
-  throw new ManifestError(`${fieldPath(path)}: ${message}`);
-}
-
 // Checks a name given outside a manifest (e.g. a deploy's project_name) by the manifest's
 // rules; throws ManifestError naming the field.
 export function checkName(field: string, value: string): string {
@@ -120,7 +143,7 @@ export function checkName(field: string, value: string): string {
   return value;
 }
 
-// Parses and validates a manifest; throws ManifestError naming the first bad field.
+// Parses and validates a manifest; throws ManifestError listing every bad field.
 export function parseManifest(text: string): Manifest {
   if (new TextEncoder().encode(text).length > MAX_MANIFEST_BYTES) {
     throw new ManifestError(`manifest: larger than ${MAX_MANIFEST_BYTES} bytes`);
@@ -136,6 +159,7 @@ export function parseManifest(text: string): Manifest {
     const parsed = parseDocument(text, { uniqueKeys: false });
     if (parsed.errors.length) throw parsed.errors[0];
     checkNodes(parsed.contents, text);
+    varValuesAsText(parsed);
     doc = parsed.toJS({ maxAliasCount: 100 });
   } catch (err) {
     if (err instanceof ManifestError) throw err;
@@ -149,17 +173,45 @@ export function parseManifest(text: string): Manifest {
   if (doc === null || typeof doc !== "object" || Array.isArray(doc)) {
     throw new ManifestError("manifest: must be a YAML mapping");
   }
+  const errors: string[] = [];
+  const report: Report = (path, message) => {
+    const line = `${fieldPath(path)}: ${message}`;
+    if (!errors.includes(line)) errors.push(line);
+  };
   const parsed = manifestSchema.safeParse(doc);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const path = issue.path;
-    if (issue.code === "unrecognized_keys") {
-      fail([...path, issue.keys[0]], "unknown field");
+    for (const issue of parsed.error.issues) {
+      if (issue.code === "unrecognized_keys") {
+        for (const key of issue.keys) report([...issue.path, key], "unknown field");
+      } else if (valueAt(doc, issue.path) === undefined) report(issue.path, "required");
+      else report(issue.path, issue.message);
     }
-    if (valueAt(doc, path) === undefined) fail(path, "required");
-    fail(path, issue.message);
   }
+  checkProject((doc as { project?: unknown }).project, report);
+  if (errors.length || !parsed.success) throw new ManifestError(errors);
   return normalize(parsed.data);
+}
+
+// A var's value is text, as AutoKitteh reads it (Go's YAML decoding into a string): a
+// plain scalar keeps its source text (`24` is "24", `1.50` is "1.50", `true` is "true"),
+// and null (`value:` or `~`) is "".
+function varValuesAsText(doc: Document): void {
+  const project = doc.get("project", true);
+  if (!isMap(project)) return;
+  const lists = [project.get("vars", true)];
+  const connections = project.get("connections", true);
+  if (isSeq(connections)) {
+    for (const c of connections.items) if (isMap(c)) lists.push(c.get("vars", true));
+  }
+  for (const list of lists) {
+    if (!isSeq(list)) continue;
+    for (const v of list.items) {
+      const value = isMap(v) ? v.get("value", true) : undefined;
+      if (isScalar(value) && typeof value.value !== "string") {
+        value.value = value.value === null ? "" : value.source ?? String(value.value);
+      }
+    }
+  }
 }
 
 // Bounds the number of keys and items, and refuses a key repeated in a mapping.
@@ -220,6 +272,79 @@ function yamlNesting(text: string): number {
   return max;
 }
 
+type TriggerInput = z.infer<typeof triggerSchema>;
+type TriggerType = ManifestTrigger["type"];
+
+function triggerKinds(t: TriggerInput): TriggerType[] {
+  return [
+    t.webhook !== undefined && "webhook",
+    t.schedule !== undefined && "schedule",
+    t.connection !== undefined && "connection",
+  ].filter((k): k is TriggerType => !!k);
+}
+
+// The checks across fields and items, on each item that is well formed by itself, so
+// that one bad item does not hide the others' errors.
+function checkProject(project: unknown, report: Report): void {
+  if (!project || typeof project !== "object") return;
+  const items = (key: string): unknown[] => {
+    const list = (project as Record<string, unknown>)[key];
+    return Array.isArray(list) && list.length <= MAX_MANIFEST_ITEMS ? list : [];
+  };
+  const named = (list: unknown[]) =>
+    list.map((item) => (item as { name?: unknown } | null)?.name)
+      .map((n) => typeof n === "string" ? n : undefined);
+  uniqueNames(["project", "vars"], named(items("vars")), report);
+  const connections = named(items("connections"));
+  uniqueNames(["project", "connections"], connections, report);
+  const triggers = items("triggers");
+  uniqueNames(["project", "triggers"], named(triggers), report);
+  triggers.forEach((item, i) => {
+    const t = triggerSchema.safeParse(item);
+    if (t.success) checkTrigger(t.data, ["project", "triggers", i], connections, report);
+  });
+}
+
+function checkTrigger(
+  t: TriggerInput,
+  path: PropertyKey[],
+  connections: (string | undefined)[],
+  report: Report,
+): void {
+  const kinds = triggerKinds(t);
+  if (kinds.length > 1) {
+    return report(path, `only one of webhook, schedule, connection (got ${kinds.join(", ")})`);
+  }
+  const type = t.type ?? kinds[0];
+  if (!type) return report(path, "needs one of type, webhook, schedule, connection");
+  if (kinds.length && kinds[0] !== type) {
+    return report([...path, "type"], `is "${type}" but ${kinds[0]} is set`);
+  }
+  if (type === "schedule" && !t.schedule) {
+    report([...path, "schedule"], "required for a schedule trigger");
+  }
+  if (type === "connection") {
+    if (!t.connection) report([...path, "connection"], "required for a connection trigger");
+    else if (!connections.includes(t.connection)) {
+      report([...path, "connection"], `no connection named "${t.connection}" in the project`);
+    }
+  }
+  if (t.timezone && type !== "schedule") {
+    report([...path, "timezone"], "only for schedule triggers");
+  }
+  if (type === "schedule" && t.schedule) {
+    try {
+      parseSchedule(t.schedule, t.timezone);
+    } catch (err) {
+      if (!(err instanceof ScheduleError)) throw err;
+      report([...path, err.field], err.message);
+    }
+  }
+  const filterError = t.filter ? checkFilter(t.filter)?.replace(/^filter: /, "") : undefined;
+  if (filterError) report([...path, "filter"], filterError);
+}
+
+// A manifest that passed every check, in Pounce's own shape.
 function normalize(m: z.infer<typeof manifestSchema>): Manifest {
   const p = m.project;
   const toVar = (v: z.infer<typeof varSchema>): ManifestVar => ({
@@ -233,59 +358,18 @@ function normalize(m: z.infer<typeof manifestSchema>): Manifest {
     integration: c.integration,
     vars: (c.vars ?? []).map(toVar),
   }));
-  uniqueNames(["project", "vars"], p.vars ?? []);
-  uniqueNames(["project", "connections"], connections);
-  uniqueNames(["project", "triggers"], p.triggers ?? []);
-  const triggers = (p.triggers ?? []).map((t, i): ManifestTrigger => {
-    const path = ["project", "triggers", i];
-    const kinds = [
-      t.webhook !== undefined && "webhook",
-      t.schedule !== undefined && "schedule",
-      t.connection !== undefined && "connection",
-    ].filter((k): k is "webhook" | "schedule" | "connection" => !!k);
-    if (kinds.length > 1) {
-      fail(path, `only one of webhook, schedule, connection (got ${kinds.join(", ")})`);
-    }
-    const type = t.type ?? kinds[0];
-    if (!type) fail(path, "needs one of type, webhook, schedule, connection");
-    if (kinds.length && kinds[0] !== type) {
-      fail([...path, "type"], `is "${type}" but ${kinds[0]} is set`);
-    }
-    if (type === "schedule" && !t.schedule) {
-      fail([...path, "schedule"], "required for a schedule trigger");
-    }
-    if (type === "connection") {
-      if (!t.connection) fail([...path, "connection"], "required for a connection trigger");
-      if (!connections.some((c) => c.name === t.connection)) {
-        fail([...path, "connection"], `no connection named "${t.connection}" in the project`);
-      }
-    }
-    if (t.timezone && type !== "schedule") {
-      fail([...path, "timezone"], "only for schedule triggers");
-    }
-    if (type === "schedule") {
-      try {
-        parseSchedule(t.schedule!, t.timezone);
-      } catch (err) {
-        if (err instanceof ScheduleError) fail([...path, err.field], err.message);
-        throw err;
-      }
-    }
-    const filterError = t.filter ? checkFilter(t.filter)?.replace(/^filter: /, "") : undefined;
-    if (filterError) fail([...path, "filter"], filterError);
-    return {
-      name: t.name,
-      type,
-      schedule: t.schedule,
-      timezone: t.timezone,
-      connection: t.connection,
-      eventType: t.event_type ?? "",
-      filter: t.filter ?? "",
-      call: t.call?.replace(" ", ":"),
-      isDurable: t.is_durable ?? m.version === "v1",
-      isSync: t.is_sync ?? false,
-    };
-  });
+  const triggers = (p.triggers ?? []).map((t): ManifestTrigger => ({
+    name: t.name,
+    type: (t.type ?? triggerKinds(t)[0])!,
+    schedule: t.schedule,
+    timezone: t.timezone,
+    connection: t.connection,
+    eventType: t.event_type ?? "",
+    filter: t.filter ?? "",
+    call: t.call?.replace(" ", ":"),
+    isDurable: t.is_durable ?? m.version === "v1",
+    isSync: t.is_sync ?? false,
+  }));
   return {
     version: m.version,
     project: {
@@ -298,10 +382,11 @@ function normalize(m: z.infer<typeof manifestSchema>): Manifest {
   };
 }
 
-function uniqueNames(path: PropertyKey[], items: { name: string }[]): void {
+function uniqueNames(path: PropertyKey[], names: (string | undefined)[], report: Report): void {
   const seen = new Set<string>();
-  items.forEach((item, i) => {
-    if (seen.has(item.name)) fail([...path, i, "name"], `duplicate name "${item.name}"`);
-    seen.add(item.name);
+  names.forEach((name, i) => {
+    if (name === undefined) return;
+    if (seen.has(name)) report([...path, i, "name"], `duplicate name "${name}"`);
+    seen.add(name);
   });
 }

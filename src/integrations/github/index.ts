@@ -59,6 +59,7 @@ async function test(conn: ConnectionInfo) {
 
 export const github: Integration = {
   name: "github",
+  events: true,
   connectionVars: [
     { name: "pat", secret: true, description: "personal access token for GitHub API calls" },
     {

@@ -5,6 +5,7 @@ import type { Integration } from "../types.ts";
 
 export const schedule: Integration = {
   name: "schedule",
+  events: true,
   async start(ctx) {
     const scheduler = new Scheduler(ctx.db, ctx.dispatcher);
     await scheduler.reload();

@@ -6,6 +6,7 @@ import { SocketMode } from "./socket-mode.ts";
 
 export const slack: Integration = {
   name: "slack",
+  events: true,
   connectionVars: [
     {
       name: "install_ids",

@@ -12,6 +12,7 @@ import { syncResponse, watchOutcomes } from "./sync.ts";
 
 export const webhook: Integration = {
   name: "webhook",
+  events: true,
   mount(app, ctx) {
     const limit = bodyLimit({
       maxSize: ctx.limits.webhookBodyBytes,

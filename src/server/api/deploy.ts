@@ -9,7 +9,7 @@ import { planManifest } from "../../core/projects/deploy.ts";
 import { DeployRefused, prepareDeploy } from "../../core/projects/deploy-service.ts";
 import { checkName, ManifestError } from "../../core/projects/manifest.ts";
 import { parseManifestOffLoop } from "../../core/projects/manifest-parse.ts";
-import { markSecretVars } from "../../integrations/registry.ts";
+import { eventlessTriggers, markSecretVars } from "../../integrations/registry.ts";
 import type { Engine } from "../engine.ts";
 import { jsonBody } from "./body.ts";
 import { ApiError } from "./errors.ts";
@@ -48,7 +48,9 @@ export function deployRoutes(engine: Engine): Hono {
         files[name] = Buffer.from(b64, "base64");
       }
       const prepared = await prepareDeploy(engine, manifest, files).catch(refused);
-      const run = (progress: (line: string) => void) => prepared.run(progress).catch(refused);
+      const warnings = eventlessTriggers(manifest);
+      const run = (progress: (line: string) => void) =>
+        prepared.run(progress).then((r) => ({ ...r, lines: [...r.lines, ...warnings] }), refused);
       if (prepared.buildsVenv && acceptsProgress(c.req.header("accept"))) {
         return progressResponse(run);
       }
@@ -58,8 +60,10 @@ export function deployRoutes(engine: Engine): Hono {
 
   api.post("/manifest/plan", async (c) => {
     const body = await jsonBody(c, planBody);
-    const plan = await planManifest(engine.db, engine.box, await parseBody(body.manifest));
-    return c.json({ lines: plan.lines, actions: plan.actions.map((a) => a.kind) });
+    const manifest = await parseBody(body.manifest);
+    const plan = await planManifest(engine.db, engine.box, manifest);
+    const lines = [...plan.lines, ...eventlessTriggers(manifest)];
+    return c.json({ lines, actions: plan.actions.map((a) => a.kind) });
   });
 
   return api;

@@ -26,9 +26,6 @@ export async function subscribe(
 ): Promise<string> {
   const source = stringArg(args, "source");
   const filter = typeof args.filter === "string" ? args.filter : "";
-  const filterError = filter.trim() ? checkFilter(filter) : undefined;
-  if (filterError) throw new SyscallError(filterError);
-  const guard = filterGuard(filter);
   const { db } = ctx.deps;
   const projectId = ctx.session.projectId;
   const [conn, trigger] = await Promise.all([
@@ -37,6 +34,10 @@ export async function subscribe(
   ]);
   const destination = conn ?? trigger;
   if (!destination || (conn && trigger)) throw new SyscallError(`source "${source}" not found`);
+  // AutoKitteh looks the source up before it checks the filter.
+  const filterError = filter.trim() ? checkFilter(filter) : undefined;
+  if (filterError) throw new SyscallError(filterError);
+  const guard = filterGuard(filter);
   return commit(ctx, async (tx) => {
     const [row] = await tx.select({ last: max(events.seq) }).from(events);
     const id = crypto.randomUUID();
