@@ -10,6 +10,7 @@ import { sessionEnv } from "../core/projects/env.ts";
 import { triggersOfProjects } from "../core/triggers/lookup.ts";
 import { log, logFailure } from "../core/util/log.ts";
 import type { SecretBox } from "../core/projects/secrets.ts";
+import { entryModule } from "../core/projects/entrypoint.ts";
 
 export interface WarmTarget {
   sync(specs: WarmSpec[]): Promise<void>;
@@ -82,17 +83,4 @@ export class RunnerWarmup {
     }
     return specs;
   }
-}
-
-// `dir/file.py:function` -> `dir.file` (as the runner's loader.parse_entrypoint).
-export function entryModule(call: string): string | null {
-  const text = call.trim();
-  let file: string;
-  if (text.includes(":")) file = text.slice(0, text.lastIndexOf(":"));
-  else if (text.includes(" ")) file = text.slice(0, text.indexOf(" "));
-  else return null;
-  file = file.trim().replace(/\.py$/, "").replaceAll("\\", "/");
-  while (file.startsWith("./")) file = file.slice(2);
-  const module = file.replace(/^\/+|\/+$/g, "").replaceAll("/", ".");
-  return /^[A-Za-z_][\w.]*$/.test(module) ? module : null;
 }

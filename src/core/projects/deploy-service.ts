@@ -12,6 +12,7 @@ import { deploy, type DeployResult } from "./deploy.ts";
 import { log } from "../util/log.ts";
 import type { Manifest } from "./manifest.ts";
 import type { SecretBox } from "./secrets.ts";
+import { entrypointFile } from "./entrypoint.ts";
 
 // The upload cannot be deployed (bad files, a syntax error, pip failed): nothing changed.
 export class DeployRefused extends Error {}
@@ -65,7 +66,7 @@ export async function checkCode(
     refusing(BuildError)(err);
   }
   for (const [i, t] of manifest.project.triggers.entries()) {
-    const file = t.call?.split(":")[0];
+    const file = t.call && entrypointFile(t.call);
     if (file && !(file in files)) {
       throw new DeployRefused(
         `project.triggers[${i}].call: file "${file}" is not in the project's files`,

@@ -13,6 +13,7 @@ import {
 import { z } from "zod";
 import { checkFilter } from "../triggers/cel.ts";
 import { parseSchedule, ScheduleError } from "../triggers/schedule-spec.ts";
+import { canonicalEntrypoint } from "./entrypoint.ts";
 
 export const MAX_MANIFEST_BYTES = 1 << 20;
 // Hostile manifests: YAML nested deeper than this is refused before parsing (the parser
@@ -366,7 +367,7 @@ function normalize(m: z.infer<typeof manifestSchema>): Manifest {
     connection: t.connection,
     eventType: t.event_type ?? "",
     filter: t.filter ?? "",
-    call: t.call?.replace(" ", ":"),
+    call: t.call === undefined ? undefined : canonicalEntrypoint(t.call),
     isDurable: t.is_durable ?? m.version === "v1",
     isSync: t.is_sync ?? false,
   }));

@@ -7,6 +7,7 @@ import type { Engine } from "../engine.ts";
 import { jsonBody } from "./body.ts";
 import { ApiError } from "./errors.ts";
 import { projectByName, sessionByRef } from "./lookup.ts";
+import { canonicalEntrypoint } from "../../core/projects/entrypoint.ts";
 
 const ENTRYPOINT = /^[\w./-]+\.py(:| )\w+$/;
 
@@ -42,7 +43,7 @@ export function sessionControlRoutes(engine: Engine): Hono {
       projectId: deployment.projectId,
       deploymentId: deployment.id,
       buildId: deployment.buildId,
-      entrypoint: body.entrypoint.replace(" ", ":"),
+      entrypoint: canonicalEntrypoint(body.entrypoint),
       inputs: body.inputs ?? {},
       memo: {},
       isDurable: !!body.durable,

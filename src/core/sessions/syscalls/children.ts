@@ -5,6 +5,7 @@ import { activeDeployment } from "../../projects/deployments.ts";
 import { projectByName } from "../../projects/projects.ts";
 import { newSessionRow } from "../rows.ts";
 import { commit, stringArg, type SyscallContext, SyscallError } from "./context.ts";
+import { canonicalEntrypoint } from "../../projects/entrypoint.ts";
 
 const LOCATION = /^[\w./-]+\.py(:| )\w+$/;
 
@@ -34,7 +35,7 @@ export async function start(ctx: SyscallContext, args: Record<string, unknown>):
     const row = newSessionRow({
       ...target,
       parentId: parent.id,
-      entrypoint: loc.replace(" ", ":"),
+      entrypoint: canonicalEntrypoint(loc),
       inputs: args.data ?? {},
       memo: { ...memo, parent_session_id: parent.id },
       isDurable: parent.isDurable,
