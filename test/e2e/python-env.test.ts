@@ -33,7 +33,11 @@ project:
 
   const failed = await runHook(d, out.stdout, "bare", "missing");
   assert.equal(failed.state, "error");
-  assert.match(failed.error ?? "", /you need to add a package to the Python environment/);
+  assert.match(
+    failed.error ?? "",
+    /The Python module "pounce_missing_module_xyz" is not installed for this project/,
+  );
+  assert.match(failed.error ?? "", /requirements.txt next to autokitteh.yaml/);
   assert.match(failed.error ?? "", /requirements\.txt/);
   assert.match(failed.error ?? "", /No module named 'pounce_missing_module_xyz'/);
 });
