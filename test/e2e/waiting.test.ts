@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
 import { daemonFor, ROOT, sleep, webhookPath, writeProject } from "../helpers/daemon.ts";
+import { waitFor } from "../helpers/fakes.ts";
 
 async function waitForPrint(
   d: { prints(ref: string): Promise<string[]> },
@@ -234,4 +235,37 @@ def main(event):
   const s = await d.waitSession("waiter");
   assert.equal(s.state, "completed", s.error ?? "");
   assert.deepEqual(await d.prints("waiter"), ["subscribed", "got 1000"]);
+});
+
+test("a session does not hibernate while a look is taking what it waits for", async (t) => {
+  // Every look outlasts --hibernate-after: the look that finds the event journals it, so
+  // the session must answer it, not hibernate with it taken (nothing would wake it again).
+  const d = await daemonFor(t, { POUNCE_DELAY: "wait.look:600" }, ["--hibernate-after", "0.2"]);
+  const body = `import autokitteh
+
+def main(event):
+    sub = autokitteh.subscribe("feed", "data.body.json.n == 7")
+    got = autokitteh.next_event(sub)
+    print("got", got.body.json["n"])
+`;
+  const out = await d.cli(["deploy", "--manifest", writeProject(t, waiter(body))]);
+  assert.equal(out.code, 0, out.stderr);
+  const start = await fetch(d.url + webhookPath(out.stdout, "start"), { method: "POST" });
+  assert.equal(start.status, 202);
+  const event = start.headers.get("autokitteh-event-id");
+  const { sessions } = await d.api<{ sessions: { session_id: string }[] }>(
+    `/api/sessions?project=waiter&event=${event}`,
+  );
+  const id = sessions[0].session_id;
+  // Subscribed and hibernated: the event below wakes it, and its look takes the event.
+  await waitFor(
+    "the session to hibernate",
+    async () =>
+      (await d.api<{ session: { hibernated: boolean } }>(`/api/sessions/${id}`)).session.hibernated,
+  );
+  const feed = d.url + webhookPath(out.stdout, "feed");
+  assert.equal((await fetch(feed, { method: "PUT", body: '{"n": 7}' })).status, 202);
+  const s = await d.waitSession("waiter");
+  assert.equal(s.state, "completed", s.error ?? "");
+  assert.deepEqual(await d.prints("waiter"), ["got 7"]);
 });

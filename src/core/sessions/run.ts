@@ -50,6 +50,8 @@ export class SessionRun {
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private readonly aborted = new AbortController();
   private hibernation?: ReturnType<typeof setTimeout>;
+  private waitIdle = false;
+  private hibernationDue?: RunOutcome;
   private finish!: (outcome: RunOutcome) => void;
   readonly outcome: Promise<RunOutcome>;
   private ended = false;
@@ -254,14 +256,33 @@ export class SessionRun {
     if (deadline !== null && deadline - now() <= after) return;
     const epoch = this.deps.wakeups.epoch(this.session.id);
     this.hibernation = setTimeout(
-      () => this.end({ kind: "hibernated", wakeAt: deadline, epoch }),
+      () => this.hibernateWhenIdle({ kind: "hibernated", wakeAt: deadline, epoch }),
       after,
     );
+  }
+
+  // A look in flight may take what the session waits for (and journal it): hibernating
+  // then would leave that answer to a runner that is gone, and nothing would wake the
+  // session again. So the run ends only once the wait is idle.
+  private hibernateWhenIdle(outcome: RunOutcome): void {
+    if (this.waitIdle) this.end(outcome);
+    else this.hibernationDue = outcome;
+  }
+
+  private waitIdleChanged(idle: boolean): void {
+    this.waitIdle = idle;
+    const due = this.hibernationDue;
+    if (idle && due) {
+      this.hibernationDue = undefined;
+      this.end(due);
+    }
   }
 
   private waitEnded(): void {
     clearTimeout(this.hibernation);
     this.hibernation = undefined;
+    this.hibernationDue = undefined;
+    this.waitIdle = false;
   }
 
   private async onSyscall(h: RunnerSyscall): Promise<void> {
@@ -276,6 +297,7 @@ export class SessionRun {
       seq: typeof h.seq === "number" ? h.seq : undefined,
       signal: this.aborted.signal,
       waiting: (deadline: number | null) => this.waitStarted(deadline),
+      idle: (idle: boolean) => this.waitIdleChanged(idle),
     };
     try {
       if (!handler) throw new SyscallError(`unknown operation`);

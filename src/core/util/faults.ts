@@ -51,7 +51,8 @@ export function failure(point: string): void {
 // `delay()` returns nothing to wait for.
 //
 // Points: webhook.before_sync_wait (a sync webhook's sessions started, its answer not yet
-// awaited: they can answer first).
+// awaited: they can answer first); wait.look (a waiting call looks for what it waits for:
+// a look that outlasts --hibernate-after).
 const delaySpec = parseDelay(process.env.POUNCE_DELAY);
 
 function parseDelay(value: string | undefined): { point: string; ms: number } | undefined {

@@ -4,6 +4,7 @@ import { now } from "../../util/clock.ts";
 import type { Sealer } from "../../projects/at-rest.ts";
 import type { Db } from "../../db/client.ts";
 import type { Tx } from "../../db/tx.ts";
+import { delay } from "../../util/faults.ts";
 import type { SecretBox } from "../../projects/secrets.ts";
 import { groupCommit } from "../../db/group-commit.ts";
 import { pendingDeadline, recordCall, recordCallFailure, recordPendingCall } from "../journal.ts";
@@ -35,6 +36,9 @@ export type SyscallContext = {
   signal: AbortSignal;
   // Told when a durable call starts to wait, and until when (null: no deadline).
   waiting?: (deadline: number | null) => void;
+  // Whether a waiting call is idle (waiting to be woken) or looking: a session hibernates
+  // only while idle, since what a look takes is journaled and answered by this runner.
+  idle?: (idle: boolean) => void;
 };
 
 // Journals a durable call's result (none for a call that is not durable).
@@ -98,6 +102,7 @@ export async function waitFor<T>(
       deadline === null ? recheck : Math.min(deadline, recheck),
       ctx.signal,
     );
+    ctx.idle?.(false);
     const found = await look(ctx, take, record);
     record = undefined;
     if (found !== undefined) {
@@ -108,6 +113,7 @@ export async function waitFor<T>(
       armed.cancel();
       return commit(ctx, () => Promise.resolve(null));
     }
+    ctx.idle?.(true);
     await armed.woken;
   }
 }
@@ -124,6 +130,7 @@ function look<T>(
 ) {
   return groupCommit(ctx.deps.db).write(async (tx) => {
     await record?.(tx);
+    await delay("wait.look");
     const value = await take(tx);
     if (value !== undefined) await journal(tx, ctx, value);
     return value;
