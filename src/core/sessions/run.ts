@@ -250,7 +250,9 @@ export class SessionRun {
     this.runner.socket.send({ t: "ok", id: h.id });
   }
 
-  private waitStarted(deadline: number | null): void {
+  // `idle`: a sleep is idle throughout; a waiting syscall says when it is (waitIdleChanged).
+  private waitStarted(deadline: number | null, idle: boolean): void {
+    this.waitIdle = idle;
     const after = this.hibernateAfterMs;
     if (!this.session.isDurable || after === undefined) return;
     if (deadline !== null && deadline - now() <= after) return;
@@ -296,7 +298,7 @@ export class SessionRun {
       op,
       seq: typeof h.seq === "number" ? h.seq : undefined,
       signal: this.aborted.signal,
-      waiting: (deadline: number | null) => this.waitStarted(deadline),
+      waiting: (deadline: number | null) => this.waitStarted(deadline, false),
       idle: (idle: boolean) => this.waitIdleChanged(idle),
     };
     try {
@@ -322,7 +324,7 @@ export class SessionRun {
       step = sleep;
     }
     fault("sleep");
-    this.waitStarted(step.deadline);
+    this.waitStarted(step.deadline, true);
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       this.waitEnded();
