@@ -49,17 +49,24 @@ function cannotRun(
 ): Promise<string | undefined> {
   const sdkFile = sdkDir ? join(sdkDir, "pounce", "__init__.py") : "/";
   const check = "import os, sys; sys.exit(0 if os.access(sys.argv[1], os.R_OK) else 3)";
+  const cannot = (err: Error) =>
+    `${user.name} cannot run ${python} (${err.message.split("\n")[0]})`;
   return new Promise((resolve) => {
-    execFile(python, ["-I", "-S", "-c", check, sdkFile], {
-      ...spawnAs(user),
-      cwd: "/",
-      env: {},
-      timeout: 30_000,
-    }, (err) => {
-      if (!err) resolve(undefined);
-      else if (err.code === 3) resolve(`${user.name} cannot read the py-sdk (${sdkFile})`);
-      else resolve(`${user.name} cannot run ${python} (${err.message.split("\n")[0]})`);
-    });
+    try {
+      execFile(python, ["-I", "-S", "-c", check, sdkFile], {
+        ...spawnAs(user),
+        cwd: "/",
+        env: {},
+        timeout: 30_000,
+      }, (err) => {
+        if (!err) resolve(undefined);
+        else if (err.code === 3) resolve(`${user.name} cannot read the py-sdk (${sdkFile})`);
+        else resolve(cannot(err));
+      });
+    } catch (err) {
+      // Deno refuses a spawn as another user at once (EPERM) instead of calling back.
+      resolve(cannot(err as Error));
+    }
   });
 }
 
