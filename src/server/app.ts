@@ -18,10 +18,18 @@ const SANDBOX = "sandbox allow-scripts allow-forms allow-popups";
 
 const isUi = (path: string) => path === "/" || path.startsWith("/ui/");
 
+// A body read that failed because the client went away. Node aborts the request's signal
+// first; Deno's node:http does not, and only the read's error ("aborted") says so.
+function hungUp(err: Error): boolean {
+  const code = (err as { code?: string }).code;
+  return err.message === "aborted" || code === "ECONNRESET" ||
+    code === "ERR_STREAM_PREMATURE_CLOSE";
+}
+
 export function createApp(engine: Engine, token: string, knownHost: HostCheck): Hono {
   const app = new Hono();
   app.onError((err, c) => {
-    if (c.req.raw.signal.aborted) {
+    if (c.req.raw.signal.aborted || hungUp(err)) {
       // The client hung up (mid-body, or before the answer): nothing to answer.
       log.debug("request aborted", { method: c.req.method, path: c.req.path });
       return c.body(null, 400);
