@@ -5,18 +5,14 @@
 import assert from "node:assert/strict";
 import { chmodSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { before, test } from "node:test";
 import WebSocket from "ws";
 import { waitFor } from "../helpers/fakes.ts";
-import { tempHome, TestDaemon, webhookPath, writeProject } from "../helpers/daemon.ts";
+import { fileScope, tempHome, TestDaemon, webhookPath, writeProject } from "../helpers/daemon.ts";
 
 const SECRET = "s3cr3t-" + crypto.randomUUID();
 
-const cleanups: (() => unknown)[] = [];
-const scope = { after: (fn: () => unknown) => void cleanups.push(fn) };
-after(async () => {
-  for (const fn of cleanups.reverse()) await fn();
-});
+const scope = fileScope();
 
 const HANDLERS = `
 import os
@@ -46,7 +42,7 @@ before(async () => {
   chmodSync(home, 0o755);
   writeFileSync(join(home, "token"), "a".repeat(64) + "\n", { mode: 0o644 });
   d = new TestDaemon(home);
-  cleanups.push(() => d.kill());
+  scope.after(() => d.kill());
   await d.start(["--webhook-rate", "0.01", "--log-level", "debug"]);
   const res = await d.cli([
     "deploy",

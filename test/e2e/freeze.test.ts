@@ -4,15 +4,11 @@
 // fails with a filter error naming its budget, the manifest with a 400 naming the limit, and
 // the next normal event still starts its session.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { tempHome, TestDaemon, webhookPath, writeProject } from "../helpers/daemon.ts";
+import { before, test } from "node:test";
+import { fileScope, tempHome, TestDaemon, webhookPath, writeProject } from "../helpers/daemon.ts";
 import { runHook } from "../helpers/webhook-session.ts";
 
-const cleanups: (() => unknown)[] = [];
-const scope = { after: (fn: () => unknown) => void cleanups.push(fn) };
-after(async () => {
-  for (const fn of cleanups.reverse()) await fn();
-});
+const scope = fileScope();
 
 // Each replace doubles the text; the library's replace copied the whole text per
 // replacement: minutes for the first one alone.
@@ -36,7 +32,7 @@ let deployOut = "";
 
 before(async () => {
   d = new TestDaemon(tempHome(scope));
-  cleanups.push(() => d.kill());
+  scope.after(() => d.kill());
   await d.start();
   const res = await d.cli([
     "deploy",

@@ -6,20 +6,22 @@
 // JWT the daemon signs. GitHub itself is a fake on 127.0.0.1.
 import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
-import { after, before, test } from "node:test";
+import { before, test } from "node:test";
 import { FakeGitHub, githubSignature, waitFor } from "../helpers/fakes.ts";
-import { type SessionJson, tempHome, TestDaemon, writeProject } from "../helpers/daemon.ts";
+import {
+  fileScope,
+  type SessionJson,
+  tempHome,
+  TestDaemon,
+  writeProject,
+} from "../helpers/daemon.ts";
 import { holdPost, memoryOf, resetPeak } from "../helpers/raw-post.ts";
 
 const PAT_SECRET = "gh-pat-webhook-secret";
 const APP_SECRET = "gh-app-webhook-secret";
 const PAT = "ghp_pounce_test_token";
 
-const cleanups: (() => unknown)[] = [];
-const scope = { after: (fn: () => unknown) => void cleanups.push(fn) };
-after(async () => {
-  for (const fn of cleanups.reverse()) await fn();
-});
+const scope = fileScope();
 
 const keys = generateKeyPairSync("rsa", {
   modulusLength: 2048,
@@ -66,9 +68,9 @@ ${extra}`;
 before(async () => {
   gh = await new FakeGitHub({ [PAT]: "octocat" }, { appId: "1001", publicKeyPem: keys.publicKey })
     .start();
-  cleanups.push(() => gh.close());
+  scope.after(() => gh.close());
   d = new TestDaemon(tempHome(scope), { POUNCE_GITHUB_API_URL: gh.apiUrl });
-  cleanups.push(() => d.kill());
+  scope.after(() => d.kill());
   await d.start(["--log-level", "debug"]);
   const pat = await d.cli([
     "deploy",

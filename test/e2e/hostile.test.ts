@@ -7,9 +7,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { before, test } from "node:test";
 import { githubSignature, slackSignature, waitFor } from "../helpers/fakes.ts";
 import {
+  fileScope,
   ROOT,
   sessionDir,
   type SessionJson,
@@ -19,16 +20,12 @@ import {
   writeProject,
 } from "../helpers/daemon.ts";
 
-const cleanups: (() => unknown)[] = [];
-const scope = { after: (fn: () => unknown) => void cleanups.push(fn) };
-after(async () => {
-  for (const fn of cleanups.reverse()) await fn();
-});
+const scope = fileScope();
 
 const SLACK_SECRET = "hostile-slack-signing-secret";
 const GITHUB_SECRET = "hostile-github-webhook-secret";
 const work = sessionDir(mkdtempSync(join(tmpdir(), "pounce-hostile-")));
-cleanups.push(() => rmSync(work, { recursive: true, force: true }));
+scope.after(() => rmSync(work, { recursive: true, force: true }));
 
 const HANDLERS = `
 import os
@@ -131,7 +128,7 @@ let githubPath = "";
 
 before(async () => {
   d = new TestDaemon(tempHome(scope), { POUNCE_GITHUB_API_URL: "http://127.0.0.1:9" });
-  cleanups.push(() => d.kill());
+  scope.after(() => d.kill());
   await d.start(["--header-timeout", "1", "--request-timeout", "2", "--session-timeout", "6"]);
   const res = await d.cli([
     "deploy",

@@ -3,11 +3,12 @@
 import assert from "node:assert/strict";
 import { request } from "node:http";
 import { connect, type Socket } from "node:net";
-import { after, before, test } from "node:test";
+import { before, test } from "node:test";
 import { WebSocket } from "ws";
 import { waitFor } from "../helpers/fakes.ts";
 import {
   daemonFor,
+  fileScope,
   sleep,
   tempHome,
   TestDaemon,
@@ -15,11 +16,7 @@ import {
   writeProject,
 } from "../helpers/daemon.ts";
 
-const cleanups: (() => unknown)[] = [];
-const scope = { after: (fn: () => unknown) => void cleanups.push(fn) };
-after(async () => {
-  for (const fn of cleanups.reverse()) await fn();
-});
+const scope = fileScope();
 
 const HANDLERS = `import autokitteh
 
@@ -53,7 +50,7 @@ let deployOut = "";
 
 before(async () => {
   d = new TestDaemon(tempHome(scope));
-  cleanups.push(() => d.kill());
+  scope.after(() => d.kill());
   await d.start([
     "--allowed-hosts",
     "pounce.example.com,ops.example.org:8443",

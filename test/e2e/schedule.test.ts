@@ -2,21 +2,17 @@
 // timezones, redeploys reschedule without duplicates, and a tick missed while the daemon
 // was down fires once when it starts again.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { before, test } from "node:test";
 import { waitFor } from "../helpers/fakes.ts";
-import { type SessionJson, tempHome, TestDaemon } from "../helpers/daemon.ts";
+import { fileScope, type SessionJson, tempHome, TestDaemon } from "../helpers/daemon.ts";
 
-const cleanups: (() => unknown)[] = [];
-const scope = { after: (fn: () => unknown) => void cleanups.push(fn) };
-after(async () => {
-  for (const fn of cleanups.reverse()) await fn();
-});
+const scope = fileScope();
 
 let d: TestDaemon;
 
 before(async () => {
   d = new TestDaemon(tempHome(scope));
-  cleanups.push(() => d.kill());
+  scope.after(() => d.kill());
   await d.start();
 });
 

@@ -3,19 +3,21 @@
 // before it is parsed; Socket Mode delivers the same events and reconnects. Slack itself is a fake on 127.0.0.1.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { after, before, test } from "node:test";
+import { before, test } from "node:test";
 import { FakeSlack, slackSignature, waitFor } from "../helpers/fakes.ts";
-import { type SessionJson, tempHome, TestDaemon, writeProject } from "../helpers/daemon.ts";
+import {
+  fileScope,
+  type SessionJson,
+  tempHome,
+  TestDaemon,
+  writeProject,
+} from "../helpers/daemon.ts";
 import { holdPost } from "../helpers/raw-post.ts";
 
 const SECRET_A = "slack-signing-secret-aaaa";
 const SECRET_B = "slack-signing-secret-bbbb";
 
-const cleanups: (() => unknown)[] = [];
-const scope = { after: (fn: () => unknown) => void cleanups.push(fn) };
-after(async () => {
-  for (const fn of cleanups.reverse()) await fn();
-});
+const scope = fileScope();
 
 let d: TestDaemon;
 let slack: FakeSlack;
@@ -73,9 +75,9 @@ before(async () => {
     "xoxb-app": { user: "pouncebot", team: "Pounce HQ" },
     "xoxb-sock": { user: "sockbot", team: "Pounce HQ" },
   }).start();
-  cleanups.push(() => slack.close());
+  scope.after(() => slack.close());
   d = new TestDaemon(tempHome(scope), { POUNCE_SLACK_API_URL: slack.apiUrl });
-  cleanups.push(() => d.kill());
+  scope.after(() => d.kill());
   await d.start(["--log-level", "debug"]);
   const deploys: [string, string][] = [
     [

@@ -3,6 +3,7 @@ import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { after } from "node:test";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -154,6 +155,16 @@ export type SessionJson = {
 export function sessionDir<T extends string>(dir: T): T {
   chmodSync(dir, 0o777);
   return dir;
+}
+
+// Clean-ups for a whole test file: `scope.after(fn)` runs fn once every test of the file
+// has run, the last added first.
+export function fileScope(): { after(fn: () => unknown): void } {
+  const cleanups: (() => unknown)[] = [];
+  after(async () => {
+    for (const fn of cleanups.reverse()) await fn();
+  });
+  return { after: (fn) => void cleanups.push(fn) };
 }
 
 export function tempHome(t: { after(fn: () => unknown): void }): string {
