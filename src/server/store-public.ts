@@ -1,6 +1,6 @@
 // GET /store/<project_id>/<key>: a published store value as JSON (no token), else 404.
 import { Hono } from "hono";
-import { publishedValue } from "../core/sessions/published-store.ts";
+import { publishedValue } from "../core/sessions/syscalls/store.ts";
 import type { Engine } from "./engine.ts";
 
 export function storePublicRoutes(engine: Engine): Hono {

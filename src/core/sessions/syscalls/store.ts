@@ -2,7 +2,9 @@
 import { and, asc, count, eq } from "drizzle-orm";
 import { now } from "../../util/clock.ts";
 import { storeValues } from "../../db/schema.ts";
+import type { Db } from "../../db/client.ts";
 import type { Tx } from "../../db/tx.ts";
+import type { SecretBox } from "../../projects/secrets.ts";
 import { commit, stringArg, type SyscallContext, SyscallError } from "./context.ts";
 
 type Value = unknown;
@@ -155,4 +157,18 @@ export function setPublished(published: boolean) {
       return null;
     });
   };
+}
+
+// A value the project published, readable without a token at /store/<project>/<key>;
+// undefined when the key is not published.
+export async function publishedValue(
+  db: Db,
+  box: SecretBox,
+  projectId: string,
+  key: string,
+): Promise<{ value: unknown } | undefined> {
+  const row = await db.query.storeValues.findFirst({
+    where: and(eq(storeValues.projectId, projectId), eq(storeValues.key, key)),
+  });
+  return row?.published ? { value: JSON.parse(box.openText(row.value)) } : undefined;
 }
