@@ -1,7 +1,7 @@
 // The CLI: live tails of a running session, project/deployment/build/session/manifest
 // commands, and exit codes that tell not found, bad request and unauthorized apart.
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -161,8 +161,12 @@ test("project, deployment, build, session and manifest commands", async (t) => {
   };
 
   const manifestCommands = async () => {
-    const good = join(dir, "good.yaml");
-    const bad = join(dir, "bad.yaml");
+    // Its own directory: the build download writes Python files into the shared one, and
+    // validate checks the code it finds beside the manifest.
+    const own = join(dir, "manifests");
+    mkdirSync(own);
+    const good = join(own, "good.yaml");
+    const bad = join(own, "bad.yaml");
     writeFileSync(good, files["autokitteh.yaml"].replace("cmds", "planned"));
     writeFileSync(bad, "version: v3\n");
     const [valid, plan, invalid] = await Promise.all([
@@ -170,6 +174,7 @@ test("project, deployment, build, session and manifest commands", async (t) => {
       d.cli(["manifest", "plan", good]),
       d.cli(["manifest", "validate", bad]),
     ]);
+    assert.equal(valid.code, 0, valid.stderr);
     assert.match(valid.stdout, /valid \(project "planned"\)/);
     assert.match(plan.stdout, /\[plan\] project "planned": not found, will create/);
     assert.equal(invalid.code, EXIT.badRequest);
