@@ -12,12 +12,19 @@ export type TailRecord = {
   data: Record<string, unknown>;
 };
 
-// A record as GET /api/sessions/:ref/log answers: the data's fields inline.
+// A record as GET /api/sessions/:ref/log answers: the data's fields inline, a call's step
+// number as `step`.
 export type LogRecordJson = Record<string, unknown> & { seq: number; type: string; t: string };
 
 export function fromLogJson(sessionId: string, r: LogRecordJson): TailRecord {
-  const { seq, type, t, ...data } = r;
-  return { session_id: sessionId, seq, type, time: t, data };
+  const { seq, type, t, step, ...data } = r;
+  return {
+    session_id: sessionId,
+    seq,
+    type,
+    time: t,
+    data: step === undefined ? data : { ...data, seq: step },
+  };
 }
 
 type Paint = (text: string) => string;

@@ -58,7 +58,7 @@ def many(event):
 };
 
 // The API spreads a record's data into it (so `seq` is the step's).
-type Rec = { type: string; seq: number; [field: string]: unknown };
+type Rec = { type: string; seq: number; step?: number; [field: string]: unknown };
 type S = { session_id: string; state: string; hibernated: boolean; error: string | null };
 
 async function until<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
@@ -95,7 +95,7 @@ test("durable steps: calls in the log, long and quick; a resume of many steps", 
         : undefined;
     });
     assert.equal(
-      running.filter((r) => r.type === "call_attempt_complete" && r.seq === 2).length,
+      running.filter((r) => r.type === "call_attempt_complete" && r.step === 2).length,
       0,
     );
     writeFileSync(go, "");
@@ -103,7 +103,7 @@ test("durable steps: calls in the log, long and quick; a resume of many steps", 
     assert.equal(s.state, "completed", s.error ?? "");
     assert.equal((s as unknown as { return_value: string }).return_value, "[2, 'went']");
     const recs = await records(id);
-    assert.deepEqual(recs.map((r) => `${r.type} ${r.seq}`), [
+    assert.deepEqual(recs.map((r) => `${r.type} ${r.step}`), [
       "call_spec 1",
       "call_attempt_start 1",
       "call_attempt_complete 1",
@@ -114,6 +114,12 @@ test("durable steps: calls in the log, long and quick; a resume of many steps", 
     assert.deepEqual([recs[0].function, recs[0].args, recs[0].kwargs], ["quick", ["1"], {}]);
     assert.equal(recs[2].result, "2");
     assert.equal(recs[5].result, "'went'");
+    const log = await d.cli(["session", "log", id]);
+    assert.match(log.stdout, /call +#1 quick\(1\)\n/);
+    assert.match(log.stdout, /return +#2 -> 'went'\n/);
+    const json = await d.cli(["session", "log", id, "--json"]);
+    const seqs = json.stdout.trim().split("\n").map((line) => JSON.parse(line).seq);
+    assert.deepEqual(seqs, seqs.map((_, i) => seqs[0] + i));
   });
 
   await t.test("a resume replays many steps of every kind to the same values", async () => {

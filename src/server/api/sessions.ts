@@ -51,12 +51,7 @@ export function sessionRoutes(engine: Engine): Hono {
     return c.json({
       session_id: s.id,
       state: s.state,
-      records: records.map((r) => ({
-        seq: r.seq,
-        type: r.type,
-        t: iso(r.createdAt),
-        ...(r.data as object),
-      })),
+      records: records.map((r) => logRecordJson(r.seq, r.type, r.createdAt, r.data)),
     });
   });
 
@@ -73,4 +68,11 @@ export function sessionRoutes(engine: Engine): Hono {
   });
 
   return api;
+}
+
+// A record with its data's fields inline. A call's step number (the data's own `seq`) is
+// `step` here, so that `seq` stays the record's.
+function logRecordJson(seq: number, type: string, createdAt: Date | number, data: unknown) {
+  const { seq: step, ...rest } = (data ?? {}) as { seq?: number };
+  return { seq, type, t: iso(createdAt), ...(step === undefined ? {} : { step }), ...rest };
 }
