@@ -1,7 +1,10 @@
 // The `pounce` command line.
 import { VERSION, versionInfo } from "../version.ts";
-import { HelpShown, parse, setCommandPath, wantsHelp } from "./args.ts";
+import { HelpShown, parse, setCommandPath, wantsHelp, wantsJson } from "./args.ts";
 import { CliError, EXIT } from "./client.ts";
+import { suggestion } from "./did-you-mean.ts";
+import { commandNamed, COMMANDS, usageLine } from "./command-table.ts";
+import { completionCommand } from "./commands/completion.ts";
 import { configCommand } from "./commands/config.ts";
 import { connectionCommand } from "./commands/connection.ts";
 import { backupCommand } from "./commands/backup.ts";
@@ -15,36 +18,11 @@ import { eventCommand, triggerCommand, varCommand } from "./commands/resources.t
 import { sessionCommand } from "./commands/session.ts";
 import { venvCommand } from "./commands/venv.ts";
 
-// One line per command: `pounce help` lists them; `pounce <command> --help` shows its line
-// when the command has subcommands (each subcommand's --help lists its options).
-const SUMMARY: [name: string, usage: string, what: string][] = [
-  ["up", "up [--port 9980] [--host 127.0.0.1] [--db URL]", "run the daemon"],
-  ["deploy", "deploy [--manifest autokitteh.yaml] [--dir D]", "deploy a project"],
-  [
-    "session",
-    "session list|get|prints|log|watch|delete|download-logs|start|stop|restart|test",
-    "sessions",
-  ],
-  ["project", "project list|create|get|delete", "projects"],
-  ["deployment", "deployment list|get|activate|deactivate|delete", "deployments"],
-  ["build", "build list|get|download", "builds"],
-  ["manifest", "manifest validate|plan", "check a manifest, show what deploy would do"],
-  ["trigger", "trigger list", "triggers, with webhook URLs"],
-  ["event", "event list|get|dispatch|redispatch|verify-filter", "events"],
-  ["var", "var set|get|delete", "project and connection vars"],
-  ["connection", "connection list|get|test", "integration connections"],
-  ["venv", "venv list|prune [--dry-run]", "per-requirements Python venvs"],
-  ["backup", "backup <file>", "copy the database to one file"],
-  ["doctor", "doctor", "data dir, Python, venvs, daemon"],
-  ["config", "config where", "where the data dir is"],
-  ["version", "version [--json]", "version, commit, runtime (also --version)"],
-];
-
 const HELP = `pounce ${VERSION}: durable, event-triggered Python workflows
 
 usage: pounce <command> [options]
 
-${SUMMARY.map(([, use, what]) => `  ${use.padEnd(64)} ${what}`).join("\n")}
+${COMMANDS.map((c) => `  ${usageLine(c).padEnd(64)} ${c.what}`).join("\n")}
 
 Every command takes --json, --url (POUNCE_URL) and --token (POUNCE_TOKEN), and --help to
 show its options without running. See docs/cli.md.`;
@@ -66,6 +44,7 @@ const commands: Record<string, (argv: string[]) => Promise<void>> = {
   doctor: doctorCommand,
   backup: backupCommand,
   config: configCommand,
+  completion: completionCommand,
   version: (argv) => {
     const { values } = parse(argv, {});
     const info = versionInfo();
@@ -87,10 +66,14 @@ async function main(argv: string[]): Promise<void> {
   if (name === "--version" || name === "-V") return await commands.version(rest);
   const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!command) {
-    throw new CliError(`unknown command "${name}"; see \`pounce help\``, EXIT.badRequest);
+    throw new CliError(
+      `unknown command "${name}"${suggestion(name, Object.keys(commands))} (see \`pounce help\`)`,
+      EXIT.badRequest,
+    );
   }
-  const use = SUMMARY.find(([n]) => n === name)?.[1] ?? name;
-  const takesSubcommand = /^[a-z]/.test(use.split(" ")[1] ?? "");
+  const info = commandNamed(name);
+  const use = info ? usageLine(info) : name;
+  const takesSubcommand = !!info?.subcommands;
   const sub = takesSubcommand && rest[0] && !rest[0].startsWith("-") ? ` ${rest[0]}` : "";
   setCommandPath(name + sub);
   // Before a subcommand is named, --help shows the command's subcommands; a subcommand's
@@ -104,9 +87,14 @@ async function main(argv: string[]): Promise<void> {
   await command(rest);
 }
 
-main(process.argv.slice(2)).catch((err) => {
+const argv = process.argv.slice(2);
+main(argv).catch((err) => {
   if (err instanceof HelpShown) process.exit(0);
   const code = err instanceof CliError ? err.code : EXIT.generic;
-  console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
+  const message = err instanceof Error ? err.message : String(err);
+  // With --json, errors are JSON too (on stderr, as text errors are).
+  console.error(
+    wantsJson(argv) ? JSON.stringify({ error: message, exit_code: code }) : `error: ${message}`,
+  );
   process.exit(code);
 });

@@ -64,11 +64,13 @@ export function paintState(s: Style, state: string): string {
 
 const LABEL_WIDTH = 8;
 
-export function formatRecord(r: TailRecord, s: Style): string {
+// `timestamps: false` (`--no-timestamps`) leaves the time out.
+export function formatRecord(r: TailRecord, s: Style, timestamps = true): string {
+  if (!timestamps) r = { ...r, time: null };
   const d = r.data;
   const label = (text: string) => text.padEnd(LABEL_WIDTH);
-  const head = `${s.dim(r.time ?? "")} `;
-  const indent = " ".repeat((r.time ?? "").length + 1 + LABEL_WIDTH);
+  const head = r.time ? `${s.dim(r.time)} ` : "";
+  const indent = " ".repeat(head.length ? r.time!.length + 1 + LABEL_WIDTH : LABEL_WIDTH);
   const lines = (text: string) => text.split("\n").join(`\n${indent}`);
   switch (r.type) {
     case "print":

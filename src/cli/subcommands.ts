@@ -1,6 +1,7 @@
 // Commands made of subcommands (`pounce session list`, ...): a map from name to function.
 import { HelpShown, setCommandPath, wantsHelp } from "./args.ts";
 import { CliError, EXIT } from "./client.ts";
+import { suggestion } from "./did-you-mean.ts";
 
 export type Subcommand = (argv: string[]) => Promise<void>;
 
@@ -18,8 +19,12 @@ export async function runSubcommand(
     throw new HelpShown();
   }
   if (!run) {
+    const names = Object.keys(subcommands);
+    const unknown = name && !name.startsWith("-")
+      ? `unknown subcommand "${name}"${suggestion(name, names)}\n`
+      : "";
     throw new CliError(
-      `usage: pounce ${command} ${Object.keys(subcommands).join("|")} ...; see docs/cli.md`,
+      `${unknown}usage: pounce ${command} ${names.join("|")} ...; see docs/cli.md`,
       EXIT.badRequest,
     );
   }

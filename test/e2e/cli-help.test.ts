@@ -98,3 +98,45 @@ test("a subcommand's --help lists its own flags; --version prints the version", 
   assert.equal(version.code, 0);
   assert.match(version.stdout, /^pounce \d+\.\d+\.\d+, commit /);
 });
+
+test("a mistyped command, subcommand or flag gets a suggestion; -J and JSON errors", async () => {
+  const [command, sub, flag, json, jsonError] = await Promise.all([
+    pounce(["sesion", "list"]),
+    pounce(["session", "lst"]),
+    pounce(["session", "list", "--projct", "x"]),
+    pounce(["project", "list", "-J"]),
+    pounce(["sesion", "--json"]),
+  ]);
+  assert.equal(command.code, 40);
+  assert.match(command.stderr, /unknown command "sesion"; did you mean "session"\?/);
+  assert.match(sub.stderr, /unknown subcommand "lst"; did you mean "list"\?/);
+  assert.match(flag.stderr, /unknown option "--projct"; did you mean "--project"\?/);
+  assert.equal(json.code, 0, json.stderr);
+  assert.deepEqual(JSON.parse(json.stdout), {});
+  assert.deepEqual(JSON.parse(jsonError.stderr), {
+    error: 'unknown command "sesion"; did you mean "session"? (see `pounce help`)',
+    exit_code: 40,
+  });
+});
+
+test("completion scripts complete commands, subcommands and flags", async () => {
+  const [bash, zsh, fish] = await Promise.all([
+    pounce(["completion", "bash"]),
+    pounce(["completion", "zsh"]),
+    pounce(["completion", "fish"]),
+  ]);
+  assert.match(zsh.stdout, /^#compdef pounce\n/);
+  assert.match(
+    fish.stdout,
+    /complete -c pounce -n '__fish_seen_subcommand_from session' -a '.*start/,
+  );
+  const complete = (words: string[]) =>
+    new Promise<string>((resolve, reject) => {
+      const script = `${bash.stdout}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(" ")}); ` +
+        `COMP_CWORD=${words.length - 1}; _pounce; echo "\${COMPREPLY[*]}"`;
+      execFile("bash", ["-c", script], (err, out) => (err ? reject(err) : resolve(out.trim())));
+    });
+  assert.equal(await complete(["pounce", "ses"]), "session");
+  assert.equal(await complete(["pounce", "session", "re"]), "restart");
+  assert.equal(await complete(["pounce", "event", "--js"]), "--json");
+});

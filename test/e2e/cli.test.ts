@@ -193,6 +193,20 @@ test("project, deployment, build, session and manifest commands", async (t) => {
   await fetch(hook, { method: "POST" });
   const s = await d.waitSession("cmds");
   assert.equal(s.state, "completed", s.error ?? "");
+  // Watching a session that ends in error exits 1; `-r` stops at a print; `-n` drops times;
+  // `--wait-created` waits for a session id that does not exist yet.
+  const [failed, untilPrint, notYet] = await Promise.all([
+    d.cli(["session", "start", "-o", "cmds", "-p", "main.py:missing", "--watch"]),
+    d.cli(["session", "watch", s.session_id, "-n", "-r", "^hi$"]),
+    d.cli(["session", "watch", "ses_00000000000000000000000000", "--wait-created", "-t", "1s"]),
+  ]);
+  assert.equal(failed.code, 1, failed.stderr);
+  assert.match(failed.stderr, /ended in error/);
+  assert.equal(untilPrint.code, 0, untilPrint.stderr);
+  assert.match(untilPrint.stdout, /^state +running\n/);
+  assert.match(untilPrint.stdout, /\nprint +hi\n$/);
+  assert.equal(notYet.code, 1);
+  assert.match(notYet.stderr, /after 1s/);
   assert.equal((await d.cli(["session", "delete", s.session_id])).code, 0);
   const [gone, deletedProject] = await Promise.all([
     d.cli(["session", "get", s.session_id]),

@@ -57,7 +57,11 @@ async function get(argv: string[]): Promise<void> {
 }
 
 async function prints(argv: string[]): Promise<void> {
-  const { values, positionals } = parse(argv, { tail: { type: "boolean", short: "t" } });
+  const { values, positionals } = parse(argv, {
+    tail: { type: "boolean", short: "t" },
+    // AutoKitteh's flag: Pounce's prints have no timestamps (`session log` has them).
+    "no-timestamps": { type: "boolean", short: "n" },
+  });
   const client = new Client(values);
   if (values.tail) return await followPrints(client, oneRef(positionals), values);
   const res = await client.get<{ prints: PrintJson[] }>(`/api/sessions/${ref(positionals)}/prints`);
@@ -65,7 +69,10 @@ async function prints(argv: string[]): Promise<void> {
 }
 
 async function log(argv: string[]): Promise<void> {
-  const { values, positionals } = parse(argv, { tail: { type: "boolean", short: "t" } });
+  const { values, positionals } = parse(argv, {
+    tail: { type: "boolean", short: "t" },
+    "no-timestamps": { type: "boolean", short: "n" },
+  });
   const client = new Client(values);
   if (values.tail) return await followRecords(client, oneRef(positionals), values);
   const res = await client.get<{ session_id: string; records: LogRecordJson[] }>(
@@ -73,7 +80,7 @@ async function log(argv: string[]): Promise<void> {
   );
   const s = style(process.stdout);
   for (const r of res.records.map((r) => fromLogJson(res.session_id, r))) {
-    console.log(values.json ? JSON.stringify(r) : formatRecord(r, s));
+    console.log(values.json ? JSON.stringify(r) : formatRecord(r, s, !values["no-timestamps"]));
   }
 }
 

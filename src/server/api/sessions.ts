@@ -72,7 +72,7 @@ export function sessionRoutes(engine: Engine): Hono {
 
 // A record with its data's fields inline. A call's step number (the data's own `seq`) is
 // `step` here, so that `seq` stays the record's.
-function logRecordJson(seq: number, type: string, createdAt: Date | number, data: unknown) {
+function logRecordJson(seq: number, type: string, createdAt: number, data: unknown) {
   const { seq: step, ...rest } = (data ?? {}) as { seq?: number };
   return { seq, type, t: iso(createdAt), ...(step === undefined ? {} : { step }), ...rest };
 }
