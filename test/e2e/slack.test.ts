@@ -46,8 +46,15 @@ def on_message(event):
     print("message", event.data.text)
 
 
+def on_top_level(event):
+    d = event.data
+    print("top", repr(d.subtype), repr(d.thread_ts), d.reply_count, d.message, d.reactions)
+
+
 def on_interaction(event):
-    print("interaction", event.data.type, event.data.actions[0]["action_id"])
+    action = event.data.actions[0]
+    print("interaction", event.data.type, action["action_id"], repr(action["style"]))
+    print("message", event.data.message, repr(event.data.user.team_id), event.data.team.name == "")
 `;
 
 function manifest(name: string, conn: string, vars: Record<string, string>, triggers: string) {
@@ -94,6 +101,11 @@ before(async () => {
       event_type: message
       filter: data.text.startsWith("deploy")
       call: main.py:on_message
+    - name: top_level
+      connection: slk
+      event_type: message
+      filter: data.thread_ts == '' && data.subtype == '' && data.text == 'top'
+      call: main.py:on_top_level
     - name: clicks
       connection: slk
       event_type: interaction
@@ -283,6 +295,17 @@ test("trigger filters apply to Slack events", async () => {
   ]);
   const types = (await events("slack_app")).map((e) => e.event_type);
   assert.deepEqual(types.filter((t) => t === "message").length, 2);
+
+  // AutoKitteh's shape: every field of its message struct, empty when Slack left it out,
+  // so a filter on `thread_ts == ''` matches a top-level message and not a reply.
+  const reply = { ...message("top"), thread_ts: "1.5", ts: "3" };
+  for (const event of [reply, message("top")]) {
+    const res = await post("/slack/event", eventBody("T1", event), { secret: SECRET_A });
+    assert.equal(res.status, 200);
+  }
+  assert.deepEqual(await finished("slack_app", "main.py:on_top_level", 1), [
+    "top '' '' 0 None []",
+  ]);
 });
 
 test("slash commands and interactions are acknowledged at once and start sessions", async () => {
@@ -321,7 +344,8 @@ test("slash commands and interactions are acknowledged at once and start session
   });
   assert.equal(clicked.status, 200);
   assert.deepEqual(await finished("slack_app", "main.py:on_interaction", 1), [
-    "interaction block_actions approve",
+    "interaction block_actions approve ''",
+    "message None '' True",
   ]);
 });
 

@@ -1,5 +1,7 @@
 // Slack payloads (from HTTP requests or Socket Mode envelopes) as Pounce events, and the
 // install ids (`<app_id>/<enterprise_id>/<team_id>`) that route them to connections.
+import { eventShape, filled, INTERACTION } from "./shapes.ts";
+
 export type SlackEvent = { eventType: string; data: Record<string, unknown> };
 
 // `event` is null for payloads that start nothing (the bot's own messages, other
@@ -35,7 +37,11 @@ export function fromEventCallback(body: Obj): Parsed {
   if (body.type !== "event_callback" || !str(inner.type) || isOwn(body, inner)) {
     return { installIds: ids, event: null };
   }
-  return { installIds: ids, event: { eventType: str(inner.type), data: inner } };
+  const shape = eventShape(str(inner.type));
+  return {
+    installIds: ids,
+    event: { eventType: str(inner.type), data: shape ? filled(inner, shape) : inner },
+  };
 }
 
 const COMMAND_FIELDS = [
@@ -71,7 +77,8 @@ export function slashCommandReply(data: Obj): Obj {
   };
 }
 
-// A block action, shortcut or view submission: the payload as Slack sent it.
+// A block action, shortcut or view submission: the payload as Slack sent it, with the
+// fields of AutoKitteh's block-actions struct filled in.
 export function fromInteraction(payload: Obj): Parsed {
   return {
     installIds: installIds(
@@ -79,6 +86,6 @@ export function fromInteraction(payload: Obj): Parsed {
       str(obj(payload.enterprise).id),
       str(obj(payload.team).id),
     ),
-    event: { eventType: "interaction", data: payload },
+    event: { eventType: "interaction", data: filled(payload, INTERACTION) },
   };
 }
