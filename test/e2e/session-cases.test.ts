@@ -127,6 +127,25 @@ test("`pounce session test` reports each kind of mismatch and exits non-zero", a
     /expected line not found \(in order\): error: ValueError\('alpha'\)/,
   );
 
+  // Without --project each run has a fresh project (its own store), removed when it
+  // passes; a session ending in error passes when there is no error file to compare.
+  const store = write(
+    "store.txtar",
+    "None\n-- main.py:main --\nimport autokitteh\n\n\ndef main(event):\n" +
+      '    print(autokitteh.get_value("k"))\n    autokitteh.set_value("k", 1)\n' +
+      '    raise ValueError("ends in error")\n',
+  );
+  for (let run = 0; run < 2; run++) {
+    const fresh = await d.cli(["session", "test", store]);
+    assert.equal(fresh.code, 0, report(fresh));
+  }
+  const projects = await d.api<{ projects: { name: string }[] }>("/api/projects");
+  assert.deepEqual(projects.projects.filter((p) => p.name.startsWith("session_test")), []);
+  assert.equal((await sessionTest(d, store, "meta_store", false)).code, 0);
+  const shared = await sessionTest(d, store, "meta_store", false);
+  assert.notEqual(shared.code, 0, report(shared));
+  assert.match(shared.stderr, /^-None$/m);
+
   const missing = await sessionTest(d, join(dir, "nope.txtar"), "meta_missing", false);
   assert.equal(missing.code, 40, report(missing));
   const noEntry = write("noentry.txtar", "-- helper.py --\nx = 1\n");

@@ -63,6 +63,7 @@ class Session:
         except BaseException as err:  # noqa: BLE001 - everything is reported
             prefix = f"can't load {module_name} from {self.code_dir} - "
             text, frames = tracebacks.describe(err, self.code_dir, prefix)
+            self.print_runtime_error(text)
             self.done(error=text, traceback=frames)
 
         fn = getattr(module, fn_name, None)
@@ -104,7 +105,16 @@ class Session:
 
     def fatal(self, error: str) -> NoReturn:
         """End the session with an error the user code cannot catch."""
+        self.print_runtime_error(error)
         self.done(error=error, traceback=tracebacks.current_frames(self.code_dir))
+
+    def print_runtime_error(self, text: str) -> None:
+        """An error of the runtime's own (a module that cannot load, a result that cannot
+        be pickled) is also one of the session's prints, as AutoKitteh shows it."""
+        try:
+            print(text, flush=True)
+        except Exception:  # noqa: BLE001 - the error still ends the session
+            pass
 
     def send_done(self, header: RunnerDone, blob: bytes = b"") -> NoReturn:
         for stream in (sys.stdout, sys.stderr):

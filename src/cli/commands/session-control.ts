@@ -1,5 +1,6 @@
 // `pounce session start|stop|restart|test`.
 import { readFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
 import { basename } from "node:path";
 import { keyValues, parse } from "../args.ts";
 import { Client, CliError, EXIT } from "../client.ts";
@@ -147,12 +148,15 @@ export async function test(argv: string[]): Promise<void> {
   const client = new Client(values);
   const failed: string[] = [];
   for (const file of positionals) {
+    // Without --project each case gets a fresh project (so cases never share a store),
+    // removed again when the case passes.
+    const fresh = values.project === undefined;
+    const base = values.project ?? `session_test_${randomBytes(4).toString("hex")}`;
     const project = positionals.length === 1
-      ? values.project ?? "session_test"
-      : `${values.project ?? "session_test"}_${
-        basename(file).replace(/\.txtar$/, "").replace(/\W/g, "_")
-      }`;
+      ? base
+      : `${base}_${basename(file).replace(/\.txtar$/, "").replace(/\W/g, "_")}`;
     const result = await runCase(client, file, { project, durable, timeoutMs });
+    if (fresh && result.ok) await client.call("DELETE", `/api/projects/${project}`);
     const mode = durable ? "durable" : "non-durable";
     if (values.json) {
       console.log(
