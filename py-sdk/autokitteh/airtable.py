@@ -1,6 +1,5 @@
 """``autokitteh.airtable``: a pyairtable ``Api`` built from a connection's variables."""
 
-# Not ``.errors``: importing that submodule would rebind ``autokitteh.errors``.
 from pounce.errors import ConnectionInitError
 
 from . import _oauth

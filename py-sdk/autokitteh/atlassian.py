@@ -9,7 +9,6 @@ imported when a client is made.
 
 import os
 
-# Not ``.errors``: importing that submodule would rebind ``autokitteh.errors``.
 from pounce.errors import ConnectionInitError, EnvVarError
 
 from . import _oauth

@@ -10,7 +10,6 @@ import re
 from datetime import datetime
 from types import ModuleType
 
-# Not ``.errors``: importing that submodule would rebind ``autokitteh.errors``.
 from pounce.errors import ConnectionInitError
 
 from . import _oauth

@@ -12,7 +12,6 @@ import os
 import re
 from datetime import UTC, datetime
 
-# Not ``.errors``: importing that submodule would rebind ``autokitteh.errors``.
 from pounce.errors import ConnectionInitError, OAuthRefreshError
 
 from . import _oauth

@@ -2,7 +2,6 @@
 
 import json
 
-# Not ``.errors``: importing that submodule would rebind ``autokitteh.errors``.
 from pounce.errors import ConnectionInitError
 
 from .connections import check_connection_name, import_library, require_vars

@@ -9,7 +9,6 @@ token: ``oauth_access_token``, ``oauth_expiry``, ``oauth_refresh_token``) or ``d
 
 from datetime import UTC, datetime, timedelta
 
-# Not ``.errors``: importing that submodule would rebind ``autokitteh.errors``.
 from pounce.errors import ConnectionInitError
 
 from . import _oauth
