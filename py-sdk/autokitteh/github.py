@@ -6,7 +6,6 @@ do not use GitHub need not install it.
 
 import os
 
-# Not ``.errors``: importing that submodule would rebind ``autokitteh.errors``.
 from pounce.errors import ConnectionInitError
 
 from .connections import check_connection_name

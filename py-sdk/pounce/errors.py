@@ -9,10 +9,16 @@ class AutoKittehError(Exception):
 
 
 class ConnectionInitError(AutoKittehError):
-    """A required connection was not initialized yet."""
+    """A required connection was not initialized yet.
 
-    def __init__(self, connection: str):
-        super().__init__(f"AutoKitteh connection {connection!r} not initialized")
+    ``missing`` (a Pounce addition) names what the connection lacks, e.g. ``"api_key"``.
+    """
+
+    def __init__(self, connection: str, missing: str = ""):
+        message = f"AutoKitteh connection {connection!r} not initialized"
+        super().__init__(f"{message}: no {missing}" if missing else message)
+        self.connection = connection
+        self.missing = missing
 
 
 class EnvVarError(AutoKittehError):

@@ -83,3 +83,20 @@ def make_gate(tmp_path):
     for a, b in made:
         a.close()
         b.close()
+
+
+@pytest.fixture
+def provider():
+    """provider(routes) -> a FakeProvider on 127.0.0.1, closed after the test."""
+    from fake_provider import FakeProvider
+
+    made = []
+
+    def make(routes):
+        fake = FakeProvider(routes)
+        made.append(fake)
+        return fake
+
+    yield make
+    for fake in made:
+        fake.close()
