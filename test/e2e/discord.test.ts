@@ -248,7 +248,7 @@ before(async () => {
 
 test("the gateway identifies and message_create starts a session with AutoKitteh's shape", async () => {
   await deploy("discord_app", GOOD);
-  const [identify] = await waitFor("an IDENTIFY", () => discord.ops(2).length && discord.ops(2));
+  const [identify] = await waitFor("an IDENTIFY", () => discord.ops(2).length > 0 && discord.ops(2));
   assert.equal((identify.d as { intents: number }).intents, 3276799);
   await waitFor("connected", async () => (await status("discord_app/dc")) === "gateway: connected");
 
@@ -291,7 +291,7 @@ test("after a drop the link resumes: a redelivered event starts nothing, a new o
   await finished("discord_app", "main.py:on_ping", 2);
   const session = discord.latest;
   discord.dropAll();
-  const [resume] = await waitFor("a RESUME", () => discord.ops(6).length && discord.ops(6));
+  const [resume] = await waitFor("a RESUME", () => discord.ops(6).length > 0 && discord.ops(6));
   assert.deepEqual(resume.d, { token: GOOD, session_id: session.id, seq: lastSeq });
   assert.equal(discord.ops(2).length, 1, "no new IDENTIFY");
   await waitFor("connected", async () => (await status("discord_app/dc")) === "gateway: connected");
