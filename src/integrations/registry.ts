@@ -1,12 +1,13 @@
 // Every integration, registered in one place.
 import type { Manifest } from "../core/projects/manifest.ts";
+import { discord } from "./discord/index.ts";
 import { github } from "./github/index.ts";
 import { schedule } from "./schedule/index.ts";
 import { slack } from "./slack/index.ts";
 import type { Integration } from "./types.ts";
 import { webhook } from "./webhook/index.ts";
 
-export const integrations: readonly Integration[] = [webhook, schedule, slack, github];
+export const integrations: readonly Integration[] = [webhook, schedule, slack, github, discord];
 
 export function integrationNamed(name: string): Integration | undefined {
   return integrations.find((i) => i.name === name);
