@@ -1,6 +1,8 @@
 // Every integration, registered in one place.
 import type { Manifest } from "../core/projects/manifest.ts";
+import { confluence } from "./confluence/index.ts";
 import { github } from "./github/index.ts";
+import { jira } from "./jira/index.ts";
 import { linear } from "./linear/index.ts";
 import { schedule } from "./schedule/index.ts";
 import { slack } from "./slack/index.ts";
@@ -19,6 +21,8 @@ export const integrations: readonly Integration[] = [
   twilio,
   linear,
   zoom,
+  jira,
+  confluence,
 ];
 
 export function integrationNamed(name: string): Integration | undefined {

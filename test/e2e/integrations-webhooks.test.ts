@@ -1,4 +1,4 @@
-// Webhook-style integrations (Telegram, Twilio, Linear, Zoom), table-driven against one real
+// Webhook-style integrations (Telegram, Twilio, Linear, Zoom, Jira, Confluence), table-driven against one real
 // daemon: a signed delivery to AutoKitteh's path starts a session through a trigger whose
 // filter reads the data, and the handler sees AutoKitteh's data shape; a delivery with a
 // bad signature starts nothing (401/403); the same delivery again starts nothing (409);
@@ -149,6 +149,50 @@ const cases: Case[] = [
     }),
     expect: (n) => `zoom meeting.started Standup ${n} acc-1`,
   },
+  ...["jira", "confluence"].map((integration): Case => ({
+    integration,
+    vars: { base_url: "https://example.atlassian.net", webhook_secret: `${integration}-secret` },
+    eventType: integration === "jira" ? "issue_created" : "page_created",
+    filter: integration === "jira"
+      ? `data.issue.key.startsWith("PRJ")`
+      : `data.page.title.startsWith("Notes")`,
+    print: integration === "jira"
+      ? `event.event_type, event.data.issue.key, event.data.issue.fields.summary`
+      : `event.event_type, event.data.page.title`,
+    secret: `${integration}-secret`,
+    signed: (payload, secret) => {
+      const body = JSON.stringify(payload);
+      return {
+        path: integration === "jira" ? "/jira/webhook" : "/confluence/webhook/created",
+        headers: { "x-hub-signature": "sha256=" + hex("sha256", secret, body) },
+        body,
+      };
+    },
+    payload: (n) =>
+      integration === "jira"
+        ? {
+          timestamp: Date.now(),
+          webhookEvent: "jira:issue_created",
+          issue: {
+            self: "https://example.atlassian.net/rest/api/2/issue/1000" + n,
+            key: `PRJ-${n}`,
+            fields: { summary: `Broken ${n}` },
+          },
+        }
+        : {
+          timestamp: Date.now(),
+          userAccountId: "u1",
+          page: { self: "https://example.atlassian.net/wiki/pages/" + n, title: `Notes ${n}` },
+        },
+    expect: (n) =>
+      integration === "jira"
+        ? `jira issue_created PRJ-${n} Broken ${n}`
+        : `confluence page_created Notes ${n}`,
+    // A recorded Confluence payload names no category: the file says its event.
+    file: integration === "jira"
+      ? undefined
+      : (payload) => JSON.stringify({ ...payload, event: "page_created" }),
+  })),
 ];
 
 const manifest = `version: v2
@@ -284,6 +328,20 @@ test("linear: a stale webhookTimestamp is refused though signed", async () => {
   const stale = { ...linear.payload(9), webhookTimestamp: Date.now() - 10 * 60_000 };
   const res = await post(linear.signed(stale, linear.secret));
   assert.equal(res.status, 400);
+});
+
+test("atlassian: a payload of another site reaches no connection", async () => {
+  const jira = cases.find((c) => c.integration === "jira")!;
+  const other = {
+    webhookEvent: "jira:issue_created",
+    issue: { self: "https://other.atlassian.net/rest/api/2/issue/1", key: "PRJ-99", fields: {} },
+  };
+  const res = await post(jira.signed(other, jira.secret));
+  assert.equal(res.status, 200);
+  const { events } = await d.api<{ events: { data: { issue?: { key?: string } } }[] }>(
+    "/api/events?project=hooks",
+  );
+  assert.ok(!events.some((e) => e.data.issue?.key === "PRJ-99"));
 });
 
 test("connection get shows the delivery URL", async () => {

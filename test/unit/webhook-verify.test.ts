@@ -80,3 +80,15 @@ test("telegram: the secret token must match; the update's first kind names the e
   assert.deepEqual(telegramEvents(update), [{ eventType: "callback_query", data: update }]);
   assert.deepEqual(telegramEvents({ update_id: 6 }), []);
 });
+
+test("atlassian: X-Hub-Signature over the body; Confluence's event type from its category", async () => {
+  const { hubSignatureMatches } = await import("../../src/integrations/atlassian/webhooks.ts");
+  const { confluenceEvents } = await import("../../src/integrations/confluence/index.ts");
+  const body = '{"page":{}}';
+  const sig = "sha256=" + createHmac("sha256", "a").update(body).digest("hex");
+  assert.ok(hubSignatureMatches("a", chunks(body), sig));
+  assert.ok(!hubSignatureMatches("b", chunks(body), sig));
+  const head = { url: "", params: { category: "updated" }, headers: new Headers() };
+  assert.equal(confluenceEvents({ comment: {} }, head)[0].eventType, "comment_updated");
+  assert.deepEqual(confluenceEvents({ comment: {} }), []);
+});
