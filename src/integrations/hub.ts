@@ -5,6 +5,7 @@ import { projectConnections, withVars } from "../core/projects/connections.ts";
 import { log } from "../core/util/log.ts";
 import { SerialQueue } from "../core/util/serial.ts";
 import { integrationNamed, integrations } from "./registry.ts";
+import { mountWebhookSource } from "./webhook-source.ts";
 import type {
   ConnectionInfo,
   Integration,
@@ -25,7 +26,10 @@ export class IntegrationHub {
   ) {}
 
   mount(app: Hono): void {
-    for (const i of this.list) i.mount?.(app, this.ctx);
+    for (const i of this.list) {
+      i.mount?.(app, this.ctx);
+      for (const source of i.webhooks ?? []) mountWebhookSource(app, this.ctx, i.name, source);
+    }
   }
 
   async start(): Promise<void> {

@@ -1,13 +1,31 @@
 // Every integration, registered in one place.
 import type { Manifest } from "../core/projects/manifest.ts";
+import { confluence } from "./confluence/index.ts";
 import { discord } from "./discord/index.ts";
 import { github } from "./github/index.ts";
+import { jira } from "./jira/index.ts";
+import { linear } from "./linear/index.ts";
 import { schedule } from "./schedule/index.ts";
 import { slack } from "./slack/index.ts";
+import { telegram } from "./telegram/index.ts";
+import { twilio } from "./twilio/index.ts";
 import type { Integration } from "./types.ts";
 import { webhook } from "./webhook/index.ts";
+import { zoom } from "./zoom/index.ts";
 
-export const integrations: readonly Integration[] = [webhook, schedule, slack, github, discord];
+export const integrations: readonly Integration[] = [
+  webhook,
+  schedule,
+  slack,
+  github,
+  discord,
+  telegram,
+  twilio,
+  linear,
+  zoom,
+  jira,
+  confluence,
+];
 
 export function integrationNamed(name: string): Integration | undefined {
   return integrations.find((i) => i.name === name);

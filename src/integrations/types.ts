@@ -7,6 +7,7 @@ import type { Dispatcher } from "../core/dispatcher.ts";
 import type { Events } from "../core/events.ts";
 import type { LogBus } from "../core/sessions/log-bus.ts";
 import type { SecretBox } from "../core/projects/secrets.ts";
+import type { WebhookSource } from "./webhook-source.ts";
 
 export type IntegrationContext = {
   db: Db;
@@ -55,6 +56,9 @@ export interface Integration {
   readonly connectionVars?: readonly ConnectionVarSpec[];
   // Adds inbound routes to the daemon's app.
   mount?(app: Hono, ctx: IntegrationContext): void;
+  // Webhook-style deliveries, declared (see webhook-source.ts): the hub mounts them, and the
+  // first one's toEvents serves `pounce event dispatch --integration`.
+  readonly webhooks?: readonly WebhookSource[];
   // Starts background work, once the daemon serves HTTP.
   start?(ctx: IntegrationContext): Promise<Service>;
   // `pounce connection test`: checks a connection's vars against the service.

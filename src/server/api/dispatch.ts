@@ -2,7 +2,9 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { checkFilter } from "../../core/triggers/cel.ts";
-import { connectionByName } from "../../core/projects/connections.ts";
+import { connectionByName, withVars } from "../../core/projects/connections.ts";
+import { integrationNamed } from "../../integrations/registry.ts";
+import { dispatchRecorded } from "../../integrations/webhook-source.ts";
 import { triggerByName } from "../../core/triggers/lookup.ts";
 import type { Engine } from "../engine.ts";
 import { jsonBody } from "./body.ts";
@@ -20,6 +22,12 @@ const eventBody = z.object({
 });
 
 const filterBody = z.object({ filter: z.string() });
+
+const recordedBody = z.object({
+  project: z.string().optional(),
+  connection: z.string().optional(),
+  payload: z.record(z.string(), z.unknown()),
+});
 
 export function dispatchRoutes(engine: Engine): Hono {
   const api = new Hono();
@@ -62,6 +70,38 @@ export function dispatchRoutes(engine: Engine): Hono {
       memo: { ...(original.memo as Record<string, string>), redispatch_of: original.id },
     });
     return c.json({ event_id: event.id, session_ids: dispatched.sessionIds });
+  });
+
+  // A recorded provider payload through its integration's toEvents, unverified.
+  api.post("/integrations/:name/events", async (c) => {
+    const name = c.req.param("name");
+    const source = integrationNamed(name)?.webhooks?.[0];
+    if (!source) throw new ApiError(404, `integration "${name}" has no webhook source`);
+    const body = await jsonBody(c, recordedBody);
+    let to;
+    if (body.connection) {
+      const p = await projectByName(engine, body.project);
+      const conn = await connectionByName(db, p.id, body.connection);
+      if (!conn) throw new ApiError(404, `connection "${body.connection}" not found`);
+      if (conn.integration !== name) {
+        throw new ApiError(
+          400,
+          `connection "${body.connection}" is of integration "${conn.integration}"`,
+        );
+      }
+      to = await withVars(db, engine.box, [conn]);
+    }
+    const dispatched = await dispatchRecorded(
+      engine.integrations.ctx,
+      name,
+      source,
+      body.payload,
+      to,
+    );
+    if (!dispatched.length) {
+      throw new ApiError(400, "the payload made no event for any connection");
+    }
+    return c.json({ events: dispatched });
   });
 
   api.post("/filters/verify", async (c) => {
