@@ -32,7 +32,7 @@ const SUMMARY: [name: string, usage: string, what: string][] = [
   ["trigger", "trigger list", "triggers, with webhook URLs"],
   ["event", "event list|get|dispatch|redispatch|verify-filter", "events"],
   ["var", "var set|get|delete", "project and connection vars"],
-  ["connection", "connection list|get|test", "integration connections"],
+  ["connection", "connection list|get|set|init|test", "integration connections"],
   ["venv", "venv list|prune [--dry-run]", "per-requirements Python venvs"],
   ["backup", "backup <file>", "copy the database to one file"],
   ["doctor", "doctor", "data dir, Python, venvs, daemon"],

@@ -1,9 +1,10 @@
 // Every integration, registered in one place.
 import type { Manifest } from "../core/projects/manifest.ts";
+import { credentialVars } from "./credentials.ts";
 import { github } from "./github/index.ts";
 import { schedule } from "./schedule/index.ts";
 import { slack } from "./slack/index.ts";
-import type { Integration } from "./types.ts";
+import type { ConnectionVarSpec, Integration } from "./types.ts";
 import { webhook } from "./webhook/index.ts";
 
 export const integrations: readonly Integration[] = [webhook, schedule, slack, github];
@@ -12,9 +13,16 @@ export function integrationNamed(name: string): Integration | undefined {
   return integrations.find((i) => i.name === name);
 }
 
+// The vars a connection of the integration is known to take (none: it declares none).
+export function connectionVarsOf(integration: string): ConnectionVarSpec[] {
+  const own = integrationNamed(integration)?.connectionVars ?? [];
+  const more = credentialVars(integration).filter((c) => !own.some((o) => o.name === c.name));
+  return [...own, ...more];
+}
+
 // Whether a connection var is one its integration declares secret.
 export function isSecretVar(integration: string, name: string): boolean {
-  return !!integrationNamed(integration)?.connectionVars?.some((v) => v.name === name && v.secret);
+  return connectionVarsOf(integration).some((v) => v.name === name && v.secret);
 }
 
 // Connection vars their integration declares secret are stored encrypted even when the
