@@ -1,33 +1,33 @@
 """OAuth token refresh: the one hook the integration clients call.
 
-AutoKitteh's SDK asks its runtime for a fresh token (the client secret stays in the
-daemon). Pounce's daemon does not offer that yet, so ``_refresh_oauth`` refuses with
-``OAuthRefreshError``; wiring it is this one function (a syscall such as
-``_syscall("refresh_oauth", integration=..., connection=...)`` answering the token and
-its expiry).
+As in AutoKitteh, the daemon refreshes a connection's token with the provider (its OAuth
+client secret never reaches the session) and answers the new access token and its expiry.
 """
 
 import os
 import re
 from datetime import UTC, datetime, timedelta
 
-from pounce.errors import OAuthRefreshError
+from pounce.syscall import _syscall
 
 # A token this close to its expiry is refreshed before use (as AutoKitteh's Microsoft client).
 REFRESH_MARGIN = timedelta(minutes=5)
 
 
 def _refresh_oauth(integration: str, connection: str) -> tuple[str, datetime]:
-    """A fresh access token for the connection and its expiry (aware, UTC).
+    """A fresh access token of ``connection`` and its expiry (naive UTC, as AutoKitteh's).
 
     Raises:
-        OAuthRefreshError: the token cannot be refreshed.
+        OAuthRefreshError: the daemon could not refresh the token.
     """
-    raise OAuthRefreshError(
-        connection,
-        f"{integration} token refresh not available: the token has expired and this "
-        "Pounce daemon cannot refresh it (reconnect the connection to get a new token)",
+    answer = _syscall("refresh_oauth", integration=integration, connection=connection)
+    expiry = answer.get("expiry")
+    when = (
+        datetime.fromisoformat(expiry.replace("Z", "+00:00")).astimezone(UTC)
+        if expiry
+        else datetime.max.replace(tzinfo=UTC)
     )
+    return answer["token"], when.replace(tzinfo=None)
 
 
 def needs_refresh(expiry: datetime | None, margin: timedelta = REFRESH_MARGIN) -> bool:

@@ -11,6 +11,7 @@ operation to the daemon (or returns the journaled result on replay). Outside the
 the daemon's semantics: an in-memory store, fresh ids, real sleeps, no events.
 """
 
+import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -116,6 +117,14 @@ def _nothing(**_: Any) -> None:
     return None
 
 
+def _refresh_oauth(integration: str, connection: str) -> dict[str, Any]:
+    # Outside the daemon there is no provider to ask: the token the environment holds.
+    return {
+        "token": os.environ.get(f"{connection}__oauth_AccessToken", ""),
+        "expiry": None,
+    }
+
+
 _LOCAL: dict[str, Callable[..., Any]] = {
     "sleep": _sleep,
     "subscribe": _subscribe,
@@ -129,4 +138,5 @@ _LOCAL: dict[str, Callable[..., Any]] = {
     "publish": _nothing,
     "unpublish": _nothing,
     "outcome": _nothing,
+    "refresh_oauth": _refresh_oauth,
 }

@@ -100,3 +100,15 @@ def provider():
     yield make
     for fake in made:
         fake.close()
+
+
+@pytest.fixture
+def daemon_refuses_refresh(monkeypatch):
+    """The daemon answers refresh_oauth with a refusal (as when the provider refuses)."""
+    from autokitteh import _oauth
+    from pounce.errors import OAuthRefreshError
+
+    def refuse(name, integration, connection):
+        raise OAuthRefreshError(connection, f"{integration} token refresh not available")
+
+    monkeypatch.setattr(_oauth, "_syscall", refuse)

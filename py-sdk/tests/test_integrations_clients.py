@@ -7,6 +7,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from autokitteh.errors import ConnectionInitError, EnvVarError, OAuthRefreshError
 from fake_provider import Reply
 
 from autokitteh import (
@@ -22,7 +23,6 @@ from autokitteh import (
     slack,
     zoom,
 )
-from autokitteh.errors import ConnectionInitError, EnvVarError, OAuthRefreshError
 
 LATER = datetime.now(UTC) + timedelta(hours=1)
 EARLIER = datetime.now(UTC) - timedelta(hours=1)
@@ -147,7 +147,9 @@ def test_oauth_session_without_refresh_token_returns_the_401(provider, monkeypat
     assert zoom.zoom_client("nr").get(api.url + "/x").status_code == 401
 
 
-def test_an_expired_oauth_session_token_is_refreshed_or_refused(monkeypatch):
+def test_an_expired_oauth_session_token_is_refreshed_or_refused(
+    monkeypatch, daemon_refuses_refresh
+):
     monkeypatch.setenv("ex__oauth_access_token", "stale")
     monkeypatch.setenv("ex__oauth_expiry", EARLIER.isoformat())
     with pytest.raises(OAuthRefreshError, match="'ex'.*linear token refresh not available"):
@@ -156,7 +158,9 @@ def test_an_expired_oauth_session_token_is_refreshed_or_refused(monkeypatch):
     assert linear.linear_client("ex").headers["Authorization"] == "Bearer fresh"
 
 
-def test_hubspot_refreshes_an_expired_token_before_making_the_client(monkeypatch):
+def test_hubspot_refreshes_an_expired_token_before_making_the_client(
+    monkeypatch, daemon_refuses_refresh
+):
     monkeypatch.setenv("hs__oauth_AccessToken", "stale")
     monkeypatch.setenv("hs__oauth_Expiry", "2024-06-20 19:18:17 -0700 PDT")
     with pytest.raises(OAuthRefreshError, match="hubspot token refresh not available"):
@@ -243,7 +247,7 @@ def test_atlassian_client_args(monkeypatch):
         atlassian.client_args("at_oauth", "jira")
 
 
-def test_microsoft_auth_types(monkeypatch):
+def test_microsoft_auth_types(monkeypatch, daemon_refuses_refresh):
     monkeypatch.setenv("ms__auth_type", "bogus")
     with pytest.raises(ValueError, match="invalid auth type 'bogus'"):
         microsoft.teams_client("ms")

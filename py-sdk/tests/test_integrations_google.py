@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs
 
 import pytest
+from autokitteh.errors import ConnectionInitError, OAuthRefreshError
 
 from autokitteh import _oauth, google
-from autokitteh.errors import ConnectionInitError, OAuthRefreshError
 
 pytest.importorskip("googleapiclient")
 pytest.importorskip("google.oauth2.service_account")
@@ -112,7 +112,9 @@ def test_a_users_oauth_token_calls_gmail_and_youtube(provider, monkeypatch):
     assert youtube.channels().list(part="id", mine=True).execute()["items"][0]["id"] == "UC1"
 
 
-def test_an_expired_token_without_refresh_is_an_oauth_refresh_error(monkeypatch):
+def test_an_expired_token_without_refresh_is_an_oauth_refresh_error(
+    monkeypatch, daemon_refuses_refresh
+):
     monkeypatch.setenv("old__authType", "oauth")
     monkeypatch.setenv("old__oauth_AccessToken", "ya29.old")
     monkeypatch.setenv("old__oauth_Expiry", go_time(datetime.now(UTC) - timedelta(minutes=1)))

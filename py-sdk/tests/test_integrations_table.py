@@ -6,6 +6,7 @@ import os
 import sys
 
 import pytest
+from autokitteh.errors import ConnectionInitError
 
 from autokitteh import (
     airtable,
@@ -33,7 +34,6 @@ from autokitteh import (
     twilio,
     zoom,
 )
-from autokitteh.errors import ConnectionInitError
 
 OAUTH_USER = {"authType": "oauth", "oauth_AccessToken": "ya29.t"}
 SERVICE_ACCOUNT = {"JSON": '{"type": "service_account"}'}

@@ -46,7 +46,11 @@ export const COMMANDS: readonly CommandInfo[] = [
     what: "events",
   },
   { name: "var", subcommands: ["set", "get", "delete"], what: "project and connection vars" },
-  { name: "connection", subcommands: ["list", "get", "test"], what: "integration connections" },
+  {
+    name: "connection",
+    subcommands: ["list", "get", "set", "init", "test"],
+    what: "integration connections",
+  },
   {
     name: "venv",
     subcommands: ["list", "prune"],

@@ -1,6 +1,7 @@
 // Every integration, registered in one place.
 import type { Manifest } from "../core/projects/manifest.ts";
 import { confluence } from "./confluence/index.ts";
+import { credentialVars } from "./credentials.ts";
 import { discord } from "./discord/index.ts";
 import { github } from "./github/index.ts";
 import { jira } from "./jira/index.ts";
@@ -9,7 +10,7 @@ import { schedule } from "./schedule/index.ts";
 import { slack } from "./slack/index.ts";
 import { telegram } from "./telegram/index.ts";
 import { twilio } from "./twilio/index.ts";
-import type { Integration } from "./types.ts";
+import type { ConnectionVarSpec, Integration } from "./types.ts";
 import { webhook } from "./webhook/index.ts";
 import { zoom } from "./zoom/index.ts";
 
@@ -31,9 +32,16 @@ export function integrationNamed(name: string): Integration | undefined {
   return integrations.find((i) => i.name === name);
 }
 
+// The vars a connection of the integration is known to take (none: it declares none).
+export function connectionVarsOf(integration: string): ConnectionVarSpec[] {
+  const own = integrationNamed(integration)?.connectionVars ?? [];
+  const more = credentialVars(integration).filter((c) => !own.some((o) => o.name === c.name));
+  return [...own, ...more];
+}
+
 // Whether a connection var is one its integration declares secret.
 export function isSecretVar(integration: string, name: string): boolean {
-  return !!integrationNamed(integration)?.connectionVars?.some((v) => v.name === name && v.secret);
+  return connectionVarsOf(integration).some((v) => v.name === name && v.secret);
 }
 
 // Connection vars their integration declares secret are stored encrypted even when the

@@ -9,6 +9,7 @@ import { type HostCheck, requireKnownHost } from "./host-check.ts";
 import { storePublicRoutes } from "./store-public.ts";
 import { mountUiSession } from "./ui-session.ts";
 import { mountWebUi } from "./web-ui.ts";
+import { mountOAuth } from "../integrations/oauth/routes.ts";
 
 // Everything but the UI's own files is served as if from a unique, opaque origin: a
 // webhook handler that echoes input as HTML runs no script in the UI's origin, so it
@@ -60,5 +61,6 @@ export function createApp(engine: Engine, token: string, knownHost: HostCheck): 
   app.use("/api/*", requireToken(token));
   app.route("/api", apiRoutes(engine));
   engine.integrations.mount(app);
+  mountOAuth(app, engine.oauth);
   return app;
 }

@@ -55,6 +55,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   await engine.manager.recover();
   // Schedules and Socket Mode links, once events can be served.
   await engine.integrations.start();
+  await engine.oauth.start();
   log.info("pounce started", {
     url,
     data: engine.dataDir,

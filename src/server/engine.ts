@@ -8,6 +8,7 @@ import { lockDataDir } from "../core/util/data-dir-lock.ts";
 import { Dispatcher } from "../core/dispatcher.ts";
 import { Events } from "../core/events.ts";
 import { IntegrationHub } from "../integrations/hub.ts";
+import { OAuthService } from "../integrations/oauth/service.ts";
 import { LogBus } from "../core/sessions/log-bus.ts";
 import { ensureDir } from "../core/util/paths.ts";
 import { SecretBox } from "../core/projects/secrets.ts";
@@ -80,6 +81,8 @@ export type Engine = {
   dispatcher: Dispatcher;
   // Integrations' routes and background services (Socket Mode, schedules).
   integrations: IntegrationHub;
+  // OAuth consent flows and token refreshes of connections.
+  oauth: OAuthService;
   runtime: string;
   limits: { webhookBodyBytes: number; syncTimeoutMs: number; webhookRate: number };
   serviceUrl: () => string;
@@ -158,6 +161,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     : undefined;
   // Deploys, activations, vars, connections: what warm runners preload may have changed.
   const unsubscribe = configChanged(db).subscribe(() => warmup?.changed());
+  const oauth = new OAuthService({ db, box, serviceUrl: () => serviceUrl });
   const manager = new SessionManager({
     db,
     sessions,
@@ -173,6 +177,10 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       : opts.hibernateAfterMs ?? 5_000,
     sessionTimeoutMs: opts.sessionTimeoutMs,
     leases: new Leases(db, opts.nodeId ?? nodeIdFor(dataDir), opts.leaseTtlMs ?? 15_000),
+    oauth: {
+      refresh: (projectId, integration, connection) =>
+        oauth.refreshFor(projectId, integration, connection),
+    },
   });
   const dispatcher = new Dispatcher(db, events, manager, wakeups);
   const limits = {
@@ -202,6 +210,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     manager,
     dispatcher,
     integrations,
+    oauth,
     runtime: runtimeName(),
     limits,
     serviceUrl: () => serviceUrl,
@@ -216,6 +225,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     async close() {
       unsubscribe();
       warmup?.close();
+      oauth.close();
       await integrations.close();
       await manager.close();
       forks?.close();

@@ -248,7 +248,10 @@ before(async () => {
 
 test("the gateway identifies and message_create starts a session with AutoKitteh's shape", async () => {
   await deploy("discord_app", GOOD);
-  const [identify] = await waitFor("an IDENTIFY", () => discord.ops(2).length > 0 && discord.ops(2));
+  const [identify] = await waitFor(
+    "an IDENTIFY",
+    () => discord.ops(2).length > 0 && discord.ops(2),
+  );
   assert.equal((identify.d as { intents: number }).intents, 3276799);
   await waitFor("connected", async () => (await status("discord_app/dc")) === "gateway: connected");
 

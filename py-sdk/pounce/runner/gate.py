@@ -31,6 +31,9 @@ SDK_PACKAGES = ("pounce", "autokitteh")
 # Syscalls refused inside activities, and those only durable sessions have.
 NOT_IN_ACTIVITIES = frozenset({"subscribe", "next_event", "next_signal"})
 DURABLE_ONLY = frozenset({"next_signal"})
+# Answers that must be fresh on every run, never replayed from the journal (an OAuth token
+# recorded in the journal would have expired by the time a replay reads it).
+NOT_JOURNALED = frozenset({"refresh_oauth"})
 
 
 @dataclass
@@ -454,7 +457,7 @@ class Gate:
         _check_size(op, header)
         if self.in_activity:
             self.call_notice.flush()
-        if not self.durable or self.in_activity or self.loading:
+        if not self.durable or self.in_activity or self.loading or op in NOT_JOURNALED:
             return self._send_syscall(op, header)
         with self._lock:
             step = self._next_step(op, None)

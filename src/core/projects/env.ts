@@ -25,12 +25,14 @@ async function loadSecretValues(db: Db, box: SecretBox, projectId: string): Prom
 
 // The daemon's own settings and secrets are never handed to session code: every POUNCE_*
 // variable (the API token, the secrets key, the data dir...) but the API URLs the py-sdk
-// reads, and the daemon-wide secrets integrations fall back on (src/integrations/*/http.ts).
+// reads, the daemon-wide secrets integrations fall back on (src/integrations/*/http.ts), and
+// OAuth apps' client secrets (<PROVIDER>_CLIENT_SECRET: src/integrations/oauth/providers.ts).
 const DAEMON_SECRETS = new Set(["SLACK_SIGNING_SECRET", "GITHUB_WEBHOOK_SECRET"]);
 const SDK_SETTINGS = new Set(["POUNCE_SLACK_API_URL", "POUNCE_GITHUB_API_URL"]);
 
 export function isDaemonOnly(name: string): boolean {
-  return DAEMON_SECRETS.has(name) || (name.startsWith("POUNCE_") && !SDK_SETTINGS.has(name));
+  return DAEMON_SECRETS.has(name) || name.endsWith("_CLIENT_SECRET") ||
+    (name.startsWith("POUNCE_") && !SDK_SETTINGS.has(name));
 }
 
 // The daemon's environment as sessions see it, read once (the daemon never changes it;

@@ -36,6 +36,35 @@ export async function setVar(db: Db, box: SecretBox, scopeId: string, v: VarInpu
   configChanged(db).raise("vars");
 }
 
+// Creates or replaces several vars of a scope in one transaction (e.g. a token set).
+export async function setVars(
+  db: Db,
+  box: SecretBox,
+  scopeId: string,
+  list: VarInput[],
+): Promise<void> {
+  const t = now();
+  await writeConfig(db, () =>
+    db.transaction(async (tx) => {
+      for (const v of list) {
+        const value = v.secret ? box.seal(v.value) : v.value;
+        await tx.insert(vars).values({
+          scopeId,
+          name: v.name,
+          value,
+          isSecret: v.secret,
+          description: v.description,
+          createdAt: t,
+          updatedAt: t,
+        }).onConflictDoUpdate({
+          target: [vars.scopeId, vars.name],
+          set: { value, isSecret: v.secret, description: v.description, updatedAt: t },
+        });
+      }
+    }));
+  configChanged(db).raise("vars");
+}
+
 // Deletes a var; false when there is none of that name.
 export async function deleteVar(db: Db, scopeId: string, name: string): Promise<boolean> {
   const deleted = await writeConfig(

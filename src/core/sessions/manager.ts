@@ -46,6 +46,7 @@ export type SessionManagerDeps = {
   leases: Leases;
   // A session still going this long after it started ends in error (undefined: never).
   sessionTimeoutMs?: number;
+  oauth?: SyscallDeps["oauth"];
 };
 
 export class SessionManager implements SessionStarter {
@@ -64,6 +65,7 @@ export class SessionManager implements SessionStarter {
       box: deps.box,
       wakeups: deps.wakeups,
       limits: deps.limits,
+      oauth: deps.oauth,
       startSession: (id) => this.start(id),
     };
     deps.wakeups.onUnwatched = (id) => this.wakeInBackground(id);

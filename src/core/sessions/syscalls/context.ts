@@ -21,6 +21,16 @@ export type SyscallDeps = {
   // Starts a session row that was just committed.
   startSession(id: string): void;
   limits: { storeValueBytes: number; storeKeys: number };
+  // Fresh OAuth tokens for connections (the daemon's refresher); absent: none.
+  oauth?: OAuthRefresh;
+};
+
+export type OAuthRefresh = {
+  refresh(
+    projectId: string,
+    integration: string,
+    connection: string,
+  ): Promise<{ token: string; expiry: string | null }>;
 };
 
 export type SyscallContext = {

@@ -1,6 +1,7 @@
 // The syscall table: every `op` a runner may ask of the daemon (docs/protocol.md).
 import { start } from "./children.ts";
 import type { SyscallContext } from "./context.ts";
+import { refreshOauth } from "./oauth.ts";
 import { outcome } from "./outcomes.ts";
 import { nextSignal, signal } from "./signals.ts";
 import { setPublished, store, storeKeys } from "./store.ts";
@@ -23,6 +24,12 @@ export const syscalls: Record<string, SyscallHandler> = {
   publish: setPublished(true),
   unpublish: setPublished(false),
   outcome,
+  refresh_oauth: refreshOauth,
 };
 
-export { type SyscallContext, type SyscallDeps, SyscallError } from "./context.ts";
+export {
+  type OAuthRefresh,
+  type SyscallContext,
+  type SyscallDeps,
+  SyscallError,
+} from "./context.ts";
