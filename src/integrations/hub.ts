@@ -25,13 +25,13 @@ export class IntegrationHub {
   ) {}
 
   mount(app: Hono): void {
-    for (const i of this.list) i.mount?.(app, this.ctx);
+    for (const i of this.list) i.mount?.(app, { ...this.ctx, integration: i.name });
   }
 
   async start(): Promise<void> {
     this.started = true;
     for (const i of this.list) {
-      if (i.start) this.services.set(i.name, await i.start(this.ctx));
+      if (i.start) this.services.set(i.name, await i.start({ ...this.ctx, integration: i.name }));
     }
   }
 
