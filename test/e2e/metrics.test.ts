@@ -18,6 +18,7 @@ project:
       webhook: {}
       event_type: post
       call: main.py:handle
+      is_durable: true
     - name: picky
       webhook: {}
       event_type: put
@@ -197,7 +198,9 @@ test("traces: webhook → session → activities, one trace id, shown in the ses
   assert.equal(attr(session, "pounce.session.id"), s.session_id);
   assert.equal(attr(session, "pounce.session.state"), "completed");
 
-  const { records } = await d.api<{ records: { type: string; state?: string; trace_id?: string }[] }>(
+  const { records } = await d.api<
+    { records: { type: string; state?: string; trace_id?: string }[] }
+  >(
     `/api/sessions/${s.session_id}/log`,
   );
   const running = records.find((r) => r.type === "state" && r.state === "running");
