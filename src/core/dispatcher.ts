@@ -8,6 +8,8 @@ import { type EventRow, type Events, insertEvent, type NewEvent, newEventRow } f
 import { fault } from "./util/faults.ts";
 import { evaluateFilters } from "./triggers/filter-eval.ts";
 import { log } from "./util/log.ts";
+import { eventReceived } from "../observability/metrics.ts";
+import { sessionCreated } from "../observability/tracing.ts";
 import { insertSessions, type NewSession, type NewSessionInput } from "./sessions/rows.ts";
 import type { Trigger } from "./triggers/lookup.ts";
 import { destinationTriggers, logFilterError, matchingTriggers } from "./triggers/matching.ts";
@@ -37,7 +39,8 @@ export class Dispatcher {
 
   // Sessions are created and the event marked dispatched in one transaction, so an event
   // is dispatched exactly once even if the daemon dies in between.
-  async dispatch(e: EventRow): Promise<DispatchResult> {
+  // `integration`: where the event came from (metrics and traces).
+  async dispatch(e: EventRow, integration = "pending"): Promise<DispatchResult> {
     const { matched, rows } = await this.plan(e);
     // Claimed in the same transaction: of several daemons on one database, one dispatches.
     const claimed = await this.db.transaction(async (tx) => {
@@ -49,12 +52,15 @@ export class Dispatcher {
     });
     if (!claimed) return { eventId: e.id, sessionIds: [], signaledSessionIds: [] };
     fault("dispatch.after_commit");
-    return this.started(e, rows, matched);
+    return this.started(e, rows, matched, integration);
   }
 
   // A new event: stored already dispatched, with its sessions, in one transaction (one
   // commit on the way to the handler), then handled as dispatch() does after its commit.
-  async receive(n: NewEvent): Promise<{ event: EventRow; dispatched: DispatchResult }> {
+  async receive(
+    n: NewEvent,
+    integration = "api",
+  ): Promise<{ event: EventRow; dispatched: DispatchResult }> {
     fault("event.before_store");
     const row = { ...newEventRow(n), dispatched: true };
     const { matched, rows } = await this.plan({ ...row, seq: 0 } as EventRow);
@@ -65,7 +71,7 @@ export class Dispatcher {
     });
     fault("event.after_store");
     fault("dispatch.after_commit");
-    return { event, dispatched: await this.started(event, rows, matched) };
+    return { event, dispatched: await this.started(event, rows, matched, integration) };
   }
 
   // The sessions the event starts: one per matching trigger × active deployment
@@ -102,14 +108,20 @@ export class Dispatcher {
     e: EventRow,
     rows: NewSession[],
     matched: Trigger[],
+    integration: string,
   ): Promise<DispatchResult> {
     for (const row of rows) {
       log.info("session created", { session: row.id, event: e.id, entrypoint: row.entrypoint });
+      sessionCreated(row.id!);
       this.manager.startOwned(row);
     }
     // Subscribed sessions whose filters match look again (a hibernated one resumes).
     const signaled = await this.matchingSubscribers(e, matched);
     for (const sessionId of signaled) this.wakeups.notify(sessionId);
+    eventReceived(
+      integration,
+      rows.length ? "session_started" : signaled.length ? "delivered" : "filtered_out",
+    );
     return {
       eventId: e.id,
       sessionIds: rows.map((r) => r.id!),

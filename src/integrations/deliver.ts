@@ -18,7 +18,7 @@ export async function deliver(
       eventType,
       data,
       memo: { connection_id: conn.id },
-    });
+    }, ctx.integration);
     ids.push(event.id);
   }
   return ids;

@@ -27,15 +27,16 @@ export class IntegrationHub {
 
   mount(app: Hono): void {
     for (const i of this.list) {
-      i.mount?.(app, this.ctx);
-      for (const source of i.webhooks ?? []) mountWebhookSource(app, this.ctx, i.name, source);
+      const ctx = { ...this.ctx, integration: i.name };
+      i.mount?.(app, ctx);
+      for (const source of i.webhooks ?? []) mountWebhookSource(app, ctx, i.name, source);
     }
   }
 
   async start(): Promise<void> {
     this.started = true;
     for (const i of this.list) {
-      if (i.start) this.services.set(i.name, await i.start(this.ctx));
+      if (i.start) this.services.set(i.name, await i.start({ ...this.ctx, integration: i.name }));
     }
   }
 

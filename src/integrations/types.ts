@@ -21,6 +21,8 @@ export type IntegrationContext = {
   box: SecretBox;
   // The daemon's base URL, e.g. for webhook URLs shown to users.
   serviceUrl: () => string;
+  // The integration this context was given to (events are counted under its name).
+  integration?: string;
 };
 
 // A connection variable an integration reads. Secret ones are encrypted at rest whatever

@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import type { RunnerLauncher, RunnerSpec } from "../core/sessions/runner-port.ts";
 import { log, logFailure } from "../core/util/log.ts";
+import { forkServerRestarted } from "../observability/metrics.ts";
 import { ForkServer } from "./fork-server.ts";
 import type { RunnerHub } from "./hub.ts";
 import type { Interpreters, PythonRunner } from "./launcher.ts";
@@ -163,6 +164,7 @@ export class ForkLauncher implements RunnerLauncher {
       if (this.servers.get(key) !== entry) return;
       this.servers.delete(key);
       if (this.closed) return;
+      forkServerRestarted();
       log.warn("fork server exited", {
         code: spec.codeDir,
         exit: exit.signal ?? exit.code,

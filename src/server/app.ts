@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { log } from "../core/util/log.ts";
+import { mountMetrics, observeWebhooks } from "../observability/http.ts";
 import { ApiError, apiRoutes } from "./api/index.ts";
 import { requireToken } from "./auth.ts";
 import type { Engine } from "./engine.ts";
@@ -60,6 +61,8 @@ export function createApp(engine: Engine, token: string, knownHost: HostCheck): 
   app.route("/", storePublicRoutes(engine));
   app.use("/api/*", requireToken(token));
   app.route("/api", apiRoutes(engine));
+  mountMetrics(app, known, requireToken(token));
+  app.use("/webhooks/*", observeWebhooks);
   engine.integrations.mount(app);
   mountOAuth(app, engine.oauth);
   return app;

@@ -1,6 +1,9 @@
 // `pounce up`: start the engine, serve HTTP, resume what a previous run left.
 import { isIP } from "node:net";
-import { log } from "../core/util/log.ts";
+import { log, logFailure } from "../core/util/log.ts";
+import { metricsApp } from "../observability/http.ts";
+import { startMetrics } from "../observability/metrics.ts";
+import { startTracing, stopTracing } from "../observability/tracing.ts";
 import { DEFAULT_SERVER_LIMITS, listen, type ServerLimits } from "../runtime.ts";
 import { createApp } from "./app.ts";
 import { loadOrCreateToken } from "./auth.ts";
@@ -17,6 +20,8 @@ export type DaemonOptions = EngineOptions & {
   serverLimits?: Partial<ServerLimits>;
   // Bodies of requests outside the API must arrive within this (slow drips).
   bodyTimeoutMs?: number;
+  // `--metrics-listen`: /metrics alone, without a token, on this address too.
+  metricsListen?: { host: string; port: number };
 };
 
 export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
@@ -24,6 +29,8 @@ export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
 export type Daemon = { engine: Engine; url: string; close(): Promise<void> };
 
 export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
+  // Before the first request, when configured (the SDK is loaded only then).
+  await startTracing();
   const engine = await createEngine(opts);
   const token = loadOrCreateToken(engine.dataDir);
   // The name it binds counts too (an address is allowed anyway).
@@ -46,6 +53,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     (path) => path.startsWith("/api/"),
   );
   const tail = attachTail(server.server, engine, token, knownHost);
+  const metricsServer = opts.metricsListen &&
+    await listen(metricsApp().fetch, opts.metricsListen.port, opts.metricsListen.host, limits);
   const host = opts.host.includes(":") ? `[${opts.host}]` : opts.host;
   const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${server.port}`;
   engine.setServiceUrl(url);
@@ -60,14 +69,19 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     url,
     data: engine.dataDir,
     python: `${engine.python.executable} (${engine.python.version})`,
+    ...metricsServer ? { metrics: `${opts.metricsListen!.host}:${metricsServer.port}` } : {},
   });
+  // Off the startup path: what is recorded meanwhile is kept until it is loaded.
+  startMetrics().catch(logFailure("metrics did not start"));
   return {
     engine,
     url,
     async close() {
       tail.close();
       await server.close();
+      await metricsServer?.close();
       await engine.close();
+      await stopTracing();
     },
   };
 }

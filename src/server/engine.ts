@@ -21,7 +21,6 @@ import { RunnerWarmup } from "../pythonrt/warmup.ts";
 import { RunnerHub } from "../pythonrt/hub.ts";
 import { ForkLauncher } from "../pythonrt/fork-launcher.ts";
 import { SpawnLauncher } from "../pythonrt/launcher.ts";
-import type { RunnerLauncher } from "../core/sessions/runner-port.ts";
 import { LimitedLauncher } from "../pythonrt/runner-limit.ts";
 import { findPython, type Python } from "../pythonrt/python.ts";
 import { Venvs, venvsDir } from "../pythonrt/venvs.ts";
@@ -37,6 +36,7 @@ import {
 } from "../pythonrt/runner-user.ts";
 import { sdkDir } from "../pythonrt/sdk.ts";
 import { runtimeName } from "../runtime.ts";
+import { gauges } from "../observability/metrics.ts";
 
 export type EngineOptions = {
   dataDir: string;
@@ -152,7 +152,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   openToRunners(user, dataDir, hub, codeDirs, venvs);
   const runnerMode = opts.runner ?? "fork";
   const forks = runnerMode === "fork" ? new ForkLauncher(venvs, hub, user) : undefined;
-  const launcher: RunnerLauncher = new LimitedLauncher(
+  const launcher = new LimitedLauncher(
     forks ?? new SpawnLauncher(venvs, hub, user),
     opts.maxRunners ?? 256,
   );
@@ -183,6 +183,10 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     },
   });
   const dispatcher = new Dispatcher(db, events, manager, wakeups);
+  Object.assign(gauges, {
+    runnersLive: () => launcher.active,
+    hibernated: () => manager.hibernated,
+  });
   const limits = {
     webhookBodyBytes: opts.webhookBodyBytes ?? 512 * 1024,
     syncTimeoutMs: opts.syncTimeoutMs ?? 30_000,

@@ -32,6 +32,7 @@ export async function upCommand(argv: string[]): Promise<void> {
     "node-id": { type: "string" },
     "lease-ttl": { type: "string" },
     "accept-wal-loss": { type: "boolean" },
+    "metrics-listen": { type: "string" },
   });
   const level = values["log-level"]!;
   if (!isLevel(level)) {
@@ -74,6 +75,7 @@ export async function upCommand(argv: string[]): Promise<void> {
     syncTimeoutMs: seconds(values["sync-timeout"], "--sync-timeout"),
     nodeId: values["node-id"],
     leaseTtlMs: seconds(values["lease-ttl"], "--lease-ttl"),
+    metricsListen: hostPort(values["metrics-listen"], "--metrics-listen"),
     hibernateAfterMs: values["hibernate-after"] === "off"
       ? -1
       : seconds(values["hibernate-after"], "--hibernate-after"),
@@ -118,6 +120,18 @@ function integerOption(value: string | undefined, flag: string): number | undefi
 function seconds(value: string | undefined, flag: string): number | undefined {
   const n = numberOption(value, flag);
   return n === undefined ? undefined : n * 1000;
+}
+
+// `host:port` (`[::1]:9464` for IPv6).
+function hostPort(
+  value: string | undefined,
+  flag: string,
+): { host: string; port: number } | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(value);
+  const port = Number(m?.[3]);
+  if (!m || port > 65535) throw new CliError(`${flag} must be host:port`, EXIT.badRequest);
+  return { host: m[1] ?? m[2], port };
 }
 
 function allowedHosts(value: string | undefined): string[] | undefined {

@@ -19,6 +19,7 @@ import type { Db } from "./client.ts";
 import { execOn, type Tx } from "./tx.ts";
 import { perHandle } from "./per-handle.ts";
 import { logFailure } from "../util/log.ts";
+import { journalCommitted } from "../../observability/metrics.ts";
 import type { sessionLogs } from "./schema.ts";
 
 export type Write<T> = (tx: Tx) => Promise<T>;
@@ -103,6 +104,7 @@ export class GroupCommit {
   private async commitBatch(): Promise<void> {
     let batch: Pending[] = [];
     const settled: Settled[] = [];
+    const began = performance.now();
     try {
       await this.db.transaction(async (tx) => {
         // Taken once the transaction holds the connection: what queued meanwhile joins.
@@ -146,6 +148,7 @@ export class GroupCommit {
     }
     this.stats.writes += batch.length;
     this.stats.commits++;
+    journalCommitted(performance.now() - began, batch.length);
     batch.forEach((p, i) => {
       const s = settled[i];
       if (s.ok) p.resolve(s.value);

@@ -12,6 +12,8 @@ import { execOn, type Tx } from "../db/tx.ts";
 import { type Sealer, sealerFor } from "../projects/at-rest.ts";
 import { Redactor } from "./redaction.ts";
 import { log, logFailure } from "../util/log.ts";
+import { leaseTakeover, sessionEnded, sessionStarted } from "../../observability/metrics.ts";
+import { inSessionSpan, sessionFinished, traceFields } from "../../observability/tracing.ts";
 import type { SecretBox } from "../projects/secrets.ts";
 import { type RunOutcome, SessionRun } from "./run.ts";
 import {
@@ -91,7 +93,7 @@ export class SessionManager implements SessionStarter {
   // session leased to itself, or took it from hibernation).
   start(id: string, leased?: Session): void {
     if (this.closing || this.active.has(id)) return;
-    const driving = this.drive(id, leased)
+    const driving = inSessionSpan(id, () => this.drive(id, leased))
       .catch((err) => log.error("session failed", { session: id, error: (err as Error).message }))
       .finally(() => this.active.delete(id));
     this.active.set(id, driving);
@@ -126,6 +128,7 @@ export class SessionManager implements SessionStarter {
     for (const [id, run] of this.runs) {
       if (!held.has(id)) {
         log.warn("lease lost, leaving the session to another node", { session: id });
+        leaseTakeover("lost");
         run.abandon();
       }
     }
@@ -153,6 +156,11 @@ export class SessionManager implements SessionStarter {
     return true;
   }
 
+  // Hibernated sessions whose wake-up this node watches.
+  get hibernated(): number {
+    return this.sleeping.size;
+  }
+
   async close(): Promise<void> {
     this.closing = true;
     clearInterval(this.maintenance);
@@ -165,6 +173,7 @@ export class SessionManager implements SessionStarter {
   private async drive(id: string, leased?: Session): Promise<void> {
     let s = leased ?? await this.deps.leases.claimRow(id);
     if (!s) return;
+    if (!leased && s.state === "running") leaseTakeover("adopted");
     if (s.hibernated) {
       // Past its wake time, adopted from another node.
       await this.deps.sessions.update(id, { hibernated: false, wakeAt: null });
@@ -292,6 +301,7 @@ export class SessionManager implements SessionStarter {
     })();
     // A session that never ran has no journal and no prints.
     const fresh = s.state === "created" && s.runs === 0;
+    if (fresh) sessionStarted(s.projectId);
     const reads = Promise.all([
       s.isDurable && !fresh ? sessions.journal(s.id) : [],
       fresh ? { workflow: 0, chars: 0 } : sessions.printed(s.id),
@@ -302,7 +312,8 @@ export class SessionManager implements SessionStarter {
     reads.catch(() => {});
     const marked = Promise.all([
       sessions.markRunning(s),
-      s.state !== "running" && sessionLog.append("state", { state: "running", run: runs }),
+      s.state !== "running" &&
+      sessionLog.append("state", { state: "running", run: runs, ...traceFields(s.id) }),
     ]);
     // A durable session's runner starts without waiting for this commit: what its run
     // writes queues behind it (one connection, in order), and a crash before it commits
@@ -414,6 +425,8 @@ export class SessionManager implements SessionStarter {
     if (s.parentId && s.isDurable) this.deps.wakeups.notify(s.parentId);
     await logged;
     log.info("session ended", { session: s.id, state });
+    sessionEnded(s.projectId, state, now() - s.createdAt);
+    sessionFinished(s.id, s.projectId, state);
     if (s.deploymentId) await retireIfDrained(db, s.deploymentId);
   }
 }

@@ -14,6 +14,8 @@ import { now } from "../util/clock.ts";
 import type { Db } from "../db/client.ts";
 import { failure, fault } from "../util/faults.ts";
 import { log, logFailure } from "../util/log.ts";
+import { activityCompleted } from "../../observability/metrics.ts";
+import { activitySpan } from "../../observability/tracing.ts";
 import type { LogRecordType } from "../db/schema.ts";
 import type { Session, SessionLog } from "./rows.ts";
 import {
@@ -247,6 +249,8 @@ export class SessionRun {
       records,
     );
     fault("activity.after_commit");
+    activityCompleted(error, completedAt - call.startedAt);
+    activitySpan(this.session.id, String(h.name), call.startedAt, completedAt, error);
     this.runner.socket.send({ t: "ok", id: h.id });
   }
 

@@ -131,6 +131,6 @@ export class Scheduler {
       });
       return insertEvent(tx, { ...row, dispatched: false });
     });
-    if (event) await this.dispatcher.dispatch(event);
+    if (event) await this.dispatcher.dispatch(event, "schedule");
   }
 }

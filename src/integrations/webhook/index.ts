@@ -5,6 +5,7 @@ import { bodyLimit } from "hono/body-limit";
 import { activeDeployments } from "../../core/projects/deployments.ts";
 import { delay } from "../../core/util/faults.ts";
 import { webhookTrigger } from "../../core/triggers/lookup.ts";
+import { eventReceived } from "../../observability/metrics.ts";
 import type { Integration, IntegrationContext } from "../types.ts";
 import { webhookEventData } from "./event-data.ts";
 import { RateLimiter } from "./rate.ts";
@@ -61,6 +62,7 @@ async function receive(
   };
   if (refused) {
     const kept = await ctx.events.keep(incoming);
+    eventReceived("webhook", "refused");
     return c.json({ error: `${refused}; the event is kept, not run`, event_id: kept.id }, 400, {
       "AutoKitteh-Event-ID": kept.id,
     });
@@ -68,7 +70,7 @@ async function receive(
   const early = trigger.isSync ? watchOutcomes(ctx.bus) : undefined;
   let received;
   try {
-    received = await ctx.dispatcher.receive(incoming);
+    received = await ctx.dispatcher.receive(incoming, "webhook");
   } catch (err) {
     early?.stop();
     throw err;
