@@ -62,7 +62,18 @@ test("Slack events: inner type, install ids, the bot's own messages dropped", ()
   assert.equal(mention.installIds, "A1//T1");
   assert.deepEqual(mention.event, {
     eventType: "app_mention",
-    data: { type: "app_mention", user: "U1", text: "hi" },
+    // AutoKitteh's shape: its struct's other fields, empty (slack-shapes.test.ts).
+    data: {
+      type: "app_mention",
+      user: "U1",
+      text: "hi",
+      team: "",
+      channel: "",
+      ts: "",
+      event_ts: "",
+      blocks: [],
+      client_msg_id: "",
+    },
   });
   assert.equal(fromEventCallback(body({ type: "message", user: "UBOT" })).event, null);
   const edited = { type: "message", subtype: "message_changed", message: { user: "UBOT" } };
