@@ -13,6 +13,7 @@ import { manifestCommand } from "./commands/manifest.ts";
 import { projectCommand } from "./commands/project.ts";
 import { eventCommand, triggerCommand, varCommand } from "./commands/resources.ts";
 import { sessionCommand } from "./commands/session.ts";
+import { uiCommand } from "./commands/ui.ts";
 import { venvCommand } from "./commands/venv.ts";
 
 // One line per command: `pounce help` lists them; `pounce <command> --help` shows its line
@@ -20,6 +21,7 @@ import { venvCommand } from "./commands/venv.ts";
 const SUMMARY: [name: string, usage: string, what: string][] = [
   ["up", "up [--port 9980] [--host 127.0.0.1] [--db URL]", "run the daemon"],
   ["deploy", "deploy [--manifest autokitteh.yaml] [--dir D]", "deploy a project"],
+  ["ui", "ui [--no-browser]", "a one-time sign-in link to the web UI (opens it)"],
   [
     "session",
     "session list|get|prints|log|watch|delete|download-logs|start|stop|restart|test",
@@ -53,6 +55,7 @@ const commands: Record<string, (argv: string[]) => Promise<void>> = {
   // Loaded only when used: the daemon's modules take seconds to load, the client's do not.
   up: async (argv) => (await import("./commands/up.ts")).upCommand(argv),
   deploy: deployCommand,
+  ui: uiCommand,
   session: sessionCommand,
   project: projectCommand,
   deployment: deploymentCommand,
