@@ -300,7 +300,10 @@ export class SessionManager implements SessionStarter {
     reads.catch(() => {});
     const marked = Promise.all([
       sessions.markRunning(s),
-      s.state !== "running" && sessionLog.append("state", { state: "running", run: runs }),
+      // A later run (a replay after a restart, a runner's death or hibernation) is logged
+      // too: the UI's timeline marks where the session resumed.
+      (s.state !== "running" || runs > 1) &&
+      sessionLog.append("state", { state: "running", run: runs }),
     ]);
     // A durable session's runner starts without waiting for this commit: what its run
     // writes queues behind it (one connection, in order), and a crash before it commits

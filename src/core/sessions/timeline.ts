@@ -134,7 +134,8 @@ export async function sessionTimeline(
                 kind: "resumed",
                 start: r.createdAt,
                 end: null,
-                text: `resumed after restart (run ${run})`,
+                text:
+                  `resumed (run ${run}): replayed after a restart, a runner's end or hibernation`,
               }
               : { kind: "run", start: r.createdAt, end: null, text: "running" },
           );
@@ -186,6 +187,16 @@ export async function sessionTimeline(
     }
   }
 
+  const laterEventSource = (from: number): string | undefined => {
+    for (const step of steps.slice(from + 1)) {
+      if (step.kind !== "next_event") continue;
+      const v = values.get(step.seq) as { event_id?: string } | null | undefined;
+      const e = v?.event_id ? eventById.get(v.event_id) : undefined;
+      if (e) return sourceName.get(e.destinationId);
+    }
+    return undefined;
+  };
+
   // Steps of the journal that the log does not show.
   let lastSub: (typeof subs)[number] | undefined;
   for (const step of steps) {
@@ -203,11 +214,17 @@ export async function sessionTimeline(
         break;
       case "subscribe": {
         lastSub = subs.find((x) => x.id === v);
-        const source = lastSub ? sourceName.get(lastSub.destinationId) : undefined;
+        // Subscriptions end with their session: then the source is that of the event a
+        // later wait got (the filter is not kept).
+        const source = lastSub
+          ? sourceName.get(lastSub.destinationId)
+          : laterEventSource(steps.indexOf(step));
+        let text = source ? `subscribed to \`${source}\`` : "subscribed";
+        if (lastSub?.filter) text += ` (filter ${lastSub.filter})`;
         out.push({
           ...base,
           kind: "subscribe",
-          text: source ? `subscribed to \`${source}\`` : "subscribed",
+          text,
           source,
           filter: lastSub?.filter || undefined,
         });

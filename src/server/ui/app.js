@@ -665,7 +665,9 @@ async function sessionView(page, id) {
       }, { title: "a new session with the same entry point and inputs" }),
       status,
     );
-    body.replaceChildren(
+    body.replaceChildren(h(
+      "div",
+      {},
       actions,
       details([
         ["State", stateBadge(s.state)],
@@ -691,7 +693,7 @@ async function sessionView(page, id) {
         ["Started", stamp(s.started_at)],
         ["Ended", stamp(s.ended_at)],
         ["Duration", duration(s.duration_ms)],
-        s.runs > 1 && ["Runs", `${s.runs} (resumed after restarts)`],
+        s.runs > 1 && ["Runs", `${s.runs} (resumed by replay: see the timeline)`],
       ]),
       s.state === "completed"
         ? [
@@ -704,7 +706,7 @@ async function sessionView(page, id) {
         : null,
       h("h2", {}, "Timeline"),
       timelineTable(timeline, live(s)),
-    );
+    ));
   };
 
   const load = async () => {
@@ -723,6 +725,13 @@ async function sessionView(page, id) {
       if (page.current()) load().catch(page.fail);
     }, 250);
   };
+  // Sleeps and waits begin without a log record: while the session lives, read it again
+  // every second too.
+  const poll = setInterval(() => {
+    if (live(loaded.session)) refresh();
+    else clearInterval(poll);
+  }, 1000);
+  page.cleanup(() => clearInterval(poll));
   follow({ session: loaded.session.session_id }, page, {
     status,
     onRecord: refresh,
@@ -926,7 +935,7 @@ function route() {
   const cleanups = [];
   const page = {
     render: (...children) => {
-      if (currentPage === page) view().replaceChildren(...children);
+      if (currentPage === page) view().replaceChildren(...children.flat(Infinity).filter((c) => c));
     },
     cleanup: (fn) => cleanups.push(fn),
     current: () => currentPage === page,
