@@ -85,6 +85,16 @@ async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 }
 
+// Waits for a text; on a timeout, the page's text is in the failure.
+async function see(page: Page, text: string): Promise<void> {
+  try {
+    await page.getByText(text).first().waitFor();
+  } catch (err) {
+    const shown = await page.locator("main").innerText().catch(() => "?");
+    throw new Error(`${(err as Error).message}\nat ${page.url()}:\n${shown.slice(0, 2000)}`);
+  }
+}
+
 const post = (url: string, body: unknown) =>
   fetch(url, {
     method: "POST",
@@ -161,7 +171,7 @@ test("web UI pages: sign-in link, live timeline, actions, lists, project page", 
   await row("wait", "waiting for an event on `feed` (filter data.body.json.go == true)").waitFor();
   await row("event", "started by event post on `hook`").waitFor();
   await row("activity", "double(21) → 42").waitFor();
-  await row("sleep", /sleeping until \d{4}-\d\d-\d\dT/).waitFor();
+  await row("sleep", /sleeping until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}/).waitFor();
   await row("print", "flow started 21 needle").waitFor();
   await row("print", "doubled 42").waitFor();
   // Start, end and duration to the millisecond; the sleep's took about its 0.4 s.
@@ -295,16 +305,16 @@ test("web UI pages: sign-in link, live timeline, actions, lists, project page", 
   assert.equal(await rows.count(), total - 100);
   // Filters: entry point, text in prints, state, time range.
   await page.goto(`${d.url}/#/sessions?project=pages&entrypoint=flow`);
-  await page.getByText("1–2 of 2").first().waitFor();
+  await see(page, "1–2 of 2");
   await page.goto(`${d.url}/#/sessions?project=pages`);
   await page.getByLabel("Printed text").fill("needle");
   await page.getByLabel("Printed text").press("Enter");
-  await page.getByText("1–2 of 2").first().waitFor();
+  await see(page, "1–2 of 2");
   assert.match(page.url(), /q=needle/);
   await page.getByRole("combobox", { name: "State" }).selectOption("stopped");
-  await page.getByText("1–1 of 1").first().waitFor();
+  await see(page, "1–1 of 1");
   await page.goto(`${d.url}/#/sessions?project=pages&trigger=hook&state=completed`);
-  await page.getByText("1–1 of 1").first().waitFor();
+  await see(page, "1–1 of 1");
   await page.goto(`${d.url}/#/sessions?project=pages&until=2000-01-01T00:00`);
   await page.getByText("No sessions.").waitFor();
   await page.setViewportSize({ width: 390, height: 844 });
@@ -315,7 +325,7 @@ test("web UI pages: sign-in link, live timeline, actions, lists, project page", 
 
   // Events, with their source and the sessions each started.
   await page.goto(`${d.url}/#/events?project=pages&trigger=picky`);
-  await page.getByText("1–1 of 1").first().waitFor();
+  await see(page, "1–1 of 1");
   await page.getByTestId("events").getByText("none").waitFor();
   await page.goto(`${d.url}/#/events?project=pages`);
   await page.getByTestId("events").getByText("hook").first().waitFor();

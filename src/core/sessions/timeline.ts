@@ -34,6 +34,8 @@ export type TimelineEntry = {
   source?: string;
   filter?: string;
   seq?: number;
+  // A sleep's deadline (ms since the epoch).
+  until?: number;
 };
 
 type StepRow = typeof sessionSteps.$inferSelect;
@@ -210,6 +212,7 @@ export async function sessionTimeline(
           ...base,
           kind: "sleep",
           text: `sleeping until ${new Date(step.deadline ?? step.startedAt).toISOString()}`,
+          until: step.deadline ?? undefined,
         });
         break;
       case "subscribe": {

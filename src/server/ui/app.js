@@ -75,7 +75,12 @@ function table(columns, rows, empty = "Nothing here yet.", attrs = {}) {
         "tbody",
         {},
         rows.map((r) =>
-          h("tr", attrs.rowAttrs?.(r) ?? {}, columns.map(([, cell]) => h("td", {}, cell(r))))
+          h(
+            "tr",
+            attrs.rowAttrs?.(r) ?? {},
+            // The label heads the cell where a narrow screen stacks a row's cells.
+            columns.map(([title, cell]) => h("td", { "data-label": title }, cell(r))),
+          )
         ),
       ),
     ),
@@ -600,7 +605,9 @@ const KIND_LABEL = {
 };
 
 function timelineDetail(e) {
-  const parts = [e.text];
+  // In local time, as the rest of the page.
+  const text = e.kind === "sleep" && e.until ? `sleeping until ${stampText(e.until)}` : e.text;
+  const parts = [text];
   if (e.session_id && e.kind === "child") {
     parts.push(" ", link(`#/sessions/${e.session_id}`, e.session_id));
   }
