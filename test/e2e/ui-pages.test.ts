@@ -307,6 +307,7 @@ test("web UI pages: sign-in link, live timeline, actions, lists, project page", 
   await page.goto(`${d.url}/#/sessions?project=pages&entrypoint=flow`);
   await see(page, "1–2 of 2");
   await page.goto(`${d.url}/#/sessions?project=pages`);
+  await see(page, `1–100 of ${total}`); // the new page, not the last one's form
   await page.getByLabel("Printed text").fill("needle");
   await page.getByLabel("Printed text").press("Enter");
   await see(page, "1–2 of 2");
