@@ -240,6 +240,7 @@ test("web UI pages: sign-in link, live timeline, actions, lists, project page", 
   await shot(page, "event-why-none-wide");
   // Redispatch the filtered one: a new event, which starts nothing either.
   await page.goto(`${d.url}/#/events/${filteredOut}`);
+  await page.getByRole("heading", { name: `Event ${filteredOut}` }).waitFor();
   await page.getByRole("button", { name: "Redispatch" }).click();
   await page.getByText(/new event evt_\w+, 0 session\(s\)/).waitFor();
 
@@ -335,6 +336,26 @@ test("web UI pages: sign-in link, live timeline, actions, lists, project page", 
   // The favicon is served.
   const icon = await fetch(d.url + "/ui/favicon.svg");
   assert.equal(icon.headers.get("content-type"), "image/svg+xml");
+
+  // A daemon restart while a durable session waits: its timeline marks where it resumed
+  // (the browser keeps its cookie: the token, and so the cookie, outlive the restart).
+  const waiting = await post(hook("hook"), { n: 5 });
+  const waitingEvent = waiting.headers.get("AutoKitteh-Event-ID")!;
+  type Timeline = { timeline: { kind: string; text: string }[] };
+  const { sessions: [resumable] } = await d.api<{ sessions: { session_id: string }[] }>(
+    `/api/session-search?event=${waitingEvent}`,
+  );
+  const timelineOf = () => d.api<Timeline>(`/api/sessions/${resumable.session_id}/timeline`);
+  for (;;) {
+    if ((await timelineOf()).timeline.some((e) => e.kind === "wait")) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  await d.stop();
+  await d.start();
+  await page.goto(`${d.url}/#/sessions/${resumable.session_id}`);
+  await row("resumed", "resumed (run 2)").waitFor();
+  await row("wait", "waiting for an event on `feed`").last().waitFor();
+  await shot(page, "session-resumed-wide");
 
   assert.deepEqual(errors, []);
 });

@@ -698,8 +698,8 @@ async function sessionView(page, id) {
         ["Durable", s.durable ? "yes" : "no"],
         ["Created", stamp(s.created_at)],
         ["Started", stamp(s.started_at)],
-        ["Ended", stamp(s.ended_at)],
-        ["Duration", duration(s.duration_ms)],
+        s.ended_at && ["Ended", stamp(s.ended_at)],
+        s.duration_ms !== null && ["Duration", duration(s.duration_ms)],
         s.runs > 1 && ["Runs", `${s.runs} (resumed by replay: see the timeline)`],
       ]),
       s.state === "completed"
