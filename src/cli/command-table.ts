@@ -10,6 +10,7 @@ export type CommandInfo = {
 export const COMMANDS: readonly CommandInfo[] = [
   { name: "up", args: "[--port 9980] [--host 127.0.0.1] [--db URL]", what: "run the daemon" },
   { name: "deploy", args: "[--manifest autokitteh.yaml] [--dir D]", what: "deploy a project" },
+  { name: "ui", args: "[--no-browser]", what: "a one-time sign-in link to the web UI (opens it)" },
   {
     name: "session",
     subcommands: [

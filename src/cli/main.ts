@@ -16,6 +16,7 @@ import { manifestCommand } from "./commands/manifest.ts";
 import { projectCommand } from "./commands/project.ts";
 import { eventCommand, triggerCommand, varCommand } from "./commands/resources.ts";
 import { sessionCommand } from "./commands/session.ts";
+import { uiCommand } from "./commands/ui.ts";
 import { venvCommand } from "./commands/venv.ts";
 
 const HELP = `pounce ${VERSION}: durable, event-triggered Python workflows
@@ -31,6 +32,7 @@ const commands: Record<string, (argv: string[]) => Promise<void>> = {
   // Loaded only when used: the daemon's modules take seconds to load, the client's do not.
   up: async (argv) => (await import("./commands/up.ts")).upCommand(argv),
   deploy: deployCommand,
+  ui: uiCommand,
   session: sessionCommand,
   project: projectCommand,
   deployment: deploymentCommand,

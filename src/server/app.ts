@@ -8,7 +8,8 @@ import { requireToken } from "./auth.ts";
 import type { Engine } from "./engine.ts";
 import { type HostCheck, requireKnownHost } from "./host-check.ts";
 import { storePublicRoutes } from "./store-public.ts";
-import { mountUiSession } from "./ui-session.ts";
+import type { SignInCodes } from "./ui-codes.ts";
+import { mountUiSession, signInCodeRoutes } from "./ui-session.ts";
 import { mountWebUi } from "./web-ui.ts";
 import { mountOAuth } from "../integrations/oauth/routes.ts";
 
@@ -28,7 +29,12 @@ function hungUp(err: Error): boolean {
     code === "ERR_STREAM_PREMATURE_CLOSE";
 }
 
-export function createApp(engine: Engine, token: string, knownHost: HostCheck): Hono {
+export function createApp(
+  engine: Engine,
+  token: string,
+  knownHost: HostCheck,
+  codes: SignInCodes,
+): Hono {
   const app = new Hono();
   app.onError((err, c) => {
     if (c.req.raw.signal.aborted || hungUp(err)) {
@@ -57,12 +63,13 @@ export function createApp(engine: Engine, token: string, knownHost: HostCheck): 
   app.use("/ui/*", known);
   app.use("/api/*", known);
   mountWebUi(app);
-  mountUiSession(app, token);
+  mountUiSession(app, token, codes, engine.dataDir);
   app.route("/", storePublicRoutes(engine));
   app.use("/api/*", requireToken(token));
   app.route("/api", apiRoutes(engine));
   mountMetrics(app, known, requireToken(token));
   app.use("/webhooks/*", observeWebhooks);
+  app.route("/api", signInCodeRoutes(codes));
   engine.integrations.mount(app);
   mountOAuth(app, engine.oauth);
   return app;

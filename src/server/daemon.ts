@@ -11,6 +11,7 @@ import { enforceBodyDeadline } from "./body-deadline.ts";
 import { createEngine, type Engine, type EngineOptions } from "./engine.ts";
 import { hostCheck } from "./host-check.ts";
 import { attachTail } from "./tail.ts";
+import { SignInCodes, signInLink } from "./ui-codes.ts";
 
 export type DaemonOptions = EngineOptions & {
   port: number;
@@ -26,7 +27,13 @@ export type DaemonOptions = EngineOptions & {
 
 export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
 
-export type Daemon = { engine: Engine; url: string; close(): Promise<void> };
+export type Daemon = {
+  engine: Engine;
+  url: string;
+  // A one-time link that signs a browser in to the web UI (ui-codes.ts).
+  signInLink(): string;
+  close(): Promise<void>;
+};
 
 export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   // Before the first request, when configured (the SDK is loaded only then).
@@ -35,7 +42,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const token = loadOrCreateToken(engine.dataDir);
   // The name it binds counts too (an address is allowed anyway).
   const knownHost = hostCheck([...opts.allowedHosts ?? [], ...isIP(opts.host) ? [] : [opts.host]]);
-  const app = createApp(engine, token, knownHost);
+  const codes = new SignInCodes();
+  const app = createApp(engine, token, knownHost, codes);
   const requestTimeoutMs = opts.serverLimits?.requestTimeoutMs ??
     DEFAULT_SERVER_LIMITS.requestTimeoutMs;
   const limits: ServerLimits = {
@@ -76,6 +84,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   return {
     engine,
     url,
+    signInLink: () => signInLink(url, codes.mint().code),
     async close() {
       tail.close();
       await server.close();

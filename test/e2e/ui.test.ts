@@ -66,10 +66,11 @@ project:
   // The session page, while the handler waits at the gate.
   await page.locator("td a[href^='#/sessions/ses_']").first().click();
   await page.getByRole("heading", { name: /Session ses_/ }).waitFor();
-  await log.getByText("before the gate: ui").waitFor();
+  const timeline = page.getByTestId("timeline");
+  await timeline.getByText("before the gate: ui").waitFor();
   assert.equal(await page.locator("dd .state").textContent(), "running");
   gate.open();
-  await log.getByText("after the gate").waitFor();
+  await timeline.getByText("after the gate").waitFor();
   await page.locator("dd .state-completed").waitFor();
   await page.getByText("ended: completed").waitFor();
   assert.equal(await page.evaluate(() => "notReloaded" in globalThis), true);

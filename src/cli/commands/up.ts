@@ -86,6 +86,12 @@ export async function upCommand(argv: string[]): Promise<void> {
     }
     throw err;
   });
+  // For people, on stdout (the log is on stderr): where the UI is, and a link that signs
+  // a browser in once, without pasting the token.
+  console.log(`web UI:  ${daemon.url}/`);
+  console.log(
+    `sign in: ${daemon.signInLink()}  (works once, within 10 minutes; \`pounce ui\` prints another)`,
+  );
   const stop = async (signal: string) => {
     log.info("pounce stopping", { signal });
     await daemon.close();

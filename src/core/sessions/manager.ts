@@ -312,7 +312,9 @@ export class SessionManager implements SessionStarter {
     reads.catch(() => {});
     const marked = Promise.all([
       sessions.markRunning(s),
-      s.state !== "running" &&
+      // A later run (a replay after a restart, a runner's death or hibernation) is logged
+      // too: the UI's timeline marks where the session resumed.
+      (s.state !== "running" || runs > 1) &&
       sessionLog.append("state", { state: "running", run: runs, ...traceFields(s.id) }),
     ]);
     // A durable session's runner starts without waiting for this commit: what its run

@@ -13,6 +13,7 @@ import { projectAdminRoutes } from "./project-admin.ts";
 import { projectRoutes } from "./projects.ts";
 import { sessionControlRoutes } from "./session-control.ts";
 import { sessionRoutes } from "./sessions.ts";
+import { uiReadRoutes } from "./ui-reads.ts";
 import { varRoutes } from "./vars.ts";
 import { venvRoutes } from "./venvs.ts";
 
@@ -36,6 +37,7 @@ export function apiRoutes(engine: Engine): Hono {
       buildRoutes,
       connectionRoutes,
       backupRoutes,
+      uiReadRoutes,
     ]
   ) {
     api.route("/", routes(engine));
