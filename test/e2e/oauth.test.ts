@@ -250,7 +250,7 @@ test("oauth: connection set/get/test keep credentials masked", async (t) => {
   assert.equal(noApp.code, 40);
   assert.match(noApp.stderr, /set JIRA_CLIENT_ID and JIRA_CLIENT_SECRET in its environment/);
   const noFlow = await cli("connection", "init", "oauthp/notes", "--no-browser");
-  assert.equal(noFlow.code, 40);
+  assert.equal(noFlow.code, 40, noFlow.stderr);
   assert.match(noFlow.stderr, /integration "notion" has no OAuth flow/);
 
   const got = await cli("connection", "get", "oauthp/sheets");
