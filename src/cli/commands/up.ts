@@ -84,6 +84,7 @@ export async function upCommand(argv: string[]): Promise<void> {
     if (err instanceof DataDirBusy || err instanceof DbRefused) {
       throw new CliError(err.message, EXIT.precondition);
     }
+    if (isAddressInUse(err)) throw new CliError(addressInUse(err, values), EXIT.precondition);
     throw err;
   });
   // For people, on stdout (the log is on stderr): where the UI is, and a link that signs
@@ -148,4 +149,24 @@ function allowedHosts(value: string | undefined): string[] | undefined {
     throw new CliError((err as Error).message, EXIT.badRequest);
   }
   return names;
+}
+
+function isAddressInUse(err: unknown): err is Error & { address?: string; port?: number } {
+  const e = err as { code?: string; name?: string };
+  return e?.code === "EADDRINUSE" || e?.name === "AddrInUse";
+}
+
+// Which listener it was, and the flag that picks another address.
+function addressInUse(
+  err: Error & { address?: string; port?: number },
+  values: { port?: string; host?: string; "metrics-listen"?: string },
+): string {
+  const where = err.port ? `${err.address ?? values.host}:${err.port}` : err.message;
+  const metrics = values["metrics-listen"] && err.port !== undefined &&
+    values["metrics-listen"].endsWith(`:${err.port}`) && String(err.port) !== values.port;
+  return metrics
+    ? `--metrics-listen ${where} is in use by another program: pick another address with --metrics-listen HOST:PORT`
+    : `port ${where} is in use by another program (or another pounce): pick another with --port (e.g. --port ${
+      Number(values.port ?? 9980) + 1
+    }), or stop what holds it`;
 }
