@@ -162,7 +162,8 @@ export class Venvs {
       let warnings: string[] = [];
       if (batteries) {
         built = { key: batteries, created: await this.buildBatteries(onLine) };
-        warnings = batteryWarnings(plan.needs, this.batteriesRecord()!);
+        const record = this.batteriesRecord();
+        warnings = record ? batteryWarnings(plan.needs, record) : [];
       }
       const created = key !== null && key !== batteries &&
         await this.build(
@@ -184,6 +185,7 @@ export class Venvs {
     if (!planned) {
       planned = this.planFor(codeDir);
       this.codeDirPlans.set(codeDir, planned);
+      planned.catch(() => this.codeDirPlans.delete(codeDir));
     }
     const { key, batteries } = await planned;
     if (key === null) return this.base.executable;
