@@ -165,7 +165,7 @@ export type Pip = (args: string[], onLine: (line: string) => void) => Promise<{
 }>;
 
 const UNREACHABLE =
-  /NewConnectionError|Failed to establish a new connection|Name or service not known|Temporary failure in name resolution|Network is unreachable|ConnectTimeout|ProxyError|SSLError/;
+  /Could not fetch URL .*connection error|NewConnectionError|Failed to establish a new connection|Name or service not known|Temporary failure in name resolution|Network is unreachable|ConnectTimeout|ProxyError|SSLError/;
 
 // Installs what can be installed: all at once, and when that fails, one by one, so that
 // one package the index lacks does not keep out the others.
@@ -189,6 +189,11 @@ export async function installBatteries(
       failed.push({ package: p, reason });
       connectionError ??= one.lines.find((l) => UNREACHABLE.test(l));
       onLine(`[warn] build_venv: ${p} could not be installed: ${reason}`);
+    }
+    if (failed.length === packages.length && !connectionError) {
+      // Without retries (PIP_RETRIES=0) pip names a connection error only when verbose.
+      const probe = await pip([...install, "-vv", packages[0]], () => {});
+      connectionError = probe.lines.find((l) => UNREACHABLE.test(l));
     }
     if (failed.length === packages.length && connectionError) {
       unreachable = shorten(connectionError);

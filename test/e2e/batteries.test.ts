@@ -153,3 +153,30 @@ def on_event(event):
     /not installed: slack-sdk: No matching distribution found for slack-sdk/,
   );
 });
+
+test("default environment: no package index reachable, said once; the deploy goes on", async (t) => {
+  // pip's configuration replaced by an index on a closed loopback port.
+  const d = await daemonFor(t, {
+    PIP_RETRIES: "0",
+    PIP_CONFIG_FILE: "/dev/null",
+    PIP_INDEX_URL: "http://127.0.0.1:9/simple",
+    PIP_FIND_LINKS: "/nonexistent-pounce-links",
+    POUNCE_BATTERIES: "requests tenacity",
+  });
+  const m = writeProject(t, {
+    "autokitteh.yaml": manifest("bat_offline"),
+    "main.py": "import requests\n\n\ndef on_event(event):\n    pass\n",
+  });
+  const out = await d.cli(["deploy", "--manifest", m]);
+  assert.equal(out.code, 0, out.stderr);
+  const warnings = out.stdout.split("\n").filter((l) => l.startsWith("[warn]"));
+  assert.deepEqual(warnings, [
+    "[warn] the default environment is empty: pip could not reach a package index (Failed to establish a new connection: [Errno 111] Connection refused)",
+    "[warn] requests (package requests) is not in the default environment: no package index could be reached",
+  ]);
+  const doctor = await d.cli(["doctor"]);
+  assert.match(
+    doctor.stdout,
+    /default environment: \S+ \(0 of 2 packages\)\n {2}pip could not reach a package index: Failed to establish a new connection/,
+  );
+});
