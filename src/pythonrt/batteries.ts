@@ -191,7 +191,7 @@ export async function installBatteries(
       onLine(`[warn] build_venv: ${p} could not be installed: ${reason}`);
     }
     if (failed.length === packages.length && !connectionError) {
-      // Without retries (PIP_RETRIES=0) pip names a connection error only when verbose.
+      // Without retries (PIP_RETRIES=0) pip names a connection error only at -vv.
       const probe = await pip([...install, "-vv", packages[0]], () => {});
       connectionError = probe.lines.find((l) => UNREACHABLE.test(l));
     }
