@@ -1,9 +1,11 @@
 """``python -m pounce.exports DIR``: the build's exports, or its first syntax error.
 
-Prints one JSON object: ``{"exports": [{"file", "line", "name", "args"}, ...]}`` for the
-top-level ``def``/``async def``/``class`` of each top-level ``*.py`` file, or, if any
-``.py`` file under DIR does not compile, ``{"error": {"file", "line", "message"}}`` and
-exits with status 1.
+Prints one JSON object: ``{"exports": [{"file", "line", "name", "args"}, ...], "imports":
+[...]}`` with the top-level ``def``/``async def``/``class`` of each top-level ``*.py`` file
+and the modules the ``.py`` files import from outside the project and the standard library
+(absolute imports anywhere in a file; for ``from a import b`` both ``a`` and ``a.b``, as
+``b`` may be a module), or, if any ``.py`` file under DIR does not compile,
+``{"error": {"file", "line", "message"}}`` and exits with status 1.
 """
 
 import ast
@@ -13,6 +15,8 @@ import sys
 from typing import Any
 
 SKIP_DIRS = {"__pycache__", "node_modules", "site-packages"}
+# Pounce provides these itself.
+PROVIDED = {"autokitteh", "pounce", "__future__"}
 
 
 def _fn_args(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
@@ -44,6 +48,24 @@ def file_exports(tree: ast.Module, rel: str) -> list[dict[str, Any]]:
             continue
         out.append({"file": rel, "line": node.lineno, "name": node.name, "args": args})
     return out
+
+
+def file_imports(tree: ast.Module) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module)
+            found.update(f"{node.module}.{a.name}" for a in node.names if a.name != "*")
+    return found
+
+
+def outside_imports(imports: set[str], root: str) -> list[str]:
+    """The imports not of the standard library, of Pounce or of the project's own modules."""
+    local = {os.path.splitext(name)[0] for name in os.listdir(root)}
+    skip = PROVIDED | local | set(sys.stdlib_module_names)
+    return sorted(name for name in imports if name.split(".")[0] not in skip)
 
 
 def python_files(root: str) -> list[str]:
@@ -78,13 +100,15 @@ def check_file(root: str, rel: str) -> tuple[ast.Module | None, dict[str, Any] |
 
 def scan(root: str) -> dict[str, Any]:
     exports: list[dict[str, Any]] = []
+    imports: set[str] = set()
     for rel in python_files(root):
         tree, error = check_file(root, rel)
         if error is not None:
             return {"error": error}
         if "/" not in rel:
             exports += file_exports(tree, rel)
-    return {"exports": exports}
+        imports |= file_imports(tree)
+    return {"exports": exports, "imports": outside_imports(imports, root)}
 
 
 def main(argv: list[str] | None = None) -> int:

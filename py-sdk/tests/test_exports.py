@@ -53,7 +53,8 @@ def test_exports(tmp_path):
             {"file": "handler.py", "line": 9, "name": "on_async", "args": ["event", "kw"]},
             {"file": "handler.py", "line": 12, "name": "Client", "args": ["token", "base"]},
             {"file": "handler.py", "line": 19, "name": "Plain", "args": []},
-        ]
+        ],
+        "imports": [],
     }
 
 
@@ -76,4 +77,41 @@ def test_compile_time_error(tmp_path):
 
 
 def test_empty_dir(tmp_path):
-    assert run_exports(tmp_path) == (0, {"exports": []})
+    assert run_exports(tmp_path) == (0, {"exports": [], "imports": []})
+
+
+def test_imports(tmp_path):
+    (tmp_path / "main.py").write_text(
+        textwrap.dedent(
+            """
+            from __future__ import annotations
+            import json, os.path
+            import requests
+            from bs4 import BeautifulSoup
+            from google import auth
+            from . import sibling
+            import helpers
+            import autokitteh
+
+            def handler(event):
+                import slack_sdk.web
+                from pkg.util import x
+            """
+        )
+    )
+    (tmp_path / "helpers.py").write_text("import yaml\n")
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "util.py").write_text("from googleapiclient.discovery import build\n")
+    code, out = run_exports(tmp_path)
+    assert code == 0, out
+    assert out["imports"] == [
+        "bs4",
+        "bs4.BeautifulSoup",
+        "google",
+        "google.auth",
+        "googleapiclient.discovery",
+        "googleapiclient.discovery.build",
+        "requests",
+        "slack_sdk.web",
+        "yaml",
+    ]

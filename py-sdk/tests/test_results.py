@@ -1,4 +1,6 @@
+import json
 import pickle
+import sys
 import threading
 
 import pytest
@@ -102,3 +104,16 @@ def test_exception_keeps_the_frames_it_was_raised_through():
     assert names[-1] == "inner"
     ok, replayed = results.unpack(blob)
     assert not ok and getattr(replayed, results.FRAMES_ATTR)[-1][3] == 'raise ValueError("deep")'
+
+
+def test_banners_on_the_default_environment(tmp_path, monkeypatch):
+    hints = {"missing": {"slack_sdk": {"package": "slack-sdk", "reason": "No matching dist"}}}
+    (tmp_path / results.BATTERIES_HINTS).write_text(json.dumps(hints))
+    monkeypatch.setattr(sys, "path", [*sys.path, str(tmp_path)])
+    lacking = results.banners(ModuleNotFoundError("No module named 'slack_sdk.web'"))
+    assert "default environment\nlacks its package slack-sdk (No matching dist)" in lacking
+    assert 'Add "slack-sdk" to requirements.txt' in lacking
+    other = results.banners(ModuleNotFoundError("No module named 'numpy'"))
+    assert 'The Python module "numpy" is not installed' in other
+    assert "default environment, which this project uses" in other
+    assert other.rstrip().endswith(results.RULE)

@@ -8,17 +8,23 @@ export const REQUIREMENTS_FILE = "requirements.txt";
 // `autokitteh` package is its own runtime's SDK, with gRPC and all its integrations.
 const PROVIDED = new Set(["autokitteh", "pounce"]);
 
-// The venv for these requirements under this interpreter: same file, same venv.
-export function venvKey(python: Python, requirements: Uint8Array): string {
+// The venv for these requirements under this interpreter (on the default environment of
+// key `layer`, when given): same file, same venv.
+export function venvKey(
+  python: Python,
+  requirements: Uint8Array,
+  layer: string | null = null,
+): string {
   return createHash("sha256")
     .update(`${python.executable}\0${python.version}\0`)
     .update(requirements)
+    .update(layer ? `\0on ${layer}` : "")
     .digest("hex")
     .slice(0, 16);
 }
 
 // PEP 503 name normalization.
-function normalize(name: string): string {
+export function normalize(name: string): string {
   return name.toLowerCase().replace(/[-_.]+/g, "-");
 }
 
@@ -33,4 +39,12 @@ export function installable(text: string): { text: string; skipped: string[] } {
     return `# ${line.trim()}  (provided by Pounce)`;
   });
   return { text: lines.join("\n"), skipped };
+}
+
+// The names of the packages the requirements list (options such as `-r` and URLs aside).
+export function requirementNames(text: string): string[] {
+  return text.split(/\r?\n/).flatMap((line) => {
+    const m = line.trim().match(/^([A-Za-z0-9][A-Za-z0-9._-]*)/);
+    return m ? [m[1]] : [];
+  });
 }

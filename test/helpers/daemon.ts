@@ -37,7 +37,14 @@ export class TestDaemon {
   ) {}
 
   get env(): Record<string, string> {
-    return { ...process.env as Record<string, string>, POUNCE_HOME: this.home, ...this.extraEnv };
+    return {
+      ...process.env as Record<string, string>,
+      POUNCE_HOME: this.home,
+      // No default environment unless a test asks for one (batteries.test.ts): a test project
+      // importing, say, requests would otherwise build AutoKitteh's whole list with pip.
+      POUNCE_BATTERIES: "",
+      ...this.extraEnv,
+    };
   }
 
   get token(): string {

@@ -1,8 +1,11 @@
 """Pickled results, error texts and AutoKitteh's help banners."""
 
 import inspect
+import json
+import os
 import pickle
 import re
+import sys
 import traceback
 from typing import Any
 
@@ -31,6 +34,49 @@ it to requirements.txt next to autokitteh.yaml (one a line, e.g. "requests" or
 """
 
 
+BATTERIES_MISSING_HELP = """
+{rule}
+The Python module {module} is not installed for this project: Pounce's default environment
+lacks its package {package} ({reason}). Add "{package}" to requirements.txt next to
+autokitteh.yaml and deploy again once your package index has it.
+{rule}
+"""
+
+BATTERIES_NOTE = (
+    "(Pounce's default environment, which this project uses, does not provide it either;\n"
+    "`pounce doctor` lists what it holds.)\n"
+)
+
+BATTERIES_HINTS = "_pounce_batteries.json"
+
+
+def batteries_hints() -> dict[str, Any] | None:
+    """What the default environment lacks, when this process runs on it (venvs.ts)."""
+    for entry in sys.path:
+        try:
+            with open(os.path.join(entry, BATTERIES_HINTS), encoding="utf-8") as fp:
+                return json.load(fp)
+        except (OSError, ValueError):
+            continue
+    return None
+
+
+def missing_module_help(module: str) -> str:
+    top = module.split(".")[0]
+    named = f'"{top}"' if module else "it imports"
+    hints = batteries_hints()
+    if hints is not None and module:
+        missing = hints.get("missing", {})
+        found = next((missing[m] for m in (module, top) if m in missing), None)
+        if found:
+            return BATTERIES_MISSING_HELP.format(rule=RULE, module=named, **found)
+    text = MISSING_MODULE_HELP.format(rule=RULE, module=named)
+    if hints is not None:  # the note before the closing rule
+        head, _, tail = text.rstrip("\n").rpartition("\n")
+        text = f"{head}\n{BATTERIES_NOTE}{tail}\n"
+    return text
+
+
 def missing_module(err: BaseException) -> str | None:
     """The module a ModuleNotFoundError (or its text) names; "" if unnamed, None if not one."""
     if isinstance(err, ModuleNotFoundError) and err.name:
@@ -51,8 +97,7 @@ def banners(err: BaseException) -> str:
     out = ""
     module = missing_module(err)
     if module is not None:
-        named = f'"{module.split(".")[0]}"' if module else "it imports"
-        out += MISSING_MODULE_HELP.format(rule=RULE, module=named) + "\n"
+        out += missing_module_help(module) + "\n"
     if "pickle" in text.lower():
         out += PICKLE_HELP + "\n"
     return out

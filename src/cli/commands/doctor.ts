@@ -1,7 +1,9 @@
 // `pounce doctor`: the data dir, the Python interpreter and its version, the py-sdk and
 // the venvs with their sizes. Asks the daemon; when it is not running, looks for itself.
 import { dataDir } from "../../core/util/paths.ts";
+import { normalize } from "../../pythonrt/requirements.ts";
 import {
+  type DefaultEnvironmentJson,
   type EnvironmentJson,
   environmentJson,
   type VenvJson,
@@ -53,9 +55,31 @@ function doctorText(r: Doctor): string {
     `data dir: ${r.data_dir}`,
     `python:   ${python}${d.error ? " (found by the CLI)" : ""}`,
     `py-sdk:   ${r.sdk_dir}`,
+    ...defaultEnvironmentText(r.default_environment),
     `venvs:    ${r.venvs_dir} (${r.venvs.length}, ${formatBytes(total)})`,
     ...r.venvs.map((v) => `  ${venvLine(v)}`),
   ].join("\n");
+}
+
+// The packages of the list with their versions, then what could not be installed.
+function defaultEnvironmentText(e: DefaultEnvironmentJson | null): string[] {
+  if (!e) return ["default environment: none (POUNCE_BATTERIES is empty)"];
+  if (!e.built) {
+    return [
+      `default environment: not built yet (built at the first deploy that imports one of its ${e.packages.length} packages)`,
+    ];
+  }
+  const version = new Map((e.installed ?? []).map((d) => [normalize(d.name), d.version]));
+  const failed = e.failed ?? [];
+  const held = e.packages.filter((p) => version.has(normalize(p)));
+  const others = (e.installed?.length ?? 0) - held.length;
+  return [
+    `default environment: ${e.path} (${held.length} of ${e.packages.length} packages)`,
+    ...held.map((p) => `  ${p}==${version.get(normalize(p))}`),
+    ...(others > 0 ? [`  and ${others} packages they depend on (--json lists them)`] : []),
+    ...(e.unreachable ? [`  pip could not reach a package index: ${e.unreachable}`] : []),
+    ...failed.map((f) => `  not installed: ${f.package}: ${f.reason}`),
+  ];
 }
 
 export function venvLine(v: VenvJson): string {
@@ -65,7 +89,7 @@ export function venvLine(v: VenvJson): string {
     formatBytes(v.bytes),
     v.complete ? `Python ${v.python_version}` : "incomplete",
     use,
-    v.requirements.join(" "),
+    v.default_environment ? "default environment" : v.requirements.join(" "),
   ].filter(Boolean).join("  ");
 }
 

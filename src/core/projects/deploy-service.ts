@@ -2,10 +2,9 @@
 // scan them with Python, build the venv, then apply the manifest, build, deploy and
 // activate (deploy.ts), and let integrations follow. Reading the request and answering it
 // (status codes, progress streaming) is the caller's.
-import { type Export, scanExports, SyntaxCheckError } from "../../pythonrt/exports.ts";
+import { type Scan, scanCode, SyntaxCheckError } from "../../pythonrt/exports.ts";
 import type { Python } from "../../pythonrt/python.ts";
-import { REQUIREMENTS_FILE } from "../../pythonrt/requirements.ts";
-import { VenvError, type Venvs } from "../../pythonrt/venvs.ts";
+import { type Ensured, type Plan, VenvError, type Venvs } from "../../pythonrt/venvs.ts";
 import { BuildError, type BuildFiles, checkBuildFiles, encodeFiles } from "./builds.ts";
 import type { Db } from "../db/client.ts";
 import { deploy, type DeployResult } from "./deploy.ts";
@@ -39,12 +38,12 @@ export async function prepareDeploy(
   manifest: Manifest,
   files: BuildFiles,
 ): Promise<PreparedDeploy> {
-  const { exports, warnings } = await checkCode(deps.python, manifest, files);
-  const requirements = files[REQUIREMENTS_FILE];
+  const { exports, imports, warnings } = await checkCode(deps.python, manifest, files);
+  const plan = deps.venvs.plan(files, imports);
   return {
-    buildsVenv: !!requirements && !deps.venvs.isComplete(deps.venvs.keyOf(requirements)),
+    buildsVenv: deps.venvs.willBuild(plan),
     run: async (progress) => {
-      const result = await run(deps, manifest, files, exports, progress);
+      const result = await run(deps, manifest, files, exports, plan, progress);
       result.lines.push(...warnings);
       return result;
     },
@@ -59,7 +58,7 @@ export async function checkCode(
   python: Python,
   manifest: Manifest,
   files: BuildFiles,
-): Promise<{ exports: Export[]; warnings: string[] }> {
+): Promise<Scan & { warnings: string[] }> {
   try {
     checkBuildFiles(files);
   } catch (err) {
@@ -73,7 +72,7 @@ export async function checkCode(
       );
     }
   }
-  const exports = await scanExports(python, files).catch(refusing(SyntaxCheckError));
+  const { exports, imports } = await scanCode(python, files).catch(refusing(SyntaxCheckError));
   const warnings: string[] = [];
   for (const t of manifest.project.triggers) {
     const [file, fn] = t.call?.split(":") ?? [];
@@ -85,7 +84,7 @@ export async function checkCode(
       `[warn] trigger "${t.name}": ${file} has no top-level function "${fn}" (call: ${t.call})`,
     );
   }
-  return { exports, warnings };
+  return { exports, imports, warnings };
 }
 
 // The venv is built before anything is stored: if pip fails, nothing changed and the
@@ -95,9 +94,10 @@ async function run(
   manifest: Manifest,
   files: BuildFiles,
   exports: unknown,
+  plan: Plan,
   progress: (line: string) => void,
 ): Promise<DeployResult> {
-  const venv = await deps.venvs.ensure(files, progress).catch(refusing(VenvError));
+  const venv = await deps.venvs.ensure(files, plan, progress).catch(refusing(VenvError));
   try {
     const result = await deploy(deps.db, deps.box, {
       manifest,
@@ -111,18 +111,26 @@ async function run(
     });
     await deps.integrations.reload();
     result.lines.push(...await deps.integrations.hints(result.projectId));
-    if (venv.key) {
-      const at = result.lines.findIndex((l) => l.startsWith("[exec] create_build"));
-      result.lines.splice(
-        at < 0 ? result.lines.length : at,
-        0,
-        `[exec] build_venv: ${venv.created ? "created" : "reused"} "${venv.key}"`,
-      );
-    }
+    const at = result.lines.findIndex((l) => l.startsWith("[exec] create_build"));
+    result.lines.splice(at < 0 ? result.lines.length : at, 0, ...venvLines(venv));
     return result;
   } finally {
     venv.release();
   }
+}
+
+function venvLines(venv: Ensured): string[] {
+  const lines: string[] = [];
+  const b = venv.batteries;
+  if (b) {
+    lines.push(
+      `[exec] build_venv: ${b.created ? "created" : "reused"} the default environment "${b.key}"`,
+    );
+  }
+  if (venv.key && venv.key !== b?.key) {
+    lines.push(`[exec] build_venv: ${venv.created ? "created" : "reused"} "${venv.key}"`);
+  }
+  return [...lines, ...venv.warnings];
 }
 
 // Rethrows an error, one of class `kind` as a DeployRefused with its message.

@@ -13,7 +13,7 @@ export function venvRoutes(engine: Engine): Hono {
     const usage = await venvUsage(db, venvs);
     return c.json({
       daemon: { version: VERSION, runtime: engine.runtime, url: engine.serviceUrl() },
-      ...environmentJson(engine.dataDir, engine.python, venvs.root, usage),
+      ...environmentJson(engine.dataDir, engine.python, venvs.root, usage, venvs.batteries),
     });
   });
 
