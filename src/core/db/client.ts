@@ -11,10 +11,14 @@ import * as schema from "./schema.ts";
 import { embeddedClient } from "./embedded.ts";
 import { serialize } from "./serialized.ts";
 import { groupCommit } from "./group-commit.ts";
+import { log } from "../util/log.ts";
 
 export type Db = LibSQLDatabase<typeof schema> & { $client: Client };
 
 export type Durability = "fsync" | "process";
+
+// How long closeDb waits for queued writes.
+const DRAIN_MS = 5000;
 
 export type OpenOptions = {
   url: string;
@@ -41,9 +45,15 @@ export async function openDb(opts: OpenOptions): Promise<Db> {
 // connection of its own: the closed one may hold on to its file until its statements are
 // collected), so that after a clean stop the database file alone holds everything. Returns
 // whether that happened in full (other connections, e.g. other nodes, can keep part of it).
-// Writes queued on GroupCommit are committed first.
+// Writes queued on GroupCommit are committed first (given DRAIN_MS: a write that never
+// ends must not keep the daemon from stopping; what is left fails when the client closes).
 export async function closeDb(db: Db, file: string | undefined): Promise<boolean> {
-  await groupCommit(db).drain();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const drained = await Promise.race([
+    groupCommit(db).drain().then(() => true),
+    new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), DRAIN_MS))),
+  ]).finally(() => clearTimeout(timer));
+  if (!drained) log.warn("closing the database with writes still running");
   db.$client.close();
   if (!file) return false;
   try {
