@@ -304,7 +304,7 @@ export class SessionManager implements SessionStarter {
       s.state !== "running" && sessionLog.append("state", { state: "running", run: runs }),
     ]);
     // A durable session's runner starts without waiting for this commit: what its run
-    // writes queues behind it (one connection, in order), and a crash before it commits
+    // writes queues behind it (on GroupCommit, in order), and a crash before it commits
     // leaves the session "created", to run again by replay. A non-durable session must not
     // run twice, so it starts only once "running" is on disk.
     marked.catch(() => {});
