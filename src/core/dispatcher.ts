@@ -3,6 +3,7 @@
 import { and, eq } from "drizzle-orm";
 import type { Db } from "./db/client.ts";
 import { events } from "./db/schema.ts";
+import { groupCommit } from "./db/group-commit.ts";
 import { activeDeployments } from "./projects/deployments.ts";
 import { type EventRow, type Events, insertEvent, type NewEvent, newEventRow } from "./events.ts";
 import { fault } from "./util/faults.ts";
@@ -43,20 +44,21 @@ export class Dispatcher {
   async dispatch(e: EventRow, integration = "pending"): Promise<DispatchResult> {
     const { matched, rows } = await this.plan(e);
     // Claimed in the same transaction: of several daemons on one database, one dispatches.
-    const claimed = await this.db.transaction(async (tx) => {
+    const claimed = await groupCommit(this.db).write(async (tx) => {
       const marked = await tx.update(events).set({ dispatched: true })
         .where(and(eq(events.id, e.id), eq(events.dispatched, false))).returning({ id: events.id });
       if (!marked.length) return false;
       await insertSessions(tx, rows);
       return true;
-    });
+    }, { isolated: true });
     if (!claimed) return { eventId: e.id, sessionIds: [], signaledSessionIds: [] };
     fault("dispatch.after_commit");
     return this.started(e, rows, matched, integration);
   }
 
-  // A new event: stored already dispatched, with its sessions, in one transaction (one
-  // commit on the way to the handler), then handled as dispatch() does after its commit.
+  // A new event: stored already dispatched, with its sessions, in one write (one commit,
+  // shared with other writers, on the way to the handler), then handled as dispatch()
+  // does after its commit. `integration`: where it came from (metrics and traces).
   async receive(
     n: NewEvent,
     integration = "api",
@@ -64,11 +66,11 @@ export class Dispatcher {
     fault("event.before_store");
     const row = { ...newEventRow(n), dispatched: true };
     const { matched, rows } = await this.plan({ ...row, seq: 0 } as EventRow);
-    const event = await this.db.transaction(async (tx) => {
+    const event = await groupCommit(this.db).write(async (tx) => {
       const stored = await insertEvent(tx, row);
       await insertSessions(tx, rows);
       return stored;
-    });
+    }, { isolated: true });
     fault("event.after_store");
     fault("dispatch.after_commit");
     return { event, dispatched: await this.started(event, rows, matched, integration) };

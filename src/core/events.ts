@@ -4,6 +4,7 @@ import { now } from "./util/clock.ts";
 import type { Db } from "./db/client.ts";
 import { events } from "./db/schema.ts";
 import { execOn, type Tx } from "./db/tx.ts";
+import { groupCommit } from "./db/group-commit.ts";
 import { newId } from "./util/ids.ts";
 
 export type EventRow = typeof events.$inferSelect;
@@ -84,7 +85,10 @@ export class Events {
   // Stores an event that starts nothing (input refused but kept for a look, or for
   // `pounce event redispatch`): marked dispatched, so no daemon dispatches it later.
   keep(n: NewEvent): Promise<EventRow> {
-    return this.db.transaction((tx) => insertEvent(tx, { ...newEventRow(n), dispatched: true }));
+    return groupCommit(this.db).write(
+      (tx) => insertEvent(tx, { ...newEventRow(n), dispatched: true }),
+      { isolated: true },
+    );
   }
 
   undispatched(): Promise<EventRow[]> {

@@ -234,7 +234,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       await manager.close();
       forks?.close();
       await hub.close();
-      if (closeDb(db, dbFile)) dbGuard?.closed();
+      if (await closeDb(db, dbFile)) dbGuard?.closed();
       lock.release();
     },
   };

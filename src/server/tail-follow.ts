@@ -35,9 +35,9 @@ export class Follow {
   private stopped = false;
   private live = false;
   private buffer: LiveRecord[] = [];
-  // Positions replayed from the database. Reads see writes that are not committed yet (a
-  // group commit's open transaction: db/serialized.ts), so a replayed record can still be
-  // published afterwards; those are not delivered twice.
+  // Positions replayed from the database. A record is published just after its commit,
+  // so a read in between replays it and it is still published afterwards; those are not
+  // delivered twice.
   private replayed = new Set<number>();
   private replayedUpTo = 0;
   private unsubscribe: () => void;

@@ -1,6 +1,7 @@
-// Shared commits on the embedded database (src/core/db/serialized.ts, group-commit.ts):
-// concurrent writes and transactions share a commit, yet each fails alone, a write is
-// answered only once committed, and what is queued when the client closes is committed.
+// Writes on the embedded database: they run only in transactions (src/core/db/serialized.ts
+// refuses a write statement on the client), and GroupCommit (group-commit.ts) batches
+// concurrent ones into shared commits, yet each fails alone, a write is answered only once
+// committed, and what is queued when the database closes is committed.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,15 +9,16 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { createClient } from "@libsql/client";
 import { sql } from "drizzle-orm";
-import { openDb } from "../../src/core/db/client.ts";
+import { closeDb, openDb } from "../../src/core/db/client.ts";
 import { groupCommit } from "../../src/core/db/group-commit.ts";
+import { WriteOutsideTransactionError } from "../../src/core/db/serialized.ts";
 
 async function fresh(t: { after(fn: () => unknown): void }) {
   const dir = mkdtempSync(join(tmpdir(), "pounce-gc-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const url = `file:${join(dir, "t.db")}`;
   const db = await openDb({ url, durability: "fsync" });
-  await db.$client.execute("CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER NOT NULL)");
+  await db.$client.batch(["CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER NOT NULL)"], "write");
   // Another connection, as another process would see the file.
   const other = createClient({ url });
   t.after(() => other.close());
@@ -27,19 +29,21 @@ async function fresh(t: { after(fn: () => unknown): void }) {
 
 test("concurrent writes share commits and fail alone", async (t) => {
   const { db, committed } = await fresh(t);
-  const c = db.$client;
+  const gc = groupCommit(db);
+  const insert =
+    (k: string, v: number | null) => (tx: Parameters<Parameters<typeof gc.write>[0]>[0]) =>
+      tx.run(sql`INSERT INTO t VALUES (${k}, ${v})`);
+  const before = { ...gc.stats };
   const results = await Promise.allSettled([
-    c.execute({ sql: "INSERT INTO t VALUES (?, ?)", args: ["a", 1] }),
-    c.execute({ sql: "INSERT INTO t VALUES (?, ?)", args: ["a", 2] }), // duplicate key
-    c.execute({ sql: "INSERT INTO t VALUES (?, ?)", args: ["b", null] }), // NOT NULL
-    db.transaction(async (tx) => {
-      await tx.run(sql.raw("INSERT INTO t VALUES ('c', 3)"));
+    gc.write(insert("a", 1), { isolated: true }),
+    gc.write(insert("a", 2), { isolated: true }), // duplicate key
+    gc.write(insert("b", null), { isolated: true }), // NOT NULL
+    gc.write(async (tx) => {
+      await insert("c", 3)(tx);
       throw new Error("changed my mind");
-    }),
-    db.transaction(async (tx) => {
-      await tx.run(sql.raw("INSERT INTO t VALUES ('d', 4)"));
-    }),
-    c.execute({ sql: "INSERT INTO t VALUES (?, ?)", args: ["e", 5] }),
+    }, { isolated: true }),
+    gc.write(insert("d", 4), { isolated: true }),
+    gc.write(insert("e", 5)),
   ]);
   assert.deepEqual(results.map((r) => r.status), [
     "fulfilled",
@@ -49,9 +53,44 @@ test("concurrent writes share commits and fail alone", async (t) => {
     "fulfilled",
     "fulfilled",
   ]);
+  // Six writes, one commit.
+  assert.equal(gc.stats.writes - before.writes, 6);
+  assert.equal(gc.stats.commits - before.commits, 1);
   // Every write that was answered is on disk, seen from another connection.
   assert.deepEqual(await committed(), ["a", "d", "e"]);
-  db.$client.close();
+  await closeDb(db, undefined);
+});
+
+test("a write statement outside a transaction is refused, not run", async (t) => {
+  const { db, committed } = await fresh(t);
+  await assert.rejects(
+    db.$client.execute({ sql: "INSERT INTO t VALUES (?, ?)", args: ["plain", 1] }),
+    (err) =>
+      err instanceof WriteOutsideTransactionError && /groupCommit\(db\)\.write/.test(err.message),
+  );
+  // Through drizzle, which wraps it.
+  await assert.rejects(
+    db.run(sql`UPDATE t SET v = 2`),
+    (err: Error) => err.cause instanceof WriteOutsideTransactionError,
+  );
+  await assert.rejects(db.$client.execute("CREATE TABLE u (k TEXT)"), WriteOutsideTransactionError);
+  // A read-only transaction may not write either; reads run anywhere.
+  await assert.rejects(
+    db.$client.transaction("read").then(async (tx) => {
+      try {
+        await tx.execute("INSERT INTO t VALUES ('read', 1)");
+      } finally {
+        tx.close();
+      }
+    }),
+    /readonly/,
+  );
+  assert.deepEqual((await db.$client.execute("SELECT count(*) AS n FROM t")).rows[0].n, 0);
+  // Explicit writes run.
+  await db.transaction((tx) => tx.run(sql`INSERT INTO t VALUES ('tx', 1)`));
+  await groupCommit(db).write((tx) => tx.run(sql`INSERT INTO t VALUES ('gc', 1)`));
+  assert.deepEqual(await committed(), ["gc", "tx"]);
+  await closeDb(db, undefined);
 });
 
 test("group-commit writes: lazy ones ride with the next, isolated ones fail alone", async (t) => {
@@ -73,45 +112,55 @@ test("group-commit writes: lazy ones ride with the next, isolated ones fail alon
   const [first, again] = await Promise.allSettled([gc.appendLog(row), gc.appendLog(row)]);
   assert.equal(first.status, "fulfilled");
   assert.equal(again.status, "rejected");
-  db.$client.close();
+  await closeDb(db, undefined);
 });
 
-test("what is queued when the client closes is committed", async (t) => {
+test("what is queued when the database closes is committed", async (t) => {
   const { db, committed } = await fresh(t);
-  const pending = db.$client.execute("INSERT INTO t VALUES ('last', 1)");
-  // A read queued after it is answered once the write has run (reads do not wait for
-  // the commit, which may still be to come).
-  await db.$client.execute("SELECT 1");
-  db.$client.close();
+  const gc = groupCommit(db);
+  const pending = gc.write((tx) => tx.run(sql.raw("INSERT INTO t VALUES ('last', 1)")));
+  const lazy = gc.write((tx) => tx.run(sql.raw("INSERT INTO t VALUES ('lazy', 1)")), {
+    lazy: true,
+  });
+  await closeDb(db, undefined);
   assert.equal(await pending.then(() => "ok", (e) => String(e)), "ok");
-  assert.deepEqual(await committed(), ["last"]);
+  assert.equal(await lazy.then(() => "ok", (e) => String(e)), "ok");
+  assert.deepEqual(await committed(), ["last", "lazy"]);
 });
 
-test("a transaction that opens the shared one rolls back alone; others join it", async (t) => {
+test("a write alone rolls back alone; what a write queues joins its commit", async (t) => {
   const { db, committed } = await fresh(t);
-  // The first transaction opens the group's transaction (no savepoint) and rolls back.
+  const gc = groupCommit(db);
+  // Alone in its batch, an isolated write runs without a savepoint and rolls back.
   await assert.rejects(
-    db.transaction(async (tx) => {
+    gc.write(async (tx) => {
       await tx.run(sql.raw("INSERT INTO t VALUES ('undone', 1)"));
       throw new Error("changed my mind");
-    }),
+    }, { isolated: true }),
     /changed my mind/,
   );
-  // The next one opens it again and commits; writes queued meanwhile share its commit.
+  // A write's follow-up, queued while its batch runs, is committed with it.
+  const before = gc.stats.commits;
+  let followUp: Promise<unknown> | undefined;
+  await gc.write(async (tx) => {
+    await tx.run(sql.raw("INSERT INTO t VALUES ('a', 1)"));
+    followUp = gc.write((tx2) => tx2.run(sql.raw("INSERT INTO t VALUES ('b', 2)")));
+  });
+  await followUp;
+  assert.equal(gc.stats.commits - before, 1);
+  // Explicit transactions commit or roll back on their own.
   const results = await Promise.allSettled([
-    db.transaction(async (tx) => {
-      await tx.run(sql.raw("INSERT INTO t VALUES ('a', 1)"));
-    }),
-    db.$client.execute("INSERT INTO t VALUES ('b', 2)"),
     db.transaction(async (tx) => {
       await tx.run(sql.raw("INSERT INTO t VALUES ('c', 3)"));
       throw new Error("no");
     }),
+    db.transaction(async (tx) => {
+      await tx.run(sql.raw("INSERT INTO t VALUES ('d', 4)"));
+    }),
   ]);
-  assert.deepEqual(results.map((r) => r.status), ["fulfilled", "fulfilled", "rejected"]);
-  assert.deepEqual(await committed(), ["a", "b"]);
+  assert.deepEqual(results.map((r) => r.status), ["rejected", "fulfilled"]);
+  assert.deepEqual(await committed(), ["a", "b", "d"]);
   // A group-commit step: a write and its log records in one entry.
-  const gc = groupCommit(db);
   const rows = [1, 2].map((seq) => ({
     sessionId: "ses_y",
     seq,
@@ -126,11 +175,11 @@ test("a transaction that opens the shared one rolls back alone; others join it",
   assert.equal(step.value, "written");
   assert.equal(step.ids.length, 2);
   assert.ok(step.ids[0] < step.ids[1]);
-  assert.deepEqual(await committed(), ["a", "b", "step"]);
+  assert.deepEqual(await committed(), ["a", "b", "d", "step"]);
   // A record that exists already fails the entry.
   await assert.rejects(
     gc.writeWithLogs((tx) => tx.run(sql.raw("INSERT INTO t VALUES ('again', 5)")), [rows[1]]),
     /log record 2 of session ses_y exists already/,
   );
-  db.$client.close();
+  await closeDb(db, undefined);
 });

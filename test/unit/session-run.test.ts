@@ -58,8 +58,8 @@ async function fixture(t: { after(fn: () => unknown): void }, durable: boolean) 
   const dir = mkdtempSync(join(tmpdir(), "pounce-run-"));
   const file = join(dir, "t.db");
   const db = await openDb({ url: `file:${file}` });
-  t.after(() => {
-    closeDb(db, file);
+  t.after(async () => {
+    await closeDb(db, file);
     rmSync(dir, { recursive: true, force: true });
   });
   const bus = new LogBus();

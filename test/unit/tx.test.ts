@@ -18,7 +18,7 @@ test("execOn runs on drizzle's transaction (and its savepoints), not beside it",
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const db = await openDb({ url: `file:${join(dir, "t.db")}`, durability: "process" });
   t.after(() => db.$client.close());
-  await db.$client.execute("CREATE TABLE t (k TEXT PRIMARY KEY)");
+  await db.$client.batch(["CREATE TABLE t (k TEXT PRIMARY KEY)"], "write");
   const keys = async (tx: Tx) =>
     (await tx.all<{ k: string }>(sql.raw("SELECT k FROM t ORDER BY k"))).map((r) => r.k);
 

@@ -10,10 +10,15 @@ import { migrations } from "./migrations.gen.ts";
 import * as schema from "./schema.ts";
 import { embeddedClient } from "./embedded.ts";
 import { serialize } from "./serialized.ts";
+import { groupCommit } from "./group-commit.ts";
+import { log } from "../util/log.ts";
 
 export type Db = LibSQLDatabase<typeof schema> & { $client: Client };
 
 export type Durability = "fsync" | "process";
+
+// How long closeDb waits for queued writes.
+const DRAIN_MS = 5000;
 
 export type OpenOptions = {
   url: string;
@@ -24,18 +29,15 @@ export type OpenOptions = {
 export async function openDb(opts: OpenOptions): Promise<Db> {
   // One connection (see serialized.ts), so the pragmas below hold for every statement.
   const embedded = opts.url.startsWith("file:");
-  const client = serialize(
-    embedded ? embeddedClient(opts.url, { timeout: 5000 }) : await remoteClient(opts),
-    // Writes share commits on the embedded database (see serialized.ts).
-    { group: embedded },
-  );
-  if (opts.url.startsWith("file:")) {
-    await client.execute("PRAGMA journal_mode = WAL");
-    await client.execute(
-      `PRAGMA synchronous = ${opts.durability === "process" ? "NORMAL" : "FULL"}`,
-    );
+  const raw = embedded ? embeddedClient(opts.url, { timeout: 5000 }) : await remoteClient(opts);
+  if (embedded) {
+    await raw.execute("PRAGMA journal_mode = WAL");
+    await raw.execute(`PRAGMA synchronous = ${opts.durability === "process" ? "NORMAL" : "FULL"}`);
   }
-  await migrate(client);
+  await migrate(raw);
+  // From here on, writes run only in transactions (see serialized.ts). A server's
+  // connections are not this process's to set pragmas on: there it is not enforced.
+  const client = serialize(raw, { writesInTransactions: embedded });
   return drizzle(client, { schema }) as Db;
 }
 
@@ -43,7 +45,15 @@ export async function openDb(opts: OpenOptions): Promise<Db> {
 // connection of its own: the closed one may hold on to its file until its statements are
 // collected), so that after a clean stop the database file alone holds everything. Returns
 // whether that happened in full (other connections, e.g. other nodes, can keep part of it).
-export function closeDb(db: Db, file: string | undefined): boolean {
+// Writes queued on GroupCommit are committed first (given DRAIN_MS: a write that never
+// ends must not keep the daemon from stopping; what is left fails when the client closes).
+export async function closeDb(db: Db, file: string | undefined): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const drained = await Promise.race([
+    groupCommit(db).drain().then(() => true),
+    new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), DRAIN_MS))),
+  ]).finally(() => clearTimeout(timer));
+  if (!drained) log.warn("closing the database with writes still running");
   db.$client.close();
   if (!file) return false;
   try {

@@ -1,14 +1,15 @@
-// Group commit: the journal and log writes of concurrent sessions share transactions, so
-// that one commit (one fsync in `--durability fsync`) carries many of them. A write's
-// promise resolves after the transaction that holds it has committed, so a step's result
-// is still on disk before Python sees it. Writes run in the order they were queued.
+// Group commit: the one batching layer. Concurrent writes share transactions, so that one
+// commit (one fsync in `--durability fsync`) carries many of them. A write's promise
+// resolves after the transaction that holds it has committed, so a step's result is still
+// on disk before Python sees it. Writes run in the order they were queued; those queued
+// while a batch runs (e.g. by one of its writes) join it.
 //
 // - `lazy` writes (nobody waits for them: prints, the call records of a long activity) do
 //   not start a commit; they ride with the next write that does, or are committed after
 //   LAZY_MS.
-// - `isolated` writes (syscall effects, which may throw) run in a savepoint when they
-//   share a transaction, so a failing one fails alone; the others are plain statements
-//   that do not fail short of a database error, which fails their whole batch.
+// - `isolated` writes (syscall effects, anything that may throw) run in a savepoint when
+//   they share a transaction, so a failing one fails alone; the others are plain
+//   statements that do not fail short of a database error, which fails their whole batch.
 //
 // - Session log records (`appendLog`) of a batch are inserted together, in one statement
 //   after the batch's other writes (so those do not see them).
@@ -82,6 +83,16 @@ export class GroupCommit {
     });
   }
 
+  // Resolves once nothing is queued or being committed (what was queued has settled).
+  async drain(): Promise<void> {
+    while (this.queue.length || this.flushing) {
+      this.flushNow();
+      await (this.flushed ??= new Promise<void>((resolve) => (this.onFlushed = resolve)));
+    }
+  }
+  private flushed?: Promise<void>;
+  private onFlushed?: () => void;
+
   // Commits what is queued now (lazy writes included).
   flushNow(): void {
     if (this.lazyTimer) {
@@ -98,6 +109,9 @@ export class GroupCommit {
       while (this.queue.length) await this.commitBatch();
     } finally {
       this.flushing = false;
+      const done = this.onFlushed;
+      this.flushed = this.onFlushed = undefined;
+      done?.();
     }
   }
 
@@ -109,11 +123,13 @@ export class GroupCommit {
       await this.db.transaction(async (tx) => {
         // Taken once the transaction holds the connection: what queued meanwhile joins.
         batch = this.queue.splice(0, MAX_BATCH);
-        const alone = batch.length === 1;
         const logs: number[] = [];
-        for (const [i, p] of batch.entries()) {
+        for (let i = 0; i < batch.length; i++) {
+          const p = batch[i];
           if (p.write) {
-            if (!p.isolated || alone) {
+            // Alone so far: no savepoint (its failure fails the transaction, which holds
+            // nothing else yet).
+            if (!p.isolated || batch.length === 1) {
               settled[i] = { ok: true, value: await p.write(tx) };
             } else {
               try {
@@ -124,6 +140,10 @@ export class GroupCommit {
             }
           }
           if (p.logs && (!settled[i] || settled[i].ok)) logs.push(i);
+          // What was queued meanwhile joins (a write's own follow-up, e.g. a log record).
+          if (i === batch.length - 1 && batch.length < MAX_BATCH) {
+            batch.push(...this.queue.splice(0, MAX_BATCH - batch.length));
+          }
         }
         for (let from = 0; from < logs.length;) {
           let rows = 0;

@@ -56,9 +56,9 @@ export class ConfigCache {
 export const configCache = perHandle((db) => new ConfigCache(db));
 
 // Runs a write to config tables (projects, vars, connections, triggers, deployments,
-// builds). The cache is dropped once the write has ended, whether it committed or not:
-// until its commit, a write shares an open transaction whose changes this process's
-// reads already see (db/serialized.ts), and that transaction may still roll back.
+// builds). The cache is dropped once the write has ended, whether it committed or not
+// (a load that ran meanwhile is not kept either: see get), since this connection's own
+// commits do not change its data version.
 export async function writeConfig<T>(db: Db, write: () => Promise<T>): Promise<T> {
   try {
     return await write();

@@ -8,6 +8,7 @@ import { configCache, writeConfig } from "./config-cache.ts";
 import { configChanged } from "./config-changed.ts";
 import type { Db } from "../db/client.ts";
 import type { Tx } from "../db/tx.ts";
+import { groupCommit } from "../db/group-commit.ts";
 import { deployments, sessions } from "../db/schema.ts";
 import { LIVE_STATES } from "../sessions/rows.ts";
 
@@ -96,8 +97,12 @@ export async function retireIfDrained(db: Db, deploymentId: string): Promise<voi
     await writeConfig(
       db,
       () =>
-        db.update(deployments).set({ state: "inactive", updatedAt: now() }).where(
-          eq(deployments.id, deploymentId),
+        groupCommit(db).write(
+          (tx) =>
+            tx.update(deployments).set({ state: "inactive", updatedAt: now() }).where(
+              eq(deployments.id, deploymentId),
+            ),
+          { isolated: true },
         ),
     );
   }
@@ -108,8 +113,11 @@ export async function deleteDeployment(db: Db, id: string): Promise<boolean> {
   const deleted = await writeConfig(
     db,
     () =>
-      db.delete(deployments)
-        .where(and(eq(deployments.id, id), eq(deployments.state, "inactive"))).returning(),
+      groupCommit(db).write((tx) =>
+        tx.delete(deployments)
+          .where(and(eq(deployments.id, id), eq(deployments.state, "inactive"))).returning(), {
+        isolated: true,
+      }),
   );
   if (deleted.length) configChanged(db).raise("delete_deployment");
   return deleted.length > 0;

@@ -6,6 +6,7 @@ import { writeConfig } from "./config-cache.ts";
 import { configChanged } from "./config-changed.ts";
 import type { Db } from "../db/client.ts";
 import type { Tx } from "../db/tx.ts";
+import { groupCommit } from "../db/group-commit.ts";
 import {
   builds,
   connections,
@@ -67,7 +68,11 @@ export async function createProject(db: Db, name: string, displayName?: string):
   };
   const [created] = await writeConfig(
     db,
-    () => db.insert(projects).values(row).onConflictDoNothing().returning(),
+    () =>
+      groupCommit(db).write(
+        (tx) => tx.insert(projects).values(row).onConflictDoNothing().returning(),
+        { isolated: true },
+      ),
   );
   if (!created) throw new ProjectError("conflict", `project "${name}" already exists`);
   return created;

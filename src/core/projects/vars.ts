@@ -6,6 +6,7 @@ import { configChanged } from "./config-changed.ts";
 import type { Db } from "../db/client.ts";
 import { vars } from "../db/schema.ts";
 import type { SecretBox } from "./secrets.ts";
+import { groupCommit } from "../db/group-commit.ts";
 
 export type Var = typeof vars.$inferSelect;
 
@@ -28,11 +29,20 @@ export async function setVar(db: Db, box: SecretBox, scopeId: string, v: VarInpu
     createdAt: t,
     updatedAt: t,
   };
-  await writeConfig(db, () =>
-    db.insert(vars).values(row).onConflictDoUpdate({
-      target: [vars.scopeId, vars.name],
-      set: { value: row.value, isSecret: row.isSecret, description: row.description, updatedAt: t },
-    }));
+  await writeConfig(
+    db,
+    () =>
+      groupCommit(db).write((tx) =>
+        tx.insert(vars).values(row).onConflictDoUpdate({
+          target: [vars.scopeId, vars.name],
+          set: {
+            value: row.value,
+            isSecret: row.isSecret,
+            description: row.description,
+            updatedAt: t,
+          },
+        }), { isolated: true }),
+  );
   configChanged(db).raise("vars");
 }
 
@@ -69,7 +79,12 @@ export async function setVars(
 export async function deleteVar(db: Db, scopeId: string, name: string): Promise<boolean> {
   const deleted = await writeConfig(
     db,
-    () => db.delete(vars).where(and(eq(vars.scopeId, scopeId), eq(vars.name, name))).returning(),
+    () =>
+      groupCommit(db).write(
+        (tx) =>
+          tx.delete(vars).where(and(eq(vars.scopeId, scopeId), eq(vars.name, name))).returning(),
+        { isolated: true },
+      ),
   );
   if (deleted.length) configChanged(db).raise("vars");
   return deleted.length > 0;
@@ -94,13 +109,14 @@ export async function addVarIfMissing(
 ): Promise<void> {
   const t = now();
   const added = await writeConfig(db, () =>
-    db.insert(vars).values({
-      scopeId,
-      name,
-      value,
-      isSecret: false,
-      createdAt: t,
-      updatedAt: t,
-    }).onConflictDoNothing().returning({ name: vars.name }));
+    groupCommit(db).write((tx) =>
+      tx.insert(vars).values({
+        scopeId,
+        name,
+        value,
+        isSecret: false,
+        createdAt: t,
+        updatedAt: t,
+      }).onConflictDoNothing().returning({ name: vars.name }), { isolated: true }));
   if (added.length) configChanged(db).raise("vars");
 }

@@ -2,36 +2,36 @@
 // a session before running it and renews its claim (a lease) while it does; a node that
 // dies stops renewing, and another claims the session once the lease has expired and
 // resumes it by replay. The database is the only coordinator.
-import { and, eq, inArray, isNull, lt, lte, or, type Placeholder, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt, lte, or } from "drizzle-orm";
 import { now } from "../util/clock.ts";
 import type { Db } from "../db/client.ts";
 import { sessions } from "../db/schema.ts";
+import { groupCommit } from "../db/group-commit.ts";
 import { LIVE_STATES, type Session } from "./rows.ts";
 
 // A session this node may take: unowned, its lease expired at `t`, or already its own.
-function claimable(nodeId: string, t: number | Placeholder) {
+function claimable(nodeId: string, t: number) {
   return or(isNull(sessions.owner), eq(sessions.owner, nodeId), lt(sessions.leaseUntil, t));
 }
 
-export class Leases {
-  // claimRow's statement, built once (it runs for every session).
-  private readonly claimQuery;
+// Each write fails alone (see db/group-commit.ts).
+const ISOLATED = { isolated: true };
 
-  constructor(private readonly db: Db, readonly nodeId: string, readonly ttlMs: number) {
-    this.claimQuery = db.update(sessions)
-      .set({ owner: nodeId, leaseUntil: sql`${sql.placeholder("until")}` })
-      .where(and(
-        eq(sessions.id, sql.placeholder("id")),
-        inArray(sessions.state, LIVE_STATES),
-        claimable(nodeId, sql.placeholder("t")),
-      ))
-      .returning().prepare();
-  }
+export class Leases {
+  constructor(private readonly db: Db, readonly nodeId: string, readonly ttlMs: number) {}
 
   // The session's row when this node now holds its lease.
   async claimRow(sessionId: string): Promise<Session | undefined> {
     const t = now();
-    const [row] = await this.claimQuery.all({ id: sessionId, t, until: t + this.ttlMs });
+    const [row] = await groupCommit(this.db).write((tx) =>
+      tx.update(sessions)
+        .set({ owner: this.nodeId, leaseUntil: t + this.ttlMs })
+        .where(and(
+          eq(sessions.id, sessionId),
+          inArray(sessions.state, LIVE_STATES),
+          claimable(this.nodeId, t),
+        ))
+        .returning(), ISOLATED);
     return row;
   }
 
@@ -39,30 +39,32 @@ export class Leases {
   // its lease in one write. Its row, for the one node (and the one caller) that took it.
   async claimHibernated(sessionId: string): Promise<Session | undefined> {
     const t = now();
-    const [row] = await this.db.update(sessions)
-      .set({
-        hibernated: false,
-        wakeAt: null,
-        owner: this.nodeId,
-        leaseUntil: t + this.ttlMs,
-        updatedAt: t,
-      })
-      .where(and(
-        eq(sessions.id, sessionId),
-        eq(sessions.hibernated, true),
-        inArray(sessions.state, LIVE_STATES),
-        claimable(this.nodeId, t),
-      ))
-      .returning();
+    const [row] = await groupCommit(this.db).write((tx) =>
+      tx.update(sessions)
+        .set({
+          hibernated: false,
+          wakeAt: null,
+          owner: this.nodeId,
+          leaseUntil: t + this.ttlMs,
+          updatedAt: t,
+        })
+        .where(and(
+          eq(sessions.id, sessionId),
+          eq(sessions.hibernated, true),
+          inArray(sessions.state, LIVE_STATES),
+          claimable(this.nodeId, t),
+        ))
+        .returning(), ISOLATED);
     return row;
   }
 
   // Extends this node's leases; returns the ids it still holds.
   async renew(): Promise<Set<string>> {
-    const rows = await this.db.update(sessions)
-      .set({ leaseUntil: now() + this.ttlMs })
-      .where(and(eq(sessions.owner, this.nodeId), inArray(sessions.state, LIVE_STATES)))
-      .returning({ id: sessions.id });
+    const rows = await groupCommit(this.db).write((tx) =>
+      tx.update(sessions)
+        .set({ leaseUntil: now() + this.ttlMs })
+        .where(and(eq(sessions.owner, this.nodeId), inArray(sessions.state, LIVE_STATES)))
+        .returning({ id: sessions.id }), ISOLATED);
     return new Set(rows.map((r) => r.id));
   }
 

@@ -9,6 +9,7 @@ import type { SessionState } from "../db/schema.ts";
 import { retireIfDrained } from "../projects/deployments.ts";
 import { secretValues, sessionEnv } from "../projects/env.ts";
 import { execOn, type Tx } from "../db/tx.ts";
+import { groupCommit } from "../db/group-commit.ts";
 import { type Sealer, sealerFor } from "../projects/at-rest.ts";
 import { Redactor } from "./redaction.ts";
 import { log, logFailure } from "../util/log.ts";
@@ -318,7 +319,7 @@ export class SessionManager implements SessionStarter {
       sessionLog.append("state", { state: "running", run: runs, ...traceFields(s.id) }),
     ]);
     // A durable session's runner starts without waiting for this commit: what its run
-    // writes queues behind it (one connection, in order), and a crash before it commits
+    // writes queues behind it (on GroupCommit, in order), and a crash before it commits
     // leaves the session "created", to run again by replay. A non-durable session must not
     // run twice, so it starts only once "running" is on disk.
     marked.catch(() => {});
@@ -401,7 +402,7 @@ export class SessionManager implements SessionStarter {
       ? sealerFor(box, await secretValues(db, box, s.projectId))
       : undefined;
     let logged: Promise<void> | undefined;
-    await db.transaction(async (tx) => {
+    await groupCommit(db).write(async (tx) => {
       await endRow(tx, s.id, state, fields);
       await execOn(tx)("DELETE FROM subscriptions WHERE session_id = ?", [s.id]);
       // A durable child's end signals its parent under the child's id.
@@ -415,14 +416,14 @@ export class SessionManager implements SessionStarter {
           seal!,
         );
       }
-      // Queued, not awaited (that would wait for this transaction): the record is written
-      // after it, and usually in the same commit.
+      // Queued, not awaited (that would wait for this write): the record is written after
+      // it, in the same commit (what is queued while a batch runs joins it).
       logged = sessionLog.append("state", {
         state,
         ...(fields.error ? { error: fields.error } : {}),
       });
       logged.catch(() => {});
-    });
+    }, { isolated: true });
     this.deps.wakeups.forget(s.id);
     if (s.parentId && s.isDurable) this.deps.wakeups.notify(s.parentId);
     await logged;

@@ -139,7 +139,7 @@ export class Sessions {
 
   // Stores a new session's row (from newSessionRow); the manager starts it.
   async add(row: NewSession): Promise<void> {
-    await this.db.insert(sessions).values(row);
+    await groupCommit(this.db).write((tx) => tx.insert(sessions).values(row), { isolated: true });
   }
 
   async latest(projectId: string): Promise<Session | undefined> {
@@ -151,18 +151,24 @@ export class Sessions {
       .orderBy(asc(sessions.createdAt));
   }
 
-  // A run begins: state "running", one more run, started now if it never started.
+  // A run begins: state "running", one more run, started now if it never started. Queued
+  // before the run's own writes, which commit after it (or with it).
   async markRunning(s: Session): Promise<void> {
     const t = now();
-    await this.db.$client.execute({
-      sql: `UPDATE sessions SET state = 'running', runs = ?, started_at = ?, updated_at = ?
-            WHERE id = ?`,
-      args: [s.runs + 1, s.startedAt ?? t, t, s.id],
-    });
+    await groupCommit(this.db).write((tx) =>
+      execOn(tx)(
+        `UPDATE sessions SET state = 'running', runs = ?, started_at = ?, updated_at = ?
+         WHERE id = ?`,
+        [s.runs + 1, s.startedAt ?? t, t, s.id],
+      )
+    );
   }
 
   async update(id: string, fields: Partial<NewSession>): Promise<void> {
-    await this.db.update(sessions).set({ ...fields, updatedAt: now() }).where(eq(sessions.id, id));
+    await groupCommit(this.db).write(
+      (tx) => tx.update(sessions).set({ ...fields, updatedAt: now() }).where(eq(sessions.id, id)),
+      { isolated: true },
+    );
   }
 
   logs(

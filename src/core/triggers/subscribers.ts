@@ -31,8 +31,7 @@ export async function candidateSubscriptions(db: Db, e: EventRow): Promise<Candi
 }
 
 // The distinct guard paths of a destination, one index seek each (a destination has
-// few, however many subscriptions share them). In a SELECT, not a bare WITH: the
-// connection takes statements that start with WITH for writes (db/serialized.ts).
+// few, however many subscriptions share them).
 async function guardPaths(db: Db, destinationId: string): Promise<string[]> {
   const rows = await db.all<{ path: string | null }>(sql`
     SELECT path FROM (WITH RECURSIVE p(path) AS (
