@@ -30,6 +30,11 @@ def jira_client(connection: str, **kwargs):
     return _client(connection, "jira", "Jira", kwargs)
 
 
+def atlassian_jira_client(connection: str, **kwargs):
+    """AutoKitteh's earlier name for ``jira_client``: the same ``atlassian.Jira`` client."""
+    return jira_client(connection, **kwargs)
+
+
 def confluence_client(connection: str, **kwargs):
     """An ``atlassian.Confluence`` client for the connection (see ``jira_client``)."""
     return _client(connection, "confluence", "Confluence", kwargs)

@@ -100,6 +100,13 @@ HELPERS = [
         "Token",
     ),
     (
+        atlassian.atlassian_jira_client,
+        {"Token": "t", "BaseURL": "https://x.example"},
+        "atlassian",
+        "atlassian-python-api",
+        "Token",
+    ),
+    (
         atlassian.confluence_client,
         {"Token": "t", "BaseURL": "https://x.example"},
         "atlassian",

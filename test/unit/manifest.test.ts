@@ -181,3 +181,50 @@ test("a manifest with very many errors lists the first ones and counts the rest"
   assert.equal(lines.length, 51);
   assert.match(lines[50], /^\.\.\. and \d+ more errors$/);
 });
+
+// AutoKitteh reads a key with no value as absent (Go's zero value): `vars:` alone is no vars.
+test("a key without a value is as if absent, webhook: keeps meaning a webhook", () => {
+  const m = parseManifest(
+    "version: v1\nproject:\n  name: p\n  vars:\n  connections:\n  triggers:\n    - name: t\n      webhook:\n      filter:\n      event_type: ~\n      call: a.py:f\n",
+  );
+  assert.deepEqual(m.project.vars, []);
+  assert.deepEqual(m.project.connections, []);
+  assert.equal(m.project.triggers[0].type, "webhook");
+  assert.equal(m.project.triggers[0].filter, "");
+  assert.equal(m.project.triggers[0].eventType, "");
+  assert.equal(errorOf("version: v1\nproject:\n  name:\n"), "project.name: required");
+});
+
+test("a trigger's earlier `data` is accepted and reported as ignored", () => {
+  const m = parseManifest(
+    "version: v1\nproject:\n  name: p\n  connections:\n    - name: h\n      integration: http\n  triggers:\n    - name: t\n      connection: h\n      data:\n        path: some/where\n      call: a.py:f\n",
+  );
+  assert.equal(m.project.triggers[0].call, "a.py:f");
+  assert.deepEqual(m.ignored, [
+    `[warn] trigger "t": "data" (AutoKitteh's earlier trigger data) is ignored`,
+  ]);
+  assert.equal(parseManifest("version: v1\nproject:\n  name: p\n").ignored, undefined);
+  assert.equal(
+    errorOf(
+      "version: v1\nproject:\n  name: p\n  triggers:\n    - name: t\n      webhook: {}\n      data: [1]\n",
+    ),
+    "project.triggers[0].data: Invalid input: expected record, received array",
+  );
+});
+
+test("entrypoint is AutoKitteh's earlier name for call; Starlark handlers are named", () => {
+  const t = (extra: string) =>
+    `version: v1\nproject:\n  name: p\n  triggers:\n    - name: t\n      webhook: {}\n${extra}`;
+  assert.equal(
+    parseManifest(t("      entrypoint: lib/h.py:go\n")).project.triggers[0].call,
+    "lib/h.py:go",
+  );
+  assert.equal(
+    errorOf(t("      entrypoint: h.py:go\n      call: h.py:go\n")),
+    "project.triggers[0]: only one of call, entrypoint",
+  );
+  assert.equal(
+    errorOf(t("      call: main.star:go\n")),
+    "project.triggers[0].call: Starlark (.star) handlers are not supported: Pounce runs Python (.py) only",
+  );
+});

@@ -46,6 +46,7 @@ async function validate(argv: string[]): Promise<void> {
   const warnings = [
     ...(path === "-" ? [] : await checkCodeBeside(path, m)),
     ...eventlessTriggers(m),
+    ...(m.ignored ?? []),
   ];
   for (const line of warnings) console.error(line);
   print(

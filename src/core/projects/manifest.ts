@@ -46,6 +46,17 @@ const connectionSchema = z.object({
 }).strict();
 
 const callPattern = /^[\w./-]+\.py(:| )\w+$/;
+// AutoKitteh's Starlark handlers (`program.star:f`): Pounce runs Python only.
+const starlarkCall = /^[\w./-]+\.star(:| )\w+$/;
+const entrypoint = z.string().superRefine((s, ctx) => {
+  if (callPattern.test(s)) return;
+  ctx.addIssue({
+    code: "custom",
+    message: starlarkCall.test(s)
+      ? "Starlark (.star) handlers are not supported: Pounce runs Python (.py) only"
+      : 'must look like "file.py:function"',
+  });
+});
 
 const triggerSchema = z.object({
   name,
@@ -56,7 +67,11 @@ const triggerSchema = z.object({
   connection: z.string().min(1).optional(),
   event_type: z.string().optional(),
   filter: z.string().optional(),
-  call: z.string().regex(callPattern, 'must look like "file.py:function"').optional(),
+  call: entrypoint.optional(),
+  // AutoKitteh's earlier name for `call`.
+  entrypoint: entrypoint.optional(),
+  // AutoKitteh's earlier trigger data (e.g. an HTTP connection's `path`): accepted, ignored.
+  data: z.record(z.string(), z.unknown()).optional(),
   is_durable: z.boolean().optional(),
   is_sync: z.boolean().optional(),
 }).strict();
@@ -96,6 +111,8 @@ export type Manifest = {
     connections: { name: string; integration: string; vars: ManifestVar[] }[];
     triggers: ManifestTrigger[];
   };
+  // Fields AutoKitteh accepts that Pounce reads and ignores, one warning a field.
+  ignored?: string[];
 };
 
 // At most this many errors are listed; the rest are counted.
@@ -162,6 +179,7 @@ export function parseManifest(text: string): Manifest {
     checkNodes(parsed.contents, text);
     varValuesAsText(parsed);
     doc = parsed.toJS({ maxAliasCount: 100 });
+    dropNulls(doc);
   } catch (err) {
     if (err instanceof ManifestError) throw err;
     if (err instanceof YAMLParseError) {
@@ -211,6 +229,20 @@ function varValuesAsText(doc: Document): void {
       if (isScalar(value) && typeof value.value !== "string") {
         value.value = value.value === null ? "" : value.source ?? String(value.value);
       }
+    }
+  }
+}
+
+// A key with no value (`vars:`, `filter: ~`) is as if absent, as AutoKitteh reads it (Go's
+// YAML decoding leaves the field at its zero value). `webhook:` keeps its meaning: a webhook.
+function dropNulls(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const item of node) dropNulls(item);
+  } else if (node !== null && typeof node === "object") {
+    const obj = node as Record<string, unknown>;
+    for (const [key, value] of Object.entries(obj)) {
+      if (value === null && key !== "webhook") delete obj[key];
+      else dropNulls(value);
     }
   }
 }
@@ -330,6 +362,9 @@ function checkTrigger(
       report([...path, "connection"], `no connection named "${t.connection}" in the project`);
     }
   }
+  if (t.call !== undefined && t.entrypoint !== undefined) {
+    report(path, "only one of call, entrypoint");
+  }
   if (t.timezone && type !== "schedule") {
     report([...path, "timezone"], "only for schedule triggers");
   }
@@ -367,10 +402,15 @@ function normalize(m: z.infer<typeof manifestSchema>): Manifest {
     connection: t.connection,
     eventType: t.event_type ?? "",
     filter: t.filter ?? "",
-    call: t.call === undefined ? undefined : canonicalEntrypoint(t.call),
+    call: (t.call ?? t.entrypoint) === undefined
+      ? undefined
+      : canonicalEntrypoint((t.call ?? t.entrypoint)!),
     isDurable: t.is_durable ?? m.version === "v1",
     isSync: t.is_sync ?? false,
   }));
+  const ignored = (p.triggers ?? []).filter((t) => t.data !== undefined).map((t) =>
+    `[warn] trigger "${t.name}": "data" (AutoKitteh's earlier trigger data) is ignored`
+  );
   return {
     version: m.version,
     project: {
@@ -380,6 +420,7 @@ function normalize(m: z.infer<typeof manifestSchema>): Manifest {
       connections,
       triggers,
     },
+    ...(ignored.length ? { ignored } : {}),
   };
 }
 

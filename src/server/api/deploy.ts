@@ -48,7 +48,7 @@ export function deployRoutes(engine: Engine): Hono {
         files[name] = Buffer.from(b64, "base64");
       }
       const prepared = await prepareDeploy(engine, manifest, files).catch(refused);
-      const warnings = eventlessTriggers(manifest);
+      const warnings = [...eventlessTriggers(manifest), ...(manifest.ignored ?? [])];
       const run = (progress: (line: string) => void) =>
         prepared.run(progress).then((r) => ({ ...r, lines: [...r.lines, ...warnings] }), refused);
       if (prepared.buildsVenv && acceptsProgress(c.req.header("accept"))) {
@@ -62,7 +62,7 @@ export function deployRoutes(engine: Engine): Hono {
     const body = await jsonBody(c, planBody);
     const manifest = await parseBody(body.manifest);
     const plan = await planManifest(engine.db, engine.box, manifest);
-    const lines = [...plan.lines, ...eventlessTriggers(manifest)];
+    const lines = [...plan.lines, ...eventlessTriggers(manifest), ...(manifest.ignored ?? [])];
     return c.json({ lines, actions: plan.actions.map((a) => a.kind) });
   });
 
