@@ -369,8 +369,8 @@ test("removing the connection stops its channel", async () => {
     "deploy",
     "--manifest",
     writeProject(scope, {
-      "autokitteh.yaml": manifest.replace(/    - name: cal\n[\s\S]*?value: primary\n/, "")
-        .replace(/    - name: standup\n[\s\S]*?on_created\n/, ""),
+      "autokitteh.yaml": manifest.replace(/ {4}- name: cal\n[\s\S]*?value: primary\n/, "")
+        .replace(/ {4}- name: standup\n[\s\S]*?on_created\n/, ""),
       "main.py": handler,
     }),
   ]);
