@@ -4,6 +4,7 @@ import { confluence } from "./confluence/index.ts";
 import { credentialVars } from "./credentials.ts";
 import { discord } from "./discord/index.ts";
 import { github } from "./github/index.ts";
+import { googlecalendar, googledrive } from "./google/index.ts";
 import { jira } from "./jira/index.ts";
 import { linear } from "./linear/index.ts";
 import { schedule } from "./schedule/index.ts";
@@ -26,6 +27,8 @@ export const integrations: readonly Integration[] = [
   zoom,
   jira,
   confluence,
+  googlecalendar,
+  googledrive,
 ];
 
 export function integrationNamed(name: string): Integration | undefined {

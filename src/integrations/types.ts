@@ -23,6 +23,8 @@ export type IntegrationContext = {
   serviceUrl: () => string;
   // The integration this context was given to (events are counted under its name).
   integration?: string;
+  // This daemon's name among daemons sharing the database (owner of source leases).
+  nodeId?: string;
 };
 
 // A connection variable an integration reads. Secret ones are encrypted at rest whatever

@@ -71,6 +71,6 @@ export function createApp(
   app.use("/webhooks/*", observeWebhooks);
   app.route("/api", signInCodeRoutes(codes));
   engine.integrations.mount(app);
-  mountOAuth(app, engine.oauth);
+  mountOAuth(app, engine.oauth, () => engine.integrations.reload());
   return app;
 }

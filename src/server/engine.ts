@@ -193,6 +193,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     webhookRate: opts.webhookRate ?? 0,
   };
   const integrations = new IntegrationHub({
+    nodeId: opts.nodeId ?? nodeIdFor(dataDir),
     db,
     events,
     dispatcher,

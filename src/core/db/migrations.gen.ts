@@ -39,4 +39,13 @@ export const migrations: MigrationMeta[] = [
     "folderMillis": 1795327858251,
     "hash": "0dcbfb21b876d8ca21971dc04015c0033ef6f0eeca2eb62a3a93112d9e1c7649",
   },
+  {
+    "sql": [
+      "CREATE TABLE `source_leases` (\n\t`name` text PRIMARY KEY NOT NULL,\n\t`owner` text NOT NULL,\n\t`until` integer NOT NULL\n);\n",
+      "\nCREATE TABLE `source_states` (\n\t`connection_id` text NOT NULL,\n\t`kind` text NOT NULL,\n\t`state` text NOT NULL,\n\t`updated_at` integer NOT NULL,\n\tPRIMARY KEY(`connection_id`, `kind`)\n);\n",
+    ],
+    "bps": true,
+    "folderMillis": 1796632764735,
+    "hash": "5b6ec7c5e1e905cd5c13a385b71e12706fbf96cc97d815e3a0c99a4396855848",
+  },
 ];

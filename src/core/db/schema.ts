@@ -219,3 +219,20 @@ export const seenRequests = sqliteTable("seen_requests", {
   key: text("key").primaryKey(),
   expiresAt: integer("expires_at").notNull(),
 }, (t) => [index("seen_requests_expiry").on(t.expiresAt)]);
+
+// What a long-lived source keeps for a connection across restarts (a Google watch channel,
+// its expiry and sync token): JSON written by the integration, its secrets sealed by it.
+export const sourceStates = sqliteTable("source_states", {
+  connectionId: text("connection_id").notNull(),
+  kind: text("kind").notNull(),
+  state: text("state").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+}, (t) => [primaryKey({ columns: [t.connectionId, t.kind] })]);
+
+// Which daemon runs a long-lived source (a watch's renewals, a gateway link) when several
+// share the database: held by `owner` until `until` (epoch ms) unless renewed.
+export const sourceLeases = sqliteTable("source_leases", {
+  name: text("name").primaryKey(),
+  owner: text("owner").notNull(),
+  until: integer("until").notNull(),
+});
