@@ -92,6 +92,8 @@ export function formatRecord(r: TailRecord, s: Style, timestamps = true): string
     case "call_attempt_complete":
       return head + label("return") +
         (d.error ? s.red(`#${d.seq} raised ${d.result}`) : `#${d.seq} -> ${d.result}`);
+    case "wait":
+      return head + s.cyan(label("wait")) + String(d.text ?? "");
     case "stop_request":
       return head + s.yellow(label("stop")) + String(d.reason ?? "");
     default:

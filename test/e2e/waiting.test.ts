@@ -269,3 +269,50 @@ def main(event):
   assert.equal(s.state, "completed", s.error ?? "");
   assert.deepEqual(await d.prints("waiter"), ["got 7"]);
 });
+
+test("a waiting session shows what it waits for: session get, list and its log", async (t) => {
+  const d = await daemonFor(t);
+  const body = `import autokitteh
+
+def main(event):
+    sub = autokitteh.subscribe("feed", "data.body.json.n > 1")
+    print("got", autokitteh.next_event(sub).body.json["n"])
+    autokitteh.sleep(600)
+`;
+  const out = await d.cli(["deploy", "--manifest", writeProject(t, waiter(body))]);
+  assert.equal(out.code, 0, out.stderr);
+  await fetch(d.url + webhookPath(out.stdout, "start"), { method: "POST" });
+  const waitingFor = async (pattern: RegExp) => {
+    const got = await waitFor(`a wait matching ${pattern}`, async () => {
+      const { session } = await d.api<{ session: { waiting: string | null } }>(
+        "/api/sessions/waiter",
+      );
+      return pattern.test(session.waiting ?? "") && session.waiting;
+    });
+    return got as string;
+  };
+  const wait = await waitingFor(
+    /^waiting for an event on `feed` \(filter data\.body\.json\.n > 1\)$/,
+  );
+  const [got, list] = await Promise.all([
+    d.cli(["session", "get", "waiter"]),
+    d.cli(["session", "list", "-p", "waiter"]),
+  ]);
+  assert.match(got.stdout, new RegExp(`^state: running \\(waiting: ${escape(wait)}\\)$`, "m"));
+  assert.match(list.stdout, /state=running \(waiting: waiting for an event on `feed`/);
+
+  await fetch(d.url + webhookPath(out.stdout, "feed"), { method: "POST", body: '{"n": 2}' });
+  await waitingFor(/^sleeping until \d{4}-\d\d-\d\dT/);
+  const log = await waitFor("both waits in the log", async () => {
+    const res = await d.cli(["session", "log", "waiter", "-n"]);
+    return /^wait +sleeping until /m.test(res.stdout) && res.stdout;
+  });
+  assert.match(
+    log as string,
+    /^wait +waiting for an event on `feed` \(filter [^)]+\)\nprint +got 2\n/m,
+  );
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

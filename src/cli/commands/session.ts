@@ -1,7 +1,7 @@
 // `pounce session ...`: one function per subcommand, registered in `subcommands`.
 import { parse } from "../args.ts";
 import { Client } from "../client.ts";
-import { print, table } from "../output.ts";
+import { keyValues, print, table } from "../output.ts";
 import { formatRecord, fromLogJson, type LogRecordJson, style } from "../records.ts";
 import { oneRef, ref } from "../refs.ts";
 import { runSubcommand, type Subcommand } from "../subcommands.ts";
@@ -43,8 +43,13 @@ async function list(argv: string[]): Promise<void> {
   print(
     values,
     res,
-    () => table(res.sessions, ["session_id", "state", "entrypoint", "created_at"]),
+    () => table(res.sessions.map(withWait), ["session_id", "state", "entrypoint", "created_at"]),
   );
+}
+
+// `running (waiting: sleeping until …)`: a wait is part of the state people read.
+function withWait(s: SessionJson): SessionJson {
+  return s.waiting ? { ...s, state: `${s.state} (waiting: ${s.waiting})` } : s;
 }
 
 async function get(argv: string[]): Promise<void> {
@@ -53,7 +58,7 @@ async function get(argv: string[]): Promise<void> {
     `/api/sessions/${ref(positionals)}`,
     values.fail,
   );
-  if (res) print(values, res.session);
+  if (res) print(values, res.session, () => keyValues(withWait(res.session)));
 }
 
 async function prints(argv: string[]): Promise<void> {

@@ -138,7 +138,9 @@ export type LogRecordType =
   | "call_attempt_complete"
   | "state"
   | "stop_request"
-  | "outcome";
+  | "outcome"
+  // A wait that went idle: `text` says on what (sessions/waits.ts).
+  | "wait";
 
 export const sessionLogs = sqliteTable("session_logs", {
   // Global and never reused (AUTOINCREMENT): the cursor a project's live tail resumes from.

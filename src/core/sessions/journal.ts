@@ -4,7 +4,7 @@
 // arguments are sealed with the session's sealer (at-rest.ts). The hot paths are plain
 // SQL (see execOn). Deleting a session's steps is left to the session's own deletion.
 import type { RecordedStep } from "../../protocol/frames.gen.ts";
-import { and, eq } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import type { Sealer } from "../projects/at-rest.ts";
 import type { Db } from "../db/client.ts";
 import { execOn, type Tx } from "../db/tx.ts";
@@ -148,6 +148,20 @@ export function recordCallFailure(
 
 // The deadline of a call's step recorded pending (and not completed) by an earlier run,
 // undefined when there is none.
+// The session's newest step when it has not completed: what a hibernated session waits in.
+export async function pendingStep(
+  db: Db,
+  sessionId: string,
+): Promise<{ kind: string; deadline: number | null } | undefined> {
+  const [last] = await db.select({
+    kind: sessionSteps.kind,
+    deadline: sessionSteps.deadline,
+    completedAt: sessionSteps.completedAt,
+  }).from(sessionSteps).where(eq(sessionSteps.sessionId, sessionId))
+    .orderBy(desc(sessionSteps.seq)).limit(1);
+  return last && last.completedAt === null ? last : undefined;
+}
+
 export async function pendingDeadline(
   db: Db,
   sessionId: string,

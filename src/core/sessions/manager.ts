@@ -16,6 +16,7 @@ import { log, logFailure } from "../util/log.ts";
 import { leaseTakeover, sessionEnded, sessionStarted } from "../../observability/metrics.ts";
 import { inSessionSpan, sessionFinished, traceFields } from "../../observability/tracing.ts";
 import type { SecretBox } from "../projects/secrets.ts";
+import { describeHibernatedWait, describeWait } from "./waits.ts";
 import { type RunOutcome, SessionRun } from "./run.ts";
 import {
   insertedSession,
@@ -137,6 +138,16 @@ export class SessionManager implements SessionStarter {
       this.runs.get(s.id)?.stop(s.stopReason ?? "stopped");
     }
     await this.adoptOrphans();
+  }
+
+  // What a running session waits for, in words; null when it is not waiting (as far as
+  // this node knows: a session another node runs shows only when hibernated).
+  async waiting(s: Session): Promise<string | null> {
+    if (s.state !== "running") return null;
+    const wait = this.runs.get(s.id)?.wait;
+    if (wait) return await describeWait(this.deps.db, wait);
+    if (!s.hibernated) return null;
+    return await describeHibernatedWait(this.deps.db, s.id, s.wakeAt ?? null);
   }
 
   // Asks the session to stop: at once when it runs here or has no live node, else the

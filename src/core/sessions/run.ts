@@ -29,6 +29,7 @@ import {
 import { describeExit, type Runner } from "./runner-port.ts";
 import type { Sealer } from "../projects/at-rest.ts";
 import { journalFailure } from "./syscalls/context.ts";
+import { describeWait, type Wait } from "./waits.ts";
 import { type SyscallDeps, SyscallError, syscalls } from "./syscalls/index.ts";
 
 export type RunOutcome =
@@ -53,6 +54,9 @@ export class SessionRun {
   private readonly aborted = new AbortController();
   private hibernation?: ReturnType<typeof setTimeout>;
   private waitIdle = false;
+  // What the run waits for now (session get/list show it), and whether its `wait` record
+  // is logged (once, when the wait first goes idle).
+  private currentWait?: Wait & { logged: boolean };
   private hibernationDue?: RunOutcome;
   private finish!: (outcome: RunOutcome) => void;
   readonly outcome: Promise<RunOutcome>;
@@ -255,7 +259,13 @@ export class SessionRun {
   }
 
   // `idle`: a sleep is idle throughout; a waiting syscall says when it is (waitIdleChanged).
-  private waitStarted(deadline: number | null, idle: boolean): void {
+  get wait(): Wait | undefined {
+    return this.currentWait;
+  }
+
+  private waitStarted(deadline: number | null, idle: boolean, wait: Omit<Wait, "until">): void {
+    this.currentWait = { ...wait, until: deadline, logged: false };
+    if (idle) this.logWait();
     this.waitIdle = idle;
     const after = this.hibernateAfterMs;
     if (!this.session.isDurable || after === undefined) return;
@@ -275,7 +285,17 @@ export class SessionRun {
     else this.hibernationDue = outcome;
   }
 
+  private logWait(): void {
+    const w = this.currentWait;
+    if (!w || w.logged) return;
+    w.logged = true;
+    describeWait(this.deps.db, w).then((text) => {
+      if (this.currentWait === w) this.log.append("wait", { text });
+    }).catch(logFailure("describing a wait failed"));
+  }
+
   private waitIdleChanged(idle: boolean): void {
+    if (idle) this.logWait();
     this.waitIdle = idle;
     const due = this.hibernationDue;
     if (idle && due) {
@@ -285,6 +305,7 @@ export class SessionRun {
   }
 
   private waitEnded(): void {
+    this.currentWait = undefined;
     clearTimeout(this.hibernation);
     this.hibernation = undefined;
     this.hibernationDue = undefined;
@@ -302,7 +323,8 @@ export class SessionRun {
       op,
       seq: typeof h.seq === "number" ? h.seq : undefined,
       signal: this.aborted.signal,
-      waiting: (deadline: number | null) => this.waitStarted(deadline, false),
+      waiting: (deadline: number | null) =>
+        this.waitStarted(deadline, false, { op, subscriptionIds: subscriptionIds(h.args) }),
       idle: (idle: boolean) => this.waitIdleChanged(idle),
     };
     try {
@@ -328,7 +350,7 @@ export class SessionRun {
       step = sleep;
     }
     fault("sleep");
-    this.waitStarted(step.deadline, true);
+    this.waitStarted(step.deadline, true, { op: "sleep", subscriptionIds: [] });
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       this.waitEnded();
@@ -344,4 +366,10 @@ export class SessionRun {
     }, Math.max(0, step.deadline! - now()));
     this.timers.add(timer);
   }
+}
+
+// next_event's subscription ids (`ids`: one id or a list).
+function subscriptionIds(args: Record<string, unknown> | undefined): string[] {
+  const ids = args?.ids;
+  return (Array.isArray(ids) ? ids : [ids]).filter((id): id is string => typeof id === "string");
 }

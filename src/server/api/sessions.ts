@@ -1,6 +1,11 @@
 // Sessions and their log records.
 import { Hono } from "hono";
-import { isFinal, SESSION_STATES, type SessionState } from "../../core/sessions/rows.ts";
+import {
+  isFinal,
+  type Session,
+  SESSION_STATES,
+  type SessionState,
+} from "../../core/sessions/rows.ts";
 import type { Engine } from "../engine.ts";
 import { ApiError } from "./errors.ts";
 import { iso, sessionJson } from "./json.ts";
@@ -22,12 +27,15 @@ export function sessionRoutes(engine: Engine): Hono {
       limit,
       eventId: c.req.query("event"),
     });
-    return c.json({ sessions: rows.map(sessionJson) });
+    return c.json({ sessions: await Promise.all(rows.map((s) => withWaiting(engine, s))) });
   });
 
   api.get(
     "/sessions/:ref",
-    async (c) => c.json({ session: sessionJson(await sessionByRef(engine, c.req.param("ref"))) }),
+    async (c) =>
+      c.json({
+        session: await withWaiting(engine, await sessionByRef(engine, c.req.param("ref"))),
+      }),
   );
 
   api.get("/sessions/:ref/prints", async (c) => {
@@ -75,4 +83,9 @@ export function sessionRoutes(engine: Engine): Hono {
 function logRecordJson(seq: number, type: string, createdAt: number, data: unknown) {
   const { seq: step, ...rest } = (data ?? {}) as { seq?: number };
   return { seq, type, t: iso(createdAt), ...(step === undefined ? {} : { step }), ...rest };
+}
+
+// A session as JSON with `waiting`: what it waits for, in words (null when it does not).
+async function withWaiting(engine: Engine, s: Session) {
+  return { ...sessionJson(s), waiting: await engine.manager.waiting(s) };
 }
