@@ -17,7 +17,7 @@ echo "== tsc"
 npx --no-install tsc --noEmit -p .
 echo "== TypeScript tests on Node (node --test)"
 mapfile -t files < <(find test -name '*.test.ts' | sort)
-node --no-warnings --import tsx --test --test-concurrency=2 --test-timeout=300000 "${files[@]}"
+node --no-warnings --import tsx --test --test-concurrency=2 --test-timeout=600000 "${files[@]}"
 echo "== py-sdk tests (pytest)"
 (cd py-sdk && ../.venv/bin/python -m pytest -q)
 echo "== TypeScript tests on Deno (deno task test)"
