@@ -3,6 +3,7 @@
 // the owner: a daemon only extends or drops a lease it holds.
 import { and, eq, lt, or } from "drizzle-orm";
 import type { Db } from "./db/client.ts";
+import { groupCommit } from "./db/group-commit.ts";
 import { sourceLeases } from "./db/schema.ts";
 
 // Takes or extends the lease `name` until `until` when it is free, expired at `t`, or
@@ -14,18 +15,26 @@ export async function claimSourceLease(
   t: number,
   until: number,
 ): Promise<boolean> {
-  const rows = await db.insert(sourceLeases).values({ name, owner, until })
-    .onConflictDoUpdate({
-      target: sourceLeases.name,
-      set: { owner, until },
-      setWhere: or(eq(sourceLeases.owner, owner), lt(sourceLeases.until, t)),
-    })
-    .returning({ name: sourceLeases.name });
+  const rows = await groupCommit(db).write(
+    (tx) =>
+      tx.insert(sourceLeases).values({ name, owner, until })
+        .onConflictDoUpdate({
+          target: sourceLeases.name,
+          set: { owner, until },
+          setWhere: or(eq(sourceLeases.owner, owner), lt(sourceLeases.until, t)),
+        })
+        .returning({ name: sourceLeases.name }),
+    { isolated: true },
+  );
   return rows.length > 0;
 }
 
 // Drops the lease if `owner` holds it.
 export async function releaseSourceLease(db: Db, name: string, owner: string): Promise<void> {
-  await db.delete(sourceLeases)
-    .where(and(eq(sourceLeases.name, name), eq(sourceLeases.owner, owner)));
+  await groupCommit(db).write(
+    (tx) =>
+      tx.delete(sourceLeases)
+        .where(and(eq(sourceLeases.name, name), eq(sourceLeases.owner, owner))),
+    { isolated: true },
+  );
 }

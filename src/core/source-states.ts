@@ -3,6 +3,7 @@
 import { and, eq } from "drizzle-orm";
 import { now } from "./util/clock.ts";
 import type { Db } from "./db/client.ts";
+import { groupCommit } from "./db/group-commit.ts";
 import { sourceStates } from "./db/schema.ts";
 
 export async function readSourceState(
@@ -22,14 +23,22 @@ export async function writeSourceState(
   state: string,
 ): Promise<void> {
   const t = now();
-  await db.insert(sourceStates).values({ connectionId, kind, state, updatedAt: t })
-    .onConflictDoUpdate({
-      target: [sourceStates.connectionId, sourceStates.kind],
-      set: { state, updatedAt: t },
-    });
+  await groupCommit(db).write(
+    (tx) =>
+      tx.insert(sourceStates).values({ connectionId, kind, state, updatedAt: t })
+        .onConflictDoUpdate({
+          target: [sourceStates.connectionId, sourceStates.kind],
+          set: { state, updatedAt: t },
+        }),
+    { isolated: true },
+  );
 }
 
 export async function deleteSourceState(db: Db, connectionId: string, kind: string): Promise<void> {
-  await db.delete(sourceStates)
-    .where(and(eq(sourceStates.connectionId, connectionId), eq(sourceStates.kind, kind)));
+  await groupCommit(db).write(
+    (tx) =>
+      tx.delete(sourceStates)
+        .where(and(eq(sourceStates.connectionId, connectionId), eq(sourceStates.kind, kind))),
+    { isolated: true },
+  );
 }
