@@ -1,7 +1,15 @@
 // A daemon for the benchmark: the daemon bundled as the binary bundles it (no TypeScript
 // loader in the measured process), in a fresh data dir, with the benchmark project deployed.
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+} from "node:fs";
 import { Agent, request } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -27,6 +35,10 @@ export async function bundle(): Promise<void> {
     outfile: BUNDLE,
     logLevel: "warning",
   });
+  // The bundle starts offload workers from `./core/util/offload-worker.ts` beside it
+  // (src/runtime.ts): the sources, run through tsx in the worker thread.
+  const core = join(ROOT, ".pounce", "core");
+  if (!existsSync(core)) symlinkSync(join("..", "src", "core"), core);
 }
 
 export type DaemonOptions = {
