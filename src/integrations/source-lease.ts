@@ -2,7 +2,7 @@
 // Discord gateway link) when several share a database: it holds the source's lease,
 // renewing it while it works; a daemon that dies stops renewing and another takes over
 // once the lease has expired.
-import { claimSourceLease, releaseSourceLease } from "../core/source-leases.ts";
+import { claimSourceLease, releaseSourceLease } from "../core/sources/leases.ts";
 import { now } from "../core/util/clock.ts";
 import type { Db } from "../core/db/client.ts";
 

@@ -11,7 +11,7 @@ import {
   type ConnectionWithVars,
   withVars,
 } from "../../core/projects/connections.ts";
-import { deleteSourceState, readSourceState, writeSourceState } from "../../core/source-states.ts";
+import { deleteSourceState, readSourceState, writeSourceState } from "../../core/sources/states.ts";
 import { now } from "../../core/util/clock.ts";
 import { log } from "../../core/util/log.ts";
 import { SerialQueue } from "../../core/util/serial.ts";

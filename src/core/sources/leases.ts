@@ -2,9 +2,9 @@
 // source (renews a watch, keeps a gateway link) at a time. Each statement is fenced by
 // the owner: a daemon only extends or drops a lease it holds.
 import { and, eq, lt, or } from "drizzle-orm";
-import type { Db } from "./db/client.ts";
-import { groupCommit } from "./db/group-commit.ts";
-import { sourceLeases } from "./db/schema.ts";
+import type { Db } from "../db/client.ts";
+import { groupCommit } from "../db/group-commit.ts";
+import { sourceLeases } from "../db/schema.ts";
 
 // Takes or extends the lease `name` until `until` when it is free, expired at `t`, or
 // already `owner`'s; true when `owner` holds it afterwards.

@@ -1,10 +1,10 @@
 // What long-lived sources keep per connection across restarts (e.g. a Google watch
 // channel and its sync token), as JSON text the integration writes (sealing its secrets).
 import { and, eq } from "drizzle-orm";
-import { now } from "./util/clock.ts";
-import type { Db } from "./db/client.ts";
-import { groupCommit } from "./db/group-commit.ts";
-import { sourceStates } from "./db/schema.ts";
+import { now } from "../util/clock.ts";
+import type { Db } from "../db/client.ts";
+import { groupCommit } from "../db/group-commit.ts";
+import { sourceStates } from "../db/schema.ts";
 
 export async function readSourceState(
   db: Db,
