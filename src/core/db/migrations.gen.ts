@@ -50,7 +50,7 @@ export const migrations: MigrationMeta[] = [
   },
   {
     "sql": [
-      "-- Hand-written (drizzle-kit's own rebuild would reset the AUTOINCREMENT counters): every\n-- child table is rebuilt with a foreign key to its owner, ON DELETE CASCADE, parents before\n-- children, so no old table is dropped while a rebuilt one refers to it (safe whether\n-- foreign_keys is on or off). Rows whose owner is already gone are not carried over.\n-- session_logs' and signals' ids must never be reused (the live tail resumes by id): their\n-- sqlite_sequence values are kept aside and put back.\n-- Not here, on purpose: vars.scope_id and events.destination_id name a project or a\n-- connection (resp. a trigger or a connection), so they have no foreign key; sessions'\n-- deployment_id, build_id, trigger_id, event_id and parent_id keep none either (deleting a\n-- deployment leaves its sessions as they are).\nCREATE TABLE `__sequences_0002` (`name` text PRIMARY KEY NOT NULL, `seq` integer NOT NULL);\n",
+      "-- Hand-written (drizzle-kit's own rebuild would reset the AUTOINCREMENT counters): every\n-- child table is rebuilt with a foreign key to its owner, ON DELETE CASCADE, parents before\n-- children, so no old table is dropped while a rebuilt one refers to it (safe whether\n-- foreign_keys is on or off). Rows whose owner is already gone are not carried over.\n-- session_logs' and signals' ids must never be reused (the live tail resumes by id): their\n-- sqlite_sequence values are kept aside and put back.\n-- Not here, on purpose: vars.scope_id and events.destination_id name a project or a\n-- connection (resp. a trigger or a connection), so they have no foreign key; sessions'\n-- deployment_id, build_id, trigger_id, event_id and parent_id keep none either (deleting a\n-- deployment leaves its sessions as they are); source_states neither (a gone connection's\n-- source reads it to stop its channel, then deletes it).\nCREATE TABLE `__sequences_0002` (`name` text PRIMARY KEY NOT NULL, `seq` integer NOT NULL);\n",
       "\nINSERT INTO `__sequences_0002` (`name`, `seq`) SELECT `name`, `seq` FROM `sqlite_sequence` WHERE `name` IN ('session_logs', 'signals');\n",
       "\nCREATE TABLE `__new_connections` (\n\t`id` text PRIMARY KEY NOT NULL,\n\t`project_id` text NOT NULL,\n\t`name` text NOT NULL,\n\t`integration` text NOT NULL,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL,\n\tFOREIGN KEY (`project_id`) REFERENCES `projects`(`id`) ON UPDATE no action ON DELETE cascade\n);\n",
       '\nINSERT INTO `__new_connections`("id", "project_id", "name", "integration", "created_at", "updated_at") SELECT "id", "project_id", "name", "integration", "created_at", "updated_at" FROM `connections` WHERE `project_id` IN (SELECT `id` FROM `projects`);\n',
@@ -104,16 +104,12 @@ export const migrations: MigrationMeta[] = [
       "\nALTER TABLE `__new_subscriptions` RENAME TO `subscriptions`;\n",
       "\nCREATE INDEX `subscriptions_session` ON `subscriptions` (`session_id`);\n",
       "\nCREATE INDEX `subscriptions_destination` ON `subscriptions` (`destination_id`,`guard_path`,`guard_value`);\n",
-      "\nCREATE TABLE `__new_source_states` (\n\t`connection_id` text NOT NULL,\n\t`kind` text NOT NULL,\n\t`state` text NOT NULL,\n\t`updated_at` integer NOT NULL,\n\tPRIMARY KEY(`connection_id`, `kind`),\n\tFOREIGN KEY (`connection_id`) REFERENCES `connections`(`id`) ON UPDATE no action ON DELETE cascade\n);\n",
-      '\nINSERT INTO `__new_source_states`("connection_id", "kind", "state", "updated_at") SELECT "connection_id", "kind", "state", "updated_at" FROM `source_states` WHERE `connection_id` IN (SELECT `id` FROM `connections`);\n',
-      "\nDROP TABLE `source_states`;\n",
-      "\nALTER TABLE `__new_source_states` RENAME TO `source_states`;\n",
       "\nDELETE FROM `sqlite_sequence` WHERE `name` IN (SELECT `name` FROM `__sequences_0002`);\n",
       "\nINSERT INTO `sqlite_sequence` (`name`, `seq`) SELECT `name`, `seq` FROM `__sequences_0002`;\n",
       "\nDROP TABLE `__sequences_0002`;\n",
     ],
     "bps": true,
     "folderMillis": 1796633976860,
-    "hash": "56c4689c5adb32b3d54459d25290eacd75f5ec3603ef51e5470174eb053fb9df",
+    "hash": "e63fa981b0ba5f4aee03bacd97db045bd88d983705fde29000f96d026d5c66aa",
   },
 ];

@@ -233,9 +233,9 @@ export const seenRequests = sqliteTable("seen_requests", {
 // What a long-lived source keeps for a connection across restarts (a Google watch channel,
 // its expiry and sync token): JSON written by the integration, its secrets sealed by it.
 export const sourceStates = sqliteTable("source_states", {
-  connectionId: text("connection_id").notNull().references(() => connections.id, {
-    onDelete: "cascade",
-  }),
+  // No foreign key: when a connection goes, its source reads this state to stop what it
+  // runs (a Google watch channel), then deletes it.
+  connectionId: text("connection_id").notNull(),
   kind: text("kind").notNull(),
   state: text("state").notNull(),
   updatedAt: integer("updated_at").notNull(),

@@ -14,7 +14,6 @@ import {
   events,
   projects,
   sessions,
-  sourceStates,
   storeValues,
   triggers,
   vars,
@@ -113,9 +112,6 @@ async function deleteChildrenByHand(tx: Tx, projectId: string): Promise<void> {
     .where(eq(sessions.projectId, projectId));
   await deleteSessionChildren(tx, sessionIds);
   await tx.delete(sessions).where(eq(sessions.projectId, projectId));
-  const connectionIds = tx.select({ id: connections.id }).from(connections)
-    .where(eq(connections.projectId, projectId));
-  await tx.delete(sourceStates).where(inArray(sourceStates.connectionId, connectionIds));
   await tx.delete(connections).where(eq(connections.projectId, projectId));
   await tx.delete(triggers).where(eq(triggers.projectId, projectId));
   await tx.delete(deployments).where(eq(deployments.projectId, projectId));

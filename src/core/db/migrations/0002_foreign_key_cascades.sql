@@ -7,7 +7,8 @@
 -- Not here, on purpose: vars.scope_id and events.destination_id name a project or a
 -- connection (resp. a trigger or a connection), so they have no foreign key; sessions'
 -- deployment_id, build_id, trigger_id, event_id and parent_id keep none either (deleting a
--- deployment leaves its sessions as they are).
+-- deployment leaves its sessions as they are); source_states neither (a gone connection's
+-- source reads it to stop its channel, then deletes it).
 CREATE TABLE `__sequences_0002` (`name` text PRIMARY KEY NOT NULL, `seq` integer NOT NULL);
 --> statement-breakpoint
 INSERT INTO `__sequences_0002` (`name`, `seq`) SELECT `name`, `seq` FROM `sqlite_sequence` WHERE `name` IN ('session_logs', 'signals');
@@ -232,21 +233,6 @@ ALTER TABLE `__new_subscriptions` RENAME TO `subscriptions`;
 CREATE INDEX `subscriptions_session` ON `subscriptions` (`session_id`);
 --> statement-breakpoint
 CREATE INDEX `subscriptions_destination` ON `subscriptions` (`destination_id`,`guard_path`,`guard_value`);
---> statement-breakpoint
-CREATE TABLE `__new_source_states` (
-	`connection_id` text NOT NULL,
-	`kind` text NOT NULL,
-	`state` text NOT NULL,
-	`updated_at` integer NOT NULL,
-	PRIMARY KEY(`connection_id`, `kind`),
-	FOREIGN KEY (`connection_id`) REFERENCES `connections`(`id`) ON UPDATE no action ON DELETE cascade
-);
---> statement-breakpoint
-INSERT INTO `__new_source_states`("connection_id", "kind", "state", "updated_at") SELECT "connection_id", "kind", "state", "updated_at" FROM `source_states` WHERE `connection_id` IN (SELECT `id` FROM `connections`);
---> statement-breakpoint
-DROP TABLE `source_states`;
---> statement-breakpoint
-ALTER TABLE `__new_source_states` RENAME TO `source_states`;
 --> statement-breakpoint
 DELETE FROM `sqlite_sequence` WHERE `name` IN (SELECT `name` FROM `__sequences_0002`);
 --> statement-breakpoint
