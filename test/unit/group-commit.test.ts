@@ -18,7 +18,16 @@ async function fresh(t: { after(fn: () => unknown): void }) {
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const url = `file:${join(dir, "t.db")}`;
   const db = await openDb({ url, durability: "fsync" });
-  await db.$client.batch(["CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER NOT NULL)"], "write");
+  await db.$client.batch([
+    "CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER NOT NULL)",
+    // The sessions the log records below belong to (their rows refer to them).
+    "INSERT INTO projects (id, name, created_at, updated_at) VALUES ('prj_t', 't', 0, 0)",
+    ...["ses_x", "ses_y"].map((id) =>
+      `INSERT INTO sessions (id, project_id, build_id, entrypoint, inputs, memo, is_durable,
+         state, created_at, updated_at)
+       VALUES ('${id}', 'prj_t', 'bld_t', 'p.py:f', '{}', '{}', 1, 'running', 0, 0)`
+    ),
+  ], "write");
   // Another connection, as another process would see the file.
   const other = createClient({ url });
   t.after(() => other.close());

@@ -66,6 +66,10 @@ async function fixture(t: { after(fn: () => unknown): void }, durable: boolean) 
   const box = new SecretBox(randomBytes(32));
   const sessions = new Sessions(db, bus, box);
   const at = Date.now();
+  // The session's project (a session's row refers to it).
+  await db.$client.batch([
+    "INSERT INTO projects (id, name, created_at, updated_at) VALUES ('prj_test', 'test', 0, 0)",
+  ], "write");
   await sessions.add({
     id: "ses_test",
     projectId: "prj_test",

@@ -34,11 +34,33 @@ export async function openDb(opts: OpenOptions): Promise<Db> {
     await raw.execute("PRAGMA journal_mode = WAL");
     await raw.execute(`PRAGMA synchronous = ${opts.durability === "process" ? "NORMAL" : "FULL"}`);
   }
+  // Migrations rebuild tables (0002): they run before foreign keys are enforced.
+  if (embedded) await raw.execute("PRAGMA foreign_keys = OFF");
   await migrate(raw);
+  const cascades = embedded && await enforceForeignKeys(raw);
   // From here on, writes run only in transactions (see serialized.ts). A server's
   // connections are not this process's to set pragmas on: there it is not enforced.
   const client = serialize(raw, { writesInTransactions: embedded });
-  return drizzle(client, { schema }) as Db;
+  const db = drizzle(client, { schema }) as Db;
+  if (cascades) enforced.add(db);
+  return db;
+}
+
+const enforced = new WeakSet<Db>();
+
+// Whether SQLite itself deletes a row's children (the schema's ON DELETE CASCADE). True on
+// the embedded database (one connection, foreign_keys set on it); a libSQL server sets
+// the pragma per connection (per stream), which this process cannot hold to, so there
+// the owners of the tables delete the children themselves.
+export function foreignKeysEnforced(db: Db): boolean {
+  return enforced.has(db);
+}
+
+// Outside any transaction (SQLite ignores the pragma inside one).
+async function enforceForeignKeys(client: Client): Promise<boolean> {
+  await client.execute("PRAGMA foreign_keys = ON");
+  const { rows } = await client.execute("PRAGMA foreign_keys");
+  return Number(rows[0]?.[0]) === 1;
 }
 
 // Closes the database. A file's WAL is then folded into the file and emptied (on a

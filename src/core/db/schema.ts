@@ -33,7 +33,7 @@ export const vars = sqliteTable("vars", {
 
 export const connections = sqliteTable("connections", {
   id: text("id").primaryKey(),
-  projectId: text("project_id").notNull(),
+  projectId: text("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
   name: text("name").notNull(),
   integration: text("integration").notNull(),
   ...timestamps,
@@ -41,7 +41,7 @@ export const connections = sqliteTable("connections", {
 
 export const triggers = sqliteTable("triggers", {
   id: text("id").primaryKey(),
-  projectId: text("project_id").notNull(),
+  projectId: text("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
   name: text("name").notNull(),
   sourceType: text("source_type", { enum: ["webhook", "schedule", "connection"] }).notNull(),
   eventType: text("event_type").notNull().default(""),
@@ -60,7 +60,7 @@ export const triggers = sqliteTable("triggers", {
 
 export const builds = sqliteTable("builds", {
   id: text("id").primaryKey(),
-  projectId: text("project_id").notNull(),
+  projectId: text("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
   // JSON {"files": {path: base64}}: the project's files, immutable.
   files: blob("files", { mode: "buffer" }).notNull(),
   exports: text("exports", { mode: "json" }).notNull(),
@@ -71,7 +71,7 @@ export type DeploymentState = "active" | "draining" | "inactive" | "testing";
 
 export const deployments = sqliteTable("deployments", {
   id: text("id").primaryKey(),
-  projectId: text("project_id").notNull(),
+  projectId: text("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
   buildId: text("build_id").notNull(),
   state: text("state").$type<DeploymentState>().notNull(),
   ...timestamps,
@@ -94,7 +94,7 @@ export type SessionState = "created" | "running" | "completed" | "error" | "stop
 
 export const sessions = sqliteTable("sessions", {
   id: text("id").primaryKey(),
-  projectId: text("project_id").notNull(),
+  projectId: text("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
   deploymentId: text("deployment_id"),
   buildId: text("build_id").notNull(),
   eventId: text("event_id"),
@@ -145,7 +145,9 @@ export type LogRecordType =
 export const sessionLogs = sqliteTable("session_logs", {
   // Global and never reused (AUTOINCREMENT): the cursor a project's live tail resumes from.
   id: integer("id").primaryKey({ autoIncrement: true }),
-  sessionId: text("session_id").notNull(),
+  sessionId: text("session_id").notNull().references(() => sessions.id, {
+    onDelete: "cascade",
+  }),
   seq: integer("seq").notNull(),
   type: text("type").$type<LogRecordType>().notNull(),
   data: text("data", { mode: "json" }).notNull(),
@@ -154,7 +156,9 @@ export const sessionLogs = sqliteTable("session_logs", {
 
 // The journal: one row per durable step of a session (see docs/protocol.md).
 export const sessionSteps = sqliteTable("session_steps", {
-  sessionId: text("session_id").notNull(),
+  sessionId: text("session_id").notNull().references(() => sessions.id, {
+    onDelete: "cascade",
+  }),
   seq: integer("seq").notNull(),
   // "activity", "sleep", or a syscall's name ("subscribe", "next_event", "start", ...).
   kind: text("kind").notNull(),
@@ -175,7 +179,9 @@ export const subscriptions = sqliteTable(
   "subscriptions",
   {
     id: text("id").primaryKey(),
-    sessionId: text("session_id").notNull(),
+    sessionId: text("session_id").notNull().references(() => sessions.id, {
+      onDelete: "cascade",
+    }),
     destinationId: text("destination_id").notNull(),
     filter: text("filter").notNull().default(""),
     // The seq of the last event this subscription has consumed (or saw when created).
@@ -197,7 +203,9 @@ export const subscriptions = sqliteTable(
 // Signals sent to a session, buffered until it consumes them.
 export const signals = sqliteTable("signals", {
   seq: integer("seq").primaryKey({ autoIncrement: true }),
-  sessionId: text("session_id").notNull(),
+  sessionId: text("session_id").notNull().references(() => sessions.id, {
+    onDelete: "cascade",
+  }),
   name: text("name").notNull(),
   // JSON, sealed when the sender's project has secrets (at-rest.ts).
   payload: text("payload"),
@@ -207,7 +215,7 @@ export const signals = sqliteTable("signals", {
 
 // The project key/value store (AutoKitteh §5).
 export const storeValues = sqliteTable("store_values", {
-  projectId: text("project_id").notNull(),
+  projectId: text("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
   key: text("key").notNull(),
   // JSON, sealed for projects with secrets (at-rest.ts).
   value: text("value").notNull(),
@@ -225,6 +233,8 @@ export const seenRequests = sqliteTable("seen_requests", {
 // What a long-lived source keeps for a connection across restarts (a Google watch channel,
 // its expiry and sync token): JSON written by the integration, its secrets sealed by it.
 export const sourceStates = sqliteTable("source_states", {
+  // No foreign key: when a connection goes, its source reads this state to stop what it
+  // runs (a Google watch channel), then deletes it.
   connectionId: text("connection_id").notNull(),
   kind: text("kind").notNull(),
   state: text("state").notNull(),

@@ -4,7 +4,7 @@ import { and, eq, inArray } from "drizzle-orm";
 import { now } from "../util/clock.ts";
 import { writeConfig } from "./config-cache.ts";
 import { configChanged } from "./config-changed.ts";
-import type { Db } from "../db/client.ts";
+import { type Db, foreignKeysEnforced } from "../db/client.ts";
 import type { Tx } from "../db/tx.ts";
 import { groupCommit } from "../db/group-commit.ts";
 import {
@@ -13,16 +13,13 @@ import {
   deployments,
   events,
   projects,
-  sessionLogs,
   sessions,
-  sessionSteps,
-  signals,
   storeValues,
-  subscriptions,
   triggers,
   vars,
 } from "../db/schema.ts";
 import { newId } from "../util/ids.ts";
+import { deleteSessionChildren } from "../sessions/delete.ts";
 
 export type Project = typeof projects.$inferSelect;
 
@@ -95,24 +92,29 @@ export async function deleteProject(db: Db, project: Project): Promise<void> {
           `project "${project.name}" has sessions that have not ended (e.g. ${live.id}); stop them first`,
         );
       }
-      const sessionIds = tx.select({ id: sessions.id }).from(sessions)
-        .where(eq(sessions.projectId, project.id));
+      // vars.scope_id names a project or a connection: no foreign key, deleted here.
       const connectionIds = tx.select({ id: connections.id }).from(connections)
         .where(eq(connections.projectId, project.id));
-      await tx.delete(sessionLogs).where(inArray(sessionLogs.sessionId, sessionIds));
-      await tx.delete(sessionSteps).where(inArray(sessionSteps.sessionId, sessionIds));
-      await tx.delete(subscriptions).where(inArray(subscriptions.sessionId, sessionIds));
-      await tx.delete(signals).where(inArray(signals.sessionId, sessionIds));
-      await tx.delete(sessions).where(eq(sessions.projectId, project.id));
       await tx.delete(vars).where(inArray(vars.scopeId, connectionIds));
       await tx.delete(vars).where(eq(vars.scopeId, project.id));
-      await tx.delete(connections).where(eq(connections.projectId, project.id));
-      await tx.delete(triggers).where(eq(triggers.projectId, project.id));
-      await tx.delete(deployments).where(eq(deployments.projectId, project.id));
-      await tx.delete(builds).where(eq(builds.projectId, project.id));
+      // events.project_id may be null (an event no project took): no foreign key either.
       await tx.delete(events).where(eq(events.projectId, project.id));
-      await tx.delete(storeValues).where(eq(storeValues.projectId, project.id));
+      // The rest cascades from the project row (schema.ts), but not on a libSQL server.
+      if (!foreignKeysEnforced(db)) await deleteChildrenByHand(tx, project.id);
       await tx.delete(projects).where(eq(projects.id, project.id));
     }));
   configChanged(db).raise("delete_project");
+}
+
+// What the foreign keys' cascades delete with a project where they are enforced.
+async function deleteChildrenByHand(tx: Tx, projectId: string): Promise<void> {
+  const sessionIds = tx.select({ id: sessions.id }).from(sessions)
+    .where(eq(sessions.projectId, projectId));
+  await deleteSessionChildren(tx, sessionIds);
+  await tx.delete(sessions).where(eq(sessions.projectId, projectId));
+  await tx.delete(connections).where(eq(connections.projectId, projectId));
+  await tx.delete(triggers).where(eq(triggers.projectId, projectId));
+  await tx.delete(deployments).where(eq(deployments.projectId, projectId));
+  await tx.delete(builds).where(eq(builds.projectId, projectId));
+  await tx.delete(storeValues).where(eq(storeValues.projectId, projectId));
 }

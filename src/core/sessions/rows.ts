@@ -2,16 +2,9 @@
 // and their log records.
 import { and, asc, desc, eq, gt, inArray, isNotNull, max, type SQL, sql } from "drizzle-orm";
 import { now } from "../util/clock.ts";
-import type { Db } from "../db/client.ts";
-import {
-  type LogRecordType,
-  sessionLogs,
-  sessions,
-  type SessionState,
-  sessionSteps,
-  signals,
-  subscriptions,
-} from "../db/schema.ts";
+import { type Db, foreignKeysEnforced } from "../db/client.ts";
+import { deleteSessionChildren } from "./delete.ts";
+import { type LogRecordType, sessionLogs, sessions, type SessionState } from "../db/schema.ts";
 import type { LogBus } from "./log-bus.ts";
 import type { Redactor } from "./redaction.ts";
 import type { SecretBox } from "../projects/secrets.ts";
@@ -200,13 +193,11 @@ export class Sessions {
     return row?.last ?? 0;
   }
 
-  // Deletes a session with its log, journal, subscriptions and signals; the caller checks that it is final.
+  // Deletes a session with its log, journal, subscriptions and signals (the foreign keys'
+  // cascades; by hand on a libSQL server); the caller checks that it is final.
   async remove(id: string): Promise<void> {
     await this.db.transaction(async (tx) => {
-      await tx.delete(sessionLogs).where(eq(sessionLogs.sessionId, id));
-      await tx.delete(sessionSteps).where(eq(sessionSteps.sessionId, id));
-      await tx.delete(subscriptions).where(eq(subscriptions.sessionId, id));
-      await tx.delete(signals).where(eq(signals.sessionId, id));
+      if (!foreignKeysEnforced(this.db)) await deleteSessionChildren(tx, [id]);
       await tx.delete(sessions).where(eq(sessions.id, id));
     });
   }
