@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pounce.activities import _no_activity, activity_marker, is_inhibitor
+from pounce.activities import _no_activity, activity_marker, inside_marked_activity, is_inhibitor
 from pounce.errors import AutoKittehError
 
 from . import results
@@ -445,7 +445,9 @@ class Gate:
         """
         if op == "sleep":
             return self.sleep(args["seconds"])
-        if op in NOT_IN_ACTIVITIES and self.in_activity:
+        if op in NOT_IN_ACTIVITIES and (
+            self.in_activity or (not self.durable and inside_marked_activity())
+        ):
             # AutoKitteh's wording ("next_event inside activity: ..."), then what to do.
             raise AutoKittehError(
                 f"{op} inside activity: {op}: not allowed inside an activity; call it from "

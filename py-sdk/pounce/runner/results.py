@@ -1,6 +1,7 @@
 """Pickled results, error texts and AutoKitteh's help banners."""
 
 import inspect
+import io
 import json
 import os
 import pickle
@@ -165,9 +166,35 @@ def _round_trips(value: Any) -> bool:
         return False
 
 
+def _rebuild_exception(cls: type, args: tuple, state: dict) -> BaseException:
+    err = cls.__new__(cls)
+    err.args = args
+    err.__dict__.update(state)
+    return err
+
+
+class _Pickler(pickle.Pickler):
+    """Pickles an exception that would not unpickle (its class cannot be called again
+    with its args, e.g. openai's errors with required keyword arguments) as its class,
+    args and attributes, rebuilt without calling ``__init__``: the workflow still
+    catches it by its class, as in AutoKitteh."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        if isinstance(obj, BaseException) and not _round_trips(obj):
+            return _rebuild_exception, (type(obj), tuple(obj.args), dict(vars(obj)))
+        return NotImplemented
+
+
+def dumps(value: Any) -> bytes:
+    buf = io.BytesIO()
+    _Pickler(buf).dump(value)
+    return buf.getvalue()
+
+
 def picklable_exception(err: BaseException) -> BaseException:
     """``err`` itself if it pickles; else a copy of the same class with the attributes
-    that do not pickle set to None; else ``AutoKittehError(repr(err))``."""
+    that do not pickle set to None (pickled by ``dumps``, which rebuilds it without
+    calling ``__init__`` if need be); else ``AutoKittehError(repr(err))``."""
     set_exception_args(err)
     if _round_trips(err):
         return err
@@ -177,8 +204,8 @@ def picklable_exception(err: BaseException) -> BaseException:
         copy.args = tuple(a if _round_trips(a) else None for a in err.args)
         for name, value in vars(err).items():
             setattr(copy, name, value if _round_trips(value) else None)
-        if _round_trips(copy):
-            return copy
+        pickle.loads(dumps(copy))
+        return copy
     except Exception:
         pass
     return AutoKittehError(safe_repr(err))
@@ -207,7 +234,7 @@ def pack(ok: bool, value: Any, name: str) -> tuple[bytes, Any]:
     elif isinstance(value, BaseException):
         set_exception_args(value)
     try:
-        blob = pickle.dumps((ok, value) if ok else (ok, value, frames))
+        blob = dumps((ok, value) if ok else (ok, value, frames))
         _, restored = unpack(blob)
     except Exception as err:
         raise ResultError(unpicklable_text(name, value, err)) from None
