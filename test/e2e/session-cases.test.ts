@@ -146,6 +146,15 @@ test("`pounce session test` reports each kind of mismatch and exits non-zero", a
   assert.notEqual(shared.code, 0, report(shared));
   assert.match(shared.stderr, /^-None$/m);
 
+  // Of several cases, one that cannot run fails alone; the others still run.
+  const several = await d.cli(["session", "test", join(dir, "nope.txtar"), good]);
+  assert.equal(several.code, 1, report(several));
+  assert.match(
+    several.stderr,
+    /^FAIL .*nope\.txtar \(non-durable\) -\n.*cannot read|^FAIL .*nope\.txtar/m,
+  );
+  assert.match(several.stdout, /^ok .*good\.txtar \(non-durable\)/m);
+
   const missing = await sessionTest(d, join(dir, "nope.txtar"), "meta_missing", false);
   assert.equal(missing.code, 40, report(missing));
   const noEntry = write("noentry.txtar", "-- helper.py --\nx = 1\n");

@@ -155,7 +155,12 @@ export async function test(argv: string[]): Promise<void> {
     const project = positionals.length === 1
       ? base
       : `${base}_${basename(file).replace(/\.txtar$/, "").replace(/\W/g, "_")}`;
-    const result = await runCase(client, file, { project, durable, timeoutMs });
+    // Of several cases, one that cannot run (its deploy refused, its file unreadable) fails
+    // alone: the others still run and report.
+    const result = await runCase(client, file, { project, durable, timeoutMs }).catch((err) => {
+      if (positionals.length === 1 || !(err instanceof CliError)) throw err;
+      return { session_id: "-", ok: false, report: [err.message] };
+    });
     if (fresh && result.ok) await client.call("DELETE", `/api/projects/${project}`);
     const mode = durable ? "durable" : "non-durable";
     if (values.json) {
