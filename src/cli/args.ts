@@ -1,7 +1,7 @@
 // Argument parsing on top of node:util parseArgs, with the global flags every command takes.
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { CliError, EXIT } from "./client.ts";
-import { suggestion } from "./did-you-mean.ts";
+import { suggestion } from "../core/util/did-you-mean.ts";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 

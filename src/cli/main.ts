@@ -2,7 +2,7 @@
 import { VERSION, versionInfo } from "../version.ts";
 import { HelpShown, parse, setCommandPath, wantsHelp, wantsJson } from "./args.ts";
 import { CliError, EXIT } from "./client.ts";
-import { suggestion } from "./did-you-mean.ts";
+import { suggestion } from "../core/util/did-you-mean.ts";
 import { commandNamed, COMMANDS, usageLine } from "./command-table.ts";
 import { completionCommand } from "./commands/completion.ts";
 import { configCommand } from "./commands/config.ts";

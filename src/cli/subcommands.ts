@@ -1,7 +1,7 @@
 // Commands made of subcommands (`pounce session list`, ...): a map from name to function.
 import { HelpShown, setCommandPath, wantsHelp } from "./args.ts";
 import { CliError, EXIT } from "./client.ts";
-import { suggestion } from "./did-you-mean.ts";
+import { suggestion } from "../core/util/did-you-mean.ts";
 
 export type Subcommand = (argv: string[]) => Promise<void>;
 

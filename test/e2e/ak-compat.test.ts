@@ -85,13 +85,13 @@ test("validate checks the code beside the manifest as deploy does", async (t) =>
   assert.match(syntax.stderr, /syntax error in main\.py, line \d+/);
 
   const noFunction = await validate({
-    "autokitteh.yaml": manifest(hook("main.py:nope")),
+    "autokitteh.yaml": manifest(hook("main.py:on_evnt")),
     "main.py": "def on_event(event):\n    pass\n",
   });
   assert.equal(noFunction.code, 0, noFunction.stderr);
   assert.match(
     noFunction.stderr,
-    /\[warn\] trigger "hook": main\.py has no top-level function "nope"/,
+    /\[warn\] trigger "hook": main\.py has no top-level function "on_evnt" .*; did you mean "on_event"\?/,
   );
 
   const good = await validate({

@@ -38,6 +38,8 @@ test("vars and secrets reach the handler's environment; secrets are masked by th
   const out = await d.cli(["deploy", "--manifest", m]);
   assert.equal(out.code, 0, out.stderr);
   const path = webhookPath(out.stdout, "hook");
+  // The full URL to paste, after AutoKitteh's path.
+  assert.ok(out.stdout.includes(`webhook path is "${path}", URL ${d.url}${path}\n`), out.stdout);
   assert.equal((await fetch(d.url + path, { method: "POST" })).status, 202);
   const s = await d.waitSession("deploy_test");
   assert.equal(s.state, "completed", s.error ?? "");

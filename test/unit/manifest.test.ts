@@ -34,6 +34,17 @@ test("errors name the field path", () => {
     errorOf("version: v1\nproject:\n  name: p\n  colour: red\n"),
     "project.colour: unknown field",
   );
+  // A near miss names the field meant, among those of its own mapping.
+  assert.equal(
+    errorOf("version: v1\nproject:\n  name: p\n  trigers: []\n"),
+    'project.trigers: unknown field; did you mean "triggers"?',
+  );
+  assert.equal(
+    errorOf(
+      "version: v1\nproject:\n  name: p\n  triggers:\n    - name: a\n      webhook: {}\n      evnt_type: x\n",
+    ),
+    'project.triggers[0].evnt_type: unknown field; did you mean "event_type"?',
+  );
   assert.equal(
     errorOf(
       "version: v1\nproject:\n  name: p\n  triggers:\n    - name: a\n      webhook: {}\n    - name: b\n      webhook: {}\n      call: nope\n",

@@ -9,6 +9,7 @@ import { BuildError, type BuildFiles, checkBuildFiles, encodeFiles } from "./bui
 import type { Db } from "../db/client.ts";
 import { deploy, type DeployResult } from "./deploy.ts";
 import { log } from "../util/log.ts";
+import { suggestion } from "../util/did-you-mean.ts";
 import type { Manifest } from "./manifest.ts";
 import type { SecretBox } from "./secrets.ts";
 import { entrypointFile } from "./entrypoint.ts";
@@ -80,8 +81,10 @@ export async function checkCode(
     if (!fn || file.includes("/") || exports.some((e) => e.file === file && e.name === fn)) {
       continue;
     }
+    const inFile = exports.filter((e) => e.file === file).map((e) => e.name);
     warnings.push(
-      `[warn] trigger "${t.name}": ${file} has no top-level function "${fn}" (call: ${t.call})`,
+      `[warn] trigger "${t.name}": ${file} has no top-level function "${fn}" (call: ${t.call})` +
+        suggestion(fn, inFile),
     );
   }
   return { exports, imports, warnings };

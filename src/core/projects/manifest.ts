@@ -14,6 +14,7 @@ import { z } from "zod";
 import { checkFilter } from "../triggers/cel.ts";
 import { parseSchedule, ScheduleError } from "../triggers/schedule-spec.ts";
 import { canonicalEntrypoint } from "./entrypoint.ts";
+import { suggestion } from "../util/did-you-mean.ts";
 
 export const MAX_MANIFEST_BYTES = 1 << 20;
 // Hostile manifests: YAML nested deeper than this is refused before parsing (the parser
@@ -76,16 +77,31 @@ const triggerSchema = z.object({
   is_sync: z.boolean().optional(),
 }).strict();
 
+const projectSchema = z.object({
+  name,
+  display_name: z.string().optional(),
+  vars: list(varSchema).optional(),
+  connections: list(connectionSchema).optional(),
+  triggers: list(triggerSchema).optional(),
+}).strict();
+
 const manifestSchema = z.object({
   version: z.enum(["v1", "v2"], { message: 'must be "v1" or "v2"' }),
-  project: z.object({
-    name,
-    display_name: z.string().optional(),
-    vars: list(varSchema).optional(),
-    connections: list(connectionSchema).optional(),
-    triggers: list(triggerSchema).optional(),
-  }).strict(),
+  project: projectSchema,
 }).strict();
+
+// The fields a mapping at `path` may have, for "did you mean" on an unknown one.
+function fieldsAt(path: PropertyKey[]): string[] {
+  const named = path.filter((p) => typeof p === "string");
+  const shapes: Record<string, { shape: object }> = {
+    "": manifestSchema,
+    project: projectSchema,
+    vars: varSchema,
+    connections: connectionSchema,
+    triggers: triggerSchema,
+  };
+  return Object.keys(shapes[String(named.at(-1) ?? "")]?.shape ?? {});
+}
 
 export type ManifestVar = { name: string; value: string; description?: string; secret: boolean };
 
@@ -201,7 +217,9 @@ export function parseManifest(text: string): Manifest {
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       if (issue.code === "unrecognized_keys") {
-        for (const key of issue.keys) report([...issue.path, key], "unknown field");
+        for (const key of issue.keys) {
+          report([...issue.path, key], `unknown field${suggestion(key, fieldsAt(issue.path))}`);
+        }
       } else if (valueAt(doc, issue.path) === undefined) report(issue.path, "required");
       else report(issue.path, issue.message);
     }

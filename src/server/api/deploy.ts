@@ -50,7 +50,10 @@ export function deployRoutes(engine: Engine): Hono {
       const prepared = await prepareDeploy(engine, manifest, files).catch(refused);
       const warnings = [...eventlessTriggers(manifest), ...(manifest.ignored ?? [])];
       const run = (progress: (line: string) => void) =>
-        prepared.run(progress).then((r) => ({ ...r, lines: [...r.lines, ...warnings] }), refused);
+        prepared.run(progress).then(
+          (r) => ({ ...r, lines: [...r.lines.map(withUrl(engine.serviceUrl())), ...warnings] }),
+          refused,
+        );
       if (prepared.buildsVenv && acceptsProgress(c.req.header("accept"))) {
         return progressResponse(run);
       }
@@ -88,4 +91,9 @@ async function manifestField<T>(check: () => T | Promise<T>): Promise<T> {
     if (err instanceof ManifestError) throw new ApiError(400, err.message);
     throw err;
   }
+}
+
+// AutoKitteh's line names the webhook's path; the full URL to paste follows it.
+function withUrl(base: string): (line: string) => string {
+  return (line) => line.replace(/webhook path is "(\/webhooks\/[^"]+)"/, `$&, URL ${base}$1`);
 }
