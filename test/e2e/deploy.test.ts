@@ -58,6 +58,31 @@ test("vars and secrets reach the handler's environment; secrets are masked by th
   assert.doesNotMatch(d.stderr, /s3cr3t-value/);
 });
 
+test("a deploy asks before deleting vars set by hand; --yes deletes them", async (t) => {
+  const d = await daemonFor(t);
+  const m = writeProject(t, { "autokitteh.yaml": manifest(), "main.py": handler });
+  assert.equal((await d.cli(["deploy", "--manifest", m])).code, 0);
+  // GREETING is the manifest's (the manifest's value wins again); EXTRA exists only by hand.
+  for (const [name, value] of [["GREETING", "hi"], ["EXTRA", "1"]]) {
+    assert.equal((await d.cli(["var", "set", name, value, "--project", "deploy_test"])).code, 0);
+  }
+  const asked = await d.cli(["deploy", "--manifest", m]);
+  assert.equal(asked.code, 42, asked.stderr);
+  assert.match(asked.stderr, /would delete vars set by hand .*: deploy_test\/EXTRA\. .*--yes/);
+  assert.equal((await d.cli(["var", "get", "EXTRA", "--project", "deploy_test"])).code, 0);
+  const yes = await d.cli(["deploy", "--manifest", m, "--yes"]);
+  assert.equal(yes.code, 0, yes.stderr);
+  assert.match(
+    yes.stdout,
+    /\[plan\] var "deploy_test\/EXTRA": set by hand \(pounce var set\), not in manifest, will delete/,
+  );
+  const left = await d.cli(["var", "get", "--project", "deploy_test"]);
+  assert.match(left.stdout, /GREETING/);
+  assert.doesNotMatch(left.stdout, /EXTRA/);
+  // A var the manifest sets again is the manifest's: the next deploy asks nothing.
+  assert.equal((await d.cli(["deploy", "--manifest", m])).code, 0);
+});
+
 test("a manifest error names the field and deploys nothing", async (t) => {
   const d = await daemonFor(t);
   const bad = `version: v1

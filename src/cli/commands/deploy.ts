@@ -1,5 +1,6 @@
 // `pounce deploy`: apply the manifest, upload the project's files, deploy and activate.
 import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { createInterface } from "node:readline/promises";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { parse } from "../args.ts";
 import { Client, CliError } from "../client.ts";
@@ -62,6 +63,7 @@ export async function deployCommand(argv: string[]): Promise<void> {
     manifest: { type: "string", short: "m" },
     dir: { type: "string", short: "d" },
     "project-name": { type: "string", short: "n" },
+    yes: { type: "boolean", short: "y" },
   });
   const manifestPath = resolve(values.manifest ?? "autokitteh.yaml");
   let manifest: string;
@@ -75,11 +77,35 @@ export async function deployCommand(argv: string[]): Promise<void> {
   const client = new Client(values);
   // Progress (pip building the project's venv) goes to stderr as it comes; the result's
   // lines go to stdout.
-  const result = await client.callWithProgress<{ lines: string[] }>(
-    "POST",
-    "/api/deploy",
-    { manifest, files, project_name: values["project-name"] },
-    (line) => console.error(line),
-  );
+  const send = (deleteVarsSetByHand: boolean) =>
+    client.callWithProgress<{ lines: string[] }>(
+      "POST",
+      "/api/deploy",
+      {
+        manifest,
+        files,
+        project_name: values["project-name"],
+        delete_vars_set_by_hand: deleteVarsSetByHand,
+      },
+      (line) => console.error(line),
+    );
+  const result = await send(!!values.yes).catch(async (err) => {
+    // Vars set by hand would go: asked on a terminal, refused elsewhere (--yes deletes).
+    if (!(err instanceof CliError) || !/vars set by hand/.test(err.message)) throw err;
+    if (values.json || !process.stdin.isTTY || !process.stderr.isTTY) throw err;
+    if (!await confirm(`${err.message.replace(/ Add them.*$/, "")}.\nDelete them? [y/N] `)) {
+      throw err;
+    }
+    return await send(true);
+  });
   print(values, result, () => result.lines.join("\n"));
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
 }

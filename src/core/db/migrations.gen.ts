@@ -112,4 +112,12 @@ export const migrations: MigrationMeta[] = [
     "folderMillis": 1796633976860,
     "hash": "e63fa981b0ba5f4aee03bacd97db045bd88d983705fde29000f96d026d5c66aa",
   },
+  {
+    "sql": [
+      "ALTER TABLE `vars` ADD `set_by_hand` integer DEFAULT false NOT NULL;",
+    ],
+    "bps": true,
+    "folderMillis": 1796634919444,
+    "hash": "839d68fdc046f1819c523b61b2b970afc118fb70384191cc9ba2d913ce0111f3",
+  },
 ];

@@ -28,6 +28,8 @@ export const vars = sqliteTable("vars", {
   value: text("value").notNull(),
   isSecret: integer("is_secret", { mode: "boolean" }).notNull().default(false),
   description: text("description"),
+  // Set with `pounce var set` (not by a deploy): a deploy asks before deleting it.
+  setByHand: integer("set_by_hand", { mode: "boolean" }).notNull().default(false),
   ...timestamps,
 }, (t) => [primaryKey({ columns: [t.scopeId, t.name] })]);
 

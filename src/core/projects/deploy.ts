@@ -18,7 +18,7 @@ export type Action =
   | { kind: "create_project"; name: string; displayName?: string }
   | { kind: "update_project"; id: string; displayName?: string }
   | { kind: "set_var"; scope: string; v: ManifestVar }
-  | { kind: "delete_var"; scope: string; name: string }
+  | { kind: "delete_var"; scope: string; name: string; byHand?: boolean }
   | { kind: "create_connection"; name: string; integration: string }
   | { kind: "delete_connection"; id: string; name: string }
   | { kind: "create_trigger"; trigger: ManifestTrigger }
@@ -26,6 +26,13 @@ export type Action =
   | { kind: "delete_trigger"; id: string; name: string };
 
 export type Plan = { projectName: string; projectId?: string; actions: Action[]; lines: string[] };
+
+// The vars a plan deletes that were set with `pounce var set`: a deploy asks first.
+export function handSetVarsDeleted(plan: Plan): string[] {
+  return plan.actions.flatMap((a) =>
+    a.kind === "delete_var" && a.byHand ? [`${a.scope}/${a.name}`] : []
+  );
+}
 
 export async function planManifest(db: Db | Tx, box: SecretBox, m: Manifest): Promise<Plan> {
   const p = m.project;
@@ -68,8 +75,14 @@ export async function planManifest(db: Db | Tx, box: SecretBox, m: Manifest): Pr
     if (!prune) return;
     for (const cur of have) {
       if (wanted.some((v) => v.name === cur.name)) continue;
-      say(`var "${scope}/${cur.name}"`, "not in manifest, will delete");
-      actions.push({ kind: "delete_var", scope, name: cur.name });
+      const byHand = !!cur.setByHand;
+      say(
+        `var "${scope}/${cur.name}"`,
+        byHand
+          ? "set by hand (pounce var set), not in manifest, will delete"
+          : "not in manifest, will delete",
+      );
+      actions.push({ kind: "delete_var", scope, name: cur.name, byHand });
     }
   };
   planVars(p.name, p.vars, existingVars, true);
@@ -231,6 +244,7 @@ async function applyPlan(tx: Tx, box: SecretBox, plan: Plan, lines: string[]): P
           set: {
             value: row.value,
             isSecret: row.isSecret,
+            setByHand: false,
             description: row.description,
             updatedAt: t,
           },

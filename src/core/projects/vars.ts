@@ -26,6 +26,7 @@ export async function setVar(db: Db, box: SecretBox, scopeId: string, v: VarInpu
     value: v.secret ? box.seal(v.value) : v.value,
     isSecret: v.secret,
     description: v.description,
+    setByHand: true,
     createdAt: t,
     updatedAt: t,
   };
@@ -39,6 +40,7 @@ export async function setVar(db: Db, box: SecretBox, scopeId: string, v: VarInpu
             value: row.value,
             isSecret: row.isSecret,
             description: row.description,
+            setByHand: true,
             updatedAt: t,
           },
         }), { isolated: true }),

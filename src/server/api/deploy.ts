@@ -5,7 +5,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { bodyLimit } from "hono/body-limit";
 import type { BuildFiles } from "../../core/projects/builds.ts";
-import { planManifest } from "../../core/projects/deploy.ts";
+import { handSetVarsDeleted, planManifest } from "../../core/projects/deploy.ts";
 import { DeployRefused, prepareDeploy } from "../../core/projects/deploy-service.ts";
 import { checkName, ManifestError } from "../../core/projects/manifest.ts";
 import { parseManifestOffLoop } from "../../core/projects/manifest-parse.ts";
@@ -22,6 +22,8 @@ const deployBody = z.object({
   manifest: z.string().optional(),
   files: z.record(z.string(), z.string()).optional(),
   project_name: z.string().optional(),
+  // Delete vars set with `pounce var set` that the manifest no longer has (`deploy --yes`).
+  delete_vars_set_by_hand: z.boolean().optional(),
 });
 
 const planBody = z.object({ manifest: z.string().optional() });
@@ -42,6 +44,17 @@ export function deployRoutes(engine: Engine): Hono {
         manifest.project.name = await manifestField(() =>
           checkName("project_name", body.project_name!)
         );
+      }
+      if (!body.delete_vars_set_by_hand) {
+        const doomed = handSetVarsDeleted(await planManifest(engine.db, engine.box, manifest));
+        if (doomed.length) {
+          throw new ApiError(
+            409,
+            `this deploy would delete vars set by hand with \`pounce var set\` that the ` +
+              `manifest does not have: ${doomed.join(", ")}. Add them to the manifest, or ` +
+              "deploy with --yes to delete them",
+          );
+        }
       }
       const files: BuildFiles = {};
       for (const [name, b64] of Object.entries(body.files ?? {})) {

@@ -1,0 +1,1 @@
+ALTER TABLE `vars` ADD `set_by_hand` integer DEFAULT false NOT NULL;
