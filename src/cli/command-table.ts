@@ -24,6 +24,7 @@ export const COMMANDS: readonly CommandInfo[] = [
       "start",
       "stop",
       "restart",
+      "retry",
       "test",
     ],
     what: "sessions",

@@ -1,4 +1,4 @@
-// `pounce session start|stop|restart|test`.
+// `pounce session start|stop|restart|retry|test`.
 import { readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { basename } from "node:path";
@@ -69,6 +69,20 @@ export async function restart(argv: string[]): Promise<void> {
     {},
   );
   print(values, res, () => `session_id: ${res.session_id}`);
+}
+
+// A durable session that failed in an activity runs again from that step (same session).
+export async function retry(argv: string[]): Promise<void> {
+  const { values, positionals } = parse(argv, {});
+  const ref = oneRef(positionals, "usage: pounce session retry <session-id | project>");
+  const res = await new Client(values).call<
+    { session_id: string; step: number; activity: string }
+  >("POST", `/api/sessions/${ref}/retry`, {});
+  print(
+    values,
+    res,
+    () => `session ${res.session_id} retried from step ${res.step} (${res.activity})`,
+  );
 }
 
 async function waitFinal(client: Client, id: string, timeoutMs: number): Promise<SessionJson> {

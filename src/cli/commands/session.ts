@@ -7,7 +7,7 @@ import { oneRef, ref } from "../refs.ts";
 import { runSubcommand, type Subcommand } from "../subcommands.ts";
 import { downloadLogs, type PrintJson } from "./session-download.ts";
 import { followPrints, followRecords, watch } from "./session-live.ts";
-import { restart, start, stop, test } from "./session-control.ts";
+import { restart, retry, start, stop, test } from "./session-control.ts";
 
 type SessionJson = Record<string, unknown> & { session_id: string; state: string };
 
@@ -22,6 +22,7 @@ export const subcommands: Record<string, Subcommand> = {
   start,
   stop,
   restart,
+  retry,
   test,
 };
 

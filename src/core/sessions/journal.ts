@@ -219,6 +219,25 @@ export function recordSleep(tx: Tx, s: SleepStep) {
     .onConflictDoNothing();
 }
 
+// A retry's first write: the session's last step, when it is an activity that raised, is
+// forgotten, so that the replay runs it again. Undefined (nothing dropped) otherwise.
+export async function dropFailedActivity(
+  tx: Tx,
+  sessionId: string,
+): Promise<{ seq: number; name: string } | undefined> {
+  const [last] = await tx.select({
+    seq: sessionSteps.seq,
+    kind: sessionSteps.kind,
+    name: sessionSteps.name,
+    error: sessionSteps.error,
+  }).from(sessionSteps).where(eq(sessionSteps.sessionId, sessionId))
+    .orderBy(desc(sessionSteps.seq)).limit(1);
+  if (!last || last.kind !== "activity" || !last.error) return undefined;
+  await tx.delete(sessionSteps)
+    .where(and(eq(sessionSteps.sessionId, sessionId), eq(sessionSteps.seq, last.seq)));
+  return { seq: last.seq, name: last.name };
+}
+
 // A pending step (a sleep) is over.
 export function completeStep(tx: Tx, sessionId: string, seq: number) {
   return tx.update(sessionSteps).set({ completedAt: now() })

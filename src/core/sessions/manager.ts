@@ -17,6 +17,7 @@ import { leaseTakeover, sessionEnded, sessionStarted } from "../../observability
 import { inSessionSpan, sessionFinished, traceFields } from "../../observability/tracing.ts";
 import type { SecretBox } from "../projects/secrets.ts";
 import { describeHibernatedWait, describeWait } from "./waits.ts";
+import { dropFailedActivity } from "./journal.ts";
 import { type RunOutcome, SessionRun } from "./run.ts";
 import {
   insertedSession,
@@ -24,6 +25,7 @@ import {
   type NewSession,
   type NewSessionInput,
   newSessionRow,
+  reopenFailed,
   type Session,
   type Sessions,
 } from "./rows.ts";
@@ -52,6 +54,10 @@ export type SessionManagerDeps = {
   sessionTimeoutMs?: number;
   oauth?: SyscallDeps["oauth"];
 };
+
+// A retry that cannot be: the session is not durable, has not failed, or failed outside
+// an activity.
+export class RetryRefused extends Error {}
 
 export class SessionManager implements SessionStarter {
   private readonly active = new Map<string, Promise<void>>();
@@ -138,6 +144,33 @@ export class SessionManager implements SessionStarter {
       this.runs.get(s.id)?.stop(s.stopReason ?? "stopped");
     }
     await this.adoptOrphans();
+  }
+
+  // Retries a durable session that failed in an activity: the failed step is forgotten and
+  // the session runs again, replaying every step before it and running that activity anew.
+  async retry(id: string): Promise<{ step: number; activity: string }> {
+    const s = await this.deps.sessions.get(id);
+    if (!s) throw new RetryRefused(`session "${id}" not found`);
+    if (!s.isDurable || s.state !== "error") {
+      throw new RetryRefused(
+        `session "${id}" is ${s.isDurable ? s.state : "not durable"}: only a durable session ` +
+          "that ended in error can be retried from its failed step (restart runs it anew)",
+      );
+    }
+    const dropped = await groupCommit(this.deps.db).write(async (tx) => {
+      const step = await dropFailedActivity(tx, id);
+      if (!step) return undefined;
+      await reopenFailed(tx, id);
+      return step;
+    }, { isolated: true });
+    if (!dropped) {
+      throw new RetryRefused(
+        `session "${id}" did not fail in an activity: there is no failed step to run again ` +
+          "(restart runs it anew)",
+      );
+    }
+    this.start(id);
+    return { step: dropped.seq, activity: dropped.name };
   }
 
   // What a running session waits for, in words; null when it is not waiting (as far as

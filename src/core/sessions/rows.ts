@@ -307,3 +307,21 @@ export class SessionLog {
     return this.tail;
   }
 }
+
+// A failed session made live again for a retry (manager.ts `retry`): running, unowned,
+// its error and end cleared; only while it is still in error.
+export function reopenFailed(tx: Tx, id: string) {
+  return tx.update(sessions).set({
+    state: "running",
+    error: null,
+    endedAt: null,
+    returnDisplay: null,
+    returnValue: null,
+    owner: null,
+    leaseUntil: null,
+    hibernated: false,
+    wakeAt: null,
+    stopReason: null,
+    updatedAt: now(),
+  }).where(and(eq(sessions.id, id), eq(sessions.state, "error")));
+}

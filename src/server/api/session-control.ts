@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { activeDeployment, deploymentById } from "../../core/projects/deployments.ts";
 import { isFinal, newSessionRow } from "../../core/sessions/rows.ts";
+import { RetryRefused } from "../../core/sessions/manager.ts";
 import type { Engine } from "../engine.ts";
 import { jsonBody } from "./body.ts";
 import { ApiError } from "./errors.ts";
@@ -80,6 +81,18 @@ export function sessionControlRoutes(engine: Engine): Hono {
     await engine.sessions.add(row);
     engine.manager.start(row.id!);
     return c.json({ session_id: row.id });
+  });
+
+  // Runs a durable session that failed in an activity again from that step.
+  api.post("/sessions/:ref/retry", async (c) => {
+    const s = await sessionByRef(engine, c.req.param("ref"));
+    try {
+      const { step, activity } = await engine.manager.retry(s.id);
+      return c.json({ session_id: s.id, step, activity });
+    } catch (err) {
+      if (err instanceof RetryRefused) throw new ApiError(409, err.message);
+      throw err;
+    }
   });
 
   return api;

@@ -670,6 +670,12 @@ async function sessionView(page, id) {
         });
         location.hash = `#/sessions/${session_id}`;
       }, { title: "a new session with the same entry point and inputs" }),
+      s.durable && s.state === "error"
+        ? actionButton("Retry failed step", async () => {
+          const r = await api(`/api/sessions/${s.session_id}/retry`, { method: "POST", body: {} });
+          return `retrying from step ${r.step} (${r.activity})`;
+        }, { title: "run the failed activity again; the steps before it are replayed" })
+        : null,
       status,
     );
     body.replaceChildren(h(
