@@ -182,6 +182,11 @@ export function parseManifest(text: string): Manifest {
   if (new TextEncoder().encode(text).length > MAX_MANIFEST_BYTES) {
     throw new ManifestError(`manifest: larger than ${MAX_MANIFEST_BYTES} bytes`);
   }
+  // Counted before parsing (which takes seconds at that size): lines that open a key or
+  // an item bound what the document holds, as block scalars are not that long here.
+  if (entryLines(text) > MAX_MANIFEST_NODES) {
+    throw new ManifestError(`manifest: more than ${MAX_MANIFEST_NODES} keys and items`);
+  }
   const depth = yamlNesting(text);
   if (depth > MAX_MANIFEST_DEPTH) {
     throw new ManifestError(`manifest: nested deeper than ${MAX_MANIFEST_DEPTH} levels`);
@@ -263,6 +268,11 @@ function dropNulls(node: unknown): void {
       else dropNulls(value);
     }
   }
+}
+
+// Lines that start a mapping key (`name:`) or a sequence item (`- `), outside comments.
+function entryLines(text: string): number {
+  return text.match(/^[ \t]*(?:- |[^\s#:][^:\n]*:(?:[ \t]|$))/gm)?.length ?? 0;
 }
 
 // Bounds the number of keys and items, and refuses a key repeated in a mapping.

@@ -403,6 +403,7 @@ async function projectView(page, name) {
         ["Name", (c) => c.name],
         ["Integration", (c) => c.integration],
         ["State", (c) => connectionState(c.status)],
+        ["Set up", connectionSetup],
       ],
       connections,
       "No connections.",
@@ -422,6 +423,37 @@ async function projectView(page, name) {
     h("h2", {}, "Live log"),
     liveLog({ project: name }, page, { onRecord: () => sessions.refreshSoon() }),
   );
+}
+
+// Credentials for a connection: an OAuth consent (where its integration has a flow) and
+// vars as key=value lines (secret ones are stored encrypted, never shown again).
+function connectionSetup(c) {
+  const ref = encodeURIComponent(c.connection_id);
+  const connect = actionButton("Connect (OAuth)", async () => {
+    const { url } = await api(`/api/connections/${ref}/oauth/init`, { method: "POST", body: {} });
+    return h(
+      "a",
+      { href: url, target: "_blank", rel: "noopener noreferrer" },
+      "open the consent page",
+    );
+  }, { class: "small" });
+  const lines = h("textarea", {
+    rows: 2,
+    placeholder: "api_key=…",
+    "aria-label": `Vars for ${c.name} (key=value, one a line)`,
+  });
+  const save = actionButton("Set vars", async () => {
+    const vars = {};
+    for (const line of lines.value.split("\n").map((l) => l.trim()).filter(Boolean)) {
+      const eq = line.indexOf("=");
+      if (eq <= 0) throw new Error(`"${line.split("=")[0]}": write key=value`);
+      vars[line.slice(0, eq).trim()] = line.slice(eq + 1);
+    }
+    const res = await api(`/api/connections/${ref}/vars`, { method: "PUT", body: { vars } });
+    lines.value = "";
+    return [`set: ${res.set.map((v) => v.name).join(", ")}`, ...res.warnings].join("; ");
+  }, { class: "small" });
+  return h("div", { class: "setup" }, connect, lines, save);
 }
 
 // A connection's state as its integration says it (a string, or none when it keeps none).
