@@ -71,3 +71,22 @@ def import_library(integration: str, module: str, package: str) -> ModuleType:
             f'autokitteh.{integration} needs the "{package}" package: add {package} to the '
             f"project's requirements.txt (or pip install {package})"
         ) from err
+
+
+def oauth2_session(integration: str, connection: str):
+    """A ``requests.Session`` (an ``OAuth2Session``) that sends the connection's
+    ``oauth_access_token`` to an HTTP-only integration's API (refreshed as
+    ``OAuth2Session`` says).
+
+    Raises:
+        ValueError: the connection name is invalid.
+        ConnectionInitError: the connection has no ``oauth_access_token``.
+        OAuthRefreshError: the token expired and could not be refreshed.
+        ImportError: the ``requests`` package is not installed.
+    """
+    check_connection_name(connection)
+    require_vars(connection, "oauth_access_token")
+    import_library(integration, "requests", "requests")
+    from .oauth2_session import OAuth2Session
+
+    return OAuth2Session(integration, connection)

@@ -1,21 +1,9 @@
 """``autokitteh.linear``: an HTTP session for Linear's GraphQL API with an OAuth token."""
 
-from .connections import check_connection_name, import_library, require_vars
+from .connections import oauth2_session
 
 
 def linear_client(connection: str):
-    """A ``requests.Session`` (an ``OAuth2Session``) that sends the connection's
-    ``oauth_access_token`` to the Linear API (refreshed as ``OAuth2Session`` says).
-
-    Raises:
-        ValueError: the connection name is invalid.
-        ConnectionInitError: the connection has no ``oauth_access_token``.
-        OAuthRefreshError: the token expired and could not be refreshed.
-        ImportError: the ``requests`` package is not installed.
-    """
-    check_connection_name(connection)
-    require_vars(connection, "oauth_access_token")
-    import_library("linear", "requests", "requests")
-    from .oauth2_session import OAuth2Session
-
-    return OAuth2Session("linear", connection)
+    """A ``requests.Session`` for Linear's GraphQL API with the connection's OAuth token
+    (``connections.oauth2_session``: its errors and refresh)."""
+    return oauth2_session("linear", connection)

@@ -1,7 +1,7 @@
 // `pounce ui`: a one-time link that signs a browser in to the web UI, printed and (on a
 // terminal, unless --no-browser or POUNCE_NO_BROWSER) opened in the default browser.
-import { spawn } from "node:child_process";
 import { parse } from "../args.ts";
+import { openBrowser } from "../browser.ts";
 import { Client } from "../client.ts";
 import { print } from "../output.ts";
 
@@ -22,19 +22,4 @@ export async function uiCommand(argv: string[]): Promise<void> {
   const browse = !values["no-browser"] && !process.env.POUNCE_NO_BROWSER && !values.json &&
     process.stdout.isTTY;
   if (browse) openBrowser(link);
-}
-
-function openBrowser(url: string): void {
-  const [cmd, args] = process.platform === "darwin"
-    ? ["open", [url]]
-    : process.platform === "win32"
-    ? ["cmd", ["/c", "start", "", url]]
-    : ["xdg-open", [url]];
-  try {
-    const child = spawn(cmd, args, { stdio: "ignore", detached: true });
-    child.on("error", () => console.error(`could not open a browser: open the link above`));
-    child.unref();
-  } catch {
-    console.error("could not open a browser: open the link above");
-  }
 }

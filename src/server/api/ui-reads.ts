@@ -69,6 +69,18 @@ export function uiReadRoutes(engine: Engine): Hono {
     });
   });
 
+  // The `trigger` filter: a trigger of the `project` filter's project, by name.
+  const triggerOf = async (
+    p: { id: string; name: string } | undefined,
+    name: string | undefined,
+  ): Promise<string | undefined> => {
+    if (!name) return undefined;
+    if (!p) throw new ApiError(400, "trigger: give the project too");
+    const t = await triggerByName(db, p.id, name);
+    if (!t) throw new ApiError(404, `trigger "${name}" not found in ${p.name}`);
+    return t.id;
+  };
+
   api.get("/session-search", async (c) => {
     const q = (name: string) => c.req.query(name);
     const p = await optionalProject(engine, q("project"));
@@ -76,13 +88,7 @@ export function uiReadRoutes(engine: Engine): Hono {
     if (state && !SESSION_STATES.includes(state)) {
       throw new ApiError(400, `state: must be one of ${SESSION_STATES.join(", ")}`);
     }
-    let triggerId: string | undefined;
-    if (q("trigger")) {
-      if (!p) throw new ApiError(400, "trigger: give the project too");
-      const t = await triggerByName(db, p.id, q("trigger")!);
-      if (!t) throw new ApiError(404, `trigger "${q("trigger")}" not found in ${p.name}`);
-      triggerId = t.id;
-    }
+    const triggerId = await triggerOf(p, q("trigger"));
     const { limit, offset } = page(q);
     const { sessions, total } = await searchSessions(db, {
       projectId: p?.id,
@@ -112,13 +118,7 @@ export function uiReadRoutes(engine: Engine): Hono {
   api.get("/event-search", async (c) => {
     const q = (name: string) => c.req.query(name);
     const p = await optionalProject(engine, q("project"));
-    let destinationId: string | undefined;
-    if (q("trigger")) {
-      if (!p) throw new ApiError(400, "trigger: give the project too");
-      const t = await triggerByName(db, p.id, q("trigger")!);
-      if (!t) throw new ApiError(404, `trigger "${q("trigger")}" not found in ${p.name}`);
-      destinationId = t.id;
-    }
+    const destinationId = await triggerOf(p, q("trigger"));
     const { limit, offset } = page(q);
     const { events, total } = await searchEvents(db, {
       projectId: p?.id,
