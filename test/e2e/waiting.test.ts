@@ -309,7 +309,7 @@ def main(event):
   });
   assert.match(
     log as string,
-    /^wait +waiting for an event on `feed` \(filter [^)]+\)\nprint +got 2\n/m,
+    /^wait +waiting for an event on `feed` \(filter [^)]+\)\n(?:state +running\n)?print +got 2\n/m,
   );
 });
 
