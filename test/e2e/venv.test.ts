@@ -48,6 +48,9 @@ test("requirements.txt: venv built once at deploy, shared, used; bad requirement
   const outA = await d.cli(["deploy", "--manifest", a]);
   assert.equal(outA.code, 0, outA.stderr);
   assert.match(outA.stderr, /\[pip\] Successfully installed .*PyGithub/);
+  // What the deploy changes is shown before pip's long work, and not again after it.
+  assert.ok(outA.stderr.indexOf("[plan] project") < outA.stderr.indexOf("[pip]"), outA.stderr);
+  assert.doesNotMatch(outA.stdout, /\[plan\]/);
   const key = outA.stdout.match(/\[exec\] build_venv: created "([0-9a-f]{16})"/)?.[1];
   assert.ok(key, outA.stdout);
   const sa = await runHook(d, outA.stdout, "venv_a");

@@ -77,6 +77,8 @@ export async function deployCommand(argv: string[]): Promise<void> {
   const client = new Client(values);
   // Progress (pip building the project's venv) goes to stderr as it comes; the result's
   // lines go to stdout.
+  // Plan lines shown as progress (before a venv build) are not printed twice.
+  const shown = new Set<string>();
   const send = (deleteVarsSetByHand: boolean) =>
     client.callWithProgress<{ lines: string[] }>(
       "POST",
@@ -87,7 +89,10 @@ export async function deployCommand(argv: string[]): Promise<void> {
         project_name: values["project-name"],
         delete_vars_set_by_hand: deleteVarsSetByHand,
       },
-      (line) => console.error(line),
+      (line) => {
+        shown.add(line);
+        console.error(line);
+      },
     );
   const result = await send(!!values.yes).catch(async (err) => {
     // Vars set by hand would go: asked on a terminal, refused elsewhere (--yes deletes).
@@ -98,7 +103,7 @@ export async function deployCommand(argv: string[]): Promise<void> {
     }
     return await send(true);
   });
-  print(values, result, () => result.lines.join("\n"));
+  print(values, result, () => result.lines.filter((l) => !shown.has(l)).join("\n"));
 }
 
 async function confirm(question: string): Promise<boolean> {

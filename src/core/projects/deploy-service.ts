@@ -7,7 +7,7 @@ import type { Python } from "../../pythonrt/python.ts";
 import { type Ensured, type Plan, VenvError, type Venvs } from "../../pythonrt/venvs.ts";
 import { BuildError, type BuildFiles, checkBuildFiles, encodeFiles } from "./builds.ts";
 import type { Db } from "../db/client.ts";
-import { deploy, type DeployResult } from "./deploy.ts";
+import { deploy, type DeployResult, planManifest } from "./deploy.ts";
 import { log } from "../util/log.ts";
 import { suggestion } from "../util/did-you-mean.ts";
 import type { Manifest } from "./manifest.ts";
@@ -100,6 +100,11 @@ async function run(
   plan: Plan,
   progress: (line: string) => void,
 ): Promise<DeployResult> {
+  // What the deploy will change comes first, before the long work (pip); the result's
+  // lines say it again, as applied.
+  if (deps.venvs.willBuild(plan)) {
+    for (const line of (await planManifest(deps.db, deps.box, manifest)).lines) progress(line);
+  }
   const venv = await deps.venvs.ensure(files, plan, progress).catch(refusing(VenvError));
   try {
     const result = await deploy(deps.db, deps.box, {
