@@ -11,7 +11,7 @@ import { deleteSourceState, readSourceState, writeSourceState } from "../../core
 import { log } from "../../core/util/log.ts";
 import { deliver, type Destination } from "../deliver.ts";
 import { ReplayGuard, replayKey } from "../replay-guard.ts";
-import { SourceLease } from "../source-lease.ts";
+import { SOURCE_LEASE_MS, SourceLease } from "../source-lease.ts";
 import type { IntegrationContext, Service } from "../types.ts";
 import { fromDispatch, type Received } from "./events.ts";
 import { GatewayLink, type SavedSession } from "./gateway.ts";
@@ -52,11 +52,12 @@ export class Gateways implements Service {
   private readonly lease: SourceLease;
   private closed = false;
 
-  constructor(private readonly ctx: IntegrationContext) {
+  constructor(private readonly ctx: IntegrationContext, leaseTtlMs = SOURCE_LEASE_MS) {
     this.guard = new ReplayGuard(ctx.db);
     this.lease = new SourceLease(
       ctx.db,
       ctx.nodeId ?? `pid-${process.pid}-${randomBytes(4).toString("hex")}`,
+      leaseTtlMs,
     );
   }
 
