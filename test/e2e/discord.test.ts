@@ -4,6 +4,8 @@
 // REST API and a gateway speaking the protocol.
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
+import { join } from "node:path";
+import { createClient } from "@libsql/client";
 import type { AddressInfo } from "node:net";
 import { before, test } from "node:test";
 import { type WebSocket, WebSocketServer } from "ws";
@@ -351,18 +353,45 @@ test("a bad token: the gateway's 4004 shows as auth failed, without reconnecting
   );
 });
 
-test("after a kill -9 and a restart the gateway comes back and delivers", async () => {
+test("after a kill -9 the restarted daemon RESUMEs with the saved sequence; a missed event starts one session", async () => {
+  const session = discord.latest;
   const identifies = discord.ops(2).length;
   const resumes = discord.ops(6).length;
+  const lastSeq = session.seq;
+  // The daemon saved the session with the sequence of the last stored event.
+  const db = createClient({ url: `file:${join(d.home, "pounce.db")}` });
+  scope.after(() => db.close());
+  await waitFor("the session saved at the last sequence", async () => {
+    const { rows } = await db.execute(
+      "SELECT state FROM source_states WHERE kind = 'discord.gateway'",
+    );
+    return rows.length === 1 && JSON.parse(String(rows[0].state)).seq === lastSeq;
+  });
   await d.kill();
+  await waitFor("the link gone", () => discord.open.length === 0);
+  // Sent while no daemon listens: Discord keeps it for the RESUME.
+  const missedSeq = discord.dispatch("MESSAGE_CREATE", message("1008", "ping"));
   await d.start();
-  await waitFor(
-    "a new IDENTIFY or RESUME",
-    () => discord.ops(2).length > identifies || discord.ops(6).length > resumes,
+  const [resume] = await waitFor(
+    "a RESUME",
+    () => discord.ops(6).length > resumes && discord.ops(6).slice(resumes),
   );
+  assert.deepEqual(resume.d, { token: GOOD, session_id: session.id, seq: lastSeq });
+  assert.equal(discord.ops(2).length, identifies, "no new IDENTIFY");
   await waitFor("connected", async () => (await status("discord_app/dc")) === "gateway: connected");
-  discord.dispatch("MESSAGE_CREATE", message("1008", "ping"));
   await finished("discord_app", "main.py:on_ping", 6);
+  // The fake redelivered 1007 (the last one stored) and 1008: only 1008 started a session.
+  const ids = (await events("discord_app")).map((e) => (e.data as { id?: string }).id ?? "-");
+  assert.equal(ids.filter((id) => id === "1008").length, 1);
+  assert.equal(ids.filter((id) => id === "1007").length, 1);
+  await waitFor("the new sequence saved", async () => {
+    const { rows } = await db.execute(
+      "SELECT state FROM source_states WHERE kind = 'discord.gateway'",
+    );
+    return rows.length === 1 && JSON.parse(String(rows[0].state)).seq === missedSeq;
+  });
+  discord.dispatch("MESSAGE_CREATE", message("1009", "ping"));
+  await finished("discord_app", "main.py:on_ping", 7);
 });
 
 test("bot tokens never reach the daemon's log", () => {

@@ -29,6 +29,14 @@ type State = "connecting" | "identifying" | "resuming" | "connected" | "backing 
 
 type Session = { id: string; resumeUrl: string; botUserId: string };
 
+// What a link keeps across a daemon's restart so that it RESUMEs rather than IDENTIFYs:
+// Discord then redelivers what was dispatched while no daemon listened. Not secret: a
+// RESUME also needs the bot token.
+export type SavedSession = Session & { seq: number | null };
+
+// Keeps the session (undefined: it is gone) after READY and after each stored dispatch.
+export type SessionSaver = (saved: SavedSession | undefined) => Promise<void>;
+
 const HELLO_WAIT_MS = 30_000;
 
 // How a socket ended: its close code, and whether it got as far as READY or RESUMED.
@@ -43,6 +51,7 @@ export class GatewayLink {
   // The sequence number of the last dispatch handled: what heartbeats and RESUME send.
   private seq: number | null = null;
   private ws?: WebSocket;
+  private saving = Promise.resolve();
   private wake?: () => void;
   private readonly stopping = new AbortController();
   private readonly done: Promise<void>;
@@ -52,7 +61,14 @@ export class GatewayLink {
     private readonly token: string,
     private readonly intents: number,
     private readonly onDispatch: DispatchHandler,
+    saved?: SavedSession,
+    private readonly save: SessionSaver = async () => {},
   ) {
+    if (saved?.id) {
+      const { seq, ...session } = saved;
+      this.session = session;
+      this.seq = seq;
+    }
     this.done = this.loop();
   }
 
@@ -68,14 +84,16 @@ export class GatewayLink {
     return this.failure !== undefined;
   }
 
-  async close(): Promise<void> {
+  // `end`: 1000 ends the session at Discord (the bot goes offline at once); otherwise the
+  // session stays resumable, for the daemon that takes the link over.
+  async close(end = true): Promise<void> {
     this.state = "closed";
     this.stopping.abort();
-    // 1000 ends the session at Discord: the bot goes offline at once.
-    if (this.ws?.readyState === WebSocket.OPEN) this.ws.close(1000);
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.close(end ? 1000 : CLOSE_TO_RESUME);
     else this.ws?.terminate();
     this.wake?.();
     await this.done;
+    await this.saving;
   }
 
   private get closed(): boolean {
@@ -130,6 +148,20 @@ export class GatewayLink {
   private forgetSession(): void {
     this.session = undefined;
     this.seq = null;
+    this.keep();
+  }
+
+  // Saves where the session stands; a failed save only costs a fresh IDENTIFY later.
+  // Saves run one after another, so the last one written is the newest.
+  private keep(): Promise<void> {
+    const saved = this.session && { ...this.session, seq: this.seq };
+    this.saving = this.saving.then(() => this.save(saved)).catch((err) => {
+      log.warn("discord gateway: session not saved", {
+        connection: this.connectionId,
+        error: (err as Error).message,
+      });
+    });
+    return this.saving;
   }
 
   // GET /gateway/bot; waits out an exhausted identify budget.
@@ -263,6 +295,8 @@ export class GatewayLink {
             botUserId: String(d?.user?.id ?? ""),
           };
           this.seq = s;
+          const session = this.session;
+          queue = queue.then(() => this.session === session ? this.keep() : undefined);
           this.connected(frame.t);
           healthy = true;
           return;
@@ -279,7 +313,10 @@ export class GatewayLink {
           if (broken) return;
           try {
             await this.onDispatch(t, frame.d, { sessionId: session.id, seq: s }, session.botUserId);
-            if (this.session === session) this.seq = s;
+            if (this.session === session) {
+              this.seq = s;
+              await this.keep();
+            }
           } catch (err) {
             // Not stored: resume from the last stored one, so Discord sends it again.
             broken = true;
