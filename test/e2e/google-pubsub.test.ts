@@ -26,6 +26,8 @@ class FakeGoogle {
   readonly gmailWatches: { topicName: string }[] = [];
   readonly history: { id: string; messagesAdded: { message: Record<string, unknown> }[] }[] = [];
   jwks: JWK[] = [];
+  // What a new form watch is granted (a renewal: 7 days).
+  formWatchLifetimeMs = 3600_000 + 4_000;
   private server!: Server;
   private port = 0;
 
@@ -51,7 +53,12 @@ class FakeGoogle {
         const w = body?.watch as { eventType: string; target: { topic: { topicName: string } } };
         const id = `watch-${this.formWatches.length + 1}`;
         this.formWatches.push({ id, eventType: w.eventType, topic: w.target.topic.topicName });
-        return reply(200, { id, eventType: w.eventType, expireTime, state: "ACTIVE" });
+        return reply(200, {
+          id,
+          eventType: w.eventType,
+          expireTime: new Date(Date.now() + this.formWatchLifetimeMs).toISOString(),
+          state: "ACTIVE",
+        });
       }
       const renew = p.match(new RegExp(`^/v1/forms/${FORM}/watches/([^/]+):renew$`));
       if (renew) {
@@ -309,6 +316,12 @@ test("a replayed Pub/Sub message id starts nothing", async () => {
   assert.equal(await formsPush(attrs, { messageId: "m-replay" }), 409);
   assert.equal(await eventCount(), before);
   assert.equal((await sessions("main.py:on_response")).length, 2);
+});
+
+test("form watches are renewed (watches.renew) an hour before they expire", async () => {
+  await waitFor("both watches renewed", () => google.renewed.length >= 2, 30_000);
+  assert.deepEqual([...new Set(google.renewed)].sort(), ["watch-1", "watch-2"]);
+  assert.equal(google.formWatches.length, 2, "no new watch");
 });
 
 test("a Gmail push starts a mailbox_change session with the new messages", async () => {

@@ -3,6 +3,7 @@
 // pushes carry a Google-signed token (push-auth.ts).
 import { log } from "../../core/util/log.ts";
 import { tokensOf } from "../oauth/tokens.ts";
+import { readUnverified } from "../unverified-body.ts";
 import type { Integration, IntegrationContext, Service } from "../types.ts";
 import { calendarEvents } from "./calendar.ts";
 import { driveChanges } from "./drive.ts";
@@ -75,6 +76,8 @@ const testWatch: Integration["test"] = (conn, _ctx, service?: Service) => {
   });
 };
 
+const MAX_PUSH_BYTES = 1 << 20;
+
 // Pushes are refused before anything is read from them unless their token verifies.
 function pubSubSource<W>(
   res: PubSubResource<W>,
@@ -95,7 +98,10 @@ function pubSubSource<W>(
           log.warn(`${res.integration}: push refused`, { error: auth.error });
           return c.json({ error: auth.error }, auth.status);
         }
-        const msg = parsePush(c.req.raw.headers, await c.req.text());
+        // Forms' and Gmail's notices are small; Pub/Sub's own limit is 10 MB.
+        const read = await readUnverified(c.req.raw, MAX_PUSH_BYTES, (b) => ({ text: b.text() }));
+        if ("status" in read) return c.json({ error: read.error }, read.status, read.headers);
+        const msg = parsePush(c.req.raw.headers, read.text);
         if ("error" in msg) return c.json({ error: msg.error }, 400);
         const out = await w.pushed(msg);
         return out.error ? c.json({ error: out.error }, out.status) : c.body(null, 200);
