@@ -4,7 +4,7 @@ import { confluence } from "./confluence/index.ts";
 import { credentialVars } from "./credentials.ts";
 import { discord } from "./discord/index.ts";
 import { github } from "./github/index.ts";
-import { googlecalendar, googledrive } from "./google/index.ts";
+import { gmail, googlecalendar, googledrive, googleforms } from "./google/index.ts";
 import { jira } from "./jira/index.ts";
 import { linear } from "./linear/index.ts";
 import { schedule } from "./schedule/index.ts";
@@ -29,6 +29,8 @@ export const integrations: readonly Integration[] = [
   confluence,
   googlecalendar,
   googledrive,
+  googleforms,
+  gmail,
 ];
 
 export function integrationNamed(name: string): Integration | undefined {

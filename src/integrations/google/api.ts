@@ -8,8 +8,12 @@ export class GoogleApiError extends Error {
   }
 }
 
-export function googleApiBase(env: Record<string, string | undefined> = process.env): string {
-  return (env.POUNCE_GOOGLE_API_URL || "https://www.googleapis.com").replace(/\/+$/, "");
+// `host`: an API served elsewhere than www.googleapis.com (e.g. forms.googleapis.com).
+export function googleApiBase(
+  env: Record<string, string | undefined> = process.env,
+  host = "https://www.googleapis.com",
+): string {
+  return (env.POUNCE_GOOGLE_API_URL || host).replace(/\/+$/, "");
 }
 
 export async function callGoogle<T = Record<string, unknown>>(
@@ -18,8 +22,9 @@ export async function callGoogle<T = Record<string, unknown>>(
   path: string,
   query: Record<string, string | undefined> = {},
   body?: unknown,
+  host?: string,
 ): Promise<T> {
-  const url = new URL(googleApiBase() + path);
+  const url = new URL(googleApiBase(process.env, host) + path);
   for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
   const res = await fetch(url, {
     method,
