@@ -137,6 +137,7 @@ test("completion scripts complete commands, subcommands and flags", async () => 
       execFile("bash", ["-c", script], (err, out) => (err ? reject(err) : resolve(out.trim())));
     });
   assert.equal(await complete(["pounce", "ses"]), "session");
-  assert.equal(await complete(["pounce", "session", "re"]), "restart");
+  assert.equal(await complete(["pounce", "session", "re"]), "restart retry");
+  assert.equal(await complete(["pounce", "session", "res"]), "restart");
   assert.equal(await complete(["pounce", "event", "--js"]), "--json");
 });
