@@ -33,7 +33,7 @@ test("one daemon keeps a connection's gateway; the next one takes over and resum
   // Discord: GET /gateway/bot and a gateway answering IDENTIFY with READY, RESUME with
   // RESUMED.
   const frames: Frame[] = [];
-  const server = createServer((req, res) => {
+  const server = createServer((_req, res) => {
     const port = (server.address() as AddressInfo).port;
     res.writeHead(200, { "content-type": "application/json" });
     res.end(JSON.stringify({ url: `ws://127.0.0.1:${port}/gateway` }));
