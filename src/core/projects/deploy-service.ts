@@ -7,7 +7,7 @@ import type { Python } from "../../pythonrt/python.ts";
 import { type Ensured, type Plan, VenvError, type Venvs } from "../../pythonrt/venvs.ts";
 import { BuildError, type BuildFiles, checkBuildFiles, encodeFiles } from "./builds.ts";
 import type { Db } from "../db/client.ts";
-import { deploy, type DeployResult, planManifest } from "./deploy.ts";
+import { deploy, type DeployResult, handSetVarsDeleted, planManifest } from "./deploy.ts";
 import { log } from "../util/log.ts";
 import { suggestion } from "../util/did-you-mean.ts";
 import type { Manifest } from "./manifest.ts";
@@ -34,16 +34,33 @@ export type PreparedDeploy = {
 };
 
 // Checks what can be checked before anything is built or stored.
+// Vars set with `pounce var set` would go and the caller did not say to delete them.
+export class HandSetVarsWouldGo extends Error {}
+
 export async function prepareDeploy(
   deps: DeployDeps,
   manifest: Manifest,
   files: BuildFiles,
+  opts: { deleteVarsSetByHand?: boolean } = {},
 ): Promise<PreparedDeploy> {
+  // What the deploy will change, planned once: checked here, shown early when pip runs.
+  // The deploy's transaction plans again, as applied.
+  const changes = await planManifest(deps.db, deps.box, manifest);
+  const doomed = handSetVarsDeleted(changes);
+  if (doomed.length && !opts.deleteVarsSetByHand) {
+    throw new HandSetVarsWouldGo(
+      `this deploy would delete vars set by hand with \`pounce var set\` that the manifest ` +
+        `does not have: ${doomed.join(", ")}. Add them to the manifest, or deploy with --yes ` +
+        "to delete them",
+    );
+  }
   const { exports, imports, warnings } = await checkCode(deps.python, manifest, files);
   const plan = deps.venvs.plan(files, imports);
+  const buildsVenv = deps.venvs.willBuild(plan);
   return {
-    buildsVenv: deps.venvs.willBuild(plan),
+    buildsVenv,
     run: async (progress) => {
+      if (buildsVenv) { for (const line of changes.lines) progress(line); }
       const result = await run(deps, manifest, files, exports, plan, progress);
       result.lines.push(...warnings);
       return result;
@@ -100,11 +117,6 @@ async function run(
   plan: Plan,
   progress: (line: string) => void,
 ): Promise<DeployResult> {
-  // What the deploy will change comes first, before the long work (pip); the result's
-  // lines say it again, as applied.
-  if (deps.venvs.willBuild(plan)) {
-    for (const line of (await planManifest(deps.db, deps.box, manifest)).lines) progress(line);
-  }
   const venv = await deps.venvs.ensure(files, plan, progress).catch(refusing(VenvError));
   try {
     const result = await deploy(deps.db, deps.box, {

@@ -5,8 +5,12 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { bodyLimit } from "hono/body-limit";
 import type { BuildFiles } from "../../core/projects/builds.ts";
-import { handSetVarsDeleted, planManifest } from "../../core/projects/deploy.ts";
-import { DeployRefused, prepareDeploy } from "../../core/projects/deploy-service.ts";
+import { planManifest } from "../../core/projects/deploy.ts";
+import {
+  DeployRefused,
+  HandSetVarsWouldGo,
+  prepareDeploy,
+} from "../../core/projects/deploy-service.ts";
 import { checkName, ManifestError } from "../../core/projects/manifest.ts";
 import { parseManifestOffLoop } from "../../core/projects/manifest-parse.ts";
 import { eventlessTriggers, markSecretVars } from "../../integrations/registry.ts";
@@ -45,22 +49,13 @@ export function deployRoutes(engine: Engine): Hono {
           checkName("project_name", body.project_name!)
         );
       }
-      if (!body.delete_vars_set_by_hand) {
-        const doomed = handSetVarsDeleted(await planManifest(engine.db, engine.box, manifest));
-        if (doomed.length) {
-          throw new ApiError(
-            409,
-            `this deploy would delete vars set by hand with \`pounce var set\` that the ` +
-              `manifest does not have: ${doomed.join(", ")}. Add them to the manifest, or ` +
-              "deploy with --yes to delete them",
-          );
-        }
-      }
       const files: BuildFiles = {};
       for (const [name, b64] of Object.entries(body.files ?? {})) {
         files[name] = Buffer.from(b64, "base64");
       }
-      const prepared = await prepareDeploy(engine, manifest, files).catch(refused);
+      const prepared = await prepareDeploy(engine, manifest, files, {
+        deleteVarsSetByHand: body.delete_vars_set_by_hand,
+      }).catch(refused);
       const warnings = [...eventlessTriggers(manifest), ...(manifest.ignored ?? [])];
       const run = (progress: (line: string) => void) =>
         prepared.run(progress).then(
@@ -93,6 +88,7 @@ async function parseBody(text: string | undefined) {
 // A deploy the upload cannot make is a 400.
 function refused(err: unknown): never {
   if (err instanceof DeployRefused) throw new ApiError(400, err.message);
+  if (err instanceof HandSetVarsWouldGo) throw new ApiError(409, err.message);
   throw err;
 }
 
