@@ -96,8 +96,10 @@ function details(pairs) {
 }
 
 // A button that runs `action`, says it is busy meanwhile, and shows what went wrong.
-function actionButton(label, action, attrs = {}) {
-  const note = h("span", { class: "note", role: "status" });
+// A shared `note`, placed by the caller, keeps what an action said across a live redraw
+// that replaces the toolbar (and may remove the button) before the answer comes.
+function actionButton(label, action, attrs = {}, shared = null) {
+  const note = shared ?? actionNote();
   const button = h("button", {
     type: "button",
     ...attrs,
@@ -116,7 +118,11 @@ function actionButton(label, action, attrs = {}) {
       }
     },
   }, label);
-  return h("span", { class: "action" }, button, note);
+  return h("span", { class: "action" }, button, shared ? null : note);
+}
+
+function actionNote() {
+  return h("span", { class: "note", role: "status" });
 }
 
 // --- API ---------------------------------------------------------------------------
@@ -684,6 +690,7 @@ async function sessionView(page, id) {
   const status = h("span", { class: "live" }, "connecting…");
   const body = h("div", {});
   const live = (s) => s.state === "created" || s.state === "running";
+  const said = actionNote();
   let loaded;
 
   const draw = ({ session: s, timeline }) => {
@@ -694,20 +701,21 @@ async function sessionView(page, id) {
         ? actionButton("Stop", async () => {
           await api(`/api/sessions/${s.session_id}/stop`, { method: "POST", body: {} });
           return "stop requested";
-        })
+        }, {}, said)
         : null,
       actionButton("Restart", async () => {
         const { session_id } = await api(`/api/sessions/${s.session_id}/restart`, {
           method: "POST",
         });
         location.hash = `#/sessions/${session_id}`;
-      }, { title: "a new session with the same entry point and inputs" }),
+      }, { title: "a new session with the same entry point and inputs" }, said),
       s.durable && s.state === "error"
         ? actionButton("Retry failed step", async () => {
           const r = await api(`/api/sessions/${s.session_id}/retry`, { method: "POST", body: {} });
           return `retrying from step ${r.step} (${r.activity})`;
-        }, { title: "run the failed activity again; the steps before it are replayed" })
+        }, { title: "run the failed activity again; the steps before it are replayed" }, said)
         : null,
+      said,
       status,
     );
     body.replaceChildren(h(
