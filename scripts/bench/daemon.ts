@@ -236,7 +236,7 @@ export type SessionJson = {
 };
 const FINAL = ["completed", "error", "stopped"];
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);

@@ -142,3 +142,68 @@ export function startFloor(n: number): { bare: number[]; runtime: number[] } {
   }
   return { bare, runtime };
 }
+
+// Sparse traffic's floor: after an idle gap of `gapMs`, one fsync'd libSQL commit and then
+// one os.fork() of a Python that imported the runtime (the pieces a webhook's session start
+// is made of), timed back to back; each sample is their sum.
+const FORK_ON_LINE = `
+import os, sys, time
+import autokitteh, pounce.runner.session
+while sys.stdin.readline():
+    r, w = os.pipe()
+    t = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:
+        os.write(w, b"x")
+        os._exit(0)
+    os.read(r, 1)
+    print((time.perf_counter() - t) * 1000, flush=True)
+    os.waitpid(pid, 0)
+    os.close(r)
+    os.close(w)
+`;
+
+export async function sparseFloor(n: number, gapMs: number): Promise<number[]> {
+  const dir = mkdtempSync(join(tmpdir(), "pounce-floor-"));
+  const db = createClient({ url: `file:${join(dir, "floor.db")}` });
+  const child = spawn(PYTHON, ["-P", "-c", FORK_ON_LINE], { env: PY_ENV });
+  const lines: string[] = [];
+  let waiting: (() => void) | undefined;
+  let out = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+    out += chunk;
+    let nl: number;
+    while ((nl = out.indexOf("\n")) >= 0) {
+      lines.push(out.slice(0, nl));
+      out = out.slice(nl + 1);
+    }
+    waiting?.();
+  });
+  const fork = async () => {
+    child.stdin.write("\n");
+    while (!lines.length) {
+      if (child.exitCode !== null) throw new Error("the fork helper exited");
+      await new Promise<void>((r) => (waiting = r));
+    }
+    return Number(lines.shift());
+  };
+  try {
+    await db.execute("PRAGMA journal_mode = WAL");
+    await db.execute("PRAGMA synchronous = FULL");
+    await db.execute("CREATE TABLE floor (id INTEGER PRIMARY KEY, v BLOB)");
+    await fork(); // the helper has imported the runtime
+    const times: number[] = [];
+    for (let i = 0; i < n; i++) {
+      await new Promise((r) => setTimeout(r, gapMs));
+      const t = performance.now();
+      await db.execute({ sql: "INSERT INTO floor (v) VALUES (?)", args: [`v${i}`] });
+      const commit = performance.now() - t;
+      times.push(commit + (await fork()));
+    }
+    return times;
+  } finally {
+    child.kill();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
