@@ -70,7 +70,7 @@ def make_gate(tmp_path):
         chan = Channel(Conn(ours), on_lost=lambda: None)
         chan.start_reader()
 
-        def fatal(text):
+        def fatal(text, printed=None):
             raise Fatal(text)
 
         gate = Gate(chan, str(tmp_path), durable, Journal([Step(**s) for s in steps]), fatal)

@@ -117,3 +117,41 @@ def test_banners_on_the_default_environment(tmp_path, monkeypatch):
     assert 'The Python module "numpy" is not installed' in other
     assert "default environment, which this project uses" in other
     assert other.rstrip().endswith(results.RULE)
+
+
+def test_unpicklable_result_reads_as_autokitteh_prints_it():
+    with pytest.raises(ResultError) as info:
+        pack(True, threading.Lock(), "allocate_lock")
+    lines = str(info.value).split("\n")
+    assert (
+        lines[0]
+        == "error: error processing result - TypeError(\"cannot pickle '_thread.lock' object\")"
+    )
+    assert lines[1] == "=" * 103
+    assert lines[2].endswith("that cannot be pickled, so it cannot be journaled.")
+    assert lines[6:] == [
+        "",
+        "error: TypeError(\"cannot pickle '_thread.lock' object\")",
+        "",
+        "TypeError: cannot pickle '_thread.lock' object",
+    ]
+    assert info.value.printed is None  # the prints show all of it
+
+
+class _Unrestorable:
+    def __reduce__(self):
+        return (_explode, ())
+
+
+def _explode():
+    raise RecursionError("maximum recursion depth exceeded")
+
+
+def test_unrestorable_result_prints_only_the_advice():
+    with pytest.raises(ResultError) as info:
+        pack(True, _Unrestorable(), "get")
+    assert "error processing result - RecursionError(" in str(info.value)
+    printed = info.value.printed
+    assert printed is not None and printed.startswith("=" * 103)
+    assert "cannot be restored from its pickle, so it cannot be journaled." in printed
+    assert "RecursionError" not in printed

@@ -1,6 +1,9 @@
 // The txtar session cases of test/sessions/, each run by `pounce session test` in the
 // modes it applies to (`*.durable.txtar` durable only, `*.nondurable.txtar` non-durable
 // only, others both), against one daemon; and the verdicts of `session test` itself.
+// The ak_*.txtar cases are AutoKitteh's own Python session cases (its repository,
+// Apache-2.0), unchanged but for their names: they exercise the comparison rules for
+// AutoKitteh's runtime-specific text (docs/cli.md "session test").
 import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -110,7 +110,7 @@ def main(event):
   const s = await d.waitSession("waiter");
   assert.equal(s.state, "completed", s.error ?? "");
   const prints = await d.prints("waiter");
-  assert.equal(prints[0], 'subscribe: source "nope" not found');
+  assert.equal(prints[0], 'subscribe: subscribe(nope, ) -> source "nope" not found');
   assert.match(prints[1], /^subscribe: .*1:\d+/);
 });
 

@@ -264,7 +264,7 @@ class Gate:
         code_dir: str,
         durable: bool,
         journal: Journal,
-        fatal: Callable[[str], None],
+        fatal: Callable[..., None],
     ) -> None:
         self.chan = chan
         self.code_dir = code_dir.rstrip(os.sep) + os.sep
@@ -406,7 +406,7 @@ class Gate:
         except results.ResultError as err:
             if not call_sent:
                 self.chan.post(call)  # the log shows which call failed the session
-            self.fatal(str(err))
+            self.fatal(str(err), err.printed)
             raise
         header: RunnerResult = {
             "t": "result",

@@ -16,15 +16,21 @@ MAX_VALUE_BYTES = 1 << 20  # 1 MiB: the largest pickled activity result we send
 MAX_DISPLAY_CHARS = 64 * 1024
 MAX_ARG_DISPLAY_CHARS = 200
 
-PICKLE_HELP = """
-=======================================================================================================
-The below error means you need to use the @autokitteh.activity decorator.
-See https://docs.autokitteh.com/develop/python/#function-arguments-and-return-values-must-be-pickleable
-for more details.
-=======================================================================================================
+RULE = "=" * 103
+
+# Pounce's advice for values that cannot be journaled. Its first line ends "so it cannot be
+# journaled." (session test maps AutoKitteh's "@autokitteh.activity decorator" banner to it).
+PICKLE_ADVICE = """
+{rule}
+{what}, so it cannot be journaled.
+Move the code that creates and uses it into a function decorated with @autokitteh.activity,
+which runs as one activity and returns something picklable.
+{rule}
 """
 
-RULE = "=" * 103
+PICKLE_HELP = PICKLE_ADVICE.format(
+    rule=RULE, what="A value passed to or from an activity cannot be pickled"
+)
 
 MISSING_MODULE_HELP = """
 {rule}
@@ -89,7 +95,12 @@ def missing_module(err: BaseException) -> str | None:
 
 
 class ResultError(Exception):
-    """An activity result that cannot be journaled; fails the session."""
+    """An activity result that cannot be journaled; fails the session. ``printed`` is what
+    the session's prints show of it (None: the whole text)."""
+
+    def __init__(self, text: str, printed: str | None = None) -> None:
+        super().__init__(text)
+        self.printed = printed
 
 
 def banners(err: BaseException) -> str:
@@ -235,9 +246,16 @@ def pack(ok: bool, value: Any, name: str) -> tuple[bytes, Any]:
         set_exception_args(value)
     try:
         blob = dumps((ok, value) if ok else (ok, value, frames))
+    except Exception as err:
+        raise ResultError(unpicklable_text(name, value, err, "pickled")) from None
+    try:
         _, restored = unpack(blob)
     except Exception as err:
-        raise ResultError(unpicklable_text(name, value, err)) from None
+        # As AutoKitteh, the session's prints show only the advice for this one.
+        advice = pickle_advice(name, value, "restored from its pickle")
+        raise ResultError(
+            unpicklable_text(name, value, err, "restored from its pickle"), advice.strip("\n")
+        ) from None
     if len(blob) > MAX_VALUE_BYTES:
         raise ResultError(
             f"error: the result of activity {name!r} ({type_name(value)}) is "
@@ -247,15 +265,35 @@ def pack(ok: bool, value: Any, name: str) -> tuple[bytes, Any]:
     return blob, restored
 
 
-def unpicklable_text(name: str, value: Any, err: BaseException) -> str:
+def pickle_advice(name: str, value: Any, failed: str) -> str:
+    what = f"activity {name!r} returned a value of type {type_name(value)} that cannot be {failed}"
+    return PICKLE_ADVICE.format(rule=RULE, what=what)
+
+
+def unpicklable_text(name: str, value: Any, err: BaseException, failed: str) -> str:
+    """AutoKitteh's layout (``error processing result - <repr>``, the advice, then the
+    error and its traceback), with Pounce's advice."""
+    stack = traceback.extract_tb(err.__traceback__)
+    user = [f for f in stack if not _runner_frame(f.filename)]
+    trace = "".join(traceback.format_exception_only(err))
+    if user:
+        trace = (
+            "Traceback (most recent call last):\n" + "".join(traceback.format_list(user)) + trace
+        )
     return (
-        f"{PICKLE_HELP}\n"
-        f"error processing result - {err!r}\n\n"
-        f"activity {name!r} returned a value of type {type_name(value)} that cannot be "
-        "pickled, so it cannot be journaled. Move the code that creates and uses it into "
-        "a function decorated with @autokitteh.activity, which runs as one activity and "
-        "returns something picklable."
-    )
+        f"error: error processing result - {err!r}"
+        f"{pickle_advice(name, value, failed)}\n"
+        f"error: {err!r}\n\n{trace}"
+    ).rstrip("\n")
+
+
+_RUNNER_DIR = os.path.dirname(os.path.realpath(__file__)) + os.sep
+_PY_LIB = os.path.dirname(os.path.realpath(pickle.__file__)) + os.sep
+
+
+def _runner_frame(path: str) -> bool:
+    real = os.path.realpath(path) if os.path.isabs(path) else path
+    return real.startswith((_RUNNER_DIR, _PY_LIB)) or not os.path.isabs(path)
 
 
 # The frames an activity's exception was raised through, kept on the exception that

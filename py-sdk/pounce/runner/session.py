@@ -103,9 +103,10 @@ class Session:
             error = error[:MAX_ERROR_CHARS] + " ... (cut)"
         self.send_done({"t": "done", "error": error, "traceback": traceback or []})
 
-    def fatal(self, error: str) -> NoReturn:
-        """End the session with an error the user code cannot catch."""
-        self.print_runtime_error(error)
+    def fatal(self, error: str, printed: str | None = None) -> NoReturn:
+        """End the session with an error the user code cannot catch; ``printed`` is what
+        the session's prints show of it (None: the error itself)."""
+        self.print_runtime_error(error if printed is None else printed)
         self.done(error=error, traceback=tracebacks.current_frames(self.code_dir))
 
     def print_runtime_error(self, text: str) -> None:

@@ -75,12 +75,13 @@ def _filter(
 
 
 def describe(err: BaseException, code_dir: str, prefix: str = "") -> tuple[str, list[dict]]:
-    """The ``done`` error text and traceback frames for an exception:
-    help banners, ``error: <repr>``, a blank line and the traceback of user frames."""
+    """The ``done`` error text and traceback frames for an exception: ``prefix``, help
+    banners, ``error: <repr>``, a blank line and the traceback of user frames (AutoKitteh's
+    layout: "can't load main from <dir> - ", the banner, then the error)."""
     te = TracebackException.from_exception(err)
     frames = user_frames(_stack(te, err), code_dir)
     _filter(te, err, code_dir, set())
-    text = banners(err) + f"{prefix}error: {safe_repr(err)}\n\n" + "".join(te.format())
+    text = prefix + banners(err) + f"error: {safe_repr(err)}\n\n" + "".join(te.format())
     return text.rstrip("\n"), frame_dicts(frames)
 
 

@@ -33,8 +33,10 @@ export async function subscribe(
     triggerByName(db, projectId, source),
   ]);
   const destination = conn ?? trigger;
-  if (!destination || (conn && trigger)) throw new SyscallError(`source "${source}" not found`);
-  // AutoKitteh looks the source up before it checks the filter.
+  // AutoKitteh looks the source up before it checks the filter, and says so in its words.
+  if (!destination || (conn && trigger)) {
+    throw new SyscallError(`subscribe(${source}, ${filter}) -> source "${source}" not found`);
+  }
   const filterError = filter.trim() ? checkFilter(filter) : undefined;
   if (filterError) throw new SyscallError(filterError);
   const guard = filterGuard(filter);
