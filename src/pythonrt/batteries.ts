@@ -38,6 +38,9 @@ export const AUTOKITTEH_BATTERIES = [
   "grpcio-reflection",
   "PyYAML",
   "requests",
+  // Not in the extra, but in AutoKitteh's environments through openai, and imported by
+  // projects as such; this index's openai depends on httpx's fork (httpx2) instead.
+  "httpx",
 ];
 
 // The list in force: POUNCE_BATTERIES (package names separated by spaces or commas; empty

@@ -120,10 +120,11 @@ async function runCase(client: Client, file: string, opts: TestOptions) {
   const files = Object.fromEntries(
     Object.entries(c.files).map(([k, v]) => [k, Buffer.from(v).toString("base64")]),
   );
-  await client.call("POST", "/api/deploy", {
+  // With progress: the first case may build the default environment, minutes of pip.
+  await client.callWithProgress("POST", "/api/deploy", {
     manifest: `version: v2\nproject:\n  name: ${opts.project}\n`,
     files,
-  });
+  }, (line) => console.error(line));
   const { session_id } = await client.call<{ session_id: string }>("POST", "/api/sessions", {
     project: opts.project,
     entrypoint: c.entrypoint,

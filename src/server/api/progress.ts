@@ -6,12 +6,17 @@ import { ApiError } from "./errors.ts";
 
 export const NDJSON = "application/x-ndjson";
 
+// A blank line this often, which readers skip: pip can be silent for minutes, and HTTP
+// clients give up on a body that stays quiet (fetch's default: 300 s).
+const KEEPALIVE_MS = 20_000;
+
 export function acceptsProgress(accept: string | undefined): boolean {
   return !!accept && accept.split(",").some((t) => t.trim().split(";")[0] === NDJSON);
 }
 
 export function progressResponse<T>(
   work: (progress: (line: string) => void) => Promise<T>,
+  keepaliveMs = KEEPALIVE_MS,
 ): Response {
   const encoder = new TextEncoder();
   const stream = new ReadableStream<Uint8Array>({
@@ -21,6 +26,11 @@ export function progressResponse<T>(
           controller.enqueue(encoder.encode(JSON.stringify(value) + "\n"));
         } catch { /* the client went away; the work still finishes */ }
       };
+      const keepalive = setInterval(() => {
+        try {
+          controller.enqueue(encoder.encode("\n"));
+        } catch { /* the client went away */ }
+      }, keepaliveMs);
       work((line) => send({ progress: line }))
         .then((result) => send({ result }), (err: Error) => {
           if (err instanceof ApiError) send({ error: err.message, status: err.status });
@@ -30,6 +40,7 @@ export function progressResponse<T>(
           }
         })
         .finally(() => {
+          clearInterval(keepalive);
           try {
             controller.close();
           } catch { /* already closed */ }
