@@ -10,6 +10,7 @@ import type { AddressInfo } from "node:net";
 import { before, test } from "node:test";
 import { type WebSocket, WebSocketServer } from "ws";
 import { waitFor } from "../helpers/fakes.ts";
+import { projectReads } from "../helpers/project-reads.ts";
 import { fileScope, sleep, tempHome, TestDaemon, writeProject } from "../helpers/daemon.ts";
 
 const GOOD = "good-bot-token-0123456789";
@@ -198,36 +199,7 @@ async function deploy(name: string, token: string): Promise<void> {
   assert.equal(out.code, 0, out.stderr);
 }
 
-type SessionRow = { session_id: string; state: string; entrypoint: string; error: string | null };
-
-async function sessions(project: string, entrypoint: string): Promise<SessionRow[]> {
-  const res = await d.api<{ sessions: SessionRow[] }>(`/api/sessions?project=${project}`);
-  return res.sessions.filter((s) => s.entrypoint === entrypoint);
-}
-
-async function events(project: string): Promise<{ event_type: string; data: unknown }[]> {
-  return (await d.api<{ events: { event_type: string; data: unknown }[] }>(
-    `/api/events?project=${project}`,
-  )).events;
-}
-
-// Waits for `count` final sessions of the entrypoint; returns the prints of the newest.
-async function finished(project: string, entrypoint: string, count: number): Promise<string[]> {
-  const done = await waitFor(`${count} ${entrypoint} sessions`, async () => {
-    const list = await sessions(project, entrypoint);
-    const final = list.filter((s) => ["completed", "error", "stopped"].includes(s.state));
-    return final.length >= count && list.length === final.length && final;
-  });
-  assert.equal(done.length, count);
-  assert.equal(done[0].state, "completed", done[0].error ?? "");
-  return await d.prints(done[0].session_id);
-}
-
-async function status(ref: string): Promise<string> {
-  const out = await d.cli(["connection", "get", ref]);
-  assert.equal(out.code, 0, out.stderr);
-  return out.stdout.match(/^status:\s*(.*)$/m)?.[1] ?? "";
-}
+const { events, finished, status } = projectReads(() => d);
 
 const message = (id: string, content: string, author = { id: "200", username: "alice" }) => ({
   id,
