@@ -3,13 +3,13 @@
 // a daemon crash, and stops on a bad token. Discord itself is a fake on 127.0.0.1: its
 // REST API and a gateway speaking the protocol.
 import assert from "node:assert/strict";
-import { createServer, type Server } from "node:http";
+import { createServer } from "node:http";
 import { join } from "node:path";
 import { createClient } from "@libsql/client";
 import type { AddressInfo } from "node:net";
 import { before, test } from "node:test";
 import { type WebSocket, WebSocketServer } from "ws";
-import { waitFor } from "../helpers/fakes.ts";
+import { FakeWithSockets, waitFor } from "../helpers/fakes.ts";
 import { projectReads } from "../helpers/project-reads.ts";
 import { fileScope, sleep, tempHome, TestDaemon, writeProject } from "../helpers/daemon.ts";
 
@@ -23,18 +23,14 @@ type Session = { id: string; token: string; seq: number; sent: Sent[]; ws?: WebS
 
 // Discord's GET /gateway/bot and /users/@me, and a gateway that speaks the protocol:
 // HELLO, IDENTIFY → READY, RESUME → redelivery and RESUMED, heartbeats and their ACKs.
-class FakeDiscord {
+class FakeDiscord extends FakeWithSockets {
   readonly frames: { token?: string; frame: Frame }[] = [];
   readonly sessions = new Map<string, Session>();
-  readonly sockets: WebSocket[] = [];
   heartbeatMs = 1000;
   ackHeartbeats = true;
   // Sent on RESUME before anything newer: as Discord does when it is not sure an event
   // arrived.
   redeliverLast = true;
-  private server!: Server;
-  private wss!: WebSocketServer;
-  private port = 0;
   private sessionCount = 0;
 
   get apiUrl(): string {
@@ -135,20 +131,6 @@ class FakeDiscord {
 
   get heartbeats(): number {
     return this.frames.filter((f) => f.frame.op === 1).length;
-  }
-
-  get open(): WebSocket[] {
-    return this.sockets.filter((s) => s.readyState === 1);
-  }
-
-  dropAll(): void {
-    for (const ws of this.open) ws.terminate();
-  }
-
-  async close(): Promise<void> {
-    for (const ws of this.sockets) ws.terminate();
-    this.wss.close();
-    await new Promise((resolve) => this.server.close(resolve));
   }
 }
 
