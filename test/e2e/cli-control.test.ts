@@ -78,37 +78,14 @@ test("session start with inputs, stop with a reason, restart", async (t) => {
 test("event dispatch matches trigger filters; redispatch; verify-filter", async (t) => {
   const d = await daemonFor(t);
   assert.equal((await d.cli(["deploy", "--manifest", writeProject(t, project)])).code, 0);
-  const low = JSON.parse(
-    (await d.cli([
-      "event",
-      "dispatch",
-      "-p",
-      "ctl",
-      "--trigger",
-      "feed",
-      "-e",
-      "ping",
-      "-d",
-      "n=1",
-      "--json",
-    ])).stdout,
-  );
+  // A ping with data n=<n> to the trigger feed, whose filter lets n > 1 through.
+  const dispatch = async (n: number) => {
+    const args = ["-p", "ctl", "--trigger", "feed", "-e", "ping", "-d", `n=${n}`, "--json"];
+    return JSON.parse((await d.cli(["event", "dispatch", ...args])).stdout);
+  };
+  const low = await dispatch(1);
   assert.deepEqual(low.session_ids, []);
-  const high = JSON.parse(
-    (await d.cli([
-      "event",
-      "dispatch",
-      "-p",
-      "ctl",
-      "--trigger",
-      "feed",
-      "-e",
-      "ping",
-      "-d",
-      "n=2",
-      "--json",
-    ])).stdout,
-  );
+  const high = await dispatch(2);
   assert.equal(high.session_ids.length, 1);
   assert.equal((await d.waitSession(high.session_ids[0])).state, "completed");
   assert.deepEqual(await d.prints(high.session_ids[0]), ["ping 2"]);

@@ -3,11 +3,9 @@
 // `<conn>__connection_id` and `<trigger>__webhook_url`. Secrets are encrypted at rest,
 // masked by the CLI unless revealed, and never in the daemon's log or the database file.
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { test } from "node:test";
-import { type CliResult, daemonFor, webhookPath, writeProject } from "../helpers/daemon.ts";
+import { daemonFor, webhookPath, writeProject } from "../helpers/daemon.ts";
+import { assertSecretsKept, deployRecorded, shortHash as hash } from "../helpers/recorded-cli.ts";
 
 const SIGNING = "conn-signing-secret-1234";
 const TOKEN = "xoxb-conn-bot-token-5678";
@@ -56,26 +54,12 @@ def on_hook(event):
     print("url", os.environ["hook__webhook_url"])
 `;
 
-const hash = (s: string) => createHash("sha256").update(s).digest("hex").slice(0, 16);
-
 test("connections: CLI, handler environment, and secrets kept secret", async (t) => {
   const d = await daemonFor(t, {}, ["--log-level", "debug"]);
-  const outputs: CliResult[] = [];
-  const cli = async (...args: string[]) => {
-    const out = await d.cli(args);
-    outputs.push(out);
-    return out;
-  };
-
-  const deployed = await cli(
-    "deploy",
-    "--manifest",
-    writeProject(t, {
-      "autokitteh.yaml": manifest,
-      "main.py": handler,
-    }),
-  );
-  assert.equal(deployed.code, 0, deployed.stderr);
+  const { cli, outputs, deployed } = await deployRecorded(t, d, {
+    "autokitteh.yaml": manifest,
+    "main.py": handler,
+  });
   assert.match(deployed.stdout, /connection "chat" event_url: http:\/\/\S+\/slack\/event/);
 
   const list = await cli("connection", "list", "--project", "conns");
@@ -153,19 +137,5 @@ test("connections: CLI, handler environment, and secrets kept secret", async (t)
   ]);
   assert.equal(after.stdout.trim(), `private_bot_token=${TOKEN}`);
 
-  await d.stop();
-  const files = readdirSync(d.home).filter((f) => f.startsWith("pounce.db"));
-  assert.ok(files.includes("pounce.db"));
-  for (const secret of [SIGNING, TOKEN, PROJECT_SECRET]) {
-    for (const f of files) {
-      assert.ok(!readFileSync(join(d.home, f)).includes(secret), `${secret} in ${f}`);
-    }
-    assert.ok(!d.stderr.includes(secret), `${secret} in the daemon's log`);
-    for (const out of outputs) {
-      assert.ok(
-        !out.stdout.includes(secret) && !out.stderr.includes(secret),
-        `${secret} in CLI output`,
-      );
-    }
-  }
+  await assertSecretsKept(d, outputs, [SIGNING, TOKEN, PROJECT_SECRET]);
 });

@@ -3,13 +3,14 @@
 // a daemon crash, and stops on a bad token. Discord itself is a fake on 127.0.0.1: its
 // REST API and a gateway speaking the protocol.
 import assert from "node:assert/strict";
-import { createServer, type Server } from "node:http";
+import { createServer } from "node:http";
 import { join } from "node:path";
 import { createClient } from "@libsql/client";
 import type { AddressInfo } from "node:net";
 import { before, test } from "node:test";
 import { type WebSocket, WebSocketServer } from "ws";
-import { waitFor } from "../helpers/fakes.ts";
+import { FakeWithSockets, waitFor } from "../helpers/fakes.ts";
+import { projectReads } from "../helpers/project-reads.ts";
 import { fileScope, sleep, tempHome, TestDaemon, writeProject } from "../helpers/daemon.ts";
 
 const GOOD = "good-bot-token-0123456789";
@@ -22,18 +23,14 @@ type Session = { id: string; token: string; seq: number; sent: Sent[]; ws?: WebS
 
 // Discord's GET /gateway/bot and /users/@me, and a gateway that speaks the protocol:
 // HELLO, IDENTIFY → READY, RESUME → redelivery and RESUMED, heartbeats and their ACKs.
-class FakeDiscord {
+class FakeDiscord extends FakeWithSockets {
   readonly frames: { token?: string; frame: Frame }[] = [];
   readonly sessions = new Map<string, Session>();
-  readonly sockets: WebSocket[] = [];
   heartbeatMs = 1000;
   ackHeartbeats = true;
   // Sent on RESUME before anything newer: as Discord does when it is not sure an event
   // arrived.
   redeliverLast = true;
-  private server!: Server;
-  private wss!: WebSocketServer;
-  private port = 0;
   private sessionCount = 0;
 
   get apiUrl(): string {
@@ -135,20 +132,6 @@ class FakeDiscord {
   get heartbeats(): number {
     return this.frames.filter((f) => f.frame.op === 1).length;
   }
-
-  get open(): WebSocket[] {
-    return this.sockets.filter((s) => s.readyState === 1);
-  }
-
-  dropAll(): void {
-    for (const ws of this.open) ws.terminate();
-  }
-
-  async close(): Promise<void> {
-    for (const ws of this.sockets) ws.terminate();
-    this.wss.close();
-    await new Promise((resolve) => this.server.close(resolve));
-  }
 }
 
 const scope = fileScope();
@@ -198,36 +181,7 @@ async function deploy(name: string, token: string): Promise<void> {
   assert.equal(out.code, 0, out.stderr);
 }
 
-type SessionRow = { session_id: string; state: string; entrypoint: string; error: string | null };
-
-async function sessions(project: string, entrypoint: string): Promise<SessionRow[]> {
-  const res = await d.api<{ sessions: SessionRow[] }>(`/api/sessions?project=${project}`);
-  return res.sessions.filter((s) => s.entrypoint === entrypoint);
-}
-
-async function events(project: string): Promise<{ event_type: string; data: unknown }[]> {
-  return (await d.api<{ events: { event_type: string; data: unknown }[] }>(
-    `/api/events?project=${project}`,
-  )).events;
-}
-
-// Waits for `count` final sessions of the entrypoint; returns the prints of the newest.
-async function finished(project: string, entrypoint: string, count: number): Promise<string[]> {
-  const done = await waitFor(`${count} ${entrypoint} sessions`, async () => {
-    const list = await sessions(project, entrypoint);
-    const final = list.filter((s) => ["completed", "error", "stopped"].includes(s.state));
-    return final.length >= count && list.length === final.length && final;
-  });
-  assert.equal(done.length, count);
-  assert.equal(done[0].state, "completed", done[0].error ?? "");
-  return await d.prints(done[0].session_id);
-}
-
-async function status(ref: string): Promise<string> {
-  const out = await d.cli(["connection", "get", ref]);
-  assert.equal(out.code, 0, out.stderr);
-  return out.stdout.match(/^status:\s*(.*)$/m)?.[1] ?? "";
-}
+const { events, finished, status } = projectReads(() => d);
 
 const message = (id: string, content: string, author = { id: "200", username: "alice" }) => ({
   id,

@@ -8,14 +8,9 @@ import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import { before, test } from "node:test";
 import { FakeGitHub, githubSignature, waitFor } from "../helpers/fakes.ts";
-import {
-  fileScope,
-  type SessionJson,
-  tempHome,
-  TestDaemon,
-  writeProject,
-} from "../helpers/daemon.ts";
+import { fileScope, tempHome, TestDaemon, writeProject } from "../helpers/daemon.ts";
 import { holdPost, memoryOf, resetPeak } from "../helpers/raw-post.ts";
+import { projectReads } from "../helpers/project-reads.ts";
 
 const PAT_SECRET = "gh-pat-webhook-secret";
 const APP_SECRET = "gh-app-webhook-secret";
@@ -143,28 +138,7 @@ const issue = (title: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-async function sessions(project: string): Promise<(SessionJson & { entrypoint: string })[]> {
-  return (await d.api<{ sessions: (SessionJson & { entrypoint: string })[] }>(
-    `/api/sessions?project=${project}`,
-  )).sessions;
-}
-
-async function events(project: string): Promise<{ event_type: string; data: unknown }[]> {
-  return (await d.api<{ events: { event_type: string; data: unknown }[] }>(
-    `/api/events?project=${project}`,
-  )).events;
-}
-
-async function finished(project: string, entrypoint: string, count: number): Promise<string[]> {
-  const done = await waitFor(`${count} ${entrypoint} sessions in ${project}`, async () => {
-    const list = (await sessions(project)).filter((s) => s.entrypoint === entrypoint);
-    const final = list.filter((s) => ["completed", "error", "stopped"].includes(s.state));
-    return final.length >= count && list.length === final.length && final;
-  });
-  assert.equal(done.length, count);
-  assert.equal(done[0].state, "completed", done[0].error ?? "");
-  return await d.prints(done[0].session_id);
-}
+const { sessions, events, finished } = projectReads(() => d);
 
 test("unsigned and wrongly signed deliveries are refused and store nothing", async () => {
   const payload = issue("nope");

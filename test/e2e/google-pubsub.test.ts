@@ -4,14 +4,18 @@
 // with AutoKitteh's event types and data. A bad token (wrong key, audience, issuer,
 // email, expired, none) and a replayed Pub/Sub message id start nothing.
 import assert from "node:assert/strict";
-import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { before, test } from "node:test";
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
+import {
+  FakeGoogleApi,
+  GOOGLE_ACCESS_TOKEN as ACCESS,
+  type GoogleCall,
+  type GoogleReply,
+} from "../helpers/fake-google.ts";
 import { waitFor } from "../helpers/fakes.ts";
+import { projectReads } from "../helpers/project-reads.ts";
 import { fileScope, tempHome, TestDaemon, writeProject } from "../helpers/daemon.ts";
 
-const ACCESS = "ya29.good-access-token";
 const PUSHER = "pubsub-push@proj.iam.gserviceaccount.com";
 const FORM = "form-1";
 const MAILBOX = "kit@example.com";
@@ -19,7 +23,7 @@ const MAILBOX = "kit@example.com";
 type Key = Awaited<ReturnType<typeof generateKeyPair>>["privateKey"];
 
 // Forms watches and responses, Gmail watch and history, and the JWKS Google signs with.
-class FakeGoogle {
+class FakeGoogle extends FakeGoogleApi {
   readonly formWatches: { id: string; eventType: string; topic: string }[] = [];
   readonly renewed: string[] = [];
   readonly responses: Record<string, unknown>[] = [];
@@ -28,85 +32,53 @@ class FakeGoogle {
   jwks: JWK[] = [];
   // What a new form watch is granted (a renewal: 7 days).
   formWatchLifetimeMs = 3600_000 + 4_000;
-  private server!: Server;
-  private port = 0;
 
-  get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+  protected override unauthenticated({ path }: GoogleCall): GoogleReply | undefined {
+    if (path === "/oauth2/v3/certs") return [200, { keys: this.jwks }];
   }
 
-  async start(): Promise<this> {
-    this.server = createServer(async (req, res) => {
-      const url = new URL(req.url ?? "/", this.url);
-      const body = await read(req) as Record<string, unknown> | undefined;
-      const reply = (status: number, value: unknown) => {
-        res.writeHead(status, { "content-type": "application/json" });
-        res.end(JSON.stringify(value));
-      };
-      const p = url.pathname;
-      if (p === "/oauth2/v3/certs") return reply(200, { keys: this.jwks });
-      if (req.headers.authorization !== `Bearer ${ACCESS}`) {
-        return reply(401, { error: { code: 401, message: "Invalid Credentials" } });
-      }
-      const expireTime = new Date(Date.now() + 7 * 24 * 3600_000).toISOString();
-      if (p === `/v1/forms/${FORM}/watches` && req.method === "POST") {
-        const w = body?.watch as { eventType: string; target: { topic: { topicName: string } } };
-        const id = `watch-${this.formWatches.length + 1}`;
-        this.formWatches.push({ id, eventType: w.eventType, topic: w.target.topic.topicName });
-        return reply(200, {
-          id,
-          eventType: w.eventType,
-          expireTime: new Date(Date.now() + this.formWatchLifetimeMs).toISOString(),
-          state: "ACTIVE",
-        });
-      }
-      const renew = p.match(new RegExp(`^/v1/forms/${FORM}/watches/([^/]+):renew$`));
-      if (renew) {
-        this.renewed.push(renew[1]);
-        return reply(200, { id: renew[1], expireTime });
-      }
-      if (p === `/v1/forms/${FORM}/responses`) {
-        const m = (url.searchParams.get("filter") ?? "").match(/^timestamp >= (\S+)$/);
-        assert.ok(m, `a timestamp filter: ${url.searchParams.get("filter")}`);
-        const since = Date.parse(m[1]);
-        return reply(200, {
-          responses: this.responses.filter((r) =>
-            Date.parse(r.lastSubmittedTime as string) >= since
-          ),
-        });
-      }
-      if (p === `/v1/forms/${FORM}`) {
-        return reply(200, { formId: FORM, revisionId: "rev-2", info: { title: "Signup" } });
-      }
-      if (p === "/gmail/v1/users/me/profile") {
-        return reply(200, { emailAddress: MAILBOX, historyId: "100" });
-      }
-      if (p === "/gmail/v1/users/me/watch") {
-        this.gmailWatches.push(body as { topicName: string });
-        return reply(200, { historyId: "100", expiration: String(Date.now() + 7 * 86400_000) });
-      }
-      if (p === "/gmail/v1/users/me/history") {
-        const start = Number(url.searchParams.get("startHistoryId"));
-        const newer = this.history.filter((h) => Number(h.id) > start);
-        return reply(200, { history: newer, historyId: newer.at(-1)?.id ?? String(start) });
-      }
-      reply(404, { error: { code: 404, message: `no ${p}` } });
-    });
-    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
-    this.port = (this.server.address() as AddressInfo).port;
-    return this;
+  protected route({ method, path: p, query, body }: GoogleCall): GoogleReply | undefined {
+    const expireTime = new Date(Date.now() + 7 * 24 * 3600_000).toISOString();
+    if (p === `/v1/forms/${FORM}/watches` && method === "POST") {
+      const w = body?.watch as { eventType: string; target: { topic: { topicName: string } } };
+      const id = `watch-${this.formWatches.length + 1}`;
+      this.formWatches.push({ id, eventType: w.eventType, topic: w.target.topic.topicName });
+      return [200, {
+        id,
+        eventType: w.eventType,
+        expireTime: new Date(Date.now() + this.formWatchLifetimeMs).toISOString(),
+        state: "ACTIVE",
+      }];
+    }
+    const renew = p.match(new RegExp(`^/v1/forms/${FORM}/watches/([^/]+):renew$`));
+    if (renew) {
+      this.renewed.push(renew[1]);
+      return [200, { id: renew[1], expireTime }];
+    }
+    if (p === `/v1/forms/${FORM}/responses`) {
+      const m = (query.get("filter") ?? "").match(/^timestamp >= (\S+)$/);
+      assert.ok(m, `a timestamp filter: ${query.get("filter")}`);
+      const since = Date.parse(m[1]);
+      return [200, {
+        responses: this.responses.filter((r) => Date.parse(r.lastSubmittedTime as string) >= since),
+      }];
+    }
+    if (p === `/v1/forms/${FORM}`) {
+      return [200, { formId: FORM, revisionId: "rev-2", info: { title: "Signup" } }];
+    }
+    if (p === "/gmail/v1/users/me/profile") {
+      return [200, { emailAddress: MAILBOX, historyId: "100" }];
+    }
+    if (p === "/gmail/v1/users/me/watch") {
+      this.gmailWatches.push(body as { topicName: string });
+      return [200, { historyId: "100", expiration: String(Date.now() + 7 * 86400_000) }];
+    }
+    if (p === "/gmail/v1/users/me/history") {
+      const start = Number(query.get("startHistoryId"));
+      const newer = this.history.filter((h) => Number(h.id) > start);
+      return [200, { history: newer, historyId: newer.at(-1)?.id ?? String(start) }];
+    }
   }
-
-  async close(): Promise<void> {
-    await new Promise((resolve) => this.server.close(resolve));
-  }
-}
-
-async function read(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  const text = Buffer.concat(chunks).toString();
-  return text ? JSON.parse(text) : undefined;
 }
 
 const scope = fileScope();
@@ -194,27 +166,8 @@ project:
       call: main.py:on_mail
 `;
 
-type SessionRow = { session_id: string; state: string; entrypoint: string; error: string | null };
-
-async function sessions(entrypoint: string): Promise<SessionRow[]> {
-  const res = await d.api<{ sessions: SessionRow[] }>(`/api/sessions?project=gps`);
-  return res.sessions.filter((s) => s.entrypoint === entrypoint);
-}
-
-async function eventCount(): Promise<number> {
-  return (await d.api<{ events: unknown[] }>(`/api/events?project=gps`)).events.length;
-}
-
-async function finished(entrypoint: string, count: number): Promise<string[]> {
-  const done = await waitFor(`${count} ${entrypoint} sessions`, async () => {
-    const list = await sessions(entrypoint);
-    const final = list.filter((s) => ["completed", "error", "stopped"].includes(s.state));
-    return final.length >= count && list.length === final.length && final;
-  });
-  assert.equal(done.length, count);
-  assert.equal(done[0].state, "completed", done[0].error ?? "");
-  return await d.prints(done[0].session_id);
-}
+const { sessions, events, finished } = projectReads(() => d);
+const eventCount = async () => (await events("gps")).length;
 
 before(async () => {
   const pair = await generateKeyPair("RS256", { extractable: true });
@@ -265,14 +218,14 @@ test("a Forms response push starts a session seeing AutoKitteh's data", async ()
   const watchId = google.formWatches.find((w) => w.eventType === "RESPONSES")!.id;
   const status = await formsPush({ eventType: "RESPONSES", formId: FORM, watchId });
   assert.equal(status, 200);
-  const prints = await finished("main.py:on_response", 1);
+  const prints = await finished("gps", "main.py:on_response", 1);
   assert.deepEqual(prints, [`response responses RESPONSES ${FORM} resp-1 yes`]);
 });
 
 test("a schema push starts a session with the form", async () => {
   const watchId = google.formWatches.find((w) => w.eventType === "SCHEMA")!.id;
   assert.equal(await formsPush({ eventType: "SCHEMA", formId: FORM, watchId }), 200);
-  assert.deepEqual(await finished("main.py:on_schema", 1), ["schema schema Signup"]);
+  assert.deepEqual(await finished("gps", "main.py:on_schema", 1), ["schema schema Signup"]);
 });
 
 test("a push without a valid token starts nothing", async () => {
@@ -299,14 +252,14 @@ test("a push without a valid token starts nothing", async () => {
     assert.equal(await formsPush(attrs, { token }), want, what);
   }
   assert.equal(await eventCount(), before);
-  assert.equal((await sessions("main.py:on_response")).length, 1);
+  assert.equal((await sessions("gps", "main.py:on_response")).length, 1);
 });
 
 test("a replayed Pub/Sub message id starts nothing", async () => {
   const watchId = google.formWatches.find((w) => w.eventType === "RESPONSES")!.id;
   const attrs = { eventType: "RESPONSES", formId: FORM, watchId };
   assert.equal(await formsPush(attrs, { messageId: "m-replay" }), 200);
-  await finished("main.py:on_response", 2);
+  await finished("gps", "main.py:on_response", 2);
   google.responses.push({
     responseId: "resp-3",
     lastSubmittedTime: new Date(Date.now() + 3000).toISOString(),
@@ -315,7 +268,7 @@ test("a replayed Pub/Sub message id starts nothing", async () => {
   const before = await eventCount();
   assert.equal(await formsPush(attrs, { messageId: "m-replay" }), 409);
   assert.equal(await eventCount(), before);
-  assert.equal((await sessions("main.py:on_response")).length, 2);
+  assert.equal((await sessions("gps", "main.py:on_response")).length, 2);
 });
 
 test("form watches are renewed (watches.renew) an hour before they expire", async () => {
@@ -350,7 +303,7 @@ test("a Gmail push starts a mailbox_change session with the new messages", async
     body: JSON.stringify({ emailAddress: MAILBOX, historyId: 101 }),
   });
   assert.equal(res.status, 200, await res.text());
-  assert.deepEqual(await finished("main.py:on_mail", 1), [
+  assert.deepEqual(await finished("gps", "main.py:on_mail", 1), [
     `mail mailbox_change ${MAILBOX} 101 ['msg-1']`,
   ]);
 });

@@ -4,13 +4,16 @@
 // token, an unknown channel and a replayed message number start nothing; channels are
 // renewed before they expire and reused after a crash. Google is a fake on 127.0.0.1.
 import assert from "node:assert/strict";
-import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { before, test } from "node:test";
+import {
+  FakeGoogleApi,
+  GOOGLE_ACCESS_TOKEN as ACCESS,
+  type GoogleCall,
+  type GoogleReply,
+} from "../helpers/fake-google.ts";
 import { waitFor } from "../helpers/fakes.ts";
+import { projectReads } from "../helpers/project-reads.ts";
 import { fileScope, sleep, tempHome, TestDaemon, writeProject } from "../helpers/daemon.ts";
-
-const ACCESS = "ya29.good-access-token";
 
 type Watch = {
   kind: "calendar" | "drive";
@@ -25,74 +28,47 @@ type Watch = {
 
 // Calendar events and Drive changes, each list versioned: a sync or page token is the
 // length of the list when it was handed out.
-class FakeGoogle {
+class FakeGoogle extends FakeGoogleApi {
   readonly watches: Watch[] = [];
   readonly stops: { id: string; resourceId: string }[] = [];
   readonly events: Record<string, unknown>[] = [];
   readonly changes: Record<string, unknown>[] = [];
-  readonly unauthorized: string[] = [];
   // Channel lifetimes granted, per kind.
   lifetimeMs = { calendar: 3600_000, drive: 6_000 };
-  private server!: Server;
-  private port = 0;
 
-  get url(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<this> {
-    this.server = createServer(async (req, res) => {
-      const url = new URL(req.url ?? "/", this.url);
-      const body = await read(req);
-      const reply = (status: number, value: unknown) => {
-        res.writeHead(status, { "content-type": "application/json" });
-        res.end(JSON.stringify(value));
-      };
-      if (req.headers.authorization !== `Bearer ${ACCESS}`) {
-        this.unauthorized.push(url.pathname);
-        return reply(401, { error: { code: 401, message: "Invalid Credentials" } });
+  protected route({ path: p, query: q, body }: GoogleCall): GoogleReply | undefined {
+    if (p === "/calendar/v3/calendars/primary/events/watch") {
+      return [200, this.watch("calendar", body)];
+    }
+    if (p === "/drive/v3/changes/watch") {
+      assert.equal(q.get("supportsAllDrives"), "true");
+      assert.match(q.get("pageToken") ?? "", /^\d+$/);
+      return [200, this.watch("drive", body)];
+    }
+    if (p === "/calendar/v3/channels/stop" || p === "/drive/v3/channels/stop") {
+      this.stops.push(body as { id: string; resourceId: string });
+      return [204, {}];
+    }
+    if (p === "/calendar/v3/calendars/primary/events") {
+      const sync = q.get("syncToken");
+      if (sync === null) return [200, { items: [], nextSyncToken: String(this.events.length) }];
+      if (!/^\d+$/.test(sync)) {
+        return [410, { error: { code: 410, message: "Sync token is no longer valid" } }];
       }
-      const q = url.searchParams;
-      const p = url.pathname;
-      if (p === "/calendar/v3/calendars/primary/events/watch") {
-        return reply(200, this.watch("calendar", body));
-      }
-      if (p === "/drive/v3/changes/watch") {
-        assert.equal(q.get("supportsAllDrives"), "true");
-        assert.match(q.get("pageToken") ?? "", /^\d+$/);
-        return reply(200, this.watch("drive", body));
-      }
-      if (p === "/calendar/v3/channels/stop" || p === "/drive/v3/channels/stop") {
-        this.stops.push(body as { id: string; resourceId: string });
-        return reply(204, {});
-      }
-      if (p === "/calendar/v3/calendars/primary/events") {
-        const sync = q.get("syncToken");
-        if (sync === null) {
-          return reply(200, { items: [], nextSyncToken: String(this.events.length) });
-        }
-        if (!/^\d+$/.test(sync)) {
-          return reply(410, { error: { code: 410, message: "Sync token is no longer valid" } });
-        }
-        return reply(200, {
-          items: this.events.slice(Number(sync)),
-          nextSyncToken: String(this.events.length),
-        });
-      }
-      if (p === "/drive/v3/changes/startPageToken") {
-        return reply(200, { startPageToken: String(this.changes.length) });
-      }
-      if (p === "/drive/v3/changes") {
-        return reply(200, {
-          changes: this.changes.slice(Number(q.get("pageToken"))),
-          newStartPageToken: String(this.changes.length),
-        });
-      }
-      reply(404, { error: { code: 404, message: `no ${p}` } });
-    });
-    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
-    this.port = (this.server.address() as AddressInfo).port;
-    return this;
+      return [200, {
+        items: this.events.slice(Number(sync)),
+        nextSyncToken: String(this.events.length),
+      }];
+    }
+    if (p === "/drive/v3/changes/startPageToken") {
+      return [200, { startPageToken: String(this.changes.length) }];
+    }
+    if (p === "/drive/v3/changes") {
+      return [200, {
+        changes: this.changes.slice(Number(q.get("pageToken"))),
+        newStartPageToken: String(this.changes.length),
+      }];
+    }
   }
 
   private watch(kind: Watch["kind"], body: unknown): Record<string, unknown> {
@@ -149,17 +125,6 @@ class FakeGoogle {
     await res.body?.cancel();
     return res.status;
   }
-
-  async close(): Promise<void> {
-    await new Promise((resolve) => this.server.close(resolve));
-  }
-}
-
-async function read(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  const text = Buffer.concat(chunks).toString();
-  return text ? JSON.parse(text) : undefined;
 }
 
 const scope = fileScope();
@@ -198,34 +163,8 @@ project:
       call: main.py:on_file
 `;
 
-type SessionRow = { session_id: string; state: string; entrypoint: string; error: string | null };
-
-async function sessions(entrypoint: string): Promise<SessionRow[]> {
-  const res = await d.api<{ sessions: SessionRow[] }>(`/api/sessions?project=goog`);
-  return res.sessions.filter((s) => s.entrypoint === entrypoint);
-}
-
-async function eventCount(): Promise<number> {
-  return (await d.api<{ events: unknown[] }>(`/api/events?project=goog`)).events.length;
-}
-
-// Waits for `count` final sessions of the entrypoint; the prints of the newest.
-async function finished(entrypoint: string, count: number): Promise<string[]> {
-  const done = await waitFor(`${count} ${entrypoint} sessions`, async () => {
-    const list = await sessions(entrypoint);
-    const final = list.filter((s) => ["completed", "error", "stopped"].includes(s.state));
-    return final.length >= count && list.length === final.length && final;
-  });
-  assert.equal(done.length, count);
-  assert.equal(done[0].state, "completed", done[0].error ?? "");
-  return await d.prints(done[0].session_id);
-}
-
-async function status(ref: string): Promise<string> {
-  const out = await d.cli(["connection", "get", ref]);
-  assert.equal(out.code, 0, out.stderr);
-  return out.stdout.match(/^status:\s*(.*)$/m)?.[1] ?? "";
-}
+const { sessions, events, finished, status } = projectReads(() => d);
+const eventCount = async () => (await events("goog")).length;
 
 before(async () => {
   google = await new FakeGoogle().start();
@@ -272,7 +211,7 @@ test("a notification lists the changes and starts a session with AutoKitteh's sh
   });
   google.events.push({ id: "evt2", status: "confirmed", summary: "lunch", sequence: 0 });
   assert.equal(await google.notify(w, d.url), 200);
-  assert.deepEqual(await finished("main.py:on_created", 1), [
+  assert.deepEqual(await finished("goog", "main.py:on_created", 1), [
     "created event_created evt1 standup 2026-12-08T09:00:00Z",
   ]);
   // Both were stored as events; the filter let one through.
@@ -300,10 +239,10 @@ test("a wrong channel token, an unknown channel and a replayed number start noth
   assert.equal(await google.notify(w, d.url, { number: 2 }), 409, "message 2 was taken");
   await sleep(300);
   assert.equal(await eventCount(), before);
-  assert.equal((await sessions("main.py:on_created")).length, 1);
+  assert.equal((await sessions("goog", "main.py:on_created")).length, 1);
   // The genuine next message delivers evt3.
   assert.equal(await google.notify(w, d.url), 200);
-  await finished("main.py:on_created", 2);
+  await finished("goog", "main.py:on_created", 2);
 });
 
 test("Drive: a change is a file_updated event; the channel is renewed before it expires", async () => {
@@ -318,7 +257,9 @@ test("Drive: a change is a file_updated event; the channel is renewed before it 
     file: { kind: "drive#file", id: "f1", name: "notes.txt", mimeType: "text/plain" },
   });
   assert.equal(await google.notify(first, d.url), 200);
-  assert.deepEqual(await finished("main.py:on_file", 1), ["file file_updated f1 notes.txt"]);
+  assert.deepEqual(await finished("goog", "main.py:on_file", 1), [
+    "file file_updated f1 notes.txt",
+  ]);
   // 6 s channels: renewed at half life, the old one stopped.
   const next = await waitFor(
     "a renewed drive watch",
@@ -335,7 +276,7 @@ test("Drive: a change is a file_updated event; the channel is renewed before it 
     file: { id: "f2", name: "plan.txt" },
   });
   assert.equal(await google.notify(next, d.url), 200);
-  assert.deepEqual(await finished("main.py:on_file", 2), ["file file_updated f2 plan.txt"]);
+  assert.deepEqual(await finished("goog", "main.py:on_file", 2), ["file file_updated f2 plan.txt"]);
 });
 
 test("after kill -9 the stored channel is reused and notifications still work", async () => {
@@ -356,7 +297,7 @@ test("after kill -9 the stored channel is reused and notifications still work", 
     start: { dateTime: "2026-12-09T09:00:00Z" },
   });
   assert.equal(await google.notify(w, d.url), 200);
-  assert.deepEqual(await finished("main.py:on_created", 3), [
+  assert.deepEqual(await finished("goog", "main.py:on_created", 3), [
     "created event_created evt4 standup 2026-12-09T09:00:00Z",
   ]);
   // A message number seen before the crash is still refused.

@@ -4,13 +4,13 @@
 // background and by refresh_oauth from a session, failures shown by `connection get`;
 // and `connection set/get/test` with secrets masked everywhere.
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
-import { type CliResult, daemonFor, type TestDaemon, writeProject } from "../helpers/daemon.ts";
+import { daemonFor, type TestDaemon, writeProject } from "../helpers/daemon.ts";
 import { FakeOAuth } from "../helpers/fake-oauth.ts";
 import { waitFor } from "../helpers/fakes.ts";
+import { assertSecretsKept, deployRecorded, shortHash as hash } from "../helpers/recorded-cli.ts";
 import { runHook } from "../helpers/webhook-session.ts";
 
 const CLIENT_ID = "pounce-test-client";
@@ -60,8 +60,6 @@ def refresh(event):
     print("fresh", _h(token), expiry > datetime.utcnow())
 `;
 
-const hash = (s: string) => createHash("sha256").update(s).digest("hex").slice(0, 16);
-
 type OAuthJson = {
   authorized: boolean;
   expires_at: string | null;
@@ -86,18 +84,10 @@ async function setUp(t: test.TestContext) {
     GOOGLE_CLIENT_SECRET: CLIENT_SECRET,
     POUNCE_OAUTH_GOOGLE_BASE_URL: fake.url,
   });
-  const outputs: CliResult[] = [];
-  const cli = async (...args: string[]) => {
-    const out = await d.cli(args);
-    outputs.push(out);
-    return out;
-  };
-  const deployed = await cli(
-    "deploy",
-    "--manifest",
-    writeProject(t, { "autokitteh.yaml": manifest, "main.py": handler }),
-  );
-  assert.equal(deployed.code, 0, deployed.stderr);
+  const { cli, outputs, deployed } = await deployRecorded(t, d, {
+    "autokitteh.yaml": manifest,
+    "main.py": handler,
+  });
   return { fake, d, cli, outputs, deployOut: deployed.stdout };
 }
 
@@ -198,19 +188,11 @@ test("oauth: consent, encrypted tokens, background and session refreshes, failur
 
   // The provider's tokens and the client secret: never in clear in the database, the
   // daemon's log or any CLI output.
-  await d.stop();
-  const files = readdirSync(d.home).filter((f) => f.startsWith("pounce.db"));
-  assert.ok(files.includes("pounce.db"));
-  const secrets = [...fake.accessTokens, ...fake.refreshTokens, CLIENT_SECRET];
-  for (const secret of secrets) {
-    for (const f of files) {
-      assert.ok(!readFileSync(join(d.home, f)).includes(secret), `a token in ${f}`);
-    }
-    assert.ok(!d.stderr.includes(secret), "a token in the daemon's log");
-    for (const out of outputs) {
-      assert.ok(!out.stdout.includes(secret) && !out.stderr.includes(secret), "a token in CLI");
-    }
-  }
+  await assertSecretsKept(d, outputs, [
+    ...fake.accessTokens,
+    ...fake.refreshTokens,
+    CLIENT_SECRET,
+  ]);
 });
 
 test("oauth: connection set/get/test keep credentials masked", async (t) => {
@@ -266,11 +248,5 @@ test("oauth: connection set/get/test keep credentials masked", async (t) => {
   const testedJson = await cli("connection", "test", "oauthp/sheets", "--json");
   assert.ok(JSON.parse(testedJson.stdout).set.length === 3);
 
-  await d.stop();
-  for (const secret of ["manual-token-1234", "sa-key-77"]) {
-    for (const f of readdirSync(d.home).filter((n) => n.startsWith("pounce.db"))) {
-      assert.ok(!readFileSync(join(d.home, f)).includes(secret), `${secret} in ${f}`);
-    }
-    for (const out of outputs) assert.ok(!out.stdout.includes(secret), `${secret} in CLI`);
-  }
+  await assertSecretsKept(d, outputs, ["manual-token-1234", "sa-key-77"]);
 });

@@ -5,14 +5,9 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { before, test } from "node:test";
 import { FakeSlack, slackSignature, waitFor } from "../helpers/fakes.ts";
-import {
-  fileScope,
-  type SessionJson,
-  tempHome,
-  TestDaemon,
-  writeProject,
-} from "../helpers/daemon.ts";
+import { fileScope, tempHome, TestDaemon, writeProject } from "../helpers/daemon.ts";
 import { holdPost } from "../helpers/raw-post.ts";
+import { projectReads } from "../helpers/project-reads.ts";
 
 const SECRET_A = "slack-signing-secret-aaaa";
 const SECRET_B = "slack-signing-secret-bbbb";
@@ -179,31 +174,7 @@ const mention = (text: string, user = "U123") => ({
   event_ts: "1.1",
 });
 
-async function sessions(project: string): Promise<(SessionJson & { entrypoint: string })[]> {
-  const res = await d.api<{ sessions: (SessionJson & { entrypoint: string })[] }>(
-    `/api/sessions?project=${project}`,
-  );
-  return res.sessions;
-}
-
-async function events(project: string): Promise<{ event_type: string; data: unknown }[]> {
-  return (await d.api<{ events: { event_type: string; data: unknown }[] }>(
-    `/api/events?project=${project}`,
-  )).events;
-}
-
-// Waits for the project's sessions of an entrypoint to reach `count` final ones; returns
-// the prints of the newest.
-async function finished(project: string, entrypoint: string, count: number): Promise<string[]> {
-  const done = await waitFor(`${count} ${entrypoint} sessions in ${project}`, async () => {
-    const list = (await sessions(project)).filter((s) => s.entrypoint === entrypoint);
-    const final = list.filter((s) => ["completed", "error", "stopped"].includes(s.state));
-    return final.length >= count && list.length === final.length && final;
-  });
-  assert.equal(done.length, count);
-  assert.equal(done[0].state, "completed", done[0].error ?? "");
-  return await d.prints(done[0].session_id);
-}
+const { sessions, events, finished } = projectReads(() => d);
 
 test("url_verification is answered with the challenge, only when signed", async () => {
   const body = JSON.stringify({ type: "url_verification", token: "x", challenge: "ch4ll3nge" });

@@ -2,8 +2,8 @@
 // resuming from a position without gaps or duplicates, and the token.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { daemonFor, type TestDaemon, webhookPath, writeProject } from "../helpers/daemon.ts";
-import { type Gate, gateFor } from "../helpers/gate.ts";
+import { daemonFor, type TestDaemon } from "../helpers/daemon.ts";
+import { deployGated, gateFor } from "../helpers/gate.ts";
 import { isPrint, type Message, TailClient } from "../helpers/tail.ts";
 
 // Prints a1..a5, waits at the gate, prints b1..b5.
@@ -18,32 +18,12 @@ def handle(event):
         print(f"b{i}")
 `;
 
-async function deployGated(t: { after(fn: () => unknown): void }, d: TestDaemon, gate: Gate) {
-  const manifest = writeProject(t, {
-    "autokitteh.yaml": `version: v2
-project:
-  name: tails
-  vars:
-    - name: GATE_URL
-      value: "${gate.url}"
-  triggers:
-    - name: hook
-      webhook: {}
-      call: main.py:handle
-`,
-    "main.py": HANDLER,
-  });
-  const out = await d.cli(["deploy", "--manifest", manifest]);
-  assert.equal(out.code, 0, out.stderr);
-  return webhookPath(out.stdout, "hook");
-}
-
 const token = (d: TestDaemon) => ({ token: d.token });
 
 test("a session's tail gets prints while it runs, and ends with it", async (t) => {
   const d = await daemonFor(t);
   const gate = await gateFor(t);
-  const hook = await deployGated(t, d, gate);
+  const hook = await deployGated(t, d, gate, "tails", HANDLER);
   const project = await TailClient.open(d.url, { ...token(d), project: "tails" });
   t.after(() => project.close());
   await project.waitFor((m) => m.op === "subscribed", "subscribed");
@@ -81,7 +61,7 @@ test("a session's tail gets prints while it runs, and ends with it", async (t) =
 test("a reconnect from a position misses nothing and repeats nothing", async (t) => {
   const d = await daemonFor(t);
   const gate = await gateFor(t);
-  const hook = await deployGated(t, d, gate);
+  const hook = await deployGated(t, d, gate, "tails", HANDLER);
   // Project stream, first connection: from now, over a message instead of the URL.
   const p1 = await TailClient.open(d.url, token(d));
   p1.send({ op: "subscribe", sub: "p", project: "tails" });

@@ -2,8 +2,8 @@
 // watch the prints arrive live, on the project page and on the session page, with no reload.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { daemonFor, webhookPath, writeProject } from "../helpers/daemon.ts";
-import { gateFor } from "../helpers/gate.ts";
+import { daemonFor } from "../helpers/daemon.ts";
+import { deployGated, gateFor } from "../helpers/gate.ts";
 import { browserFor } from "../helpers/browser.ts";
 
 const HANDLER = `import os
@@ -19,23 +19,7 @@ def handle(event):
 test("the web UI shows a session's prints live", async (t) => {
   const d = await daemonFor(t);
   const gate = await gateFor(t);
-  const manifest = writeProject(t, {
-    "autokitteh.yaml": `version: v2
-project:
-  name: ui_test
-  vars:
-    - name: GATE_URL
-      value: "${gate.url}"
-  triggers:
-    - name: hook
-      webhook: {}
-      call: main.py:handle
-`,
-    "main.py": HANDLER,
-  });
-  const out = await d.cli(["deploy", "--manifest", manifest]);
-  assert.equal(out.code, 0, out.stderr);
-  const hook = webhookPath(out.stdout, "hook");
+  const hook = await deployGated(t, d, gate, "ui_test", HANDLER);
 
   const browser = await browserFor(t);
   const page = await browser.newPage();

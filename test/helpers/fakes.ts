@@ -48,24 +48,41 @@ export function githubSignature(secret: string, body: string, algorithm = "sha25
   return `${algorithm}=${createHmac(algorithm, secret).update(body).digest("hex")}`;
 }
 
-// Slack's Web API (auth.test, apps.connections.open) and a Socket Mode WebSocket server.
-export class FakeSlack {
-  readonly acks: { envelope_id: string; payload?: Record<string, unknown> }[] = [];
+// A service's fake with an HTTP API and a WebSocket server on one loopback port: the
+// sockets it accepted, which a test can drop, all closed with it.
+export class FakeWithSockets {
   readonly sockets: WebSocket[] = [];
-  opens = 0;
-  failOpens = 0;
-  private wss!: WebSocketServer;
-  private server!: Server;
+  protected server!: Server;
+  protected wss!: WebSocketServer;
   port = 0;
-
-  constructor(readonly tokens: Record<string, { user: string; team: string }>) {}
-
-  get apiUrl(): string {
-    return `http://127.0.0.1:${this.port}/api/`;
-  }
 
   get open(): WebSocket[] {
     return this.sockets.filter((s) => s.readyState === 1);
+  }
+
+  dropAll(): void {
+    for (const ws of this.open) ws.terminate();
+  }
+
+  async close(): Promise<void> {
+    for (const ws of this.sockets) ws.terminate();
+    this.wss.close();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+}
+
+// Slack's Web API (auth.test, apps.connections.open) and a Socket Mode WebSocket server.
+export class FakeSlack extends FakeWithSockets {
+  readonly acks: { envelope_id: string; payload?: Record<string, unknown> }[] = [];
+  opens = 0;
+  failOpens = 0;
+
+  constructor(readonly tokens: Record<string, { user: string; team: string }>) {
+    super();
+  }
+
+  get apiUrl(): string {
+    return `http://127.0.0.1:${this.port}/api/`;
   }
 
   async start(): Promise<this> {
@@ -103,16 +120,6 @@ export class FakeSlack {
     const ws = this.open.at(-1);
     if (!ws) throw new Error("no open Socket Mode connection");
     ws.send(JSON.stringify(envelope));
-  }
-
-  dropAll(): void {
-    for (const ws of this.open) ws.terminate();
-  }
-
-  async close(): Promise<void> {
-    for (const ws of this.sockets) ws.terminate();
-    this.wss.close();
-    await new Promise((resolve) => this.server.close(resolve));
   }
 }
 

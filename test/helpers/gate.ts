@@ -2,6 +2,8 @@
 // calls it stays running, so a test can look at a session while it is still live.
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import assert from "node:assert/strict";
+import { type TestDaemon, webhookPath, writeProject } from "./daemon.ts";
 
 export type Gate = { url: string; open(): void; hits: number };
 
@@ -21,4 +23,32 @@ export async function gateFor(t: { after(fn: () => unknown): void }): Promise<Ga
     server.close();
   });
   return gate;
+}
+
+// Deploys `project`, whose webhook trigger "hook" calls main.py:handle (`handler`) with
+// the gate's URL in GATE_URL; returns the hook's path.
+export async function deployGated(
+  t: { after(fn: () => unknown): void },
+  d: TestDaemon,
+  gate: Gate,
+  project: string,
+  handler: string,
+): Promise<string> {
+  const manifest = writeProject(t, {
+    "autokitteh.yaml": `version: v2
+project:
+  name: ${project}
+  vars:
+    - name: GATE_URL
+      value: "${gate.url}"
+  triggers:
+    - name: hook
+      webhook: {}
+      call: main.py:handle
+`,
+    "main.py": handler,
+  });
+  const out = await d.cli(["deploy", "--manifest", manifest]);
+  assert.equal(out.code, 0, out.stderr);
+  return webhookPath(out.stdout, "hook");
 }

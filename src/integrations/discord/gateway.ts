@@ -5,6 +5,7 @@
 // describe() says why. https://discord.com/developers/docs/events/gateway
 import WebSocket from "ws";
 import { log } from "../../core/util/log.ts";
+import { ReconnectingLink, STOP } from "../reconnecting-link.ts";
 import { callDiscord, DiscordApiError } from "./api.ts";
 import type { Received } from "./events.ts";
 import {
@@ -25,7 +26,7 @@ export type DispatchHandler = (
   botUserId: string,
 ) => Promise<void>;
 
-type State = "connecting" | "identifying" | "resuming" | "connected" | "backing off" | "closed";
+type State = "identifying" | "resuming" | "connected" | "backing off";
 
 type Session = { id: string; resumeUrl: string; botUserId: string };
 
@@ -42,34 +43,30 @@ const HELLO_WAIT_MS = 30_000;
 // How a socket ended: its close code, and whether it got as far as READY or RESUMED.
 type Ended = { code: number; reason: string; healthy: boolean };
 
-export class GatewayLink {
-  private state: State = "connecting";
+export class GatewayLink extends ReconnectingLink<State> {
   // Set when a close code or the API says retrying cannot help.
   private failure?: string;
-  private attempts = 0;
   private session?: Session;
   // The sequence number of the last dispatch handled: what heartbeats and RESUME send.
   private seq: number | null = null;
   private ws?: WebSocket;
   private saving = Promise.resolve();
-  private wake?: () => void;
-  private readonly stopping = new AbortController();
-  private readonly done: Promise<void>;
 
   constructor(
-    private readonly connectionId: string,
+    connectionId: string,
     private readonly token: string,
     private readonly intents: number,
     private readonly onDispatch: DispatchHandler,
     saved?: SavedSession,
     private readonly save: SessionSaver = async () => {},
   ) {
+    super("discord gateway", connectionId, "backing off", backoff);
     if (saved?.id) {
       const { seq, ...session } = saved;
       this.session = session;
       this.seq = seq;
     }
-    this.done = this.loop();
+    this.start();
   }
 
   describe(): string {
@@ -87,54 +84,36 @@ export class GatewayLink {
   // `end`: 1000 ends the session at Discord (the bot goes offline at once); otherwise the
   // session stays resumable, for the daemon that takes the link over.
   async close(end = true): Promise<void> {
-    this.state = "closed";
-    this.stopping.abort();
-    if (this.ws?.readyState === WebSocket.OPEN) this.ws.close(end ? 1000 : CLOSE_TO_RESUME);
-    else this.ws?.terminate();
-    this.wake?.();
-    await this.done;
+    await this.stop(() => {
+      if (this.ws?.readyState === WebSocket.OPEN) this.ws.close(end ? 1000 : CLOSE_TO_RESUME);
+      else this.ws?.terminate();
+    });
     await this.saving;
   }
 
-  private get closed(): boolean {
-    return this.state === "closed";
+  protected async attempt(): Promise<typeof STOP | void> {
+    const url = this.session?.resumeUrl ?? await this.fetchGatewayUrl();
+    if (this.closed) return;
+    const ended = await this.run(gatewayUrl(url));
+    if (ended.healthy) this.attempts = 0;
+    if (FATAL_CLOSE[ended.code]) {
+      this.fail(`${FATAL_CLOSE[ended.code]} (close code ${ended.code})`);
+      return STOP;
+    }
+    if (SESSION_GONE.has(ended.code)) this.forgetSession();
+    if (!this.closed) {
+      log.warn("discord gateway: closed", {
+        connection: this.connectionId,
+        code: ended.code,
+        reason: ended.reason,
+      });
+    }
   }
 
-  private async loop(): Promise<void> {
-    while (!this.closed) {
-      this.state = "connecting";
-      try {
-        const url = this.session?.resumeUrl ?? await this.fetchGatewayUrl();
-        if (this.closed) break;
-        const ended = await this.run(gatewayUrl(url));
-        if (ended.healthy) this.attempts = 0;
-        if (FATAL_CLOSE[ended.code]) {
-          this.fail(`${FATAL_CLOSE[ended.code]} (close code ${ended.code})`);
-          break;
-        }
-        if (SESSION_GONE.has(ended.code)) this.forgetSession();
-        if (!this.closed) {
-          log.warn("discord gateway: closed", {
-            connection: this.connectionId,
-            code: ended.code,
-            reason: ended.reason,
-          });
-        }
-      } catch (err) {
-        if (this.closed) break;
-        if (err instanceof DiscordApiError && err.unauthorized) {
-          this.fail("auth failed (GET /gateway/bot: HTTP 401)");
-          break;
-        }
-        log.warn("discord gateway: link failed", {
-          connection: this.connectionId,
-          error: (err as Error).message,
-        });
-      }
-      if (this.closed) break;
-      this.state = "backing off";
-      await this.sleep(backoff(this.attempts++));
-    }
+  protected override fatal(err: unknown): boolean {
+    if (!(err instanceof DiscordApiError && err.unauthorized)) return false;
+    this.fail("auth failed (GET /gateway/bot: HTTP 401)");
+    return true;
   }
 
   private fail(why: string): void {
@@ -177,16 +156,6 @@ export class GatewayLink {
       await this.sleep(limit.reset_after);
     }
     return res.url;
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
   }
 
   private send(ws: WebSocket, frame: Frame): void {

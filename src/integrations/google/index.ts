@@ -1,6 +1,7 @@
 // Google push-notification sources: Calendar and Drive keep one watch channel per
 // connection (watches.ts); Forms and Gmail one Pub/Sub watch (pubsub-watches.ts), whose
 // pushes carry a Google-signed token (push-auth.ts).
+import type { Context } from "hono";
 import { log } from "../../core/util/log.ts";
 import { tokensOf } from "../oauth/tokens.ts";
 import { readUnverified } from "../unverified-body.ts";
@@ -9,6 +10,7 @@ import { calendarEvents } from "./calendar.ts";
 import { driveChanges } from "./drive.ts";
 import { formsWatches } from "./forms.ts";
 import { gmailWatch } from "./gmail.ts";
+import { type LeasedWatches, NO_TOKEN } from "./leased-watches.ts";
 import { parsePush } from "./pubsub.ts";
 import { type PubSubResource, PubSubWatches } from "./pubsub-watches.ts";
 import { verifyPush } from "./push-auth.ts";
@@ -21,12 +23,18 @@ const JSON_KEY = {
   description: "Google Cloud service-account key (JSON; API calls only, no watch)",
 };
 
-function channelSource(
-  res: WatchedResource,
-  vars: Integration["connectionVars"] = [],
+type Vars = NonNullable<Integration["connectionVars"]>;
+
+// A source whose service is one set of leased watches, made on first use; `receive`
+// answers what Google posts to the source's path.
+function watchSource<W extends LeasedWatches<unknown>>(
+  res: { integration: string; path: string },
+  vars: Vars,
+  make: (ctx: IntegrationContext) => W,
+  receive: (w: W, c: Context) => Promise<Response>,
 ): Integration {
-  let watches: Watches | undefined;
-  const watchesFor = (ctx: IntegrationContext) => watches ??= new Watches(ctx, res);
+  let watches: W | undefined;
+  const watchesFor = (ctx: IntegrationContext) => watches ??= make(ctx);
   return {
     name: res.integration,
     events: true,
@@ -34,21 +42,7 @@ function channelSource(
 
     mount(app, ctx) {
       const w = watchesFor(ctx);
-      app.post(res.path, async (c) => {
-        const h = c.req.raw.headers;
-        const channelId = h.get("x-goog-channel-id") ?? "";
-        const messageNumber = h.get("x-goog-message-number") ?? "";
-        if (!channelId || !/^\d{1,20}$/.test(messageNumber)) {
-          return c.json({ error: "missing X-Goog-Channel-ID or X-Goog-Message-Number" }, 400);
-        }
-        const out = await w.notified({
-          channelId,
-          messageNumber,
-          token: h.get("x-goog-channel-token") ?? "",
-          resourceState: h.get("x-goog-resource-state") ?? "",
-        });
-        return out.error ? c.json({ error: out.error }, out.status) : c.body(null, 200);
-      });
+      app.post(res.path, (c) => receive(w, c));
     },
 
     async start(ctx) {
@@ -61,13 +55,28 @@ function channelSource(
   };
 }
 
+function channelSource(res: WatchedResource, vars: Vars = []): Integration {
+  return watchSource(res, vars, (ctx) => new Watches(ctx, res), async (w, c) => {
+    const h = c.req.raw.headers;
+    const channelId = h.get("x-goog-channel-id") ?? "";
+    const messageNumber = h.get("x-goog-message-number") ?? "";
+    if (!channelId || !/^\d{1,20}$/.test(messageNumber)) {
+      return c.json({ error: "missing X-Goog-Channel-ID or X-Goog-Message-Number" }, 400);
+    }
+    const out = await w.notified({
+      channelId,
+      messageNumber,
+      token: h.get("x-goog-channel-token") ?? "",
+      resourceState: h.get("x-goog-resource-state") ?? "",
+    });
+    return out.error ? c.json({ error: out.error }, out.status) : c.body(null, 200);
+  });
+}
+
 const testWatch: Integration["test"] = (conn, _ctx, service?: Service) => {
   const watch = service?.status?.(conn.id);
   if (!tokensOf(conn.vars)) {
-    return Promise.resolve({
-      status: "error",
-      message: "no OAuth token: run `pounce connection init`",
-    });
+    return Promise.resolve({ status: "error", message: NO_TOKEN });
   }
   const bad = !watch || /failed|none/.test(watch);
   return Promise.resolve({
@@ -79,43 +88,21 @@ const testWatch: Integration["test"] = (conn, _ctx, service?: Service) => {
 const MAX_PUSH_BYTES = 1 << 20;
 
 // Pushes are refused before anything is read from them unless their token verifies.
-function pubSubSource<W>(
-  res: PubSubResource<W>,
-  vars: Integration["connectionVars"] = [],
-): Integration {
-  let watches: PubSubWatches<W> | undefined;
-  const watchesFor = (ctx: IntegrationContext) => watches ??= new PubSubWatches(ctx, res);
-  return {
-    name: res.integration,
-    events: true,
-    connectionVars: [...vars, JSON_KEY],
-
-    mount(app, ctx) {
-      const w = watchesFor(ctx);
-      app.post(res.path, async (c) => {
-        const auth = await verifyPush(c.req.header("authorization"), w.address());
-        if (!auth.ok) {
-          log.warn(`${res.integration}: push refused`, { error: auth.error });
-          return c.json({ error: auth.error }, auth.status);
-        }
-        // Forms' and Gmail's notices are small; Pub/Sub's own limit is 10 MB.
-        const read = await readUnverified(c.req.raw, MAX_PUSH_BYTES, (b) => ({ text: b.text() }));
-        if ("status" in read) return c.json({ error: read.error }, read.status, read.headers);
-        const msg = parsePush(c.req.raw.headers, read.text);
-        if ("error" in msg) return c.json({ error: msg.error }, 400);
-        const out = await w.pushed(msg);
-        return out.error ? c.json({ error: out.error }, out.status) : c.body(null, 200);
-      });
-    },
-
-    async start(ctx) {
-      const w = watchesFor(ctx);
-      await w.reload();
-      return w;
-    },
-
-    test: testWatch,
-  };
+function pubSubSource<W>(res: PubSubResource<W>, vars: Vars = []): Integration {
+  return watchSource(res, vars, (ctx) => new PubSubWatches(ctx, res), async (w, c) => {
+    const auth = await verifyPush(c.req.header("authorization"), w.address());
+    if (!auth.ok) {
+      log.warn(`${res.integration}: push refused`, { error: auth.error });
+      return c.json({ error: auth.error }, auth.status);
+    }
+    // Forms' and Gmail's notices are small; Pub/Sub's own limit is 10 MB.
+    const read = await readUnverified(c.req.raw, MAX_PUSH_BYTES, (b) => ({ text: b.text() }));
+    if ("status" in read) return c.json({ error: read.error }, read.status, read.headers);
+    const msg = parsePush(c.req.raw.headers, read.text);
+    if ("error" in msg) return c.json({ error: msg.error }, 400);
+    const out = await w.pushed(msg);
+    return out.error ? c.json({ error: out.error }, out.status) : c.body(null, 200);
+  });
 }
 
 export const googlecalendar = channelSource(calendarEvents, [

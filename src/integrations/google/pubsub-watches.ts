@@ -1,25 +1,17 @@
 // Google sources that publish to Cloud Pub/Sub (Forms, Gmail): one watch per connection
 // with an OAuth token and something to watch, made against the topic AutoKitteh's env
 // names, renewed before it expires, its state and cursor kept in the database
-// (source_states) and kept by one daemon among those sharing it (a lease). A push names
-// what changed; the changes are listed from the connection's cursor and each delivered
-// once. A push is taken once per Pub/Sub message id (Pub/Sub redelivers until acked).
-import { randomBytes } from "node:crypto";
-import {
-  connectionById,
-  connectionsOf,
-  type ConnectionWithVars,
-  withVars,
-} from "../../core/projects/connections.ts";
-import { deleteSourceState, readSourceState, writeSourceState } from "../../core/sources/states.ts";
+// (source_states) and kept by one daemon among those sharing it (a lease:
+// leased-watches.ts). A push names what changed; the changes are listed from the
+// connection's cursor and each delivered once. A push is taken once per Pub/Sub message
+// id (Pub/Sub redelivers until acked).
+import { connectionsOf, type ConnectionWithVars } from "../../core/projects/connections.ts";
 import { now } from "../../core/util/clock.ts";
 import { log } from "../../core/util/log.ts";
-import { SerialQueue } from "../../core/util/serial.ts";
-import { deliver } from "../deliver.ts";
 import { tokensOf } from "../oauth/tokens.ts";
-import { ReplayGuard, replayKey } from "../replay-guard.ts";
-import { SourceLease } from "../source-lease.ts";
-import type { IntegrationContext, Service } from "../types.ts";
+import { replayKey } from "../replay-guard.ts";
+import type { IntegrationContext } from "../types.ts";
+import { CHANGE_KEEP_MS, iso, LeasedWatches, NO_TOKEN, type WatchPlan } from "./leased-watches.ts";
 import type { PushMessage } from "./pubsub.ts";
 import type { Change } from "./resource.ts";
 
@@ -48,75 +40,15 @@ export interface PubSubResource<W> {
 }
 
 type Stored<W> = { target: string; topic: string; watch: W };
-type Entry = { timer?: ReturnType<typeof setTimeout>; status: string; failures: number };
 
-const RETRY_FIRST_MS = 5_000;
-const RETRY_MAX_MS = 5 * 60_000;
-const KEEP_MS = 7 * 24 * 3600_000;
-const MAX_DELAY_MS = 2 ** 31 - 1;
-const iso = (ms: number) => new Date(ms).toISOString();
+// How long a push's message id is remembered (Pub/Sub's redeliveries).
+const PUSH_KEEP_MS = CHANGE_KEEP_MS;
 
 export type PushOutcome = { status: 200 | 409 | 502; error?: string };
 
-export class PubSubWatches<W> implements Service {
-  private readonly entries = new Map<string, Entry>();
-  private readonly queues = new Map<string, SerialQueue>();
-  private readonly guard: ReplayGuard;
-  private readonly lease: SourceLease;
-  private closed = false;
-
-  constructor(
-    private readonly ctx: IntegrationContext,
-    private readonly res: PubSubResource<W>,
-  ) {
-    this.guard = new ReplayGuard(ctx.db);
-    this.lease = new SourceLease(
-      ctx.db,
-      ctx.nodeId ?? `pid-${process.pid}-${randomBytes(4).toString("hex")}`,
-    );
-  }
-
-  private get kind(): string {
-    return `${this.res.integration}.watch`;
-  }
-
-  private get cursorKind(): string {
-    return `${this.res.integration}.cursor`;
-  }
-
-  // The push endpoint, the token's default audience.
-  address(): string {
-    const host = process.env.WEBHOOK_ADDRESS;
-    return (host ? `https://${host}` : this.ctx.serviceUrl()) + this.res.path;
-  }
-
-  async reload(): Promise<void> {
-    if (this.closed) return;
-    const conns = await connectionsOf(this.ctx.db, this.ctx.box, this.res.integration);
-    const ids = new Set(conns.map((c) => c.id));
-    for (const id of [...this.entries.keys()]) {
-      if (ids.has(id)) continue;
-      this.drop(id);
-      // Google's watches expire by themselves (Forms and Gmail have no stop for them
-      // that AutoKitteh uses); their pushes then match no connection.
-      await this.queue(id).run(() => this.forget(id));
-    }
-    for (const c of conns) {
-      if (!this.entries.has(c.id)) this.entries.set(c.id, { status: "", failures: 0 });
-      this.arm(c.id, 0);
-    }
-  }
-
-  status(connectionId: string): string | undefined {
-    return this.entries.get(connectionId)?.status || undefined;
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    const ids = [...this.entries.keys()];
-    for (const id of ids) this.drop(id);
-    await Promise.all([...this.queues.values()].map((q) => q.idle()));
-    await Promise.all(ids.map((id) => this.lease.release(this.leaseName(id)).catch(() => {})));
+export class PubSubWatches<W> extends LeasedWatches<Stored<W>> {
+  constructor(ctx: IntegrationContext, private readonly res: PubSubResource<W>) {
+    super(ctx, res.integration, res.path);
   }
 
   // A verified push: taken once per message id; the changes of every connection whose
@@ -125,7 +57,7 @@ export class PubSubWatches<W> implements Service {
     try {
       const taken = await this.guard.once(
         [replayKey(`${this.res.integration}.push`, msg.messageId)],
-        KEEP_MS,
+        PUSH_KEEP_MS,
         async () => {
           const conns = await connectionsOf(this.ctx.db, this.ctx.box, this.res.integration);
           for (const c of conns) {
@@ -146,112 +78,51 @@ export class PubSubWatches<W> implements Service {
     return { status: 200 };
   }
 
-  private leaseName(id: string): string {
-    return `${this.kind}:${id}`;
+  // Google's watches expire by themselves (Forms and Gmail have no stop for them that
+  // AutoKitteh uses); their pushes then match no connection.
+  protected removed(id: string): Promise<void> {
+    return this.forget(id);
   }
 
-  private queue(id: string): SerialQueue {
-    let q = this.queues.get(id);
-    if (!q) this.queues.set(id, q = new SerialQueue());
-    return q;
-  }
-
-  private drop(id: string): void {
-    const e = this.entries.get(id);
-    if (e?.timer) clearTimeout(e.timer);
-    this.entries.delete(id);
-  }
-
-  private arm(id: string, delay: number): void {
-    const e = this.entries.get(id);
-    if (!e || this.closed) return;
-    if (e.timer) clearTimeout(e.timer);
-    e.timer = setTimeout(() => {
-      e.timer = undefined;
-      this.queue(id).run(() => this.upkeep(id)).catch(() => {}); // recorded in its status
-    }, Math.max(0, Math.min(delay, MAX_DELAY_MS)));
-  }
-
-  private async load(id: string): Promise<Stored<W> | undefined> {
-    const text = await readSourceState(this.ctx.db, id, this.kind);
-    return text ? JSON.parse(text) as Stored<W> : undefined;
-  }
-
-  private async connection(id: string): Promise<ConnectionWithVars | undefined> {
-    const row = await connectionById(this.ctx.db, id);
-    return row && (await withVars(this.ctx.db, this.ctx.box, [row]))[0];
-  }
-
-  private async forget(id: string): Promise<void> {
-    await deleteSourceState(this.ctx.db, id, this.kind);
-    await deleteSourceState(this.ctx.db, id, this.cursorKind);
-  }
-
-  // Makes or renews the connection's watch if this daemon holds its lease; then plans
-  // the next look.
-  private async upkeep(id: string): Promise<void> {
-    const entry = this.entries.get(id);
-    if (!entry || this.closed) return;
-    try {
-      const conn = await this.connection(id);
-      if (!conn) return;
-      const token = tokensOf(conn.vars)?.accessToken;
-      const what = this.res.target(conn.vars);
-      const topic = process.env[this.res.topicEnv]?.trim();
-      if (!(await this.lease.hold(this.leaseName(id)))) {
-        entry.status = "watch: kept by another daemon";
-        this.arm(id, this.lease.ttlMs / 2);
-        return;
-      }
-      const problem = !token
-        ? "no OAuth token: run `pounce connection init`"
-        : "problem" in what
-        ? what.problem
-        : !topic
-        ? `no ${this.res.topicEnv} in the daemon's env: no Pub/Sub topic to watch with`
-        : undefined;
-      if (problem || !token || !topic || "problem" in what) {
-        await this.forget(id);
-        entry.status = `watch: none: ${problem}`;
-        this.arm(id, this.lease.ttlMs / 2);
-        return;
-      }
-      let stored = await this.load(id);
-      const same = stored?.target === what.target && stored.topic === topic;
-      if (!stored || !same || now() >= this.res.renewAt(stored.watch)) {
-        const watch = await this.res.watch(
-          token,
-          what.target,
-          topic,
-          same ? stored?.watch : undefined,
-        );
-        stored = { target: what.target, topic, watch };
-        if (!same || !(await readSourceState(this.ctx.db, id, this.cursorKind))) {
-          await this.saveCursor(id, await this.res.begin(token, what.target, watch));
-        }
-        await writeSourceState(this.ctx.db, id, this.kind, JSON.stringify(stored));
-        log.info(`${this.res.integration}: watch made`, { connection: id });
-      }
-      const renew = this.res.renewAt(stored.watch);
-      entry.failures = 0;
-      entry.status = `watch: ${this.res.describe(stored.watch)} on ${what.target}, renews ${
-        iso(renew)
-      }`;
-      this.arm(id, Math.min(renew - now(), this.lease.ttlMs / 2));
-    } catch (err) {
-      entry.failures++;
-      const delay = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** (entry.failures - 1));
-      entry.status = `watch: failed: ${(err as Error).message} (retry at ${iso(now() + delay)})`;
-      log.warn(`${this.res.integration}: watch not kept`, {
-        connection: id,
-        error: (err as Error).message,
-      });
-      this.arm(id, delay);
+  // Makes or renews the connection's watch.
+  protected plan(id: string, conn: ConnectionWithVars): WatchPlan {
+    const token = tokensOf(conn.vars)?.accessToken;
+    const what = this.res.target(conn.vars);
+    const topic = process.env[this.res.topicEnv]?.trim();
+    const withdraw = () => this.forget(id);
+    if (!token) return { problem: NO_TOKEN, withdraw };
+    if ("problem" in what) return { problem: what.problem, withdraw };
+    if (!topic) {
+      return {
+        problem: `no ${this.res.topicEnv} in the daemon's env: no Pub/Sub topic to watch with`,
+        withdraw,
+      };
     }
-  }
-
-  private async saveCursor(id: string, cursor: string): Promise<void> {
-    await writeSourceState(this.ctx.db, id, this.cursorKind, JSON.stringify({ cursor }));
+    return {
+      keep: async () => {
+        let stored = await this.load(id);
+        const same = stored?.target === what.target && stored.topic === topic;
+        if (!stored || !same || now() >= this.res.renewAt(stored.watch)) {
+          const watch = await this.res.watch(
+            token,
+            what.target,
+            topic,
+            same ? stored?.watch : undefined,
+          );
+          stored = { target: what.target, topic, watch };
+          if (!same || (await this.cursor(id)) === undefined) {
+            await this.saveCursor(id, await this.res.begin(token, what.target, watch));
+          }
+          await this.save(id, stored);
+          log.info(`${this.res.integration}: watch made`, { connection: id });
+        }
+        const renew = this.res.renewAt(stored.watch);
+        return {
+          status: `${this.res.describe(stored.watch)} on ${what.target}, renews ${iso(renew)}`,
+          renewAt: renew,
+        };
+      },
+    };
   }
 
   private async fetch(id: string, msg: PushMessage): Promise<void> {
@@ -260,18 +131,9 @@ export class PubSubWatches<W> implements Service {
     const what = conn && this.res.target(conn.vars);
     const stored = await this.load(id);
     if (!conn || !token || !what || "problem" in what || !stored) return;
-    const text = await readSourceState(this.ctx.db, id, this.cursorKind);
-    const cursor = text
-      ? (JSON.parse(text) as { cursor: string }).cursor
-      : await this.res.begin(token, what.target, stored.watch);
+    const cursor = await this.cursor(id) ?? await this.res.begin(token, what.target, stored.watch);
     const listed = await this.res.changes(token, what.target, cursor, msg);
-    for (const change of listed.changes) {
-      await this.guard.once(
-        [replayKey(`${this.res.integration}.change`, `${id}:${change.identity}`)],
-        KEEP_MS,
-        () => deliver(this.ctx, [conn], change.eventType, change.data),
-      );
-    }
+    await this.deliverOnce(id, conn, listed.changes);
     await this.saveCursor(id, listed.cursor);
   }
 }

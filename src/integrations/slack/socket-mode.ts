@@ -7,6 +7,7 @@ import WebSocket from "ws";
 import { connectionsOf } from "../../core/projects/connections.ts";
 import { log, logFailure } from "../../core/util/log.ts";
 import { deliver, type Destination } from "../deliver.ts";
+import { ReconnectingLink } from "../reconnecting-link.ts";
 import type { IntegrationContext, Service } from "../types.ts";
 import { callSlack } from "./api.ts";
 import {
@@ -31,22 +32,18 @@ type Envelope = { envelope_id: string; type: string; payload?: unknown };
 // Returns the payload to acknowledge the envelope with, if any.
 type EnvelopeHandler = (envelope: Envelope) => Promise<Record<string, unknown> | undefined>;
 
-type State = "connecting" | "connected" | "waiting" | "closed";
+type State = "connected" | "waiting";
 
-export class SocketModeLink {
-  state: State = "connecting";
-  private attempts = 0;
+export class SocketModeLink extends ReconnectingLink<State> {
   private ws?: WebSocket;
-  private wake?: () => void;
-  private readonly stopping = new AbortController();
-  private readonly done: Promise<void>;
 
   constructor(
-    private readonly connectionId: string,
+    connectionId: string,
     private readonly appToken: string,
     private readonly onEnvelope: EnvelopeHandler,
   ) {
-    this.done = this.loop();
+    super("slack socket mode", connectionId, "waiting", backoff);
+    this.start();
   }
 
   describe(): string {
@@ -55,51 +52,19 @@ export class SocketModeLink {
       : `socket mode: ${this.state}`;
   }
 
-  async close(): Promise<void> {
-    this.state = "closed";
-    this.stopping.abort();
-    this.ws?.terminate();
-    this.wake?.();
-    await this.done;
+  close(): Promise<void> {
+    return this.stop(() => this.ws?.terminate());
   }
 
-  private get closed(): boolean {
-    return this.state === "closed";
-  }
-
-  private async loop(): Promise<void> {
-    while (!this.closed) {
-      this.state = "connecting";
-      try {
-        const opened = await callSlack(
-          "apps.connections.open",
-          this.appToken,
-          {},
-          this.stopping.signal,
-        );
-        if (typeof opened.url !== "string") throw new Error("apps.connections.open: no url");
-        if (!this.closed) await this.run(opened.url);
-      } catch (err) {
-        if (this.closed) break;
-        log.warn("slack socket mode: link failed", {
-          connection: this.connectionId,
-          error: (err as Error).message,
-        });
-      }
-      if (this.closed) break;
-      this.state = "waiting";
-      await this.sleep(backoff(this.attempts++));
-    }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+  protected async attempt(): Promise<void> {
+    const opened = await callSlack(
+      "apps.connections.open",
+      this.appToken,
+      {},
+      this.stopping.signal,
+    );
+    if (typeof opened.url !== "string") throw new Error("apps.connections.open: no url");
+    if (!this.closed) await this.run(opened.url);
   }
 
   // Resolves when the socket closes, rejects if it fails.
