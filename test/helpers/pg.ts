@@ -8,12 +8,26 @@ import type pg from "pg";
 
 export const TEST_DB = process.env.POUNCE_TEST_DB || undefined;
 
+// The server PostgreSQL-specific tests use (they run whenever it answers): POUNCE_TEST_PG,
+// else POUNCE_TEST_DB's, else the one scripts/provision.sh sets up.
+export const PG_SERVER = process.env.POUNCE_TEST_PG || TEST_DB ||
+  "postgres://pounce_test:pounce_test@127.0.0.1:5432/postgres";
+
+export async function reachable(server: string): Promise<boolean> {
+  try {
+    await (await admin(server)).end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const PREFIX = "pounce_pg_test_";
 let made = 0;
 
 async function admin(url: string): Promise<InstanceType<typeof pg.Client>> {
   const { default: { Client } } = await import("pg");
-  const client = new Client({ connectionString: url });
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 5000 });
   await client.connect();
   return client;
 }

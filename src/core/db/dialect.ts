@@ -8,6 +8,7 @@
 // few places with plain SQL write it so that both understand it (`?` placeholders are
 // numbered here; TRUE/FALSE, not 1/0, for booleans), or ask this module.
 import type { Db } from "./client.ts";
+import type { PgChannels } from "./pg-notify.ts";
 
 export function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//.test(url);
@@ -21,6 +22,11 @@ export function markPostgres(db: object): void {
 
 export function isPostgres(db: Db): boolean {
   return postgres.has(db);
+}
+
+// The notifications between the nodes of a PostgreSQL database (undefined on SQLite).
+export function channelsOf(db: Db): PgChannels | undefined {
+  return (db as unknown as { $channels?: PgChannels }).$channels;
 }
 
 // The text under `key` of a JSON column (`column` as written in the SQL).

@@ -48,4 +48,18 @@ export const migrations: MigrationMeta[] = [
     "folderMillis": 1796641625213,
     "hash": "24159010c8094742cb61d975c71f61ae2c7192ce75c69f437ff06a0b879eb777",
   },
+  {
+    "sql": [
+      "-- Custom SQL migration file, put your code below! --\n-- A commit that changed config tables notifies `pounce_config` (src/core/db/pg-notify.ts):\n-- every node drops the config it keeps in memory.\nCREATE FUNCTION pounce_config_changed() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  PERFORM pg_notify('pounce_config', '');\n  RETURN NULL;\nEND;\n$$;\n",
+      "\nCREATE TRIGGER projects_config_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON projects\n  FOR EACH STATEMENT EXECUTE FUNCTION pounce_config_changed();\n",
+      "\nCREATE TRIGGER vars_config_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON vars\n  FOR EACH STATEMENT EXECUTE FUNCTION pounce_config_changed();\n",
+      "\nCREATE TRIGGER connections_config_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON connections\n  FOR EACH STATEMENT EXECUTE FUNCTION pounce_config_changed();\n",
+      "\nCREATE TRIGGER triggers_config_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON triggers\n  FOR EACH STATEMENT EXECUTE FUNCTION pounce_config_changed();\n",
+      "\nCREATE TRIGGER deployments_config_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON deployments\n  FOR EACH STATEMENT EXECUTE FUNCTION pounce_config_changed();\n",
+      "\nCREATE TRIGGER builds_config_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON builds\n  FOR EACH STATEMENT EXECUTE FUNCTION pounce_config_changed();\n",
+    ],
+    "bps": true,
+    "folderMillis": 1796642496540,
+    "hash": "3b06fe763dc0fc7dd7df27e3fa4adc4468777de9bedb47f86e87c64573b0dfed",
+  },
 ];

@@ -17,6 +17,7 @@ import { migrations } from "./migrations-pg.gen.ts";
 import { markPostgres, numberedParams } from "./dialect.ts";
 import type { Db } from "./client.ts";
 import { log } from "../util/log.ts";
+import { PgChannels } from "./pg-notify.ts";
 
 // Read back as the SQLite driver gives them: integers as numbers (epoch ms and counters fit
 // in 53 bits), JSON as its text (schema.ts's JSON columns parse it themselves).
@@ -41,6 +42,8 @@ export async function openPostgres(url: string): Promise<Db> {
   // query opens a new one.
   pool.on("error", (err) => log.warn("a PostgreSQL connection failed", { error: err.message }));
   await migrate(pool);
+  const channels = new PgChannels(url, pool);
+  await channels.start();
   const db = drizzle(pool, { schema }) as unknown as Db & Record<string, unknown>;
   const transaction = db.transaction.bind(db);
   Object.assign(db, {
@@ -54,8 +57,9 @@ export async function openPostgres(url: string): Promise<Db> {
     get: async (q: Parameters<Db["get"]>[0]) =>
       (await (db as unknown as PgExec).execute(q)).rows[0],
     run: (q: Parameters<Db["run"]>[0]) => (db as unknown as PgExec).execute(q),
-    $client: libsqlLike(pool),
+    $client: libsqlLike(pool, channels),
     $pool: pool,
+    $channels: channels,
   });
   markPostgres(db);
   return db;
@@ -63,14 +67,9 @@ export async function openPostgres(url: string): Promise<Db> {
 
 type PgExec = { execute(q: unknown): Promise<{ rows: unknown[] }> };
 
-// The pool of a PostgreSQL handle (for LISTEN and tests).
-export function poolOf(db: Db): PgPool | undefined {
-  return (db as unknown as { $pool?: PgPool }).$pool;
-}
-
 // The part of libSQL's Client the code uses on `db.$client` (plain SQL with `?`
-// placeholders), over the pool.
-function libsqlLike(pool: PgPool): Client {
+// placeholders), over the pool; `dataVersion` as the embedded client has it (ConfigCache).
+function libsqlLike(pool: PgPool, channels: PgChannels): Client {
   let closed = false;
   const execute = async (stmt: InStatement, args?: unknown[]): Promise<ResultSet> => {
     const text = typeof stmt === "string" ? stmt : stmt.sql;
@@ -83,9 +82,11 @@ function libsqlLike(pool: PgPool): Client {
       return closed;
     },
     execute,
+    dataVersion: () => channels.version,
     close: () => {
       if (closed) return;
       closed = true;
+      channels.close();
       pool.end().catch((err) => log.warn("closing PostgreSQL failed", { error: err.message }));
     },
   } as unknown as Client;
