@@ -4,7 +4,9 @@
 #   python    .venv/ with requirements-dev.txt (ruff, pytest, the py-sdk tests' client libraries)
 #   chromium  headless Chromium for test/e2e/ui.test.ts ($POUNCE_CHROMIUM, else /usr/bin/chromium)
 #   binary    dist/pounce for test/e2e/binary.test.ts, built when missing or older than its sources
-# Usage: scripts/provision.sh [python] [chromium] [binary]   (no argument: all three)
+#   postgres  a PostgreSQL server with the role pounce_test (test/helpers/pg.ts), from apt's
+#             postgresql package when run as root; optional: without it those tests skip
+# Usage: scripts/provision.sh [python] [chromium] [binary] [postgres]   (no argument: all four)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -80,13 +82,36 @@ binary() {
   npm run --silent build >&2 || fail "npm run build failed (see its message above)"
 }
 
+# The server PostgreSQL tests use unless POUNCE_TEST_PG names one: a local cluster with the
+# role pounce_test (password pounce_test, may create databases). Never fails the suite.
+postgres() {
+  [ -z "${POUNCE_TEST_PG:-}" ] || return 0
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+    echo "provision: no PostgreSQL set up (needs root and apt-get); its tests skip unless POUNCE_TEST_PG is set" >&2
+    return 0
+  fi
+  if ! command -v pg_lsclusters >/dev/null; then
+    echo "provision: installing PostgreSQL (apt-get install postgresql)" >&2
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; } ||
+      { echo "provision: apt-get install postgresql failed; PostgreSQL tests skip" >&2; return 0; }
+  fi
+  local version
+  version="$(pg_lsclusters -h | awk '$2 == "main" { print $1; exit }')"
+  [ -n "$version" ] || { echo "provision: no PostgreSQL cluster 'main'; PostgreSQL tests skip" >&2; return 0; }
+  pg_ctlcluster "$version" main start >/dev/null 2>&1 || true
+  su postgres -c "psql -qtAc \"SELECT 1 FROM pg_roles WHERE rolname = 'pounce_test'\"" 2>/dev/null | grep -q 1 ||
+    su postgres -c "psql -qc \"CREATE ROLE pounce_test LOGIN CREATEDB PASSWORD 'pounce_test'\"" >/dev/null ||
+    echo "provision: could not create the PostgreSQL role pounce_test; PostgreSQL tests skip" >&2
+}
+
 parts=("$@")
-[ ${#parts[@]} -gt 0 ] || parts=(python chromium binary)
+[ ${#parts[@]} -gt 0 ] || parts=(python chromium binary postgres)
 for part in "${parts[@]}"; do
   case "$part" in
     python) python_tools ;;
     chromium) chromium ;;
     binary) binary ;;
-    *) fail "unknown part '$part' (python, chromium, binary)" ;;
+    postgres) postgres ;;
+    *) fail "unknown part '$part' (python, chromium, binary, postgres)" ;;
   esac
 done

@@ -16,7 +16,7 @@ import { SessionManager } from "../core/sessions/manager.ts";
 import { Leases } from "../core/sessions/leases.ts";
 import { nodeIdFor } from "../core/util/node-id.ts";
 import { Sessions } from "../core/sessions/rows.ts";
-import { Wakeups } from "../core/sessions/wakeups.ts";
+import { linkNodes, Wakeups } from "../core/sessions/wakeups.ts";
 import { RunnerWarmup } from "../pythonrt/warmup.ts";
 import { RunnerHub } from "../pythonrt/hub.ts";
 import { ForkLauncher } from "../pythonrt/fork-launcher.ts";
@@ -148,6 +148,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const events = new Events(db);
   let serviceUrl = "http://127.0.0.1:9980";
   const wakeups = new Wakeups();
+  linkNodes(db, wakeups);
   const codeDirs = new CodeDirs(db, join(dataDir, "builds"), (dir) => share(user, dir, READ));
   openToRunners(user, dataDir, hub, codeDirs, venvs);
   const runnerMode = opts.runner ?? "fork";

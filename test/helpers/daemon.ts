@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after } from "node:test";
 import { fileURLToPath } from "node:url";
+import { dropDatabase, freshDatabase, TEST_DB } from "./pg.ts";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const TSX = `file://${ROOT}/node_modules/tsx/dist/loader.mjs`;
@@ -54,9 +55,16 @@ export class TestDaemon {
   // Restarts reuse the arguments of the first start unless given new ones.
   private args: string[] = [];
 
+  // With POUNCE_TEST_DB (pg.ts): this daemon's own PostgreSQL database, kept across restarts.
+  dbUrl?: string;
+
   async start(args?: string[]): Promise<void> {
     if (args) this.args = args;
     args = this.args;
+    if (TEST_DB && !args.includes("--db") && !this.extraEnv.POUNCE_DB) {
+      this.dbUrl ??= await freshDatabase();
+      args = [...args, "--db", this.dbUrl];
+    }
     this.stderr = "";
     const [cmd, ...pre] = this.command;
     const proc = spawn(cmd, [...pre, "up", "--port", "0", ...args], {
@@ -84,6 +92,12 @@ export class TestDaemon {
         reject(new Error(`daemon exited with ${code}:\n${this.stderr}`));
       });
     });
+  }
+
+  // Drops the PostgreSQL database made for this daemon (once it has stopped).
+  async dropDb(): Promise<void> {
+    if (this.dbUrl) await dropDatabase(this.dbUrl);
+    this.dbUrl = undefined;
   }
 
   // SIGTERM and wait: a clean stop.
@@ -193,6 +207,7 @@ export async function daemonFor(
   // or it may still be writing there while the directory is removed.
   t.after(async () => {
     await d.kill();
+    await d.dropDb();
     rmSync(home, { recursive: true, force: true });
   });
   await d.start(args);

@@ -58,7 +58,7 @@ export async function upCommand(argv: string[]): Promise<void> {
     port,
     host: values.host!,
     allowedHosts: allowedHosts(values["allowed-hosts"]),
-    dbUrl: values.db,
+    dbUrl: values.db ?? process.env.POUNCE_DB,
     durability,
     runner,
     runnerUser: values["runner-user"] ?? process.env.POUNCE_RUNNER_USER,

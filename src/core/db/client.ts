@@ -1,5 +1,5 @@
-// Opens the database (an embedded libSQL file, or a libSQL server) and applies the
-// embedded migrations.
+// Opens the database (an embedded libSQL file, a libSQL server, or PostgreSQL: postgres.ts)
+// and applies the embedded migrations.
 import type { Client } from "@libsql/client";
 import type { LibSQLDatabase } from "drizzle-orm/libsql";
 // The embedded-only entry: the full one loads the remote protocols' code (~8 MB of an
@@ -12,6 +12,7 @@ import { embeddedClient } from "./embedded.ts";
 import { serialize } from "./serialized.ts";
 import { groupCommit } from "./group-commit.ts";
 import { log } from "../util/log.ts";
+import { isPostgresUrl } from "./dialect.ts";
 
 export type Db = LibSQLDatabase<typeof schema> & { $client: Client };
 
@@ -27,6 +28,12 @@ export type OpenOptions = {
 };
 
 export async function openDb(opts: OpenOptions): Promise<Db> {
+  if (isPostgresUrl(opts.url)) {
+    // Loaded only then: the libSQL path does not carry the PostgreSQL driver.
+    const db = await (await import("./postgres.ts")).openPostgres(opts.url);
+    enforced.add(db);
+    return db;
+  }
   // One connection (see serialized.ts), so the pragmas below hold for every statement.
   const embedded = opts.url.startsWith("file:");
   const raw = embedded ? embeddedClient(opts.url, { timeout: 5000 }) : await remoteClient(opts);
@@ -48,8 +55,8 @@ export async function openDb(opts: OpenOptions): Promise<Db> {
 
 const enforced = new WeakSet<Db>();
 
-// Whether SQLite itself deletes a row's children (the schema's ON DELETE CASCADE). True on
-// the embedded database (one connection, foreign_keys set on it); a libSQL server sets
+// Whether the database itself deletes a row's children (the schema's ON DELETE CASCADE).
+// True on PostgreSQL and on the embedded database (one connection, foreign_keys set on it); a libSQL server sets
 // the pragma per connection (per stream), which this process cannot hold to, so there
 // the owners of the tables delete the children themselves.
 export function foreignKeysEnforced(db: Db): boolean {

@@ -487,7 +487,13 @@ type EndFields = {
 // A session's final write, in plain SQL (see execOn): it runs for every session.
 async function endRow(tx: Tx, id: string, state: SessionState, fields: EndFields): Promise<void> {
   const t = now();
-  const set = ["state = ?", "hibernated = 0", "wake_at = NULL", "ended_at = ?", "updated_at = ?"];
+  const set = [
+    "state = ?",
+    "hibernated = FALSE",
+    "wake_at = NULL",
+    "ended_at = ?",
+    "updated_at = ?",
+  ];
   const args: (string | number | Buffer | null)[] = [state, t, t];
   const given: [string, string | Buffer | null | undefined][] = [
     ["error", fields.error],

@@ -10,6 +10,7 @@ import type { Redactor } from "./redaction.ts";
 import type { SecretBox } from "../projects/secrets.ts";
 import { groupCommit, type Write, type WriteOptions } from "../db/group-commit.ts";
 import { execOn, type Tx } from "../db/tx.ts";
+import { jsonText } from "../db/dialect.ts";
 import { newId } from "../util/ids.ts";
 import { type JournalStep, readJournal } from "./journal.ts";
 
@@ -117,7 +118,7 @@ export class Sessions {
   }
 
   get(id: string): Promise<Session | undefined> {
-    return this.getQuery.get({ id });
+    return this.getQuery.execute({ id }).then((rows) => rows[0]);
   }
 
   list(filter: SessionFilter = {}): Promise<Session[]> {
@@ -220,8 +221,9 @@ export class Sessions {
   // "Replay"), and `chars`, how many characters all prints logged (for the print limit).
   async printed(id: string): Promise<{ workflow: number; chars: number }> {
     const { rows } = await this.db.$client.execute({
-      sql: `SELECT count(*) FILTER (WHERE json_extract(data, '$.call_seq') IS NULL) AS workflow,
-                   coalesce(sum(length(json_extract(data, '$.text'))), 0) AS chars
+      sql: `SELECT count(*) FILTER (WHERE ${jsonText(this.db, "data", "call_seq")} IS NULL)
+                     AS workflow,
+                   coalesce(sum(length(${jsonText(this.db, "data", "text")})), 0) AS chars
             FROM session_logs WHERE session_id = ? AND type = 'print'`,
       args: [id],
     });

@@ -2,6 +2,7 @@
 // trigger, time range and text in their prints, a page at a time, with the total.
 import { and, count, desc, eq, gte, lte, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
+import { jsonText, likeOperator } from "../db/dialect.ts";
 import { projects, sessions, triggers } from "../db/schema.ts";
 import type { Session, SessionState } from "./rows.ts";
 
@@ -36,14 +37,18 @@ export async function searchSessions(
   if (q.triggerId) where.push(eq(sessions.triggerId, q.triggerId));
   if (q.eventId) where.push(eq(sessions.eventId, q.eventId));
   if (q.entrypoint) {
-    where.push(sql`${sessions.entrypoint} LIKE ${`%${literal(q.entrypoint)}%`} ESCAPE '\\'`);
+    where.push(
+      sql`${sessions.entrypoint} ${sql.raw(likeOperator(db))} ${`%${literal(q.entrypoint)}%`}
+        ESCAPE '\\'`,
+    );
   }
   if (q.since !== undefined) where.push(gte(sessions.createdAt, q.since));
   if (q.until !== undefined) where.push(lte(sessions.createdAt, q.until));
   if (q.text) {
     where.push(sql`EXISTS (SELECT 1 FROM session_logs l WHERE l.session_id = ${sessions.id}
       AND l.type = 'print'
-      AND json_extract(l.data, '$.text') LIKE ${`%${literal(q.text)}%`} ESCAPE '\\')`);
+      AND ${sql.raw(jsonText(db, "l.data", "text"))} ${sql.raw(likeOperator(db))}
+        ${`%${literal(q.text)}%`} ESCAPE '\\')`);
   }
   const filter = and(...where);
   const [rows, [{ n }]] = await Promise.all([

@@ -41,6 +41,6 @@ async function guardPaths(db: Db, destinationId: string): Promise<string[]> {
       SELECT (SELECT min(guard_path) FROM subscriptions
               WHERE destination_id = ${destinationId} AND guard_path > p.path)
       FROM p WHERE p.path IS NOT NULL
-    ) SELECT path FROM p) WHERE path IS NOT NULL`);
+    ) SELECT path FROM p) AS paths WHERE path IS NOT NULL`);
   return rows.map((r) => r.path!);
 }

@@ -12,7 +12,8 @@ export function backupRoutes(engine: Engine): Hono {
     if (!engine.dbFile) {
       throw new ApiError(
         400,
-        "the database is a libSQL server, not a file: back it up with the server's own tools",
+        "the database is a server (libSQL or PostgreSQL), not a file: back it up with the " +
+          "server's own tools (pg_dump for PostgreSQL)",
       );
     }
     const { size, stream } = await backupStream(engine.dbFile, engine.dataDir);

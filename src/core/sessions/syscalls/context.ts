@@ -104,9 +104,9 @@ export async function waitFor<T>(
   if (ctx.seq !== undefined) ctx.waiting?.(deadline);
   for (;;) {
     if (ctx.signal.aborted) throw new SyscallError("the session ended while waiting");
-    // Look again at least every RECHECK_MS: another daemon on the same database stores
-    // events and signals this one is not told about.
-    const recheck = now() + RECHECK_MS;
+    // Look again every so often: another daemon on the same database may store events and
+    // signals this one is not told about (wakeups.ts).
+    const recheck = now() + ctx.deps.wakeups.recheckMs;
     const armed = ctx.deps.wakeups.arm(
       ctx.session.id,
       deadline === null ? recheck : Math.min(deadline, recheck),
@@ -127,8 +127,6 @@ export async function waitFor<T>(
     await armed.woken;
   }
 }
-
-const RECHECK_MS = 1000;
 
 // What a look takes is journaled with it; an empty one journals nothing but keeps what
 // `take` wrote (a subscription's cursor moved past events that do not match) and the
