@@ -48,6 +48,11 @@ export async function openDb(opts: OpenOptions): Promise<Db> {
 
 const enforced = new WeakSet<Db>();
 
+// Statements and commits run so far on the embedded database (undefined elsewhere).
+export function statementCounts(db: Db): { statements: number; commits: number } | undefined {
+  return (db.$client as { counts?: () => { statements: number; commits: number } }).counts?.();
+}
+
 // Whether SQLite itself deletes a row's children (the schema's ON DELETE CASCADE). True on
 // the embedded database (one connection, foreign_keys set on it); a libSQL server sets
 // the pragma per connection (per stream), which this process cannot hold to, so there

@@ -101,6 +101,9 @@ function resultSet(
 class Connection {
   private readonly db: InstanceType<typeof Database>;
   private readonly prepared = new Map<string, Prepared>();
+  // Statements and commits run so far (/metrics: pounce_db_statements, pounce_db_commits).
+  statements = 0;
+  commits = 0;
 
   constructor(path: string, timeout: number) {
     // As the generic client passes it.
@@ -137,6 +140,8 @@ class Connection {
     const sql = typeof stmt === "string" ? stmt : stmt.sql;
     const args = typeof stmt === "string" ? [] : argsOf(stmt.args);
     const p = this.prepare(sql);
+    this.statements++;
+    if (sql === "COMMIT") this.commits++;
     if (p.reader) {
       const raws = p.stmt.all(args) as unknown[][];
       return resultSet(p.columns, raws.map(p.make!), 0, undefined);
@@ -146,6 +151,7 @@ class Connection {
   }
 
   exec(sql: string): void {
+    this.statements++;
     this.db.exec(sql);
   }
 
@@ -290,6 +296,8 @@ export function embeddedClient(url: string, opts: { timeout?: number } = {}): Cl
     executeMultiple: (sql: string) => sync(() => conn.exec(sql)),
     // Not part of libSQL's Client: see Connection.dataVersion.
     dataVersion: () => (conn.open ? conn.dataVersion() : undefined),
+    // Not part of libSQL's Client either: what has run so far.
+    counts: () => ({ statements: conn.statements, commits: conn.commits }),
     sync: () => Promise.reject(new Error("sync() is for embedded replicas")),
     reconnect: () => Promise.reject(new Error("reconnect() is not supported")),
     close: () => {
