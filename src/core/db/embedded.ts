@@ -15,6 +15,8 @@ import type {
   TransactionMode,
 } from "@libsql/client";
 import Database from "libsql";
+// fs.fdatasync looked up at each call (tests hold it to see the order of a commit).
+import fs, { closeSync, openSync } from "node:fs";
 import { dbFilePath } from "./db-file.ts";
 
 type Stmt = ReturnType<InstanceType<typeof Database>["prepare"]>;
@@ -105,9 +107,25 @@ class Connection {
   statements = 0;
   commits = 0;
 
-  constructor(path: string, timeout: number) {
+  constructor(private readonly path: string, timeout: number) {
     // As the generic client passes it.
     this.db = new Database(path, { timeout } as never);
+  }
+
+  // With `syncWal` (see embeddedClient), the WAL file, synced after each write commit.
+  private walFd?: number;
+  syncWal = false;
+
+  // Resolves once what has been committed is on disk: the WAL's fdatasync, run on libuv's
+  // thread pool, so the event loop goes on meanwhile (SQLite's own sync at COMMIT,
+  // `synchronous = FULL`, would block it for the whole fsync).
+  durable(): Promise<void> {
+    if (!this.syncWal) return Promise.resolve();
+    this.walFd ??= openSync(`${this.path}-wal`, "r");
+    const fd = this.walFd;
+    return new Promise((resolve, reject) =>
+      fs.fdatasync(fd, (err) => (err ? reject(err) : resolve()))
+    );
   }
 
   get inTransaction(): boolean {
@@ -170,6 +188,8 @@ class Connection {
   close(): void {
     this.prepared.clear();
     if (this.db.open) this.db.close();
+    if (this.walFd !== undefined) closeSync(this.walFd);
+    this.walFd = undefined;
   }
 }
 
@@ -180,7 +200,7 @@ function begin(mode: TransactionMode | undefined): string {
 class EmbeddedTransaction {
   private done = false;
 
-  constructor(private readonly conn: Connection) {}
+  constructor(private readonly conn: Connection, private readonly writes: boolean) {}
 
   get closed(): boolean {
     return this.done || !this.conn.open || !this.conn.inTransaction;
@@ -221,7 +241,7 @@ class EmbeddedTransaction {
     try {
       this.check();
       this.conn.execute("COMMIT");
-      return Promise.resolve();
+      return this.writes ? this.conn.durable() : Promise.resolve();
     } catch (err) {
       // A commit that failed (busy, I/O) leaves nothing open behind it.
       if (this.conn.open && this.conn.inTransaction) this.conn.execute("ROLLBACK");
@@ -264,6 +284,9 @@ export function embeddedClient(url: string, opts: { timeout?: number } = {}): Cl
         if (conn.inTransaction) conn.execute("ROLLBACK");
         throw err;
       }
+    }).then(async (out) => {
+      if (mode !== "read") await conn.durable();
+      return out;
     });
   let closed = false;
   const client = {
@@ -287,16 +310,25 @@ export function embeddedClient(url: string, opts: { timeout?: number } = {}): Cl
           if (conn.inTransaction) conn.execute("ROLLBACK");
           conn.execute("PRAGMA foreign_keys=on");
         }
+      }).then(async (out) => {
+        await conn.durable();
+        return out;
       }),
     transaction: (mode?: TransactionMode) =>
       sync(() => {
         conn.execute(begin(mode ?? "write"));
-        return new EmbeddedTransaction(conn) as unknown as Transaction;
+        return new EmbeddedTransaction(conn, mode !== "read") as unknown as Transaction;
       }),
     executeMultiple: (sql: string) => sync(() => conn.exec(sql)),
     // Not part of libSQL's Client: see Connection.dataVersion.
     dataVersion: () => (conn.open ? conn.dataVersion() : undefined),
-    // Not part of libSQL's Client either: what has run so far.
+    // Not part of libSQL's Client either. From then on, a write's commit resolves once
+    // the WAL is synced, off the event loop (see Connection.durable): for a database in
+    // WAL mode with `synchronous = NORMAL`, which then is as durable as FULL.
+    syncWalAtCommit: () => {
+      conn.syncWal = true;
+    },
+    // What has run so far.
     counts: () => ({ statements: conn.statements, commits: conn.commits }),
     sync: () => Promise.reject(new Error("sync() is for embedded replicas")),
     reconnect: () => Promise.reject(new Error("reconnect() is not supported")),
