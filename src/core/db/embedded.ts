@@ -128,6 +128,35 @@ class Connection {
     );
   }
 
+  // With `guarded` (guardWrites, serialized.ts), `PRAGMA query_only` is on outside write
+  // transactions; set here, in the same synchronous step as BEGIN and COMMIT.
+  guarded = false;
+
+  begin(mode: TransactionMode | undefined): void {
+    const unlock = this.guarded && mode !== "read";
+    if (unlock) this.execute("PRAGMA query_only = OFF");
+    try {
+      this.execute(begin(mode));
+    } catch (err) {
+      if (unlock) this.execute("PRAGMA query_only = ON");
+      throw err;
+    }
+  }
+
+  // Ends the open transaction (if any) with COMMIT or ROLLBACK; writes are refused again.
+  end(how: "COMMIT" | "ROLLBACK", mode: TransactionMode | undefined): void {
+    try {
+      if (how === "COMMIT") this.execute("COMMIT");
+      else if (this.open && this.inTransaction) this.execute("ROLLBACK");
+    } catch (err) {
+      // A commit that failed (busy, I/O) leaves nothing open behind it.
+      if (this.open && this.inTransaction) this.execute("ROLLBACK");
+      throw err;
+    } finally {
+      if (this.guarded && mode !== "read" && this.open) this.execute("PRAGMA query_only = ON");
+    }
+  }
+
   get inTransaction(): boolean {
     return this.db.inTransaction;
   }
@@ -200,7 +229,7 @@ function begin(mode: TransactionMode | undefined): string {
 class EmbeddedTransaction {
   private done = false;
 
-  constructor(private readonly conn: Connection, private readonly writes: boolean) {}
+  constructor(private readonly conn: Connection, private readonly mode: TransactionMode) {}
 
   get closed(): boolean {
     return this.done || !this.conn.open || !this.conn.inTransaction;
@@ -240,11 +269,13 @@ class EmbeddedTransaction {
   commit(): Promise<void> {
     try {
       this.check();
-      this.conn.execute("COMMIT");
-      return this.writes ? this.conn.durable() : Promise.resolve();
     } catch (err) {
-      // A commit that failed (busy, I/O) leaves nothing open behind it.
-      if (this.conn.open && this.conn.inTransaction) this.conn.execute("ROLLBACK");
+      return Promise.reject(err);
+    }
+    try {
+      this.conn.end("COMMIT", this.mode);
+      return this.mode !== "read" ? this.conn.durable() : Promise.resolve();
+    } catch (err) {
       return Promise.reject(err);
     } finally {
       this.done = true;
@@ -259,7 +290,7 @@ class EmbeddedTransaction {
   close(): void {
     if (this.done) return;
     this.done = true;
-    if (this.conn.open && this.conn.inTransaction) this.conn.execute("ROLLBACK");
+    this.conn.end("ROLLBACK", this.mode);
   }
 }
 
@@ -275,15 +306,16 @@ export function embeddedClient(url: string, opts: { timeout?: number } = {}): Cl
   };
   const inTx = (mode: TransactionMode | undefined, fn: () => ResultSet[]) =>
     sync(() => {
-      conn.execute(begin(mode));
+      conn.begin(mode);
+      let out;
       try {
-        const out = fn();
-        conn.execute("COMMIT");
-        return out;
+        out = fn();
       } catch (err) {
-        if (conn.inTransaction) conn.execute("ROLLBACK");
+        conn.end("ROLLBACK", mode);
         throw err;
       }
+      conn.end("COMMIT", mode);
+      return out;
     }).then(async (out) => {
       if (mode !== "read") await conn.durable();
       return out;
@@ -302,12 +334,17 @@ export function embeddedClient(url: string, opts: { timeout?: number } = {}): Cl
       sync(() => {
         conn.execute("PRAGMA foreign_keys=off");
         try {
-          conn.execute("BEGIN DEFERRED");
-          const out = stmts.map((s) => conn.execute(s));
-          conn.execute("COMMIT");
+          conn.begin("deferred");
+          let out;
+          try {
+            out = stmts.map((s) => conn.execute(s));
+          } catch (err) {
+            conn.end("ROLLBACK", "deferred");
+            throw err;
+          }
+          conn.end("COMMIT", "deferred");
           return out;
         } finally {
-          if (conn.inTransaction) conn.execute("ROLLBACK");
           conn.execute("PRAGMA foreign_keys=on");
         }
       }).then(async (out) => {
@@ -316,8 +353,8 @@ export function embeddedClient(url: string, opts: { timeout?: number } = {}): Cl
       }),
     transaction: (mode?: TransactionMode) =>
       sync(() => {
-        conn.execute(begin(mode ?? "write"));
-        return new EmbeddedTransaction(conn, mode !== "read") as unknown as Transaction;
+        conn.begin(mode ?? "write");
+        return new EmbeddedTransaction(conn, mode ?? "write") as unknown as Transaction;
       }),
     executeMultiple: (sql: string) => sync(() => conn.exec(sql)),
     // Not part of libSQL's Client: see Connection.dataVersion.
@@ -325,6 +362,12 @@ export function embeddedClient(url: string, opts: { timeout?: number } = {}): Cl
     // Not part of libSQL's Client either. From then on, a write's commit resolves once
     // the WAL is synced, off the event loop (see Connection.durable): for a database in
     // WAL mode with `synchronous = NORMAL`, which then is as durable as FULL.
+    // Not part of libSQL's Client: outside write transactions, writes are refused (by
+    // SQLite: `PRAGMA query_only`), set at BEGIN and COMMIT (see serialized.ts).
+    guardWrites: () => {
+      if (!conn.inTransaction) conn.execute("PRAGMA query_only = ON");
+      conn.guarded = true;
+    },
     syncWalAtCommit: () => {
       conn.syncWal = true;
     },

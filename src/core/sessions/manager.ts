@@ -334,7 +334,9 @@ export class SessionManager implements SessionStarter {
 
   private async runOnce(s: Session): Promise<RunOutcome> {
     const { db, sessions, box, codeDirs, launcher } = this.deps;
-    const sessionLog = await sessions.openLog(s);
+    // A session that never ran has no journal and no prints, nor log records.
+    const fresh = s.state === "created" && s.runs === 0;
+    const sessionLog = fresh ? sessions.newLog(s) : await sessions.openLog(s);
     const runs = s.runs + 1;
     // The runner is taken while "running" is written; it starts once that is committed.
     const launching = (async () => {
@@ -344,8 +346,6 @@ export class SessionManager implements SessionStarter {
       ]);
       return launcher.launch({ codeDir, env, durable: s.isDurable });
     })();
-    // A session that never ran has no journal and no prints.
-    const fresh = s.state === "created" && s.runs === 0;
     if (fresh) sessionStarted(s.projectId);
     const reads = Promise.all([
       s.isDurable && !fresh ? sessions.journal(s.id) : [],
