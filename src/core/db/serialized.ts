@@ -128,9 +128,9 @@ export function serialize(client: Client, opts: { writesInTransactions?: boolean
         throw guard && isReadOnlyRefusal(err) ? new WriteOutsideTransactionError(err) : err;
       }
     });
-  if (guard && own) void inTurn(async () => own())().catch(logFailure("PRAGMA query_only failed"));
-  else if (guard) {
-    void inTurn(() => queryOnly(true))().catch(logFailure("PRAGMA query_only failed"));
+  if (guard) {
+    void inTurn(() => own ? Promise.resolve(own()) : queryOnly(true))()
+      .catch(logFailure("PRAGMA query_only failed"));
   }
   const wrapped: Partial<Client> = {
     execute: plain((stmt: InStatement, args?: unknown): Promise<ResultSet> =>
