@@ -92,16 +92,18 @@ export class SessionManager implements SessionStarter {
   }
 
   // Starts a session inserted with a row from ownedRow, once that insert has committed.
-  startOwned(row: NewSession): void {
-    this.start(row.id!, insertedSession(row));
+  // `committed`: see SessionStarter.
+  startOwned(row: NewSession, committed?: Promise<unknown>): void {
+    committed?.catch(() => {}); // awaited in runOnce
+    this.start(row.id!, insertedSession(row), committed);
   }
 
   // Drives a created (or interrupted) session to a final state, in the background.
   // `leased`: the session's row when this node holds its lease already (it created the
   // session leased to itself, or took it from hibernation).
-  start(id: string, leased?: Session): void {
+  start(id: string, leased?: Session, committed?: Promise<unknown>): void {
     if (this.closing || this.active.has(id)) return;
-    const driving = inSessionSpan(id, () => this.drive(id, leased))
+    const driving = inSessionSpan(id, () => this.drive(id, leased, committed))
       .catch((err) => log.error("session failed", { session: id, error: (err as Error).message }))
       .finally(() => this.active.delete(id));
     this.active.set(id, driving);
@@ -215,7 +217,7 @@ export class SessionManager implements SessionStarter {
     await Promise.allSettled(this.active.values());
   }
 
-  private async drive(id: string, leased?: Session): Promise<void> {
+  private async drive(id: string, leased?: Session, committed?: Promise<unknown>): Promise<void> {
     let s = leased ?? await this.deps.leases.claimRow(id);
     if (!s) return;
     if (!leased && s.state === "running") leaseTakeover("adopted");
@@ -239,9 +241,11 @@ export class SessionManager implements SessionStarter {
         await this.finish(s, "stopped", { error: s.stopReason });
         return;
       }
-      const outcome = await this.runOnce(s);
+      const outcome = await this.runOnce(s, committed);
+      committed = undefined;
+      if (outcome.kind === "lost") return;
       s = await this.deps.sessions.get(id);
-      if (!s || this.closing || outcome.kind === "lost") return;
+      if (!s || this.closing) return;
       if (outcome.kind === "done") {
         await this.finish(s, outcome.error ? "error" : "completed", {
           error: outcome.error ?? null,
@@ -332,9 +336,12 @@ export class SessionManager implements SessionStarter {
     return Math.min(wakeAt ?? Infinity, now() + left);
   }
 
-  private async runOnce(s: Session): Promise<RunOutcome> {
+  // `committed`: see SessionStarter (the run is set up, its runner taken, meanwhile).
+  private async runOnce(s: Session, committed?: Promise<unknown>): Promise<RunOutcome> {
     const { db, sessions, box, codeDirs, launcher } = this.deps;
-    const sessionLog = await sessions.openLog(s);
+    // A session that never ran has no journal and no prints, nor log records.
+    const fresh = s.state === "created" && s.runs === 0;
+    const sessionLog = fresh ? sessions.newLog(s) : await sessions.openLog(s);
     const runs = s.runs + 1;
     // The runner is taken while "running" is written; it starts once that is committed.
     const launching = (async () => {
@@ -344,8 +351,6 @@ export class SessionManager implements SessionStarter {
       ]);
       return launcher.launch({ codeDir, env, durable: s.isDurable });
     })();
-    // A session that never ran has no journal and no prints.
-    const fresh = s.state === "created" && s.runs === 0;
     if (fresh) sessionStarted(s.projectId);
     const reads = Promise.all([
       s.isDurable && !fresh ? sessions.journal(s.id) : [],
@@ -356,11 +361,15 @@ export class SessionManager implements SessionStarter {
     launching.catch(() => {});
     reads.catch(() => {});
     const marked = Promise.all([
+      committed,
       sessions.markRunning(s),
       // A later run (a replay after a restart, a runner's death or hibernation) is logged
       // too: the UI's timeline marks where the session resumed.
+      // (After the session's own insert: its records refer to it.)
       (s.state !== "running" || runs > 1) &&
-      sessionLog.append("state", { state: "running", run: runs, ...traceFields(s.id) }),
+      (committed ?? Promise.resolve()).then(() =>
+        sessionLog.append("state", { state: "running", run: runs, ...traceFields(s.id) })
+      ),
     ]);
     // A durable session's runner starts without waiting for this commit: what its run
     // writes queues behind it (on GroupCommit, in order), and a crash before it commits
@@ -387,6 +396,14 @@ export class SessionManager implements SessionStarter {
     } catch (err) {
       runner.kill();
       throw err;
+    }
+    if (committed) {
+      try {
+        await committed;
+      } catch {
+        runner.kill(); // the session was never stored
+        return { kind: "lost" };
+      }
     }
     // Secret values never reach the session's log, error or return display.
     const redactor = Redactor.for(secrets);

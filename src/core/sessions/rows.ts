@@ -230,6 +230,11 @@ export class Sessions {
     return { workflow: Number(rows[0]?.workflow ?? 0), chars: Number(rows[0]?.chars ?? 0) };
   }
 
+  // The log of a session that has none yet (it never ran).
+  newLog(session: { id: string; projectId: string }): SessionLog {
+    return new SessionLog(this.db, this.bus, session, 0);
+  }
+
   async openLog(session: { id: string; projectId: string }): Promise<SessionLog> {
     const { rows } = await this.db.$client.execute({
       sql: "SELECT max(seq) AS last FROM session_logs WHERE session_id = ?",
