@@ -9,7 +9,7 @@ import type { SessionState } from "../db/schema.ts";
 import { retireIfDrained } from "../projects/deployments.ts";
 import { secretValues, sessionEnv } from "../projects/env.ts";
 import { execOn, type Tx } from "../db/tx.ts";
-import { groupCommit } from "../db/group-commit.ts";
+import { type Fence, groupCommit } from "../db/group-commit.ts";
 import { type Sealer, sealerFor } from "../projects/at-rest.ts";
 import { Redactor } from "./redaction.ts";
 import { log, logFailure } from "../util/log.ts";
@@ -33,6 +33,7 @@ import type { SyscallDeps } from "./syscalls/index.ts";
 import { sendSignal } from "./syscalls/signals.ts";
 import type { Wakeups } from "./wakeups.ts";
 import type { Leases } from "./leases.ts";
+import { LeaseLost, sessionFence } from "./fence.ts";
 import type { SessionStarter } from "../dispatcher.ts";
 
 // A durable session whose runner keeps dying is given up after this many deaths in a row.
@@ -102,7 +103,17 @@ export class SessionManager implements SessionStarter {
   start(id: string, leased?: Session): void {
     if (this.closing || this.active.has(id)) return;
     const driving = inSessionSpan(id, () => this.drive(id, leased))
-      .catch((err) => log.error("session failed", { session: id, error: (err as Error).message }))
+      .catch((err) => {
+        if (!(err instanceof LeaseLost)) {
+          log.error("session failed", { session: id, error: (err as Error).message });
+          return;
+        }
+        log.warn("lease lost, leaving the session to another node", {
+          session: id,
+          error: err.message,
+        });
+        leaseTakeover("lost");
+      })
       .finally(() => this.active.delete(id));
     this.active.set(id, driving);
   }
@@ -134,10 +145,9 @@ export class SessionManager implements SessionStarter {
     if (this.closing) return;
     const held = await this.deps.leases.renew();
     for (const [id, run] of this.runs) {
-      if (!held.has(id)) {
+      if (!held.has(id) && run.abandon()) {
         log.warn("lease lost, leaving the session to another node", { session: id });
         leaseTakeover("lost");
-        run.abandon();
       }
     }
     for (const s of await this.deps.sessions.stopRequested(this.deps.leases.nodeId)) {
@@ -197,7 +207,13 @@ export class SessionManager implements SessionStarter {
     }
     const ownedElsewhere = s.owner && s.owner !== this.deps.leases.nodeId &&
       (s.leaseUntil ?? 0) > now();
-    if (!ownedElsewhere) await this.finish(s, "stopped", { error: reason });
+    if (ownedElsewhere) return true;
+    try {
+      // Unless a node claimed it meanwhile: that node stops it at its next renewal.
+      await this.finish(s, "stopped", { error: reason }, sessionFence(s));
+    } catch (err) {
+      if (!(err instanceof LeaseLost)) throw err;
+    }
     return true;
   }
 
@@ -215,55 +231,76 @@ export class SessionManager implements SessionStarter {
     await Promise.allSettled(this.active.values());
   }
 
+  // Every write of the session from here on commits under the claim's fence (fence.ts):
+  // once another node claims the session, they fail with LeaseLost.
   private async drive(id: string, leased?: Session): Promise<void> {
     let s = leased ?? await this.deps.leases.claimRow(id);
     if (!s) return;
+    const epoch = s.leaseEpoch;
+    const fence = sessionFence(s);
     if (!leased && s.state === "running") leaseTakeover("adopted");
     if (s.hibernated) {
       // Past its wake time, adopted from another node.
-      await this.deps.sessions.update(id, { hibernated: false, wakeAt: null });
+      await this.deps.sessions.update(id, { hibernated: false, wakeAt: null }, fence);
       s = { ...s, hibernated: false, wakeAt: null };
     }
     if (s.state === "running" && !s.isDurable && !this.runs.has(id)) {
       // A non-durable session cannot resume: its run died with its daemon.
-      await this.finish(s, "error", { error: "daemon restarted while the session was running" });
+      await this.finish(
+        s,
+        "error",
+        { error: "daemon restarted while the session was running" },
+        fence,
+      );
       return;
     }
     let deaths = 0;
     while (s && (s.state === "created" || s.state === "running") && !this.closing) {
       if (this.timeLeft(s) <= 0) {
-        await this.finish(s, "error", { error: this.timeoutMessage() });
+        await this.finish(s, "error", { error: this.timeoutMessage() }, fence);
         return;
       }
       if (s.stopReason) {
-        await this.finish(s, "stopped", { error: s.stopReason });
+        await this.finish(s, "stopped", { error: s.stopReason }, fence);
         return;
       }
-      const outcome = await this.runOnce(s);
+      const outcome = await this.runOnce(s, fence);
       s = await this.deps.sessions.get(id);
-      if (!s || this.closing || outcome.kind === "lost") return;
+      // Claimed by another node meanwhile: its run, not this one, goes on.
+      if (!s || this.closing || outcome.kind === "lost" || s.leaseEpoch !== epoch) return;
       if (outcome.kind === "done") {
-        await this.finish(s, outcome.error ? "error" : "completed", {
-          error: outcome.error ?? null,
-          returnDisplay: outcome.display ?? null,
-          returnValue: outcome.value ? Buffer.from(outcome.value) : null,
-        }, outcome.json);
+        await this.finish(
+          s,
+          outcome.error ? "error" : "completed",
+          {
+            error: outcome.error ?? null,
+            returnDisplay: outcome.display ?? null,
+            returnValue: outcome.value ? Buffer.from(outcome.value) : null,
+          },
+          fence,
+          outcome.json,
+        );
         return;
       }
       if (outcome.kind === "stopped") {
-        await this.finish(s, "stopped", { error: outcome.reason });
+        await this.finish(s, "stopped", { error: outcome.reason }, fence);
         return;
       }
       if (outcome.kind === "hibernated") {
-        if (await this.hibernate(s, outcome.wakeAt, outcome.epoch)) return;
+        if (await this.hibernate(s, outcome.wakeAt, outcome.epoch, fence)) return;
         continue;
       }
       if (!s.isDurable) {
-        await this.finish(s, "error", { error: outcome.reason });
+        await this.finish(s, "error", { error: outcome.reason }, fence);
         return;
       }
       if (++deaths >= MAX_RUNS) {
-        await this.finish(s, "error", { error: `${outcome.reason}; gave up after ${deaths} runs` });
+        await this.finish(
+          s,
+          "error",
+          { error: `${outcome.reason}; gave up after ${deaths} runs` },
+          fence,
+        );
         return;
       }
       log.warn("runner died, replaying session", { session: id, reason: outcome.reason });
@@ -272,16 +309,27 @@ export class SessionManager implements SessionStarter {
 
   // Records that the session waits without a runner. False when a notification came in
   // meanwhile: then the caller runs it again at once.
-  private async hibernate(s: Session, wakeAt: number | null, epoch: number): Promise<boolean> {
+  private async hibernate(
+    s: Session,
+    wakeAt: number | null,
+    epoch: number,
+    fence: Fence,
+  ): Promise<boolean> {
     // Unowned while hibernated: any node may wake it.
     await this.deps.sessions.update(s.id, {
       hibernated: true,
       wakeAt,
       owner: null,
       leaseUntil: null,
-    });
+    }, fence);
     if (this.deps.wakeups.epoch(s.id) !== epoch || this.closing) {
-      await this.deps.sessions.update(s.id, { hibernated: false, wakeAt: null });
+      // Taken back, unless a node woke it meanwhile: then that node runs it.
+      try {
+        await this.deps.sessions.update(s.id, { hibernated: false, wakeAt: null }, fence);
+      } catch (err) {
+        if (err instanceof LeaseLost) return true;
+        throw err;
+      }
       return this.closing;
     }
     this.sleepUntil(s.id, this.wakeTime(s, wakeAt));
@@ -332,9 +380,9 @@ export class SessionManager implements SessionStarter {
     return Math.min(wakeAt ?? Infinity, now() + left);
   }
 
-  private async runOnce(s: Session): Promise<RunOutcome> {
+  private async runOnce(s: Session, fence: Fence): Promise<RunOutcome> {
     const { db, sessions, box, codeDirs, launcher } = this.deps;
-    const sessionLog = await sessions.openLog(s);
+    const sessionLog = await sessions.openLog(s, fence);
     const runs = s.runs + 1;
     // The runner is taken while "running" is written; it starts once that is committed.
     const launching = (async () => {
@@ -356,7 +404,7 @@ export class SessionManager implements SessionStarter {
     launching.catch(() => {});
     reads.catch(() => {});
     const marked = Promise.all([
-      sessions.markRunning(s),
+      sessions.markRunning(s, fence),
       // A later run (a replay after a restart, a runner's death or hibernation) is logged
       // too: the UI's timeline marks where the session resumed.
       (s.state !== "running" || runs > 1) &&
@@ -405,6 +453,7 @@ export class SessionManager implements SessionStarter {
     );
     this.runs.set(s.id, run);
     marked.catch((err) => {
+      if (err instanceof LeaseLost) return run.fencedOut(err);
       log.error("could not record the session as running", {
         session: s.id,
         error: (err as Error).message,
@@ -433,14 +482,16 @@ export class SessionManager implements SessionStarter {
     }
   }
 
+  // Under `fence`: the end is written only while the session is still this run's.
   private async finish(
     s: Session,
     state: SessionState,
     fields: EndFields,
+    fence: Fence,
     value?: unknown,
   ): Promise<void> {
     const { db, sessions, box } = this.deps;
-    const sessionLog = await sessions.openLog(s);
+    const sessionLog = await sessions.openLog(s, fence);
     // The child's sealer: its return value goes to the parent in the signal.
     const seal = s.parentId && s.isDurable
       ? sealerFor(box, await secretValues(db, box, s.projectId))
@@ -467,7 +518,7 @@ export class SessionManager implements SessionStarter {
         ...(fields.error ? { error: fields.error } : {}),
       });
       logged.catch(() => {});
-    }, { isolated: true });
+    }, { isolated: true, fence });
     this.deps.wakeups.forget(s.id);
     if (s.parentId && s.isDurable) this.deps.wakeups.notify(s.parentId);
     await logged;
