@@ -16,21 +16,21 @@ export class LeaseLost extends Error {
   }
 }
 
-// The fence of a session's run, for the lease epoch its node claimed. The check is an
-// UPDATE of the session's row by primary key, so that it locks the row until the
-// transaction commits (a concurrent claim waits, on any SQL database) and a claim that
-// committed first makes it match no row.
+// The fence of a session's run, for the lease epoch its node claimed: one read of the
+// session's row by primary key, in the write's transaction. It holds until the commit
+// because a write transaction on SQLite (a libSQL file or server) holds the database's
+// write lock from BEGIN IMMEDIATE to COMMIT, so no claim commits in between. (PostgreSQL,
+// at READ COMMITTED, needs the row locked for that: FOR SHARE; a claim then waits.)
 export function sessionFence(s: { id: string; leaseEpoch: number }): Fence {
   const { id, leaseEpoch } = s;
   return {
     key: `${id}\0${leaseEpoch}`,
     async holds(tx: Tx) {
-      const { rows } = await execOn(tx)(
-        "UPDATE sessions SET lease_epoch = lease_epoch WHERE id = ? AND lease_epoch = ? RETURNING id",
-        [id, leaseEpoch],
-      );
+      const { rows } = await execOn(tx)(FENCE_CHECK, [id, leaseEpoch]);
       return rows.length === 1;
     },
     lost: () => new LeaseLost(id, leaseEpoch),
   };
 }
+
+const FENCE_CHECK = "SELECT id FROM sessions WHERE id = ? AND lease_epoch = ?";
