@@ -24,6 +24,10 @@ async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 30
 }
 
 test("a node paused past its lease commits nothing of the session another node took", async (t) => {
+  // After hooks run in the order they were added: the daemons stop before their dirs go
+  // (SIGKILL ends a stopped process too).
+  const daemons: TestDaemon[] = [];
+  t.after(() => Promise.all(daemons.map((d) => d.kill())));
   const dir = tempHome(t);
   const db = `file:${join(dir, "shared.db")}`;
   const effects = join(sessionDir(tempHome(t)), "effects.txt");
@@ -33,8 +37,7 @@ test("a node paused past its lease commits nothing of the session another node t
   const args = ["--db", db, "--lease-ttl", "1", "--hibernate-after", "off"];
   const a = new TestDaemon(tempHome(t), env);
   const b = new TestDaemon(tempHome(t), env);
-  // SIGKILL ends a stopped process too.
-  t.after(() => Promise.all([a.kill(), b.kill()]));
+  daemons.push(a, b);
   await a.start(args);
   await b.start(args);
 
