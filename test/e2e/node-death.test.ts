@@ -70,8 +70,11 @@ import autokitteh
 @autokitteh.activity
 def effect(key, step):
     token = uuid.uuid4().hex
+    # The runner's parent is its fork server, whose parent is the daemon (1 once it died).
+    with open(f"/proc/{os.getppid()}/stat") as stat:
+        daemon = stat.read().rsplit(")", 1)[1].split()[1]
     with open(os.path.join(os.environ["EFFECTS"], key), "a") as f:
-        f.write(f"{step} {token}\\n")
+        f.write(f"{step} {token} {daemon}\\n")
     time.sleep(0.5)  # in flight for a while: a node may die meanwhile
     return token
 
@@ -121,7 +124,9 @@ def main(event):
     (await sessionsOf.execute({ sql, args })).rows;
   // The dead node's live sessions, as it left them.
   let orphaned: string[] = [];
+  let victimPid = 0;
   const kill = async () => {
+    victimPid = victim.daemon.proc!.pid!;
     killedAt = Date.now();
     await victim.daemon.kill();
     orphaned = (await query(
@@ -185,8 +190,9 @@ def main(event):
     const runs = readFileSync(file, "utf8").trim().split("\n").map((l) => l.split(" "));
     for (const step of ["1", "2"]) {
       const tokens = runs.filter(([s]) => s === step).map(([, token]) => token);
-      assert.equal(tokens.at(-1), committed[Number(step) - 1], `${key} step ${step}: ${tokens}`);
-      assert.ok(tokens.length <= 1 + Number(s.lease_epoch), `${key} step ${step}: ${tokens}`);
+      const why = `${key} step ${step}: ${JSON.stringify(runs)} (killed daemon: ${victimPid})`;
+      assert.equal(tokens.at(-1), committed[Number(step) - 1], why);
+      assert.ok(tokens.length <= 1 + Number(s.lease_epoch), why);
       reruns += tokens.length - 1;
     }
   }
