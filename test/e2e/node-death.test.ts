@@ -60,8 +60,8 @@ project:
       webhook: {}
       call: main.py:main
 `,
-    // Each activity's execution appends "<step> <token>" to its event's file; the session
-    // returns the tokens its journal committed.
+    // Each activity's execution appends "<step> <token> <its daemon's pid>" to its event's
+    // file; the session returns the tokens its journal committed.
     "main.py": `import os
 import time
 import uuid
