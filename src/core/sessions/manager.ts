@@ -9,7 +9,7 @@ import type { SessionState } from "../db/schema.ts";
 import { retireIfDrained } from "../projects/deployments.ts";
 import { secretValues, sessionEnv } from "../projects/env.ts";
 import { execOn, type Tx } from "../db/tx.ts";
-import { groupCommit } from "../db/group-commit.ts";
+import { type Fence, groupCommit } from "../db/group-commit.ts";
 import { type Sealer, sealerFor } from "../projects/at-rest.ts";
 import { Redactor } from "./redaction.ts";
 import { log, logFailure } from "../util/log.ts";
@@ -33,6 +33,7 @@ import type { SyscallDeps } from "./syscalls/index.ts";
 import { sendSignal } from "./syscalls/signals.ts";
 import type { Wakeups } from "./wakeups.ts";
 import type { Leases } from "./leases.ts";
+import { LeaseLost, sessionFence } from "./fence.ts";
 import type { SessionStarter } from "../dispatcher.ts";
 
 // A durable session whose runner keeps dying is given up after this many deaths in a row.
@@ -104,7 +105,17 @@ export class SessionManager implements SessionStarter {
   start(id: string, leased?: Session, committed?: Promise<unknown>): void {
     if (this.closing || this.active.has(id)) return;
     const driving = inSessionSpan(id, () => this.drive(id, leased, committed))
-      .catch((err) => log.error("session failed", { session: id, error: (err as Error).message }))
+      .catch((err) => {
+        if (!(err instanceof LeaseLost)) {
+          log.error("session failed", { session: id, error: (err as Error).message });
+          return;
+        }
+        log.warn("lease lost, leaving the session to another node", {
+          session: id,
+          error: err.message,
+        });
+        leaseTakeover("lost");
+      })
       .finally(() => this.active.delete(id));
     this.active.set(id, driving);
   }
@@ -136,10 +147,9 @@ export class SessionManager implements SessionStarter {
     if (this.closing) return;
     const held = await this.deps.leases.renew();
     for (const [id, run] of this.runs) {
-      if (!held.has(id)) {
+      if (!held.has(id) && run.abandon()) {
         log.warn("lease lost, leaving the session to another node", { session: id });
         leaseTakeover("lost");
-        run.abandon();
       }
     }
     for (const s of await this.deps.sessions.stopRequested(this.deps.leases.nodeId)) {
@@ -199,7 +209,13 @@ export class SessionManager implements SessionStarter {
     }
     const ownedElsewhere = s.owner && s.owner !== this.deps.leases.nodeId &&
       (s.leaseUntil ?? 0) > now();
-    if (!ownedElsewhere) await this.finish(s, "stopped", { error: reason });
+    if (ownedElsewhere) return true;
+    try {
+      // Unless a node claimed it meanwhile: that node stops it at its next renewal.
+      await this.finish(s, "stopped", { error: reason }, sessionFence(s));
+    } catch (err) {
+      if (!(err instanceof LeaseLost)) throw err;
+    }
     return true;
   }
 
@@ -217,57 +233,77 @@ export class SessionManager implements SessionStarter {
     await Promise.allSettled(this.active.values());
   }
 
+  // Every write of the session from here on commits under the claim's fence (fence.ts):
+  // once another node claims the session, they fail with LeaseLost.
   private async drive(id: string, leased?: Session, committed?: Promise<unknown>): Promise<void> {
     let s = leased ?? await this.deps.leases.claimRow(id);
     if (!s) return;
+    const epoch = s.leaseEpoch;
+    const fence = sessionFence(s);
     if (!leased && s.state === "running") leaseTakeover("adopted");
     if (s.hibernated) {
       // Past its wake time, adopted from another node.
-      await this.deps.sessions.update(id, { hibernated: false, wakeAt: null });
+      await this.deps.sessions.update(id, { hibernated: false, wakeAt: null }, fence);
       s = { ...s, hibernated: false, wakeAt: null };
     }
     if (s.state === "running" && !s.isDurable && !this.runs.has(id)) {
       // A non-durable session cannot resume: its run died with its daemon.
-      await this.finish(s, "error", { error: "daemon restarted while the session was running" });
+      await this.finish(
+        s,
+        "error",
+        { error: "daemon restarted while the session was running" },
+        fence,
+      );
       return;
     }
     let deaths = 0;
     while (s && (s.state === "created" || s.state === "running") && !this.closing) {
       if (this.timeLeft(s) <= 0) {
-        await this.finish(s, "error", { error: this.timeoutMessage() });
+        await this.finish(s, "error", { error: this.timeoutMessage() }, fence);
         return;
       }
       if (s.stopReason) {
-        await this.finish(s, "stopped", { error: s.stopReason });
+        await this.finish(s, "stopped", { error: s.stopReason }, fence);
         return;
       }
-      const outcome = await this.runOnce(s, committed);
+      const outcome = await this.runOnce(s, fence, committed);
       committed = undefined;
-      if (outcome.kind === "lost") return;
       s = await this.deps.sessions.get(id);
-      if (!s || this.closing) return;
+      // Claimed by another node meanwhile: its run, not this one, goes on.
+      if (!s || this.closing || outcome.kind === "lost" || s.leaseEpoch !== epoch) return;
       if (outcome.kind === "done") {
-        await this.finish(s, outcome.error ? "error" : "completed", {
-          error: outcome.error ?? null,
-          returnDisplay: outcome.display ?? null,
-          returnValue: outcome.value ? Buffer.from(outcome.value) : null,
-        }, outcome.json);
+        await this.finish(
+          s,
+          outcome.error ? "error" : "completed",
+          {
+            error: outcome.error ?? null,
+            returnDisplay: outcome.display ?? null,
+            returnValue: outcome.value ? Buffer.from(outcome.value) : null,
+          },
+          fence,
+          outcome.json,
+        );
         return;
       }
       if (outcome.kind === "stopped") {
-        await this.finish(s, "stopped", { error: outcome.reason });
+        await this.finish(s, "stopped", { error: outcome.reason }, fence);
         return;
       }
       if (outcome.kind === "hibernated") {
-        if (await this.hibernate(s, outcome.wakeAt, outcome.epoch)) return;
+        if (await this.hibernate(s, outcome.wakeAt, outcome.epoch, fence)) return;
         continue;
       }
       if (!s.isDurable) {
-        await this.finish(s, "error", { error: outcome.reason });
+        await this.finish(s, "error", { error: outcome.reason }, fence);
         return;
       }
       if (++deaths >= MAX_RUNS) {
-        await this.finish(s, "error", { error: `${outcome.reason}; gave up after ${deaths} runs` });
+        await this.finish(
+          s,
+          "error",
+          { error: `${outcome.reason}; gave up after ${deaths} runs` },
+          fence,
+        );
         return;
       }
       log.warn("runner died, replaying session", { session: id, reason: outcome.reason });
@@ -276,16 +312,27 @@ export class SessionManager implements SessionStarter {
 
   // Records that the session waits without a runner. False when a notification came in
   // meanwhile: then the caller runs it again at once.
-  private async hibernate(s: Session, wakeAt: number | null, epoch: number): Promise<boolean> {
+  private async hibernate(
+    s: Session,
+    wakeAt: number | null,
+    epoch: number,
+    fence: Fence,
+  ): Promise<boolean> {
     // Unowned while hibernated: any node may wake it.
     await this.deps.sessions.update(s.id, {
       hibernated: true,
       wakeAt,
       owner: null,
       leaseUntil: null,
-    });
+    }, fence);
     if (this.deps.wakeups.epoch(s.id) !== epoch || this.closing) {
-      await this.deps.sessions.update(s.id, { hibernated: false, wakeAt: null });
+      // Taken back, unless a node woke it meanwhile: then that node runs it.
+      try {
+        await this.deps.sessions.update(s.id, { hibernated: false, wakeAt: null }, fence);
+      } catch (err) {
+        if (err instanceof LeaseLost) return true;
+        throw err;
+      }
       return this.closing;
     }
     this.sleepUntil(s.id, this.wakeTime(s, wakeAt));
@@ -337,11 +384,15 @@ export class SessionManager implements SessionStarter {
   }
 
   // `committed`: see SessionStarter (the run is set up, its runner taken, meanwhile).
-  private async runOnce(s: Session, committed?: Promise<unknown>): Promise<RunOutcome> {
+  private async runOnce(
+    s: Session,
+    fence: Fence,
+    committed?: Promise<unknown>,
+  ): Promise<RunOutcome> {
     const { db, sessions, box, codeDirs, launcher } = this.deps;
     // A session that never ran has no journal and no prints, nor log records.
     const fresh = s.state === "created" && s.runs === 0;
-    const sessionLog = fresh ? sessions.newLog(s) : await sessions.openLog(s);
+    const sessionLog = fresh ? sessions.newLog(s, fence) : await sessions.openLog(s, fence);
     const runs = s.runs + 1;
     // The runner is taken while "running" is written; it starts once that is committed.
     const launching = (async () => {
@@ -362,7 +413,7 @@ export class SessionManager implements SessionStarter {
     reads.catch(() => {});
     const marked = Promise.all([
       committed,
-      sessions.markRunning(s),
+      sessions.markRunning(s, fence),
       // A later run (a replay after a restart, a runner's death or hibernation) is logged
       // too: the UI's timeline marks where the session resumed.
       // (After the session's own insert: its records refer to it.)
@@ -422,6 +473,7 @@ export class SessionManager implements SessionStarter {
     );
     this.runs.set(s.id, run);
     marked.catch((err) => {
+      if (err instanceof LeaseLost) return run.fencedOut(err);
       log.error("could not record the session as running", {
         session: s.id,
         error: (err as Error).message,
@@ -450,14 +502,16 @@ export class SessionManager implements SessionStarter {
     }
   }
 
+  // Under `fence`: the end is written only while the session is still this run's.
   private async finish(
     s: Session,
     state: SessionState,
     fields: EndFields,
+    fence: Fence,
     value?: unknown,
   ): Promise<void> {
     const { db, sessions, box } = this.deps;
-    const sessionLog = await sessions.openLog(s);
+    const sessionLog = await sessions.openLog(s, fence);
     // The child's sealer: its return value goes to the parent in the signal.
     const seal = s.parentId && s.isDurable
       ? sealerFor(box, await secretValues(db, box, s.projectId))
@@ -484,7 +538,7 @@ export class SessionManager implements SessionStarter {
         ...(fields.error ? { error: fields.error } : {}),
       });
       logged.catch(() => {});
-    }, { isolated: true });
+    }, { isolated: true, fence });
     this.deps.wakeups.forget(s.id);
     if (s.parentId && s.isDurable) this.deps.wakeups.notify(s.parentId);
     await logged;
