@@ -18,9 +18,9 @@ export class LeaseLost extends Error {
 
 // The fence of a session's run, for the lease epoch its node claimed: one read of the
 // session's row by primary key, in the write's transaction. It holds until the commit
-// because a write transaction on SQLite (a libSQL file or server) holds the database's
-// write lock from BEGIN IMMEDIATE to COMMIT, so no claim commits in between. (PostgreSQL,
-// at READ COMMITTED, needs the row locked for that: FOR SHARE; a claim then waits.)
+// because write transactions take turns: on SQLite (a libSQL file or server) the database's
+// write lock is held from BEGIN IMMEDIATE to COMMIT, and on PostgreSQL every write
+// transaction first takes one advisory lock (postgres.ts), so no claim commits in between.
 export function sessionFence(s: { id: string; leaseEpoch: number }): Fence {
   const { id, leaseEpoch } = s;
   return {
