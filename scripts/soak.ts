@@ -45,6 +45,9 @@ def on_hook(event):
     work(10)
     print("end", n, got is not None)
 `;
+import { helpAndExitIfAsked } from "./usage.ts";
+
+helpAndExitIfAsked(import.meta.url);
 
 const MANIFEST = `version: v1
 project:

@@ -10,6 +10,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { median, writeSection } from "./report.ts";
+import { helpAndExitIfAsked } from "../usage.ts";
+
+helpAndExitIfAsked(import.meta.url);
 
 const BIN = fileURLToPath(new URL("../../dist/pounce", import.meta.url));
 const { values } = parseArgs({ options: { runs: { type: "string", default: "9" } } });

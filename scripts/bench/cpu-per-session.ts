@@ -11,6 +11,9 @@ import { parseArgs } from "node:util";
 import { BenchDaemon, bundle, http, sleep } from "./daemon.ts";
 import { firstLine } from "./figures.ts";
 import { percentile } from "./stats.ts";
+import { helpAndExitIfAsked } from "../usage.ts";
+
+helpAndExitIfAsked(import.meta.url);
 
 const { values } = parseArgs({
   options: {

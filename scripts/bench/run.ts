@@ -10,6 +10,9 @@ import { activitySteps, firstLine, replay, throughput, waiting } from "./figures
 import { commitFloor, forkFloor, PYTHON, socketFloor, startFloor } from "./floor.ts";
 import { writeSection } from "./report.ts";
 import { fmt, spread, summarize, type Summary } from "./stats.ts";
+import { helpAndExitIfAsked } from "../usage.ts";
+
+helpAndExitIfAsked(import.meta.url);
 
 const { values } = parseArgs({
   options: {

@@ -15,6 +15,9 @@ import { Pounce } from "./pounce.ts";
 import { Restate } from "./restate.ts";
 import { installPeers, VERSIONS } from "./scratch.ts";
 import type { System, Throughput } from "./system.ts";
+import { helpAndExitIfAsked } from "../../usage.ts";
+
+helpAndExitIfAsked(import.meta.url);
 
 const { values } = parseArgs({
   options: {
