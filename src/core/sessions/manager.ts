@@ -27,6 +27,7 @@ import {
   newSessionRow,
   reopenFailed,
   type Session,
+  type SessionLog,
   type Sessions,
 } from "./rows.ts";
 import type { SyscallDeps } from "./syscalls/index.ts";
@@ -266,11 +267,17 @@ export class SessionManager implements SessionStarter {
         await this.finish(s, "stopped", { error: s.stopReason }, fence);
         return;
       }
-      const outcome = await this.runOnce(s, fence, committed);
+      const ran: RunTrace = { subscribed: false };
+      const outcome = await this.runOnce(s, fence, committed, ran);
       committed = undefined;
-      s = await this.deps.sessions.get(id);
+      s = await this.deps.sessions.current(s);
       // Claimed by another node meanwhile: its run, not this one, goes on.
       if (!s || this.closing || outcome.kind === "lost" || s.leaseEpoch !== epoch) return;
+      // A stop asked meanwhile logged its request under a seq the run's log does not know
+      // of; a session that ran before may have subscribed then (see finish).
+      const end = s.stopReason
+        ? undefined
+        : { log: ran.log, subscribed: !!ran.run?.subscribed || s.runs > 1 };
       if (outcome.kind === "done") {
         await this.finish(
           s,
@@ -282,11 +289,12 @@ export class SessionManager implements SessionStarter {
           },
           fence,
           outcome.json,
+          end,
         );
         return;
       }
       if (outcome.kind === "stopped") {
-        await this.finish(s, "stopped", { error: outcome.reason }, fence);
+        await this.finish(s, "stopped", { error: outcome.reason }, fence, undefined, end);
         return;
       }
       if (outcome.kind === "hibernated") {
@@ -294,7 +302,7 @@ export class SessionManager implements SessionStarter {
         continue;
       }
       if (!s.isDurable) {
-        await this.finish(s, "error", { error: outcome.reason }, fence);
+        await this.finish(s, "error", { error: outcome.reason }, fence, undefined, end);
         return;
       }
       if (++deaths >= MAX_RUNS) {
@@ -384,15 +392,18 @@ export class SessionManager implements SessionStarter {
   }
 
   // `committed`: see SessionStarter (the run is set up, its runner taken, meanwhile).
+  // `ran`: told the run's log and whether it subscribed.
   private async runOnce(
     s: Session,
     fence: Fence,
-    committed?: Promise<unknown>,
+    committed: Promise<unknown> | undefined,
+    ran: RunTrace,
   ): Promise<RunOutcome> {
     const { db, sessions, box, codeDirs, launcher } = this.deps;
     // A session that never ran has no journal and no prints, nor log records.
     const fresh = s.state === "created" && s.runs === 0;
     const sessionLog = fresh ? sessions.newLog(s, fence) : await sessions.openLog(s, fence);
+    ran.log = sessionLog;
     const runs = s.runs + 1;
     // The runner is taken while "running" is written; it starts once that is committed.
     const launching = (async () => {
@@ -472,6 +483,7 @@ export class SessionManager implements SessionStarter {
       this.deps.hibernateAfterMs,
     );
     this.runs.set(s.id, run);
+    ran.run = run;
     marked.catch((err) => {
       if (err instanceof LeaseLost) return run.fencedOut(err);
       log.error("could not record the session as running", {
@@ -502,16 +514,21 @@ export class SessionManager implements SessionStarter {
     }
   }
 
-  // Under `fence`: the end is written only while the session is still this run's.
+  // Under `fence`: the end is written only while the session is still this run's. `ran`:
+  // the run that just ended, whose log goes on (no read of the last seq), and whether the
+  // session may have subscriptions to delete (it subscribed in that run, or ran before);
+  // without it, the log is read and the subscriptions deleted.
   private async finish(
     s: Session,
     state: SessionState,
     fields: EndFields,
     fence: Fence,
     value?: unknown,
+    ran?: RunTrace,
   ): Promise<void> {
     const { db, sessions, box } = this.deps;
-    const sessionLog = await sessions.openLog(s, fence);
+    const sessionLog = ran?.log ?? await sessions.openLog(s, fence);
+    const subscribed = !ran || ran.subscribed;
     // The child's sealer: its return value goes to the parent in the signal.
     const seal = s.parentId && s.isDurable
       ? sealerFor(box, await secretValues(db, box, s.projectId))
@@ -519,7 +536,7 @@ export class SessionManager implements SessionStarter {
     let logged: Promise<void> | undefined;
     await groupCommit(db).write(async (tx) => {
       await endRow(tx, s.id, state, fields);
-      await execOn(tx)("DELETE FROM subscriptions WHERE session_id = ?", [s.id]);
+      if (subscribed) await execOn(tx)("DELETE FROM subscriptions WHERE session_id = ?", [s.id]);
       // A durable child's end signals its parent under the child's id.
       if (s.parentId && s.isDurable) {
         const completed = state === "completed";
@@ -548,6 +565,9 @@ export class SessionManager implements SessionStarter {
     if (s.deploymentId) await retireIfDrained(db, s.deploymentId);
   }
 }
+
+// What a run left for the session's end (see finish).
+type RunTrace = { log?: SessionLog; run?: SessionRun; subscribed: boolean };
 
 type EndFields = {
   error?: string | null;

@@ -122,6 +122,35 @@ export class Sessions {
     return this.getQuery.execute({ id }).then((rows) => rows[0]);
   }
 
+  // `s` as it is now, read in plain SQL: only the columns that change while it lives
+  // (the rest are as the session was created). Runs after every run.
+  async current(s: Session): Promise<Session | undefined> {
+    const { rows } = await this.db.$client.execute({
+      sql: `SELECT state, runs, error, hibernated, wake_at, owner, lease_until, lease_epoch,
+              stop_reason, started_at, ended_at, updated_at FROM sessions WHERE id = ?`,
+      args: [s.id],
+    });
+    const r = rows[0];
+    if (!r) return undefined;
+    const text = (v: unknown) => (v === null ? null : String(v));
+    const num = (v: unknown) => (v === null ? null : Number(v));
+    return {
+      ...s,
+      state: String(r.state) as SessionState,
+      runs: Number(r.runs),
+      error: text(r.error),
+      hibernated: (r.hibernated as unknown) === true || Number(r.hibernated) === 1,
+      wakeAt: num(r.wake_at),
+      owner: text(r.owner),
+      leaseUntil: num(r.lease_until),
+      leaseEpoch: Number(r.lease_epoch),
+      stopReason: text(r.stop_reason),
+      startedAt: num(r.started_at),
+      endedAt: num(r.ended_at),
+      updatedAt: Number(r.updated_at),
+    };
+  }
+
   list(filter: SessionFilter = {}): Promise<Session[]> {
     const where: SQL[] = [];
     if (filter.projectId) where.push(eq(sessions.projectId, filter.projectId));

@@ -115,6 +115,9 @@ export class SessionRun {
 
   // Another node took the session over: this run ends, writing nothing more. False when
   // it had ended already.
+  // Whether this run asked to subscribe (its end deletes the session's subscriptions).
+  subscribed = false;
+
   abandon(): boolean {
     if (this.ended) return false;
     this.end({ kind: "lost" });
@@ -331,6 +334,7 @@ export class SessionRun {
 
   private async onSyscall(h: RunnerSyscall): Promise<void> {
     const op = String(h.op);
+    if (op === "subscribe") this.subscribed = true;
     const handler = syscalls[op];
     const ctx = {
       deps: this.deps,

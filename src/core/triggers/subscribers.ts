@@ -1,46 +1,49 @@
 // The subscriptions an event may match: those of its destination without a guard, and
 // those whose guard (filter-guard.ts) the event meets. Their full filters are evaluated
 // by the caller. Read from the database each time (a peer daemon may subscribe too).
-import { and, eq, isNull, sql } from "drizzle-orm";
+// Plain SQL (`?` placeholders, dialect.ts): it runs for every event.
 import type { Db } from "../db/client.ts";
-import { subscriptions } from "../db/schema.ts";
 import type { EventRow } from "../events.ts";
 import { eventGuardValue } from "./filter-guard.ts";
 
 export type Candidate = { sessionId: string; filter: string };
 
-export async function candidateSubscriptions(db: Db, e: EventRow): Promise<Candidate[]> {
-  const cols = { sessionId: subscriptions.sessionId, filter: subscriptions.filter };
-  const reads = [
-    db.select(cols).from(subscriptions).where(
-      and(eq(subscriptions.destinationId, e.destinationId), isNull(subscriptions.guardPath)),
-    ),
-  ];
-  for (const path of await guardPaths(db, e.destinationId)) {
-    const value = eventGuardValue(path, e);
-    if (value === undefined) continue;
-    reads.push(
-      db.select(cols).from(subscriptions).where(and(
-        eq(subscriptions.destinationId, e.destinationId),
-        eq(subscriptions.guardPath, path),
-        eq(subscriptions.guardValue, value),
-      )),
-    );
-  }
-  return (await Promise.all(reads)).flat();
-}
-
-// The distinct guard paths of a destination, one index seek each (a destination has
-// few, however many subscriptions share them).
-async function guardPaths(db: Db, destinationId: string): Promise<string[]> {
-  const rows = await db.all<{ path: string | null }>(sql`
-    SELECT path FROM (WITH RECURSIVE p(path) AS (
+// In one statement: the unguarded subscriptions of a destination (path NULL), then its
+// distinct guard paths (session_id NULL), one index seek each (a destination has few,
+// however many subscriptions share them).
+const UNGUARDED_AND_PATHS = `
+  SELECT session_id, filter, NULL AS path FROM subscriptions
+  WHERE destination_id = ? AND guard_path IS NULL
+  UNION ALL
+  SELECT NULL, NULL, path FROM (WITH RECURSIVE p(path) AS (
       SELECT (SELECT min(guard_path) FROM subscriptions
-              WHERE destination_id = ${destinationId} AND guard_path IS NOT NULL)
+              WHERE destination_id = ? AND guard_path IS NOT NULL)
       UNION ALL
       SELECT (SELECT min(guard_path) FROM subscriptions
-              WHERE destination_id = ${destinationId} AND guard_path > p.path)
+              WHERE destination_id = ? AND guard_path > p.path)
       FROM p WHERE p.path IS NOT NULL
-    ) SELECT path FROM p) AS paths WHERE path IS NOT NULL`);
-  return rows.map((r) => r.path!);
+    ) SELECT path FROM p) AS paths WHERE path IS NOT NULL`;
+
+const GUARDED = `SELECT session_id, filter FROM subscriptions
+  WHERE destination_id = ? AND guard_path = ? AND guard_value = ?`;
+
+export async function candidateSubscriptions(db: Db, e: EventRow): Promise<Candidate[]> {
+  const id = e.destinationId;
+  const { rows } = await db.$client.execute({ sql: UNGUARDED_AND_PATHS, args: [id, id, id] });
+  const out: Candidate[] = [];
+  const paths: string[] = [];
+  for (const r of rows) {
+    if (r.path !== null) paths.push(String(r.path));
+    else out.push({ sessionId: String(r.session_id), filter: String(r.filter) });
+  }
+  const reads = [];
+  for (const path of paths) {
+    const value = eventGuardValue(path, e);
+    if (value === undefined) continue;
+    reads.push(db.$client.execute({ sql: GUARDED, args: [id, path, value] }));
+  }
+  for (const { rows } of await Promise.all(reads)) {
+    for (const r of rows) out.push({ sessionId: String(r.session_id), filter: String(r.filter) });
+  }
+  return out;
 }
