@@ -27,7 +27,9 @@ export type DispatchResult = {
 // sessions it creates, leased to this node, and starting them once they are committed.
 export interface SessionStarter {
   ownedRow(input: NewSessionInput): NewSession;
-  startOwned(row: NewSession): void;
+  // `committed`: the insert's commit, when still in flight (the session is set up meanwhile
+  // and starts running once it resolves; it is dropped if it fails).
+  startOwned(row: NewSession, committed?: Promise<unknown>): void;
 }
 
 export class Dispatcher {
@@ -66,14 +68,17 @@ export class Dispatcher {
     fault("event.before_store");
     const row = { ...newEventRow(n), dispatched: true };
     const { matched, rows } = await this.plan({ ...row, seq: 0 } as EventRow);
-    const event = await groupCommit(this.db).write(async (tx) => {
+    const storing = groupCommit(this.db).write(async (tx) => {
       const stored = await insertEvent(tx, row);
       await insertSessions(tx, rows);
       return stored;
     }, { isolated: true });
+    // Its sessions take their runners while the commit (and its fsync) is in flight.
+    this.start(rows, storing);
+    const event = await storing;
     fault("event.after_store");
     fault("dispatch.after_commit");
-    return { event, dispatched: await this.started(event, rows, matched, integration) };
+    return { event, dispatched: await this.started(event, rows, matched, integration, true) };
   }
 
   // The sessions the event starts: one per matching trigger × active deployment
@@ -111,11 +116,11 @@ export class Dispatcher {
     rows: NewSession[],
     matched: Trigger[],
     integration: string,
+    startedAlready = false,
   ): Promise<DispatchResult> {
+    if (!startedAlready) this.start(rows);
     for (const row of rows) {
       log.info("session created", { session: row.id, event: e.id, entrypoint: row.entrypoint });
-      sessionCreated(row.id!);
-      this.manager.startOwned(row);
     }
     // Subscribed sessions whose filters match look again (a hibernated one resumes).
     const signaled = await this.matchingSubscribers(e, matched);
@@ -129,6 +134,13 @@ export class Dispatcher {
       sessionIds: rows.map((r) => r.id!),
       signaledSessionIds: signaled,
     };
+  }
+
+  private start(rows: NewSession[], committed?: Promise<unknown>): void {
+    for (const row of rows) {
+      sessionCreated(row.id!);
+      this.manager.startOwned(row, committed);
+    }
   }
 
   // `matched`: the triggers whose type and filter the event matched (see plan).

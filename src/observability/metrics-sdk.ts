@@ -29,6 +29,12 @@ export function createInstruments(gauges: Gauges) {
   meter.createObservableGauge("pounce_sessions_hibernated", {
     description: "Hibernated sessions whose wake-up this daemon watches",
   }).addCallback((o) => o.observe(gauges.hibernated?.() ?? 0));
+  meter.createObservableCounter("pounce_db_statements", {
+    description: "Statements run on the embedded database",
+  }).addCallback((o) => o.observe(gauges.dbStatements?.() ?? 0));
+  meter.createObservableCounter("pounce_db_commits", {
+    description: "Transactions committed on the embedded database",
+  }).addCallback((o) => o.observe(gauges.dbCommits?.() ?? 0));
   const forkServerRestarts = meter.createCounter("pounce_fork_server_restarts", {
     description: "Fork servers that exited unasked (they are started again)",
   });

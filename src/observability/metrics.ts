@@ -4,7 +4,12 @@
 import type { Instruments } from "./metrics-sdk.ts";
 
 // Read at each scrape: set by the engine (runner-limit, the session manager).
-export type Gauges = { runnersLive?: () => number; hibernated?: () => number };
+export type Gauges = {
+  runnersLive?: () => number;
+  hibernated?: () => number;
+  dbStatements?: () => number;
+  dbCommits?: () => number;
+};
 export const gauges: Gauges = {};
 
 let instruments: Instruments | undefined;

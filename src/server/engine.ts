@@ -2,7 +2,7 @@
 import { join, relative } from "node:path";
 import { CodeDirs } from "../core/projects/builds.ts";
 import { configChanged } from "../core/projects/config-changed.ts";
-import { closeDb, type Db, type Durability, openDb } from "../core/db/client.ts";
+import { closeDb, type Db, type Durability, openDb, statementCounts } from "../core/db/client.ts";
 import { dbFilePath, guardDbFile } from "../core/db/db-file.ts";
 import { lockDataDir } from "../core/util/data-dir-lock.ts";
 import { Dispatcher } from "../core/dispatcher.ts";
@@ -187,6 +187,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   Object.assign(gauges, {
     runnersLive: () => launcher.active,
     hibernated: () => manager.hibernated,
+    dbStatements: () => statementCounts(db)?.statements ?? 0,
+    dbCommits: () => statementCounts(db)?.commits ?? 0,
   });
   const limits = {
     webhookBodyBytes: opts.webhookBodyBytes ?? 512 * 1024,

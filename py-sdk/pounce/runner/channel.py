@@ -11,6 +11,7 @@ import _thread
 import itertools
 import os
 import select
+import socket
 import sys
 import threading
 import time
@@ -47,6 +48,26 @@ class Channel:
         try:
             self.conn.send(header, blob)
         except OSError:
+            self.on_lost()
+
+    def check_daemon(self) -> None:
+        """End the process (``on_lost``) if the daemon has hung up already.
+
+        Called before an activity runs: a runner whose daemon died (and whose watcher has
+        not seen it yet, e.g. on a starved machine) must not start a step that the node
+        now running the session may already have run and committed.
+        """
+        if self.conn.buffered() or not _readable_now(self.conn.sock):
+            return
+        try:
+            hung_up = self.conn.sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+        except BlockingIOError:
+            return
+        except OSError:
+            hung_up = True
+        if hung_up:
+            with self._lock:
+                self._lost = True
             self.on_lost()
 
     def request(self, header: dict[str, Any], blob: bytes = b"") -> dict[str, Any]:

@@ -390,6 +390,7 @@ class Gate:
             "args": [results.safe_repr(a, limit) for a in args],
             "kwargs": {str(k): results.safe_repr(v, limit) for k, v in kw.items()},
         }
+        self.chan.check_daemon()
         self.call_notice.arm(call)
         self.in_activity, self.activity_seq = True, seq
         started = time.perf_counter()

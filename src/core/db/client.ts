@@ -38,8 +38,15 @@ export async function openDb(opts: OpenOptions): Promise<Db> {
   const embedded = opts.url.startsWith("file:");
   const raw = embedded ? embeddedClient(opts.url, { timeout: 5000 }) : await remoteClient(opts);
   if (embedded) {
-    await raw.execute("PRAGMA journal_mode = WAL");
-    await raw.execute(`PRAGMA synchronous = ${opts.durability === "process" ? "NORMAL" : "FULL"}`);
+    const mode = (await raw.execute("PRAGMA journal_mode = WAL")).rows[0]?.[0];
+    // `fsync`: every commit's WAL frames synced before the commit's promise resolves. In
+    // WAL mode that is SQLite's `synchronous = NORMAL` (no sync at COMMIT) plus a sync of
+    // the WAL after it, which the embedded client runs off the event loop (embedded.ts);
+    // else SQLite's own, blocking, `FULL`.
+    const offLoop = opts.durability !== "process" && mode === "wal";
+    const full = opts.durability !== "process" && !offLoop;
+    await raw.execute(`PRAGMA synchronous = ${full ? "FULL" : "NORMAL"}`);
+    if (offLoop) (raw as Client & { syncWalAtCommit(): void }).syncWalAtCommit();
   }
   // Migrations rebuild tables (0002): they run before foreign keys are enforced.
   if (embedded) await raw.execute("PRAGMA foreign_keys = OFF");
@@ -55,10 +62,15 @@ export async function openDb(opts: OpenOptions): Promise<Db> {
 
 const enforced = new WeakSet<Db>();
 
+// Statements and commits run so far on the embedded database (undefined elsewhere).
+export function statementCounts(db: Db): { statements: number; commits: number } | undefined {
+  return (db.$client as { counts?: () => { statements: number; commits: number } }).counts?.();
+}
+
 // Whether the database itself deletes a row's children (the schema's ON DELETE CASCADE).
-// True on PostgreSQL and on the embedded database (one connection, foreign_keys set on it); a libSQL server sets
-// the pragma per connection (per stream), which this process cannot hold to, so there
-// the owners of the tables delete the children themselves.
+// True on PostgreSQL and on the embedded database (one connection, foreign_keys set on
+// it); a libSQL server sets the pragma per connection (per stream), which this process
+// cannot hold to, so there the owners of the tables delete the children themselves.
 export function foreignKeysEnforced(db: Db): boolean {
   return enforced.has(db);
 }

@@ -15,6 +15,8 @@ import type {
   TransactionMode,
 } from "@libsql/client";
 import Database from "libsql";
+// fs.fdatasync looked up at each call (tests hold it to see the order of a commit).
+import fs, { closeSync, openSync } from "node:fs";
 import { dbFilePath } from "./db-file.ts";
 
 type Stmt = ReturnType<InstanceType<typeof Database>["prepare"]>;
@@ -101,10 +103,58 @@ function resultSet(
 class Connection {
   private readonly db: InstanceType<typeof Database>;
   private readonly prepared = new Map<string, Prepared>();
+  // Statements and commits run so far (/metrics: pounce_db_statements, pounce_db_commits).
+  statements = 0;
+  commits = 0;
 
-  constructor(path: string, timeout: number) {
+  constructor(private readonly path: string, timeout: number) {
     // As the generic client passes it.
     this.db = new Database(path, { timeout } as never);
+  }
+
+  // With `syncWal` (see embeddedClient), the WAL file, synced after each write commit.
+  private walFd?: number;
+  syncWal = false;
+
+  // Resolves once what has been committed is on disk: the WAL's fdatasync, run on libuv's
+  // thread pool, so the event loop goes on meanwhile (SQLite's own sync at COMMIT,
+  // `synchronous = FULL`, would block it for the whole fsync).
+  durable(): Promise<void> {
+    if (!this.syncWal) return Promise.resolve();
+    this.walFd ??= openSync(`${this.path}-wal`, "r");
+    const fd = this.walFd;
+    return new Promise((resolve, reject) =>
+      fs.fdatasync(fd, (err) => (err ? reject(err) : resolve()))
+    );
+  }
+
+  // With `guarded` (guardWrites, serialized.ts), `PRAGMA query_only` is on outside write
+  // transactions; set here, in the same synchronous step as BEGIN and COMMIT.
+  guarded = false;
+
+  begin(mode: TransactionMode | undefined): void {
+    const unlock = this.guarded && mode !== "read";
+    if (unlock) this.execute("PRAGMA query_only = OFF");
+    try {
+      this.execute(begin(mode));
+    } catch (err) {
+      if (unlock) this.execute("PRAGMA query_only = ON");
+      throw err;
+    }
+  }
+
+  // Ends the open transaction (if any) with COMMIT or ROLLBACK; writes are refused again.
+  end(how: "COMMIT" | "ROLLBACK", mode: TransactionMode | undefined): void {
+    try {
+      if (how === "COMMIT") this.execute("COMMIT");
+      else if (this.open && this.inTransaction) this.execute("ROLLBACK");
+    } catch (err) {
+      // A commit that failed (busy, I/O) leaves nothing open behind it.
+      if (this.open && this.inTransaction) this.execute("ROLLBACK");
+      throw err;
+    } finally {
+      if (this.guarded && mode !== "read" && this.open) this.execute("PRAGMA query_only = ON");
+    }
   }
 
   get inTransaction(): boolean {
@@ -137,6 +187,8 @@ class Connection {
     const sql = typeof stmt === "string" ? stmt : stmt.sql;
     const args = typeof stmt === "string" ? [] : argsOf(stmt.args);
     const p = this.prepare(sql);
+    this.statements++;
+    if (sql === "COMMIT") this.commits++;
     if (p.reader) {
       const raws = p.stmt.all(args) as unknown[][];
       return resultSet(p.columns, raws.map(p.make!), 0, undefined);
@@ -146,6 +198,7 @@ class Connection {
   }
 
   exec(sql: string): void {
+    this.statements++;
     this.db.exec(sql);
   }
 
@@ -164,6 +217,8 @@ class Connection {
   close(): void {
     this.prepared.clear();
     if (this.db.open) this.db.close();
+    if (this.walFd !== undefined) closeSync(this.walFd);
+    this.walFd = undefined;
   }
 }
 
@@ -174,7 +229,7 @@ function begin(mode: TransactionMode | undefined): string {
 class EmbeddedTransaction {
   private done = false;
 
-  constructor(private readonly conn: Connection) {}
+  constructor(private readonly conn: Connection, private readonly mode: TransactionMode) {}
 
   get closed(): boolean {
     return this.done || !this.conn.open || !this.conn.inTransaction;
@@ -214,11 +269,13 @@ class EmbeddedTransaction {
   commit(): Promise<void> {
     try {
       this.check();
-      this.conn.execute("COMMIT");
-      return Promise.resolve();
     } catch (err) {
-      // A commit that failed (busy, I/O) leaves nothing open behind it.
-      if (this.conn.open && this.conn.inTransaction) this.conn.execute("ROLLBACK");
+      return Promise.reject(err);
+    }
+    try {
+      this.conn.end("COMMIT", this.mode);
+      return this.mode !== "read" ? this.conn.durable() : Promise.resolve();
+    } catch (err) {
       return Promise.reject(err);
     } finally {
       this.done = true;
@@ -233,7 +290,7 @@ class EmbeddedTransaction {
   close(): void {
     if (this.done) return;
     this.done = true;
-    if (this.conn.open && this.conn.inTransaction) this.conn.execute("ROLLBACK");
+    this.conn.end("ROLLBACK", this.mode);
   }
 }
 
@@ -249,15 +306,19 @@ export function embeddedClient(url: string, opts: { timeout?: number } = {}): Cl
   };
   const inTx = (mode: TransactionMode | undefined, fn: () => ResultSet[]) =>
     sync(() => {
-      conn.execute(begin(mode));
+      conn.begin(mode);
+      let out;
       try {
-        const out = fn();
-        conn.execute("COMMIT");
-        return out;
+        out = fn();
       } catch (err) {
-        if (conn.inTransaction) conn.execute("ROLLBACK");
+        conn.end("ROLLBACK", mode);
         throw err;
       }
+      conn.end("COMMIT", mode);
+      return out;
+    }).then(async (out) => {
+      if (mode !== "read") await conn.durable();
+      return out;
     });
   let closed = false;
   const client = {
@@ -273,23 +334,45 @@ export function embeddedClient(url: string, opts: { timeout?: number } = {}): Cl
       sync(() => {
         conn.execute("PRAGMA foreign_keys=off");
         try {
-          conn.execute("BEGIN DEFERRED");
-          const out = stmts.map((s) => conn.execute(s));
-          conn.execute("COMMIT");
+          conn.begin("deferred");
+          let out;
+          try {
+            out = stmts.map((s) => conn.execute(s));
+          } catch (err) {
+            conn.end("ROLLBACK", "deferred");
+            throw err;
+          }
+          conn.end("COMMIT", "deferred");
           return out;
         } finally {
-          if (conn.inTransaction) conn.execute("ROLLBACK");
           conn.execute("PRAGMA foreign_keys=on");
         }
+      }).then(async (out) => {
+        await conn.durable();
+        return out;
       }),
     transaction: (mode?: TransactionMode) =>
       sync(() => {
-        conn.execute(begin(mode ?? "write"));
-        return new EmbeddedTransaction(conn) as unknown as Transaction;
+        conn.begin(mode ?? "write");
+        return new EmbeddedTransaction(conn, mode ?? "write") as unknown as Transaction;
       }),
     executeMultiple: (sql: string) => sync(() => conn.exec(sql)),
     // Not part of libSQL's Client: see Connection.dataVersion.
     dataVersion: () => (conn.open ? conn.dataVersion() : undefined),
+    // Not part of libSQL's Client either. From then on, a write's commit resolves once
+    // the WAL is synced, off the event loop (see Connection.durable): for a database in
+    // WAL mode with `synchronous = NORMAL`, which then is as durable as FULL.
+    // Not part of libSQL's Client: outside write transactions, writes are refused (by
+    // SQLite: `PRAGMA query_only`), set at BEGIN and COMMIT (see serialized.ts).
+    guardWrites: () => {
+      if (!conn.inTransaction) conn.execute("PRAGMA query_only = ON");
+      conn.guarded = true;
+    },
+    syncWalAtCommit: () => {
+      conn.syncWal = true;
+    },
+    // What has run so far.
+    counts: () => ({ statements: conn.statements, commits: conn.commits }),
     sync: () => Promise.reject(new Error("sync() is for embedded replicas")),
     reconnect: () => Promise.reject(new Error("reconnect() is not supported")),
     close: () => {

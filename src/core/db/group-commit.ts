@@ -11,6 +11,10 @@
 //   they share a transaction, so a failing one fails alone; the others are plain
 //   statements that do not fail short of a database error, which fails their whole batch.
 //
+// - `fence`d writes (a session's journal: sessions/fence.ts) commit only while their fence
+//   holds: it is checked in the transaction, before the write runs. One whose fence does
+//   not hold has written nothing, so it fails alone (fence.lost()), with its log records,
+//   isolated or not; the batch's other writes commit.
 // - Session log records (`appendLog`) of a batch are inserted together, in one statement
 //   after the batch's other writes (so those do not see them).
 //
@@ -24,7 +28,12 @@ import { journalCommitted } from "../../observability/metrics.ts";
 import type { sessionLogs } from "./schema.ts";
 
 export type Write<T> = (tx: Tx) => Promise<T>;
-export type WriteOptions = { lazy?: boolean; isolated?: boolean };
+export type WriteOptions = { lazy?: boolean; isolated?: boolean; fence?: Fence };
+
+// A condition a write commits under, checked by `holds` in the write's transaction (and
+// holding until it commits: `holds` must lock what it reads, as an UPDATE does). Fences
+// with the same `key` are one check: it is not repeated within a transaction.
+export type Fence = { readonly key: string; holds(tx: Tx): Promise<boolean>; lost(): Error };
 
 export type LogRow = typeof sessionLogs.$inferInsert;
 
@@ -35,6 +44,7 @@ type Pending = {
   // the id of its one record.
   both?: boolean;
   isolated: boolean;
+  fence?: Fence;
   resolve(value: unknown): void;
   reject(err: unknown): void;
 };
@@ -58,22 +68,29 @@ export class GroupCommit {
   constructor(private readonly db: Db) {}
 
   write<T>(write: Write<T>, opts: WriteOptions = {}): Promise<T> {
-    return this.enqueue<T>({ write, isolated: opts.isolated ?? false }, opts.lazy);
+    return this.enqueue<T>(
+      { write, isolated: opts.isolated ?? false, fence: opts.fence },
+      opts.lazy,
+    );
   }
 
   // Inserts a session log record; resolves with its id.
-  appendLog(row: LogRow, opts: { lazy?: boolean } = {}): Promise<number> {
-    return this.enqueue<number>({ logs: [row], isolated: false }, opts.lazy);
+  appendLog(row: LogRow, opts: { lazy?: boolean; fence?: Fence } = {}): Promise<number> {
+    return this.enqueue<number>({ logs: [row], isolated: false, fence: opts.fence }, opts.lazy);
   }
 
   // A write and log records in one entry (a durable step's writes): one promise, resolved
   // with the write's value and the records' ids once committed.
-  writeWithLogs<T>(write: Write<T>, rows: LogRow[]): Promise<{ value: T; ids: number[] }> {
-    return this.enqueue({ write, logs: rows, both: true, isolated: false });
+  writeWithLogs<T>(
+    write: Write<T>,
+    rows: LogRow[],
+    fence?: Fence,
+  ): Promise<{ value: T; ids: number[] }> {
+    return this.enqueue({ write, logs: rows, both: true, isolated: false, fence });
   }
 
   private enqueue<T>(
-    p: Pick<Pending, "write" | "logs" | "both" | "isolated">,
+    p: Pick<Pending, "write" | "logs" | "both" | "isolated" | "fence">,
     lazy?: boolean,
   ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -124,9 +141,15 @@ export class GroupCommit {
         // Taken once the transaction holds the connection: what queued meanwhile joins.
         batch = this.queue.splice(0, MAX_BATCH);
         const logs: number[] = [];
+        // Fences that held in this transaction.
+        const held = new Set<string>();
         for (let i = 0; i < batch.length; i++) {
           const p = batch[i];
-          if (p.write) {
+          if (p.fence && !(await fenceHolds(tx, p.fence, held))) {
+            settled[i] = { ok: false, error: p.fence.lost() };
+          } else if (p.write) {
+            // A write that is not fenced may move a fence (a lease's claim): check again.
+            if (!p.fence) held.clear();
             // Alone so far: no savepoint (its failure fails the transaction, which holds
             // nothing else yet).
             if (!p.isolated || batch.length === 1) {
@@ -175,6 +198,13 @@ export class GroupCommit {
       else p.reject(s.error);
     });
   }
+}
+
+async function fenceHolds(tx: Tx, fence: Fence, held: Set<string>): Promise<boolean> {
+  if (held.has(fence.key)) return true;
+  if (!(await fence.holds(tx))) return false;
+  held.add(fence.key);
+  return true;
 }
 
 // One INSERT for the log records of these entries; an entry with a record whose (session,

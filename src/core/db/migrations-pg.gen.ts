@@ -62,4 +62,12 @@ export const migrations: MigrationMeta[] = [
     "folderMillis": 1796642496540,
     "hash": "3b06fe763dc0fc7dd7df27e3fa4adc4468777de9bedb47f86e87c64573b0dfed",
   },
+  {
+    "sql": [
+      'ALTER TABLE "sessions" ADD COLUMN "lease_epoch" bigint DEFAULT 0 NOT NULL;',
+    ],
+    "bps": true,
+    "folderMillis": 1796645526063,
+    "hash": "e5d1e2d730a2a029c541d2e0f2df556ea046d4342328415ab0b833a5b088c297",
+  },
 ];

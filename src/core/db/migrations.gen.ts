@@ -120,4 +120,12 @@ export const migrations: MigrationMeta[] = [
     "folderMillis": 1796634919444,
     "hash": "839d68fdc046f1819c523b61b2b970afc118fb70384191cc9ba2d913ce0111f3",
   },
+  {
+    "sql": [
+      "ALTER TABLE `sessions` ADD `lease_epoch` integer DEFAULT 0 NOT NULL;",
+    ],
+    "bps": true,
+    "folderMillis": 1796641545557,
+    "hash": "ed620c025729807bc717e7cf514271ab722f4c32debdbc6819cef5dd9de6ec2d",
+  },
 ];

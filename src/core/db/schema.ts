@@ -116,6 +116,9 @@ export const sessions = sqliteTable("sessions", {
   // Scale-out: the node running the session and until when its claim holds.
   owner: text("owner"),
   leaseUntil: integer("lease_until"),
+  // The lease's fencing token: one more at every claim (sessions/leases.ts). A run's
+  // writes commit only while it is still the session's (sessions/fence.ts).
+  leaseEpoch: integer("lease_epoch").notNull().default(0),
   // Set by `session stop`; the node that owns the session stops it.
   stopReason: text("stop_reason"),
   returnDisplay: text("return_display"),

@@ -96,8 +96,10 @@ function holdTurn(tx: Transaction, ended: () => Promise<unknown>, release: () =>
 export function serialize(client: Client, opts: { writesInTransactions?: boolean } = {}): Client {
   const turns = new Turns();
   const guard = opts.writesInTransactions ?? false;
+  // The embedded client sets the pragma itself, with BEGIN and COMMIT (no turn of its own).
+  const own = (client as { guardWrites?: () => void }).guardWrites;
   const queryOnly = async (on: boolean): Promise<void> => {
-    if (guard) await client.execute(`PRAGMA query_only = ${on ? "ON" : "OFF"}`);
+    if (guard && !own) await client.execute(`PRAGMA query_only = ${on ? "ON" : "OFF"}`);
   };
   // Writing is allowed for the length of a transaction that may write.
   const writing = async <T>(mode: TransactionMode | undefined, fn: () => Promise<T>) => {
@@ -126,7 +128,10 @@ export function serialize(client: Client, opts: { writesInTransactions?: boolean
         throw guard && isReadOnlyRefusal(err) ? new WriteOutsideTransactionError(err) : err;
       }
     });
-  if (guard) void inTurn(() => queryOnly(true))().catch(logFailure("PRAGMA query_only failed"));
+  if (guard) {
+    void inTurn(() => own ? Promise.resolve(own()) : queryOnly(true))()
+      .catch(logFailure("PRAGMA query_only failed"));
+  }
   const wrapped: Partial<Client> = {
     execute: plain((stmt: InStatement, args?: unknown): Promise<ResultSet> =>
       client.execute(

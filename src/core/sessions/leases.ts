@@ -1,8 +1,10 @@
 // Which daemon runs which session. Several daemons can share one database: a node claims
 // a session before running it and renews its claim (a lease) while it does; a node that
 // dies stops renewing, and another claims the session once the lease has expired and
-// resumes it by replay. The database is the only coordinator.
-import { and, eq, inArray, isNull, lt, lte, or } from "drizzle-orm";
+// resumes it by replay. The database is the only coordinator. Every claim moves the
+// session's lease epoch on: the writes of a run under an earlier claim are refused
+// (fence.ts).
+import { and, eq, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
 import { now } from "../util/clock.ts";
 import type { Db } from "../db/client.ts";
 import { sessions } from "../db/schema.ts";
@@ -13,6 +15,9 @@ import { LIVE_STATES, type Session } from "./rows.ts";
 function claimable(nodeId: string, t: number) {
   return or(isNull(sessions.owner), eq(sessions.owner, nodeId), lt(sessions.leaseUntil, t));
 }
+
+// A claim's next epoch.
+const NEXT_EPOCH = sql`${sessions.leaseEpoch} + 1`;
 
 // Each write fails alone (see db/group-commit.ts).
 const ISOLATED = { isolated: true };
@@ -25,7 +30,7 @@ export class Leases {
     const t = now();
     const [row] = await groupCommit(this.db).write((tx) =>
       tx.update(sessions)
-        .set({ owner: this.nodeId, leaseUntil: t + this.ttlMs })
+        .set({ owner: this.nodeId, leaseUntil: t + this.ttlMs, leaseEpoch: NEXT_EPOCH })
         .where(and(
           eq(sessions.id, sessionId),
           inArray(sessions.state, LIVE_STATES),
@@ -46,6 +51,7 @@ export class Leases {
           wakeAt: null,
           owner: this.nodeId,
           leaseUntil: t + this.ttlMs,
+          leaseEpoch: NEXT_EPOCH,
           updatedAt: t,
         })
         .where(and(

@@ -9,7 +9,7 @@ import type { SessionState } from "../db/schema.ts";
 import { retireIfDrained } from "../projects/deployments.ts";
 import { secretValues, sessionEnv } from "../projects/env.ts";
 import { execOn, type Tx } from "../db/tx.ts";
-import { groupCommit } from "../db/group-commit.ts";
+import { type Fence, groupCommit } from "../db/group-commit.ts";
 import { type Sealer, sealerFor } from "../projects/at-rest.ts";
 import { Redactor } from "./redaction.ts";
 import { log, logFailure } from "../util/log.ts";
@@ -33,6 +33,7 @@ import type { SyscallDeps } from "./syscalls/index.ts";
 import { sendSignal } from "./syscalls/signals.ts";
 import type { Wakeups } from "./wakeups.ts";
 import type { Leases } from "./leases.ts";
+import { LeaseLost, sessionFence } from "./fence.ts";
 import type { SessionStarter } from "../dispatcher.ts";
 
 // A durable session whose runner keeps dying is given up after this many deaths in a row.
@@ -92,17 +93,29 @@ export class SessionManager implements SessionStarter {
   }
 
   // Starts a session inserted with a row from ownedRow, once that insert has committed.
-  startOwned(row: NewSession): void {
-    this.start(row.id!, insertedSession(row));
+  // `committed`: see SessionStarter.
+  startOwned(row: NewSession, committed?: Promise<unknown>): void {
+    committed?.catch(() => {}); // awaited in runOnce
+    this.start(row.id!, insertedSession(row), committed);
   }
 
   // Drives a created (or interrupted) session to a final state, in the background.
   // `leased`: the session's row when this node holds its lease already (it created the
   // session leased to itself, or took it from hibernation).
-  start(id: string, leased?: Session): void {
+  start(id: string, leased?: Session, committed?: Promise<unknown>): void {
     if (this.closing || this.active.has(id)) return;
-    const driving = inSessionSpan(id, () => this.drive(id, leased))
-      .catch((err) => log.error("session failed", { session: id, error: (err as Error).message }))
+    const driving = inSessionSpan(id, () => this.drive(id, leased, committed))
+      .catch((err) => {
+        if (!(err instanceof LeaseLost)) {
+          log.error("session failed", { session: id, error: (err as Error).message });
+          return;
+        }
+        log.warn("lease lost, leaving the session to another node", {
+          session: id,
+          error: err.message,
+        });
+        leaseTakeover("lost");
+      })
       .finally(() => this.active.delete(id));
     this.active.set(id, driving);
   }
@@ -134,10 +147,9 @@ export class SessionManager implements SessionStarter {
     if (this.closing) return;
     const held = await this.deps.leases.renew();
     for (const [id, run] of this.runs) {
-      if (!held.has(id)) {
+      if (!held.has(id) && run.abandon()) {
         log.warn("lease lost, leaving the session to another node", { session: id });
         leaseTakeover("lost");
-        run.abandon();
       }
     }
     for (const s of await this.deps.sessions.stopRequested(this.deps.leases.nodeId)) {
@@ -197,7 +209,13 @@ export class SessionManager implements SessionStarter {
     }
     const ownedElsewhere = s.owner && s.owner !== this.deps.leases.nodeId &&
       (s.leaseUntil ?? 0) > now();
-    if (!ownedElsewhere) await this.finish(s, "stopped", { error: reason });
+    if (ownedElsewhere) return true;
+    try {
+      // Unless a node claimed it meanwhile: that node stops it at its next renewal.
+      await this.finish(s, "stopped", { error: reason }, sessionFence(s));
+    } catch (err) {
+      if (!(err instanceof LeaseLost)) throw err;
+    }
     return true;
   }
 
@@ -215,55 +233,77 @@ export class SessionManager implements SessionStarter {
     await Promise.allSettled(this.active.values());
   }
 
-  private async drive(id: string, leased?: Session): Promise<void> {
+  // Every write of the session from here on commits under the claim's fence (fence.ts):
+  // once another node claims the session, they fail with LeaseLost.
+  private async drive(id: string, leased?: Session, committed?: Promise<unknown>): Promise<void> {
     let s = leased ?? await this.deps.leases.claimRow(id);
     if (!s) return;
+    const epoch = s.leaseEpoch;
+    const fence = sessionFence(s);
     if (!leased && s.state === "running") leaseTakeover("adopted");
     if (s.hibernated) {
       // Past its wake time, adopted from another node.
-      await this.deps.sessions.update(id, { hibernated: false, wakeAt: null });
+      await this.deps.sessions.update(id, { hibernated: false, wakeAt: null }, fence);
       s = { ...s, hibernated: false, wakeAt: null };
     }
     if (s.state === "running" && !s.isDurable && !this.runs.has(id)) {
       // A non-durable session cannot resume: its run died with its daemon.
-      await this.finish(s, "error", { error: "daemon restarted while the session was running" });
+      await this.finish(
+        s,
+        "error",
+        { error: "daemon restarted while the session was running" },
+        fence,
+      );
       return;
     }
     let deaths = 0;
     while (s && (s.state === "created" || s.state === "running") && !this.closing) {
       if (this.timeLeft(s) <= 0) {
-        await this.finish(s, "error", { error: this.timeoutMessage() });
+        await this.finish(s, "error", { error: this.timeoutMessage() }, fence);
         return;
       }
       if (s.stopReason) {
-        await this.finish(s, "stopped", { error: s.stopReason });
+        await this.finish(s, "stopped", { error: s.stopReason }, fence);
         return;
       }
-      const outcome = await this.runOnce(s);
+      const outcome = await this.runOnce(s, fence, committed);
+      committed = undefined;
       s = await this.deps.sessions.get(id);
-      if (!s || this.closing || outcome.kind === "lost") return;
+      // Claimed by another node meanwhile: its run, not this one, goes on.
+      if (!s || this.closing || outcome.kind === "lost" || s.leaseEpoch !== epoch) return;
       if (outcome.kind === "done") {
-        await this.finish(s, outcome.error ? "error" : "completed", {
-          error: outcome.error ?? null,
-          returnDisplay: outcome.display ?? null,
-          returnValue: outcome.value ? Buffer.from(outcome.value) : null,
-        }, outcome.json);
+        await this.finish(
+          s,
+          outcome.error ? "error" : "completed",
+          {
+            error: outcome.error ?? null,
+            returnDisplay: outcome.display ?? null,
+            returnValue: outcome.value ? Buffer.from(outcome.value) : null,
+          },
+          fence,
+          outcome.json,
+        );
         return;
       }
       if (outcome.kind === "stopped") {
-        await this.finish(s, "stopped", { error: outcome.reason });
+        await this.finish(s, "stopped", { error: outcome.reason }, fence);
         return;
       }
       if (outcome.kind === "hibernated") {
-        if (await this.hibernate(s, outcome.wakeAt, outcome.epoch)) return;
+        if (await this.hibernate(s, outcome.wakeAt, outcome.epoch, fence)) return;
         continue;
       }
       if (!s.isDurable) {
-        await this.finish(s, "error", { error: outcome.reason });
+        await this.finish(s, "error", { error: outcome.reason }, fence);
         return;
       }
       if (++deaths >= MAX_RUNS) {
-        await this.finish(s, "error", { error: `${outcome.reason}; gave up after ${deaths} runs` });
+        await this.finish(
+          s,
+          "error",
+          { error: `${outcome.reason}; gave up after ${deaths} runs` },
+          fence,
+        );
         return;
       }
       log.warn("runner died, replaying session", { session: id, reason: outcome.reason });
@@ -272,16 +312,27 @@ export class SessionManager implements SessionStarter {
 
   // Records that the session waits without a runner. False when a notification came in
   // meanwhile: then the caller runs it again at once.
-  private async hibernate(s: Session, wakeAt: number | null, epoch: number): Promise<boolean> {
+  private async hibernate(
+    s: Session,
+    wakeAt: number | null,
+    epoch: number,
+    fence: Fence,
+  ): Promise<boolean> {
     // Unowned while hibernated: any node may wake it.
     await this.deps.sessions.update(s.id, {
       hibernated: true,
       wakeAt,
       owner: null,
       leaseUntil: null,
-    });
+    }, fence);
     if (this.deps.wakeups.epoch(s.id) !== epoch || this.closing) {
-      await this.deps.sessions.update(s.id, { hibernated: false, wakeAt: null });
+      // Taken back, unless a node woke it meanwhile: then that node runs it.
+      try {
+        await this.deps.sessions.update(s.id, { hibernated: false, wakeAt: null }, fence);
+      } catch (err) {
+        if (err instanceof LeaseLost) return true;
+        throw err;
+      }
       return this.closing;
     }
     this.sleepUntil(s.id, this.wakeTime(s, wakeAt));
@@ -332,9 +383,16 @@ export class SessionManager implements SessionStarter {
     return Math.min(wakeAt ?? Infinity, now() + left);
   }
 
-  private async runOnce(s: Session): Promise<RunOutcome> {
+  // `committed`: see SessionStarter (the run is set up, its runner taken, meanwhile).
+  private async runOnce(
+    s: Session,
+    fence: Fence,
+    committed?: Promise<unknown>,
+  ): Promise<RunOutcome> {
     const { db, sessions, box, codeDirs, launcher } = this.deps;
-    const sessionLog = await sessions.openLog(s);
+    // A session that never ran has no journal and no prints, nor log records.
+    const fresh = s.state === "created" && s.runs === 0;
+    const sessionLog = fresh ? sessions.newLog(s, fence) : await sessions.openLog(s, fence);
     const runs = s.runs + 1;
     // The runner is taken while "running" is written; it starts once that is committed.
     const launching = (async () => {
@@ -344,8 +402,6 @@ export class SessionManager implements SessionStarter {
       ]);
       return launcher.launch({ codeDir, env, durable: s.isDurable });
     })();
-    // A session that never ran has no journal and no prints.
-    const fresh = s.state === "created" && s.runs === 0;
     if (fresh) sessionStarted(s.projectId);
     const reads = Promise.all([
       s.isDurable && !fresh ? sessions.journal(s.id) : [],
@@ -356,11 +412,15 @@ export class SessionManager implements SessionStarter {
     launching.catch(() => {});
     reads.catch(() => {});
     const marked = Promise.all([
-      sessions.markRunning(s),
+      committed,
+      sessions.markRunning(s, fence),
       // A later run (a replay after a restart, a runner's death or hibernation) is logged
       // too: the UI's timeline marks where the session resumed.
+      // (After the session's own insert: its records refer to it.)
       (s.state !== "running" || runs > 1) &&
-      sessionLog.append("state", { state: "running", run: runs, ...traceFields(s.id) }),
+      (committed ?? Promise.resolve()).then(() =>
+        sessionLog.append("state", { state: "running", run: runs, ...traceFields(s.id) })
+      ),
     ]);
     // A durable session's runner starts without waiting for this commit: what its run
     // writes queues behind it (on GroupCommit, in order), and a crash before it commits
@@ -388,6 +448,14 @@ export class SessionManager implements SessionStarter {
       runner.kill();
       throw err;
     }
+    if (committed) {
+      try {
+        await committed;
+      } catch {
+        runner.kill(); // the session was never stored
+        return { kind: "lost" };
+      }
+    }
     // Secret values never reach the session's log, error or return display.
     const redactor = Redactor.for(secrets);
     sessionLog.redactor = redactor;
@@ -405,6 +473,7 @@ export class SessionManager implements SessionStarter {
     );
     this.runs.set(s.id, run);
     marked.catch((err) => {
+      if (err instanceof LeaseLost) return run.fencedOut(err);
       log.error("could not record the session as running", {
         session: s.id,
         error: (err as Error).message,
@@ -433,14 +502,16 @@ export class SessionManager implements SessionStarter {
     }
   }
 
+  // Under `fence`: the end is written only while the session is still this run's.
   private async finish(
     s: Session,
     state: SessionState,
     fields: EndFields,
+    fence: Fence,
     value?: unknown,
   ): Promise<void> {
     const { db, sessions, box } = this.deps;
-    const sessionLog = await sessions.openLog(s);
+    const sessionLog = await sessions.openLog(s, fence);
     // The child's sealer: its return value goes to the parent in the signal.
     const seal = s.parentId && s.isDurable
       ? sealerFor(box, await secretValues(db, box, s.projectId))
@@ -467,7 +538,7 @@ export class SessionManager implements SessionStarter {
         ...(fields.error ? { error: fields.error } : {}),
       });
       logged.catch(() => {});
-    }, { isolated: true });
+    }, { isolated: true, fence });
     this.deps.wakeups.forget(s.id);
     if (s.parentId && s.isDurable) this.deps.wakeups.notify(s.parentId);
     await logged;

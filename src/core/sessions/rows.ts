@@ -8,7 +8,7 @@ import { type LogRecordType, sessionLogs, sessions, type SessionState } from "..
 import type { LogBus } from "./log-bus.ts";
 import type { Redactor } from "./redaction.ts";
 import type { SecretBox } from "../projects/secrets.ts";
-import { groupCommit, type Write, type WriteOptions } from "../db/group-commit.ts";
+import { type Fence, groupCommit, type Write, type WriteOptions } from "../db/group-commit.ts";
 import { execOn, type Tx } from "../db/tx.ts";
 import { jsonText } from "../db/dialect.ts";
 import { newId } from "../util/ids.ts";
@@ -58,6 +58,7 @@ export function insertedSession(row: NewSession): Session {
     wakeAt: row.wakeAt ?? null,
     owner: row.owner ?? null,
     leaseUntil: row.leaseUntil ?? null,
+    leaseEpoch: row.leaseEpoch ?? 0,
     stopReason: row.stopReason ?? null,
     returnDisplay: row.returnDisplay ?? null,
     returnValue: row.returnValue ?? null,
@@ -146,22 +147,22 @@ export class Sessions {
   }
 
   // A run begins: state "running", one more run, started now if it never started. Queued
-  // before the run's own writes, which commit after it (or with it).
-  async markRunning(s: Session): Promise<void> {
+  // before the run's own writes, which commit after it (or with it); under the run's fence.
+  async markRunning(s: Session, fence: Fence): Promise<void> {
     const t = now();
     await groupCommit(this.db).write((tx) =>
       execOn(tx)(
         `UPDATE sessions SET state = 'running', runs = ?, started_at = ?, updated_at = ?
          WHERE id = ?`,
         [s.runs + 1, s.startedAt ?? t, t, s.id],
-      )
-    );
+      ), { fence });
   }
 
-  async update(id: string, fields: Partial<NewSession>): Promise<void> {
+  // `fence`: a run's, when the run makes this change (fence.ts).
+  async update(id: string, fields: Partial<NewSession>, fence?: Fence): Promise<void> {
     await groupCommit(this.db).write(
       (tx) => tx.update(sessions).set({ ...fields, updatedAt: now() }).where(eq(sessions.id, id)),
-      { isolated: true },
+      { isolated: true, fence },
     );
   }
 
@@ -230,12 +231,19 @@ export class Sessions {
     return { workflow: Number(rows[0]?.workflow ?? 0), chars: Number(rows[0]?.chars ?? 0) };
   }
 
-  async openLog(session: { id: string; projectId: string }): Promise<SessionLog> {
+  // `fence`: a run's (fence.ts); its records, and the writes made through it, commit
+  // under it.
+  // The log of a session that has none yet (it never ran).
+  newLog(session: { id: string; projectId: string }, fence?: Fence): SessionLog {
+    return new SessionLog(this.db, this.bus, session, 0, fence);
+  }
+
+  async openLog(session: { id: string; projectId: string }, fence?: Fence): Promise<SessionLog> {
     const { rows } = await this.db.$client.execute({
       sql: "SELECT max(seq) AS last FROM session_logs WHERE session_id = ?",
       args: [session.id],
     });
-    return new SessionLog(this.db, this.bus, session, Number(rows[0]?.last ?? 0));
+    return new SessionLog(this.db, this.bus, session, Number(rows[0]?.last ?? 0), fence);
   }
 }
 
@@ -260,11 +268,13 @@ export class SessionLog {
     private readonly bus: LogBus,
     private readonly session: { id: string; projectId: string },
     private seq: number,
+    readonly fence?: Fence,
   ) {}
 
   append(type: LogRecordType, data: Record<string, unknown>): Promise<void> {
     const record = this.record(type, data);
-    const result = groupCommit(this.db).appendLog(record, { lazy: LAZY_RECORDS.has(type) })
+    const result = groupCommit(this.db)
+      .appendLog(record, { lazy: LAZY_RECORDS.has(type), fence: this.fence })
       .then((id) => this.publish(record, id));
     this.tail = result.catch(() => {});
     return result;
@@ -277,7 +287,7 @@ export class SessionLog {
     records: [LogRecordType, Record<string, unknown>, number?][],
   ): Promise<void> {
     const rows = records.map(([type, data, at]) => this.record(type, data, at));
-    const result = groupCommit(this.db).writeWithLogs(write, rows).then(({ ids }) => {
+    const result = groupCommit(this.db).writeWithLogs(write, rows, this.fence).then(({ ids }) => {
       for (let i = 0; i < rows.length; i++) this.publish(rows[i], ids[i]);
     });
     this.tail = result.catch(() => {});
@@ -298,8 +308,9 @@ export class SessionLog {
 
   // Queues a write after every record queued so far; resolves once it is committed. The
   // write must use only `tx`; `lazy` when nothing waits for it (see db/group-commit.ts).
+  // Under the log's fence, if it has one.
   write<T>(task: Write<T>, opts: WriteOptions = {}): Promise<T> {
-    const result = groupCommit(this.db).write(task, opts);
+    const result = groupCommit(this.db).write(task, { fence: this.fence, ...opts });
     this.tail = result.catch(() => {});
     return result;
   }

@@ -14,7 +14,7 @@ import { now } from "../util/clock.ts";
 import type { Db } from "../db/client.ts";
 import { failure, fault } from "../util/faults.ts";
 import { log, logFailure } from "../util/log.ts";
-import { activityCompleted } from "../../observability/metrics.ts";
+import { activityCompleted, leaseTakeover } from "../../observability/metrics.ts";
 import { activitySpan } from "../../observability/tracing.ts";
 import type { LogRecordType } from "../db/schema.ts";
 import type { Session, SessionLog } from "./rows.ts";
@@ -27,6 +27,7 @@ import {
   sleepStep,
 } from "./journal.ts";
 import { describeExit, type Runner } from "./runner-port.ts";
+import { LeaseLost } from "./fence.ts";
 import type { Sealer } from "../projects/at-rest.ts";
 import { journalFailure } from "./syscalls/context.ts";
 import { describeWait, type Wait } from "./waits.ts";
@@ -87,7 +88,9 @@ export class SessionRun {
     const { socket } = this.runner;
     socket.onFrame((frame) =>
       this.onFrame(frame).catch((err) =>
-        this.end({ kind: "died", reason: `daemon error: ${err.message}` })
+        err instanceof LeaseLost
+          ? this.fencedOut(err)
+          : this.end({ kind: "died", reason: `daemon error: ${err.message}` })
       )
     );
     socket.onClose(() => {
@@ -110,8 +113,22 @@ export class SessionRun {
     return this.outcome;
   }
 
-  abandon(): void {
+  // Another node took the session over: this run ends, writing nothing more. False when
+  // it had ended already.
+  abandon(): boolean {
+    if (this.ended) return false;
     this.end({ kind: "lost" });
+    return true;
+  }
+
+  // A write of this run was refused by its fence (fence.ts): the lease is another node's.
+  fencedOut(err: LeaseLost): void {
+    if (!this.abandon()) return;
+    log.warn("lease lost, leaving the session to another node", {
+      session: this.session.id,
+      error: err.message,
+    });
+    leaseTakeover("lost");
   }
 
   // The session ran out of time: it ends in error with `message`.
@@ -358,6 +375,7 @@ export class SessionRun {
         failure("sleep.complete");
         return completeStep(tx, this.session.id, seq);
       }).then(() => this.runner.socket.send({ t: "ok", id: h.id })).catch((err: Error) => {
+        if (err instanceof LeaseLost) return this.fencedOut(err);
         // The runner waits for an answer that will not come: this run ends (a durable
         // session replays; its sleep is over then).
         log.error("ending a sleep failed", { session: this.session.id, error: err.message });

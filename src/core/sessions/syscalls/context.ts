@@ -1,5 +1,7 @@
 // What a syscall handler gets, and how its result becomes a durable step: the effect
 // and the journal row commit in one transaction, so a replay never repeats the effect.
+// Both commit under the run's fence (the session's log's: ../fence.ts), so a node that
+// lost the session's lease makes neither.
 import { now } from "../../util/clock.ts";
 import type { Sealer } from "../../projects/at-rest.ts";
 import type { Db } from "../../db/client.ts";
@@ -61,8 +63,9 @@ function journal(tx: Tx, ctx: SyscallContext, value: unknown): Promise<unknown> 
 export async function journalFailure(ctx: SyscallContext, message: string): Promise<void> {
   const seq = ctx.seq;
   if (seq === undefined) return;
-  await groupCommit(ctx.deps.db).write((tx) =>
-    recordCallFailure(tx, ctx.session.id, seq, ctx.op, message, ctx.seal)
+  await groupCommit(ctx.deps.db).write(
+    (tx) => recordCallFailure(tx, ctx.session.id, seq, ctx.op, message, ctx.seal),
+    { fence: ctx.log.fence },
   );
 }
 
@@ -73,7 +76,7 @@ export function commit<T>(ctx: SyscallContext, effect: (tx: Tx) => Promise<T>): 
     const value = await effect(tx);
     await journal(tx, ctx, value);
     return value;
-  }, { isolated: true });
+  }, { isolated: true, fence: ctx.log.fence });
 }
 
 // The deadline of a waiting call; recorded with the pending step so that a replay after
@@ -142,7 +145,7 @@ function look<T>(
     const value = await take(tx);
     if (value !== undefined) await journal(tx, ctx, value);
     return value;
-  }, { isolated: true });
+  }, { isolated: true, fence: ctx.log.fence });
 }
 
 export function timeoutArg(value: unknown): number | null {
