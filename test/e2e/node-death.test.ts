@@ -8,7 +8,6 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { createClient } from "@libsql/client";
 import {
   sessionDir,
   sleep,
@@ -17,6 +16,7 @@ import {
   webhookPath,
   writeProject,
 } from "../helpers/daemon.ts";
+import { queryDb, sharedDatabase } from "../helpers/stored.ts";
 
 const WEBHOOKS = 500;
 const KILL_AFTER = 150; // accepted webhooks
@@ -31,7 +31,7 @@ test("a node killed mid-run: every accepted event completes once, on the other n
   const daemons: TestDaemon[] = [];
   t.after(() => Promise.all(daemons.map((d) => d.kill())));
   const dir = tempHome(t);
-  const db = `file:${join(dir, "shared.db")}`;
+  const db = await sharedDatabase(t, dir);
   const effects = join(sessionDir(tempHome(t)), "effects");
   mkdirSync(effects, { mode: 0o777 });
   const env = { POUNCE_SECRET_KEY: randomBytes(32).toString("hex") };
@@ -118,10 +118,7 @@ def main(event):
       }
     }
   };
-  const sessionsOf = createClient({ url: db });
-  t.after(() => sessionsOf.close());
-  const query = async (sql: string, args: (string | number)[] = []) =>
-    (await sessionsOf.execute({ sql, args })).rows;
+  const query = (sql: string, args: (string | number)[] = []) => queryDb(db, sql, args);
   // The dead node's live sessions, as it left them.
   let orphaned: string[] = [];
   let victimPid = 0;

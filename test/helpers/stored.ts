@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { createClient } from "@libsql/client";
 import type pg from "pg";
 import type { TestDaemon } from "./daemon.ts";
-import { TEST_DB } from "./pg.ts";
+import { dropDatabase, freshDatabase, TEST_DB } from "./pg.ts";
 
 // node:test's `skip` for a test about the libSQL file (its bytes, WAL, pragmas, backup).
 export const LIBSQL_FILE_ONLY: string | false = TEST_DB
@@ -58,21 +58,30 @@ export async function storedBytes(d: TestDaemon): Promise<Stored[]> {
 }
 
 // Rows of `sql` (SQLite's `?` placeholders) on the daemon's database, as a second reader.
-// Values as the libSQL client gives them; on PostgreSQL integers come back as numbers.
-export async function dbQuery(
+export function dbQuery(
   d: TestDaemon,
   sql: string,
   args: (string | number)[] = [],
 ): Promise<Record<string, unknown>[]> {
-  if (!d.dbUrl) {
-    const client = createClient({ url: `file:${join(d.home, "pounce.db")}` });
+  return queryDb(d.dbUrl ?? `file:${join(d.home, "pounce.db")}`, sql, args);
+}
+
+// Rows of `sql` on the database at `url` (file: or postgres:). Values as the libSQL client
+// gives them; on PostgreSQL integers come back as numbers too.
+export async function queryDb(
+  url: string,
+  sql: string,
+  args: (string | number)[] = [],
+): Promise<Record<string, unknown>[]> {
+  if (!isPostgresUrl(url)) {
+    const client = createClient({ url });
     try {
       return (await client.execute({ sql, args })).rows as unknown as Record<string, unknown>[];
     } finally {
       client.close();
     }
   }
-  const client = await connect(d.dbUrl, false);
+  const client = await connect(url, false);
   try {
     let n = 0;
     return (await client.query(sql.replace(/\?/g, () => `$${++n}`), args)).rows;
@@ -80,6 +89,21 @@ export async function dbQuery(
     await client.end();
   }
 }
+
+// A database for several daemons of one test: with POUNCE_TEST_DB a fresh PostgreSQL one
+// (dropped when the test ends: add this after the hook that stops the daemons), else a
+// libSQL file in `dir`.
+export async function sharedDatabase(
+  t: { after(fn: () => unknown): void },
+  dir: string,
+): Promise<string> {
+  if (!TEST_DB) return `file:${join(dir, "shared.db")}`;
+  const url = await freshDatabase();
+  t.after(() => dropDatabase(url));
+  return url;
+}
+
+const isPostgresUrl = (url: string) => /^postgres(ql)?:\/\//.test(url);
 
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
