@@ -24,14 +24,17 @@ async function fresh(t: { after(fn: () => unknown): void }, backend: Backend) {
   let url: string;
   if (backend === "postgres") {
     url = await freshDatabase(PG_SERVER);
-    t.after(() => dropDatabase(url));
   } else {
     const dir = mkdtempSync(join(tmpdir(), "pounce-fence-"));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     url = `file:${join(dir, "t.db")}`;
   }
   const db = await openDb({ url, durability: "process" });
-  t.after(() => closeDb(db, undefined));
+  // After hooks run in the order they were added: the database closes before it is dropped.
+  t.after(async () => {
+    await closeDb(db, undefined);
+    if (backend === "postgres") await dropDatabase(url);
+  });
   const rows = [
     "INSERT INTO projects (id, name, created_at, updated_at) VALUES ('prj_t', 't', 0, 0)",
     ...["ses_a", "ses_b"].map((id) =>
