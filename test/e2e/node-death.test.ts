@@ -198,10 +198,11 @@ def main(event):
   // The dead node's sessions were resumed within the lease time, and finished.
   let latestAdoption = 0;
   let latestEnd = 0;
+  const stateOf = db.startsWith("file:") ? "json_extract(data, '$.state')" : "(data ->> 'state')";
   for (const id of orphaned) {
     const [{ adopted, ended }] = await query(
       `SELECT (SELECT min(created_at) FROM session_logs WHERE session_id = s.id AND
-                 type = 'state' AND json_extract(data, '$.state') = 'running' AND
+                 type = 'state' AND ${stateOf} = 'running' AND
                  created_at >= ?) AS adopted,
               s.ended_at AS ended
        FROM sessions s WHERE s.id = ?`,
