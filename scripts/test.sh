@@ -29,8 +29,14 @@ pg_server="${POUNCE_TEST_PG:-postgres://pounce_test:pounce_test@127.0.0.1:5432/p
 if POUNCE_TEST_PG="$pg_server" node --no-warnings --import tsx --input-type=module -e \
   'const m = await import("./test/helpers/pg.ts"); process.exit(await m.reachable(m.PG_SERVER) ? 0 : 1)'; then
   started=$SECONDS
-  # The PostgreSQL-only files ran already (they find the server themselves).
-  mapfile -t e2e < <(find test/e2e -name '*.test.ts' ! -name 'postgres-*' ! -name 'migrate.test.ts' | sort)
+  # Not again here: the PostgreSQL-only files (they ran above, finding the server
+  # themselves), and, for CI's time, files whose daemons use the database for nothing that
+  # differs by backend (--help, Python environments, pip, runner processes, HTTP limits, the
+  # binary). `npm run test:e2e:pg` runs them all on PostgreSQL.
+  same_on_both=(postgres-nodes migrate cli-help batteries venv python-env fork-server
+    runner-isolation hostile http-limits binary version)
+  mapfile -t e2e < <(find test/e2e -name '*.test.ts' | sort |
+    grep -Ev "/($(IFS='|'; echo "${same_on_both[*]}"))\.test\.ts$")
   POUNCE_TEST_DB="$pg_server" node --no-warnings --import tsx --test --test-concurrency=2 \
     --test-timeout=600000 "${e2e[@]}"
   echo "== e2e tests on PostgreSQL took $((SECONDS - started)) s"
