@@ -62,7 +62,7 @@ export const COMMANDS: readonly CommandInfo[] = [
   { name: "backup", args: "<file>", what: "copy the database to one file" },
   {
     name: "migrate",
-    args: "--from file:… --to postgres://… [--force DB]",
+    args: "[--from file:…] --to postgres://… [--force DB]",
     what: "copy a single-node database to PostgreSQL",
   },
   { name: "doctor", what: "data dir, Python, venvs, daemon" },
