@@ -60,6 +60,11 @@ export const COMMANDS: readonly CommandInfo[] = [
     what: "per-requirements Python venvs",
   },
   { name: "backup", args: "<file>", what: "copy the database to one file" },
+  {
+    name: "migrate",
+    args: "[--from file:…] --to postgres://… [--force DB]",
+    what: "copy a single-node database to PostgreSQL",
+  },
   { name: "doctor", what: "data dir, Python, venvs, daemon" },
   { name: "config", subcommands: ["where"], what: "where the data dir is" },
   { name: "completion", args: "<bash|zsh|fish>", what: "shell completion script" },

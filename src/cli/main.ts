@@ -45,6 +45,7 @@ const commands: Record<string, (argv: string[]) => Promise<void>> = {
   venv: venvCommand,
   doctor: doctorCommand,
   backup: backupCommand,
+  migrate: async (argv) => (await import("./commands/migrate.ts")).migrateCommand(argv),
   config: configCommand,
   completion: completionCommand,
   version: (argv) => {

@@ -4,12 +4,12 @@
 // gets the non-determinism error; a non-durable session running when the daemon dies
 // ends in error.
 import assert from "node:assert/strict";
-import { createClient } from "@libsql/client";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { daemonFor, sessionDir, sleep, type TestDaemon, writeProject } from "../helpers/daemon.ts";
+import { dbQuery } from "../helpers/stored.ts";
 
 const HANDLERS = `
 import os
@@ -180,15 +180,8 @@ function gone(pid: number): Promise<true> {
   return until(`process ${pid} to exit`, () => alive(pid) ? undefined : true);
 }
 
-// Reads the daemon's database (a second reader of the libSQL file).
-async function query(d: TestDaemon, sql: string, args: (string | number)[] = []) {
-  const client = createClient({ url: `file:${join(d.home, "pounce.db")}` });
-  try {
-    return (await client.execute({ sql, args })).rows;
-  } finally {
-    client.close();
-  }
-}
+// Reads the daemon's database (a second reader, on either backend).
+const query = dbQuery;
 
 // What record(key, ...) recorded, one line per run of the activity.
 function count(work: string, key: string): string[] {

@@ -4,14 +4,13 @@
 // REST API and a gateway speaking the protocol.
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
-import { join } from "node:path";
-import { createClient } from "@libsql/client";
 import type { AddressInfo } from "node:net";
 import { before, test } from "node:test";
 import { type WebSocket, WebSocketServer } from "ws";
 import { FakeWithSockets, waitFor } from "../helpers/fakes.ts";
 import { projectReads } from "../helpers/project-reads.ts";
 import { fileScope, sleep, tempHome, TestDaemon, writeProject } from "../helpers/daemon.ts";
+import { dbQuery } from "../helpers/stored.ts";
 
 const GOOD = "good-bot-token-0123456789";
 const BAD = "bad-bot-token-9876543210";
@@ -313,12 +312,8 @@ test("after a kill -9 the restarted daemon RESUMEs with the saved sequence; a mi
   const resumes = discord.ops(6).length;
   const lastSeq = session.seq;
   // The daemon saved the session with the sequence of the last stored event.
-  const db = createClient({ url: `file:${join(d.home, "pounce.db")}` });
-  scope.after(() => db.close());
   await waitFor("the session saved at the last sequence", async () => {
-    const { rows } = await db.execute(
-      "SELECT state FROM source_states WHERE kind = 'discord.gateway'",
-    );
+    const rows = await dbQuery(d, "SELECT state FROM source_states WHERE kind = 'discord.gateway'");
     return rows.length === 1 && JSON.parse(String(rows[0].state)).seq === lastSeq;
   });
   await d.kill();
@@ -339,9 +334,7 @@ test("after a kill -9 the restarted daemon RESUMEs with the saved sequence; a mi
   assert.equal(ids.filter((id) => id === "1008").length, 1);
   assert.equal(ids.filter((id) => id === "1007").length, 1);
   await waitFor("the new sequence saved", async () => {
-    const { rows } = await db.execute(
-      "SELECT state FROM source_states WHERE kind = 'discord.gateway'",
-    );
+    const rows = await dbQuery(d, "SELECT state FROM source_states WHERE kind = 'discord.gateway'");
     return rows.length === 1 && JSON.parse(String(rows[0].state)).seq === missedSeq;
   });
   discord.dispatch("MESSAGE_CREATE", message("1009", "ping"));

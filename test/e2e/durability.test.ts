@@ -2,12 +2,12 @@
 // stay exact (a failing syscall fails alone), and `--durability process` keeps what was
 // committed across a kill -9 of the daemon.
 import assert from "node:assert/strict";
-import { createClient } from "@libsql/client";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { daemonFor, sessionDir, sleep, type TestDaemon, writeProject } from "../helpers/daemon.ts";
+import { dbQuery } from "../helpers/stored.ts";
 
 const HANDLERS = `
 import os
@@ -96,21 +96,19 @@ test("concurrent sessions share commits; each journal is exact; a failing syscal
     assert.deepEqual(prints, n % 2 ? ["refused True", "total 285"] : ["total 285"]);
     assert.deepEqual(lines(work, `k${n}`), ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
   }
-  const db = createClient({ url: `file:${join(d.home, "pounce.db")}` });
-  t.after(() => db.close());
   for (const [n, id] of ids.entries()) {
-    const { rows } = await db.execute({
-      sql:
-        "SELECT seq, kind, error, completed_at FROM session_steps WHERE session_id = ? ORDER BY seq",
-      args: [id],
-    });
+    const rows = await dbQuery(
+      d,
+      "SELECT seq, kind, error, completed_at FROM session_steps WHERE session_id = ? ORDER BY seq",
+      [id],
+    );
     // 10 activities, the refused signal (journaled as a failure), the store add.
     const kinds = rows.map((r) => `${r.kind}${r.error ? "!" : ""}`);
     const expected = [...Array(10).fill("activity"), ...(n % 2 ? ["signal!"] : []), "store"];
     assert.deepEqual(kinds, expected);
     assert.ok(rows.every((r) => r.completed_at !== null));
   }
-  const { rows } = await db.execute("SELECT value FROM store_values WHERE key = 'counter'");
+  const rows = await dbQuery(d, "SELECT value FROM store_values WHERE key = 'counter'");
   assert.equal(JSON.parse(String(rows[0].value)), 16);
 });
 

@@ -5,7 +5,6 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { createClient } from "@libsql/client";
 import {
   sessionDir,
   sleep,
@@ -14,6 +13,7 @@ import {
   webhookPath,
   writeProject,
 } from "../helpers/daemon.ts";
+import { queryDb, sharedDatabase } from "../helpers/stored.ts";
 
 async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 30_000) {
   const deadline = Date.now() + ms;
@@ -29,7 +29,7 @@ test("a node paused past its lease commits nothing of the session another node t
   const daemons: TestDaemon[] = [];
   t.after(() => Promise.all(daemons.map((d) => d.kill())));
   const dir = tempHome(t);
-  const db = `file:${join(dir, "shared.db")}`;
+  const db = await sharedDatabase(t, dir);
   const effects = join(sessionDir(tempHome(t)), "effects.txt");
   writeFileSync(effects, "");
   chmodSync(effects, 0o666);
@@ -95,17 +95,16 @@ def main(event):
   assert.equal(s.state, "completed", s.error ?? "");
   assert.deepEqual(lines(), ["one", "slow", "slow", "two"]);
 
-  const reader = createClient({ url: db });
-  t.after(() => reader.close());
+  const hex = db.startsWith("file:") ? "hex(result)" : "encode(result, 'hex')";
   const snapshot = async () => {
     const rows = async (sql: string) =>
-      (await reader.execute({ sql, args: [s.session_id] })).rows.map((r) => JSON.stringify(r));
+      (await queryDb(db, sql, [s.session_id])).map((r) => JSON.stringify(r));
     return {
       session: await rows(
         "SELECT state, runs, owner, lease_epoch, ended_at, updated_at FROM sessions WHERE id = ?",
       ),
       steps: await rows(
-        `SELECT seq, kind, name, started_at, completed_at, hex(result) AS result
+        `SELECT seq, kind, name, started_at, completed_at, ${hex} AS result
          FROM session_steps WHERE session_id = ? ORDER BY seq`,
       ),
       logs: await rows(

@@ -8,7 +8,6 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { createClient } from "@libsql/client";
 import {
   sessionDir,
   sleep,
@@ -17,6 +16,7 @@ import {
   webhookPath,
   writeProject,
 } from "../helpers/daemon.ts";
+import { queryDb, sharedDatabase } from "../helpers/stored.ts";
 
 const WEBHOOKS = 500;
 const KILL_AFTER = 150; // accepted webhooks
@@ -31,7 +31,7 @@ test("a node killed mid-run: every accepted event completes once, on the other n
   const daemons: TestDaemon[] = [];
   t.after(() => Promise.all(daemons.map((d) => d.kill())));
   const dir = tempHome(t);
-  const db = `file:${join(dir, "shared.db")}`;
+  const db = await sharedDatabase(t, dir);
   const effects = join(sessionDir(tempHome(t)), "effects");
   mkdirSync(effects, { mode: 0o777 });
   const env = { POUNCE_SECRET_KEY: randomBytes(32).toString("hex") };
@@ -118,10 +118,7 @@ def main(event):
       }
     }
   };
-  const sessionsOf = createClient({ url: db });
-  t.after(() => sessionsOf.close());
-  const query = async (sql: string, args: (string | number)[] = []) =>
-    (await sessionsOf.execute({ sql, args })).rows;
+  const query = (sql: string, args: (string | number)[] = []) => queryDb(db, sql, args);
   // The dead node's live sessions, as it left them.
   let orphaned: string[] = [];
   let victimPid = 0;
@@ -201,10 +198,11 @@ def main(event):
   // The dead node's sessions were resumed within the lease time, and finished.
   let latestAdoption = 0;
   let latestEnd = 0;
+  const stateOf = db.startsWith("file:") ? "json_extract(data, '$.state')" : "(data ->> 'state')";
   for (const id of orphaned) {
     const [{ adopted, ended }] = await query(
       `SELECT (SELECT min(created_at) FROM session_logs WHERE session_id = s.id AND
-                 type = 'state' AND json_extract(data, '$.state') = 'running' AND
+                 type = 'state' AND ${stateOf} = 'running' AND
                  created_at >= ?) AS adopted,
               s.ended_at AS ended
        FROM sessions s WHERE s.id = ?`,

@@ -7,6 +7,7 @@ import { chmodSync, cpSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { daemonFor, ROOT, tempHome, TestDaemon, writeProject } from "../helpers/daemon.ts";
+import { TEST_DB } from "../helpers/pg.ts";
 
 // As root, runners drop to nobody; they need an interpreter nobody can run (the test's
 // own may live under /root).
@@ -95,7 +96,8 @@ project:
     assert.deepEqual(seen.files, {
       "secret.key": keyInEnv ? "FileNotFoundError" : "denied",
       token: "denied",
-      "pounce.db": "denied",
+      // On PostgreSQL (POUNCE_TEST_DB) the data dir holds no database file.
+      "pounce.db": TEST_DB ? "FileNotFoundError" : "denied",
       "node-id": "denied",
     });
     assert.equal(seen.listing, "denied");

@@ -1,13 +1,12 @@
 // Secrets never in clear: a durable session that passes secret values (with quotes,
 // backslashes, non-ASCII) to an activity, gets them back, stores them, signals them,
 // prints them in every form and fails with them leaves no rendering of them in the
-// database file or its WAL, and the CLI and API show only masks.
+// database file or its WAL (on PostgreSQL: in any row), and the CLI and API show only masks.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { test } from "node:test";
 import { daemonFor, type TestDaemon, writeProject } from "../helpers/daemon.ts";
+import { storedBytes } from "../helpers/stored.ts";
 
 const ID = crypto.randomUUID();
 const SECRETS = {
@@ -133,14 +132,12 @@ test("no rendering of a secret in the database file, its WAL, the CLI or the API
 
   // The store and signals still give the values back to sessions (checked by the prints
   // above: 6 prints, so every step ran).
-  const db = join(d.home, "pounce.db");
-  const files = [db, `${db}-wal`].filter((p) => existsSync(p));
-  assert.ok(files.length >= 1);
+  const stored = await storedBytes(d);
+  assert.ok(stored.length >= 1);
   const forms = renderingsByPython();
-  for (const file of files) {
-    const bytes = readFileSync(file);
+  for (const { where, bytes } of stored) {
     for (const form of [ID, ...forms]) {
-      assert.equal(bytes.indexOf(Buffer.from(form, "utf8")), -1, `${form} in ${file}`);
+      assert.equal(bytes.indexOf(Buffer.from(form, "utf8")), -1, `${form} in ${where}`);
     }
   }
 });

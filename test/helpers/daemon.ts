@@ -24,6 +24,29 @@ export function pounceCommand(): string[] {
 
 export type CliResult = { code: number; stdout: string; stderr: string };
 
+// With POUNCE_TEST_DB: the PostgreSQL database of each data dir, as pounce.db is the data
+// dir's on libSQL: every daemon started on a data dir (a restart, a new TestDaemon on the
+// same home) finds what the earlier ones wrote. Dropped by dropDb, or when the tests of
+// this process are done (else by the next run: pg.ts).
+const databaseOfHome = new Map<string, Promise<string>>();
+let dropAtExit = false;
+function databaseFor(home: string): Promise<string> {
+  let url = databaseOfHome.get(home);
+  if (!url) {
+    url = freshDatabase();
+    databaseOfHome.set(home, url);
+  }
+  if (!dropAtExit) {
+    dropAtExit = true;
+    process.once("beforeExit", async () => {
+      const left = [...databaseOfHome.values()];
+      databaseOfHome.clear();
+      for (const u of left) await dropDatabase(await u).catch(() => {});
+    });
+  }
+  return url;
+}
+
 export class TestDaemon {
   proc?: ChildProcess;
   url = "";
@@ -62,7 +85,7 @@ export class TestDaemon {
     if (args) this.args = args;
     args = this.args;
     if (TEST_DB && !args.includes("--db") && !this.extraEnv.POUNCE_DB) {
-      this.dbUrl ??= await freshDatabase();
+      this.dbUrl ??= await databaseFor(this.home);
       args = [...args, "--db", this.dbUrl];
     }
     this.stderr = "";
@@ -98,6 +121,7 @@ export class TestDaemon {
   async dropDb(): Promise<void> {
     if (this.dbUrl) await dropDatabase(this.dbUrl);
     this.dbUrl = undefined;
+    databaseOfHome.delete(this.home);
   }
 
   // SIGTERM and wait: a clean stop.

@@ -3,9 +3,8 @@
 // outputs, in the daemon's log or in the database files.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { type CliResult, type TestDaemon, writeProject } from "./daemon.ts";
+import { storedBytes } from "./stored.ts";
 
 // What handlers print in place of a secret (the same digest in Python: sha256, 16 hex).
 export const shortHash = (s: string) => createHash("sha256").update(s).digest("hex").slice(0, 16);
@@ -37,7 +36,7 @@ export async function deployRecorded(
   return { ...recorded, deployed };
 }
 
-// Stops the daemon, then checks that none of `secrets` is in its database files, its log
+// Stops the daemon, then checks that none of `secrets` is in its database (files, or PostgreSQL rows), its log
 // or the recorded CLI outputs. Failures name the secret by its place in the list.
 export async function assertSecretsKept(
   d: TestDaemon,
@@ -45,12 +44,12 @@ export async function assertSecretsKept(
   secrets: string[],
 ): Promise<void> {
   await d.stop();
-  const files = readdirSync(d.home).filter((f) => f.startsWith("pounce.db"));
-  assert.ok(files.includes("pounce.db"));
+  const stored = await storedBytes(d);
+  assert.ok(stored.length > 0 && stored.some((s) => s.bytes.length > 0), "no database found");
   secrets.forEach((secret, i) => {
     const which = `secret #${i + 1}`;
-    for (const f of files) {
-      assert.ok(!readFileSync(join(d.home, f)).includes(secret), `${which} in ${f}`);
+    for (const { where, bytes } of stored) {
+      assert.ok(!bytes.includes(secret), `${which} in ${where}`);
     }
     assert.ok(!d.stderr.includes(secret), `${which} in the daemon's log`);
     for (const out of outputs) {

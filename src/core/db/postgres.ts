@@ -65,6 +65,11 @@ export async function openPostgres(url: string): Promise<Db> {
   return db;
 }
 
+// Takes the nodes' write lock for the transaction open on `client` (`pounce migrate`).
+export async function lockWrites(client: { query(text: string, values: unknown[]): unknown }) {
+  await client.query("SELECT pg_advisory_xact_lock($1)", [WRITE_LOCK]);
+}
+
 type PgExec = { execute(q: unknown): Promise<{ rows: unknown[] }> };
 
 // The part of libSQL's Client the code uses on `db.$client` (plain SQL with `?`
