@@ -1,19 +1,12 @@
 // Fenced journal commits (docs/scale.md): a node paused past its lease, whose session
 // another node took over and finished, writes nothing of that session once it resumes.
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import {
-  sessionDir,
-  sleep,
-  tempHome,
-  TestDaemon,
-  webhookPath,
-  writeProject,
-} from "../helpers/daemon.ts";
-import { queryDb, sharedDatabase } from "../helpers/stored.ts";
+import { sessionDir, sleep, tempHome, webhookPath, writeProject } from "../helpers/daemon.ts";
+import { startNodes } from "../helpers/nodes.ts";
+import { queryDb } from "../helpers/stored.ts";
 
 async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 30_000) {
   const deadline = Date.now() + ms;
@@ -24,22 +17,17 @@ async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 30
 }
 
 test("a node paused past its lease commits nothing of the session another node took", async (t) => {
-  // After hooks run in the order they were added: the daemons stop before their dirs go
-  // (SIGKILL ends a stopped process too).
-  const daemons: TestDaemon[] = [];
-  t.after(() => Promise.all(daemons.map((d) => d.kill())));
-  const dir = tempHome(t);
-  const db = await sharedDatabase(t, dir);
+  // Started first: the daemons stop before the dirs made after them go (SIGKILL ends a
+  // stopped process too).
+  const { daemons: [a, b], db } = await startNodes(t, 2, [
+    "--lease-ttl",
+    "1",
+    "--hibernate-after",
+    "off",
+  ]);
   const effects = join(sessionDir(tempHome(t)), "effects.txt");
   writeFileSync(effects, "");
   chmodSync(effects, 0o666);
-  const env = { POUNCE_SECRET_KEY: randomBytes(32).toString("hex") };
-  const args = ["--db", db, "--lease-ttl", "1", "--hibernate-after", "off"];
-  const a = new TestDaemon(tempHome(t), env);
-  const b = new TestDaemon(tempHome(t), env);
-  daemons.push(a, b);
-  await a.start(args);
-  await b.start(args);
 
   const project = writeProject(t, {
     "autokitteh.yaml": `version: v1

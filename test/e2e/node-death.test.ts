@@ -4,19 +4,12 @@
 // session, no activity whose result was committed runs again, and the dead node's
 // sessions are resumed by the others within the lease time.
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import {
-  sessionDir,
-  sleep,
-  tempHome,
-  TestDaemon,
-  webhookPath,
-  writeProject,
-} from "../helpers/daemon.ts";
-import { queryDb, sharedDatabase } from "../helpers/stored.ts";
+import { sessionDir, sleep, tempHome, webhookPath, writeProject } from "../helpers/daemon.ts";
+import { startNodes } from "../helpers/nodes.ts";
+import { queryDb } from "../helpers/stored.ts";
 
 const WEBHOOKS = 500;
 const KILL_AFTER = 150; // accepted webhooks
@@ -27,26 +20,15 @@ const LEASE_TTL_S = 2;
 const ADOPTION_SLACK_MS = 5000;
 
 test("a node killed mid-run: every accepted event completes once, on the other nodes", async (t) => {
-  // After hooks run in the order they were added: the daemons stop before their dirs go.
-  const daemons: TestDaemon[] = [];
-  t.after(() => Promise.all(daemons.map((d) => d.kill())));
-  const dir = tempHome(t);
-  const db = await sharedDatabase(t, dir);
+  // Started first: the daemons stop before the dirs made after them go.
+  const ids = ["n0", "n1", "n2"];
+  const started = await startNodes(t, ids.length, ["--lease-ttl", String(LEASE_TTL_S)], {
+    nodeIds: ids,
+  });
+  const { db } = started;
+  const nodes = ids.map((id, i) => ({ id, daemon: started.daemons[i] }));
   const effects = join(sessionDir(tempHome(t)), "effects");
   mkdirSync(effects, { mode: 0o777 });
-  const env = { POUNCE_SECRET_KEY: randomBytes(32).toString("hex") };
-  const nodes = ["n0", "n1", "n2"].map((id) => ({ id, daemon: new TestDaemon(tempHome(t), env) }));
-  daemons.push(...nodes.map((n) => n.daemon));
-  for (const n of nodes) {
-    await n.daemon.start([
-      "--db",
-      db,
-      "--node-id",
-      n.id,
-      "--lease-ttl",
-      String(LEASE_TTL_S),
-    ]);
-  }
 
   const project = writeProject(t, {
     "autokitteh.yaml": `version: v1

@@ -1,7 +1,8 @@
 // Two daemons on one PostgreSQL database: an event that reaches one node wakes a session
 // waiting on the other at once (LISTEN/NOTIFY; waiters look again unasked only every 30 s
-// there), and config changed through one node is what the other serves. Runs whenever the
-// test PostgreSQL server answers (test/helpers/pg.ts), else is skipped, saying so.
+// there). Config changed through one node reaching the other is scale-out.test.ts's, which
+// the e2e pass on PostgreSQL runs there. Runs whenever the test PostgreSQL server answers
+// (test/helpers/pg.ts), else is skipped, saying so.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { test, type TestContext } from "node:test";
@@ -70,40 +71,4 @@ def main(event):
   assert.deepEqual(await a.prints("waiter"), ["subscribed", "got 7"]);
   // Woken by B's notification, not by A looking again 30 s later.
   assert.ok(Date.now() - sent < 15_000, `woken after ${Date.now() - sent} ms`);
-});
-
-test("config changed through one node is what the other serves", { skip }, async (t) => {
-  const [a, b] = await twoNodes(t);
-  const project = writeProject(t, {
-    "autokitteh.yaml": `version: v1
-project:
-  name: cached
-  vars:
-    - name: COLOR
-      value: red
-  triggers:
-    - name: color
-      webhook: {}
-      call: main.py:color
-      is_sync: true
-`,
-    "main.py": `import os
-import autokitteh
-
-def color(event):
-    autokitteh.http_outcome(status_code=200, body=os.environ["COLOR"])
-`,
-  });
-  const deployed = await a.cli(["deploy", "--manifest", project]);
-  assert.equal(deployed.code, 0, deployed.stderr);
-  const hook = b.url + webhookPath(deployed.stdout, "color");
-  const color = async () => {
-    const res = await fetch(hook, { method: "POST" });
-    return `${res.status} ${await res.text()}`;
-  };
-  assert.equal(await color(), "200 red");
-  assert.equal(await color(), "200 red");
-  const set = await a.cli(["var", "set", "COLOR", "blue", "--project", "cached"]);
-  assert.equal(set.code, 0, set.stderr);
-  assert.equal(await color(), "200 blue");
 });

@@ -1,7 +1,6 @@
 // Several daemons on one database: webhooks land on any node, and when a node dies
 // another resumes its sessions by replay once the lease expires.
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
@@ -13,29 +12,18 @@ import {
   webhookPath,
   writeProject,
 } from "../helpers/daemon.ts";
+import { startNodes } from "../helpers/nodes.ts";
 
-// Two daemons on one database file in `dir`, with the same secret key.
-async function twoNodes(
-  t: TestContext,
-  dir: string,
-  extra: string[] = [],
-): Promise<[TestDaemon, TestDaemon]> {
-  const env = { POUNCE_SECRET_KEY: randomBytes(32).toString("hex") };
-  const args = ["--db", `file:${join(dir, "shared.db")}`, ...extra];
-  const a = new TestDaemon(tempHome(t), env);
-  const b = new TestDaemon(tempHome(t), env);
-  t.after(() => Promise.all([a.kill(), b.kill()]));
-  await a.start(args);
-  await b.start(args);
-  return [a, b];
+// Two daemons on one database (a libSQL file, or PostgreSQL under POUNCE_TEST_DB).
+async function twoNodes(t: TestContext, extra: string[] = []): Promise<TestDaemon[]> {
+  return (await startNodes(t, 2, extra)).daemons;
 }
 
 test("two daemons share a database; a node's death is survived by replay on the other", async (t) => {
-  const shared = tempHome(t);
+  const [a, b] = await twoNodes(t, ["--lease-ttl", "1", "--hibernate-after", "off"]);
   const sideEffects = join(sessionDir(tempHome(t)), "effects.txt");
   writeFileSync(sideEffects, "");
   chmodSync(sideEffects, 0o666);
-  const [a, b] = await twoNodes(t, shared, ["--lease-ttl", "1", "--hibernate-after", "off"]);
 
   const project = writeProject(t, {
     "autokitteh.yaml": `version: v1
@@ -93,8 +81,7 @@ def main(event):
 });
 
 test("a node sees config changed through another node at once (its config cache is checked)", async (t) => {
-  const shared = tempHome(t);
-  const [a, b] = await twoNodes(t, shared);
+  const [a, b] = await twoNodes(t);
   const project = writeProject(t, {
     "autokitteh.yaml": `version: v1
 project:
