@@ -34,8 +34,7 @@ if POUNCE_TEST_PG="$pg_server" node --no-warnings --import tsx --input-type=modu
   # differs by backend (--help, Python environments, pip, runner processes, HTTP limits, the
   # binary). `npm run test:e2e:pg` runs them all on PostgreSQL.
   same_on_both=(postgres-nodes migrate cli-help batteries venv python-env fork-server
-    runner-isolation hostile http-limits binary version
-    fencing) # fencing: fails on PostgreSQL since the session path's last statement cuts; to fix
+    runner-isolation hostile http-limits binary version)
   mapfile -t e2e < <(find test/e2e -name '*.test.ts' | sort |
     grep -Ev "/($(IFS='|'; echo "${same_on_both[*]}"))\.test\.ts$")
   POUNCE_TEST_DB="$pg_server" node --no-warnings --import tsx --test --test-concurrency=2 \

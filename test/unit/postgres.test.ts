@@ -164,6 +164,26 @@ test("write transactions take turns across handles, as nodes do", { skip }, asyn
   assert.deepEqual(order, ["first in", "first out", "second in"]);
 });
 
+test("a handle gone quiet inside a transaction does not hold the write lock for good", {
+  skip,
+}, async (t) => {
+  const db = await fresh(t);
+  const other = await openDb({ url: urlOf(db) });
+  t.after(() => closeDb(other, undefined));
+  let entered!: () => void;
+  const inFirst = new Promise<void>((resolve) => (entered = resolve));
+  // The first holds the lock and then says nothing, as a node paused mid-write does.
+  const stalled = db.transaction(async (tx) => {
+    entered();
+    await new Promise((resolve) => setTimeout(resolve, 8000));
+    await tx.select().from(schema.projects);
+  });
+  const ended = stalled.then(() => "committed", () => "ended by the server");
+  await inFirst;
+  await other.transaction(() => Promise.resolve());
+  assert.equal(await ended, "ended by the server");
+});
+
 // A URL without its password.
 function shown(url: string): string {
   const u = new URL(url);

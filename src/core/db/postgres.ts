@@ -36,11 +36,30 @@ export type PgPool = InstanceType<typeof pg.Pool>;
 // each, reads the rest.
 const POOL_SIZE = 10;
 
+// A transaction whose client goes quiet this long is ended by the server, which releases
+// the write lock it holds: a node paused mid-write (GC, swap, SIGSTOP) must not stall every
+// other node's writes until it wakes. Longer than any pause the daemon makes inside a
+// transaction (a filter's evaluation is bounded at ~2 s).
+const IDLE_IN_TRANSACTION_MS = 5000;
+
 export async function openPostgres(url: string): Promise<Db> {
-  const pool = new pg.Pool({ connectionString: url, max: POOL_SIZE });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: POOL_SIZE,
+    idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
+  });
   // An idle connection that breaks (the server restarted) is dropped by the pool; the next
   // query opens a new one.
   pool.on("error", (err) => log.warn("a PostgreSQL connection failed", { error: err.message }));
+  // One in use fails its query instead; the event must not go unheard (it would throw).
+  pool.on(
+    "connect",
+    (client) =>
+      client.on(
+        "error",
+        (err) => log.warn("a PostgreSQL connection in use failed", { error: err.message }),
+      ),
+  );
   await migrate(pool);
   const channels = new PgChannels(url, pool);
   await channels.start();
