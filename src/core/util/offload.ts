@@ -28,13 +28,22 @@ export class Offload<K extends Kind> {
   private ready = false;
   private queue: Pending<K>[] = [];
   private running?: { job: Pending<K>; timer: ReturnType<typeof setTimeout> };
+  private idleTimer?: ReturnType<typeof setTimeout>;
 
   constructor(
     private readonly kind: K,
     private readonly deadlineMs: number,
     // Jobs waiting past this many are refused at once (each holds a copy of its input).
     private readonly maxQueue = 64,
+    // A worker with no job for this long is ended: an idle thread holds its own V8 heap
+    // (tens of MB) for jobs that come rarely (a deploy, a filter over a huge event).
+    private readonly idleMs = 10_000,
   ) {}
+
+  // Whether a worker thread is up (or starting).
+  get working(): boolean {
+    return this.worker !== undefined;
+  }
 
   run(input: Parameters<Jobs[K]>[0]): Promise<ReturnType<Jobs[K]>> {
     if (!offloadWorker()) {
@@ -50,7 +59,12 @@ export class Offload<K extends Kind> {
   }
 
   private next(): void {
-    if (this.running || !this.queue.length) return;
+    if (this.running) return;
+    clearTimeout(this.idleTimer);
+    if (!this.queue.length) {
+      if (this.worker) this.idleTimer = setTimeout(() => this.retire(), this.idleMs).unref();
+      return;
+    }
     const worker = this.worker ??= this.start();
     if (!this.ready) return;
     const job = this.queue.shift();
@@ -91,6 +105,14 @@ export class Offload<K extends Kind> {
     if (running) clearTimeout(running.timer);
     this.running = undefined;
     return running;
+  }
+
+  private retire(): void {
+    if (this.running || this.queue.length) return;
+    const worker = this.worker;
+    this.worker = undefined;
+    this.ready = false;
+    void worker?.terminate();
   }
 
   // Ends the worker (and the job it runs, which fails with `err`); the next job starts a
