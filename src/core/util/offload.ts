@@ -62,10 +62,13 @@ export class Offload<K extends Kind> {
     if (this.running) return;
     clearTimeout(this.idleTimer);
     if (!this.queue.length) {
+      // An idle worker does not keep the process alive; one with work does.
+      this.worker?.unref();
       if (this.worker) this.idleTimer = setTimeout(() => this.retire(), this.idleMs).unref();
       return;
     }
     const worker = this.worker ??= this.start();
+    worker.ref();
     if (!this.ready) return;
     const job = this.queue.shift();
     if (!job) return;
@@ -80,8 +83,6 @@ export class Offload<K extends Kind> {
     const { script, eval: isCode } = offloadWorker()!;
     const worker = new Worker(script, { eval: isCode });
     this.ready = false;
-    // An idle worker does not keep the process alive.
-    worker.unref();
     worker.on("message", (msg: { ready?: true; output?: ReturnType<Jobs[K]>; error?: string }) => {
       if (msg.ready) {
         this.ready = true;
