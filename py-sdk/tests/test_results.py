@@ -1,4 +1,5 @@
 import json
+import os
 import pickle
 import sys
 import threading
@@ -8,6 +9,10 @@ import pytest
 from pounce.errors import AutoKittehError
 from pounce.runner import results
 from pounce.runner.results import ResultError, pack, picklable_exception
+from pounce.runner.tracebacks import result_error_text
+
+# This file's directory stands for the session's code.
+CODE_DIR = os.path.dirname(os.path.realpath(__file__))
 
 
 class TwoArgError(Exception):
@@ -122,7 +127,7 @@ def test_banners_on_the_default_environment(tmp_path, monkeypatch):
 def test_unpicklable_result_reads_as_autokitteh_prints_it():
     with pytest.raises(ResultError) as info:
         pack(True, threading.Lock(), "allocate_lock")
-    lines = str(info.value).split("\n")
+    lines = result_error_text(info.value, CODE_DIR).split("\n")
     assert (
         lines[0]
         == "error: error processing result - TypeError(\"cannot pickle '_thread.lock' object\")"
@@ -147,10 +152,26 @@ def _explode():
     raise RecursionError("maximum recursion depth exceeded")
 
 
+class _Unpicklable:
+    def __reduce__(self):
+        raise TypeError("cannot pickle '_Unpicklable' object")
+
+
+def test_unpicklable_result_traceback_shows_the_user_frames_only():
+    with pytest.raises(ResultError) as info:
+        pack(True, _Unpicklable(), "make")
+    text = result_error_text(info.value, CODE_DIR)
+    trace = text[text.index("Traceback (most recent call last):") :].split("\n")
+    assert trace[1].startswith(f'  File "{__file__}"') and trace[1].endswith("in __reduce__")
+    assert trace[-1] == "TypeError: cannot pickle '_Unpicklable' object"
+    assert "pounce/runner" not in text  # the runner's frames are left out
+    assert result_error_text(ResultError("too big"), CODE_DIR) == "too big"
+
+
 def test_unrestorable_result_prints_only_the_advice():
     with pytest.raises(ResultError) as info:
         pack(True, _Unrestorable(), "get")
-    assert "error processing result - RecursionError(" in str(info.value)
+    assert "error processing result - RecursionError(" in result_error_text(info.value, CODE_DIR)
     printed = info.value.printed
     assert printed is not None and printed.startswith("=" * 103)
     assert "cannot be restored from its pickle, so it cannot be journaled." in printed

@@ -21,7 +21,7 @@ from typing import Any
 from pounce.activities import _no_activity, activity_marker, inside_marked_activity, is_inhibitor
 from pounce.errors import AutoKittehError
 
-from . import results
+from . import results, tracebacks
 from .call_notice import CallNotice
 from .deterministic import defining_class, is_deterministic
 from .frames import RunnerCall, RunnerResult, RunnerSyscall
@@ -407,7 +407,7 @@ class Gate:
         except results.ResultError as err:
             if not call_sent:
                 self.chan.post(call)  # the log shows which call failed the session
-            self.fatal(str(err), err.printed)
+            self.fatal(tracebacks.result_error_text(err, self.code_dir), err.printed)
             raise
         header: RunnerResult = {
             "t": "result",

@@ -96,11 +96,16 @@ def missing_module(err: BaseException) -> str | None:
 
 class ResultError(Exception):
     """An activity result that cannot be journaled; fails the session. ``printed`` is what
-    the session's prints show of it (None: the whole text)."""
+    the session's prints show of it (None: the whole text). ``error``: what pickling or
+    restoring the value raised (None for a result over the size limit); the session's
+    text then adds it and its traceback in the user's code (tracebacks.result_error_text)."""
 
-    def __init__(self, text: str, printed: str | None = None) -> None:
+    def __init__(
+        self, text: str, printed: str | None = None, error: BaseException | None = None
+    ) -> None:
         super().__init__(text)
         self.printed = printed
+        self.error = error
 
 
 def banners(err: BaseException) -> str:
@@ -247,15 +252,14 @@ def pack(ok: bool, value: Any, name: str) -> tuple[bytes, Any]:
     try:
         blob = dumps((ok, value) if ok else (ok, value, frames))
     except Exception as err:
-        raise ResultError(unpicklable_text(name, value, err, "pickled")) from None
+        raise unpicklable(name, value, err, "pickled") from None
     try:
         _, restored = unpack(blob)
     except Exception as err:
         # As AutoKitteh, the session's prints show only the advice for this one.
-        advice = pickle_advice(name, value, "restored from its pickle")
-        raise ResultError(
-            unpicklable_text(name, value, err, "restored from its pickle"), advice.strip("\n")
-        ) from None
+        failed = "restored from its pickle"
+        advice = pickle_advice(name, value, failed).strip("\n")
+        raise unpicklable(name, value, err, failed, advice) from None
     if len(blob) > MAX_VALUE_BYTES:
         raise ResultError(
             f"error: the result of activity {name!r} ({type_name(value)}) is "
@@ -270,30 +274,16 @@ def pickle_advice(name: str, value: Any, failed: str) -> str:
     return PICKLE_ADVICE.format(rule=RULE, what=what)
 
 
-def unpicklable_text(name: str, value: Any, err: BaseException, failed: str) -> str:
-    """AutoKitteh's layout (``error processing result - <repr>``, the advice, then the
-    error and its traceback), with Pounce's advice."""
-    stack = traceback.extract_tb(err.__traceback__)
-    user = [f for f in stack if not _runner_frame(f.filename)]
-    trace = "".join(traceback.format_exception_only(err))
-    if user:
-        trace = (
-            "Traceback (most recent call last):\n" + "".join(traceback.format_list(user)) + trace
-        )
-    return (
-        f"error: error processing result - {err!r}"
-        f"{pickle_advice(name, value, failed)}\n"
-        f"error: {err!r}\n\n{trace}"
-    ).rstrip("\n")
-
-
-_RUNNER_DIR = os.path.dirname(os.path.realpath(__file__)) + os.sep
-_PY_LIB = os.path.dirname(os.path.realpath(pickle.__file__)) + os.sep
-
-
-def _runner_frame(path: str) -> bool:
-    real = os.path.realpath(path) if os.path.isabs(path) else path
-    return real.startswith((_RUNNER_DIR, _PY_LIB)) or not os.path.isabs(path)
+def unpicklable(
+    name: str, value: Any, err: BaseException, failed: str, printed: str | None = None
+) -> ResultError:
+    """AutoKitteh's layout begins ``error processing result - <repr>``, then Pounce's advice
+    (the error and its traceback follow: tracebacks.result_error_text)."""
+    return ResultError(
+        f"error: error processing result - {err!r}{pickle_advice(name, value, failed)}",
+        printed,
+        err,
+    )
 
 
 # The frames an activity's exception was raised through, kept on the exception that

@@ -4,7 +4,7 @@ import os
 import traceback
 from traceback import FrameSummary, StackSummary, TracebackException
 
-from .results import FRAMES_ATTR, banners, safe_repr
+from .results import FRAMES_ATTR, ResultError, banners, safe_repr
 
 # Frames from these directories (the SDK and the runner) are hidden.
 _SDK_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
@@ -83,6 +83,18 @@ def describe(err: BaseException, code_dir: str, prefix: str = "") -> tuple[str, 
     _filter(te, err, code_dir, set())
     text = prefix + banners(err) + f"error: {safe_repr(err)}\n\n" + "".join(te.format())
     return text.rstrip("\n"), frame_dicts(frames)
+
+
+def result_error_text(err: ResultError, code_dir: str) -> str:
+    """The error text of a session failed by an activity result that cannot be journaled:
+    the ResultError's text, then (for one that did not pickle) AutoKitteh's ``error:
+    <repr>``, a blank line and the pickling error's traceback of user frames."""
+    if err.error is None:
+        return str(err)
+    te = TracebackException.from_exception(err.error)
+    te.stack = StackSummary.from_list(user_frames(list(te.stack), code_dir))
+    trace = "".join(te.format(chain=False))
+    return f"{err}\nerror: {err.error!r}\n\n{trace}".rstrip("\n")
 
 
 def current_frames(code_dir: str) -> list[dict]:

@@ -154,7 +154,7 @@ export class SessionManager implements SessionStarter {
       }
     }
     for (const s of await this.deps.sessions.stopRequested(this.deps.leases.nodeId)) {
-      this.runs.get(s.id)?.stop(s.stopReason ?? "stopped");
+      void this.runs.get(s.id)?.requestStop(s.stopReason ?? "stopped");
     }
     await this.adoptOrphans();
   }
@@ -196,8 +196,10 @@ export class SessionManager implements SessionStarter {
     return await describeHibernatedWait(this.deps.db, s.id, s.wakeAt ?? null);
   }
 
-  // Asks the session to stop: at once when it runs here or has no live node, else the
-  // node running it stops it at its next lease renewal.
+  // Asks the session to stop. Whoever holds the session logs the request (its log numbers
+  // the record) and ends it: a run here at once, a run on another node at its next lease
+  // renewal, this node's drive between runs when it next reads the row; a session nobody
+  // holds (hibernated, not started, its node dead) is claimed here and ended by its drive.
   async stop(id: string, reason: string): Promise<boolean> {
     const s = await this.deps.sessions.get(id);
     if (!s || (s.state !== "created" && s.state !== "running")) return false;
@@ -205,18 +207,17 @@ export class SessionManager implements SessionStarter {
     this.unsleep(id);
     const run = this.runs.get(id);
     if (run) {
-      run.stop(reason);
+      await run.requestStop(reason);
       return true;
     }
     const ownedElsewhere = s.owner && s.owner !== this.deps.leases.nodeId &&
       (s.leaseUntil ?? 0) > now();
-    if (ownedElsewhere) return true;
-    try {
-      // Unless a node claimed it meanwhile: that node stops it at its next renewal.
-      await this.finish(s, "stopped", { error: reason }, sessionFence(s));
-    } catch (err) {
-      if (!(err instanceof LeaseLost)) throw err;
-    }
+    if (ownedElsewhere || this.active.has(id)) return true;
+    // Unless a node claims it first: that node ends it, or stops it at its next renewal.
+    const woken = s.hibernated ? await this.deps.leases.claimHibernated(id) : undefined;
+    if (s.hibernated && !woken) return true;
+    this.start(id, woken);
+    await this.active.get(id);
     return true;
   }
 
@@ -273,11 +274,13 @@ export class SessionManager implements SessionStarter {
       s = await this.deps.sessions.current(s);
       // Claimed by another node meanwhile: its run, not this one, goes on.
       if (!s || this.closing || outcome.kind === "lost" || s.leaseEpoch !== epoch) return;
-      // A stop asked meanwhile logged its request under a seq the run's log does not know
-      // of; a session that ran before may have subscribed then (see finish).
-      const end = s.stopReason
-        ? undefined
-        : { log: ran.log, subscribed: !!ran.run?.subscribed || s.runs > 1 };
+      // A session that ran before may have subscribed then; a stop asked meanwhile that the
+      // run was not told of is logged at the end (see finish).
+      const end = {
+        log: ran.log,
+        subscribed: !!ran.run?.subscribed || s.runs > 1,
+        stopRequest: outcome.kind === "stopped" ? undefined : s.stopReason ?? undefined,
+      };
       if (outcome.kind === "done") {
         await this.finish(
           s,
@@ -515,9 +518,10 @@ export class SessionManager implements SessionStarter {
   }
 
   // Under `fence`: the end is written only while the session is still this run's. `ran`:
-  // the run that just ended, whose log goes on (no read of the last seq), and whether the
-  // session may have subscriptions to delete (it subscribed in that run, or ran before);
-  // without it, the log is read and the subscriptions deleted.
+  // the run that just ended, whose log goes on (no read of the last seq), whether the
+  // session may have subscriptions to delete (it subscribed in that run, or ran before),
+  // and a stop request it did not log; without it, the log is read, the subscriptions
+  // deleted, and a stop request on the row logged (no run was told of it).
   private async finish(
     s: Session,
     state: SessionState,
@@ -529,6 +533,7 @@ export class SessionManager implements SessionStarter {
     const { db, sessions, box } = this.deps;
     const sessionLog = ran?.log ?? await sessions.openLog(s, fence);
     const subscribed = !ran || ran.subscribed;
+    const stopRequest = ran ? ran.stopRequest : s.stopReason;
     // The child's sealer: its return value goes to the parent in the signal.
     const seal = s.parentId && s.isDurable
       ? sealerFor(box, await secretValues(db, box, s.projectId))
@@ -548,8 +553,9 @@ export class SessionManager implements SessionStarter {
           seal!,
         );
       }
-      // Queued, not awaited (that would wait for this write): the record is written after
-      // it, in the same commit (what is queued while a batch runs joins it).
+      // Queued, not awaited (that would wait for this write): the records are written
+      // after it, in the same commit (what is queued while a batch runs joins it).
+      if (stopRequest) sessionLog.append("stop_request", { reason: stopRequest }).catch(() => {});
       logged = sessionLog.append("state", {
         state,
         ...(fields.error ? { error: fields.error } : {}),
@@ -567,7 +573,7 @@ export class SessionManager implements SessionStarter {
 }
 
 // What a run left for the session's end (see finish).
-type RunTrace = { log?: SessionLog; run?: SessionRun; subscribed: boolean };
+type RunTrace = { log?: SessionLog; run?: SessionRun; subscribed: boolean; stopRequest?: string };
 
 type EndFields = {
   error?: string | null;

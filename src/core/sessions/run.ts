@@ -145,6 +145,16 @@ export class SessionRun {
     this.end({ kind: "stopped", reason });
   }
 
+  // A stop someone asked for: its `stop_request` record goes in this run's log, numbered
+  // after every record the run queued, and the run stops. Resolves once the record is
+  // written (or failed to be: the run's end is what follows); at once if the run has ended.
+  requestStop(reason: string): Promise<void> {
+    if (this.ended) return Promise.resolve();
+    const logged = this.log.append("stop_request", { reason }).catch(() => {});
+    this.stop(reason);
+    return logged;
+  }
+
   // The recorded steps in as few `journal` frames as fit (docs/protocol.md, "Replay").
   private sendJournal(): void {
     for (const { steps, blobs } of replayFrames(this.journal)) {

@@ -57,11 +57,14 @@ export function sessionControlRoutes(engine: Engine): Hono {
   api.post("/sessions/:ref/stop", async (c) => {
     const s = await sessionByRef(engine, c.req.param("ref"));
     const body = await jsonBody(c, stopBody, { optional: true });
-    if (isFinal(s.state)) throw new ApiError(409, `session "${s.id}" already ended (${s.state})`);
+    const ended = (state?: string) =>
+      new ApiError(409, `session "${s.id}" already ended (${state ?? "deleted"})`);
+    if (isFinal(s.state)) throw ended(s.state);
     const reason = `${body.force ? "[forced] " : ""}${body.reason || "stopped by user"}`;
-    const log = await engine.sessions.openLog(s);
-    await log.append("stop_request", { reason });
-    await engine.manager.stop(s.id, reason);
+    // The node that holds the session logs the request (manager.ts, stop).
+    if (!(await engine.manager.stop(s.id, reason))) {
+      throw ended((await engine.sessions.get(s.id))?.state);
+    }
     return c.json({ session_id: s.id, reason });
   });
 
