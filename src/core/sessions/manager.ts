@@ -429,12 +429,10 @@ export class SessionManager implements SessionStarter {
       committed,
       sessions.markRunning(s, fence),
       // A later run (a replay after a restart, a runner's death or hibernation) is logged
-      // too: the UI's timeline marks where the session resumed.
-      // (After the session's own insert: its records refer to it.)
+      // too: the UI's timeline marks where the session resumed. Queued after the session's
+      // insert (its records refer to it), so in the same commit as a new session's insert.
       (s.state !== "running" || runs > 1) &&
-      (committed ?? Promise.resolve()).then(() =>
-        sessionLog.append("state", { state: "running", run: runs, ...traceFields(s.id) })
-      ),
+      sessionLog.append("state", { state: "running", run: runs, ...traceFields(s.id) }),
     ]);
     // A durable session's runner starts without waiting for this commit: what its run
     // writes queues behind it (on GroupCommit, in order), and a crash before it commits

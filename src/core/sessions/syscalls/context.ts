@@ -69,6 +69,18 @@ export async function journalFailure(ctx: SyscallContext, message: string): Prom
   );
 }
 
+// Journals a call whose effect is log records (its result: `value`): the records and the
+// journal row in one entry of one commit, so nothing waits for a commit of its own.
+export function journalWithRecords(
+  ctx: SyscallContext,
+  value: unknown,
+  records: Parameters<SessionLog["writeWithRecords"]>[1],
+): Promise<void> {
+  return ctx.log.writeWithRecords(async (tx) => {
+    await journal(tx, ctx, value);
+  }, records);
+}
+
 // Runs the effect and journals its result in one transaction (shared with other
 // sessions' writes: db/group-commit.ts).
 export function commit<T>(ctx: SyscallContext, effect: (tx: Tx) => Promise<T>): Promise<T> {
