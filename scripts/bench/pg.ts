@@ -67,7 +67,7 @@ async function startCluster(backend: Backend, count: number): Promise<Cluster> {
   } else {
     const dir = mkdtempSync(join(tmpdir(), "pounce-bench-db-"));
     db = `file:${join(dir, "pounce.db")}`;
-    drop = async () => rmSync(dir, { recursive: true, force: true });
+    drop = () => Promise.resolve(rmSync(dir, { recursive: true, force: true }));
   }
   const env = { POUNCE_SECRET_KEY: randomBytes(32).toString("hex") };
   const prof = backend === "PostgreSQL" && values.prof
