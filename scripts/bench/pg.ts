@@ -8,14 +8,14 @@
 // that `scripts/provision.sh postgres` makes); every set-up gets a fresh database, dropped
 // after it. --prof DIR: the PostgreSQL nodes run with `node --cpu-prof` (profiles in DIR).
 import { randomBytes } from "node:crypto";
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { cpus, loadavg, tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
-import { BenchDaemon, bundle, ROOT, sleep } from "./daemon.ts";
+import { BenchDaemon, bundle, sleep } from "./daemon.ts";
 import { activitySteps, firstLine, throughput } from "./figures.ts";
+import { BenchRun, COMMON_OPTIONS } from "./harness.ts";
 import { cpuMs } from "./peers/system.ts";
 import { writeSection } from "./report.ts";
 import { fmt, spread, summarize, type Summary } from "./stats.ts";
@@ -26,19 +26,17 @@ helpAndExitIfAsked(import.meta.url);
 
 const { values } = parseArgs({
   options: {
-    runs: { type: "string" },
-    quick: { type: "boolean", default: false },
+    ...COMMON_OPTIONS,
     server: {
       type: "string",
       default: process.env.POUNCE_TEST_PG ||
         "postgres://pounce_test:pounce_test@127.0.0.1:5432/postgres",
     },
     prof: { type: "string" },
-    out: { type: "string" },
   },
 });
-const Q = values.quick;
-const RUNS = Number(values.runs ?? (Q ? 1 : 3));
+const run = new BenchRun(values);
+const Q = run.quick;
 const N = {
   steps: Q ? 200 : 2000,
   requests: Q ? 20 : 200,
@@ -48,10 +46,7 @@ const N = {
 };
 const SAMPLE_MS = 20;
 
-const began = Date.now();
-const load0 = loadavg()[0];
-const say = (what: string) =>
-  console.error(`[${((Date.now() - began) / 1000).toFixed(0).padStart(4)} s] ${what}`);
+const say = run.say;
 
 type Backend = "libSQL" | "PostgreSQL";
 
@@ -106,15 +101,6 @@ async function withCluster<T>(
   } finally {
     await c.close();
   }
-}
-
-async function repeat<T>(what: string, fn: () => Promise<T>): Promise<T[]> {
-  const out: T[] = [];
-  for (let r = 0; r < RUNS; r++) {
-    say(`${what}, run ${r + 1}/${RUNS}`);
-    out.push(await fn());
-  }
-  return out;
 }
 
 // PostgreSQL's side of a run, from its sessions on the nodes' database sampled every
@@ -200,9 +186,12 @@ type OneNode = { steps: Summary; first: Summary; loads: Load[] };
 
 async function oneNode(backend: Backend): Promise<OneNode> {
   return await withCluster(backend, 1, async ({ nodes: [d] }) => {
-    const steps = await repeat(`${backend}: durable steps`, () => activitySteps(d, N.steps));
-    const first = await repeat(`${backend}: webhook → first line`, () => firstLine(d, N.requests));
-    const loads = await repeat(
+    const steps = await run.repeat(`${backend}: durable steps`, () => activitySteps(d, N.steps));
+    const first = await run.repeat(
+      `${backend}: webhook → first line`,
+      () => firstLine(d, N.requests),
+    );
+    const loads = await run.repeat(
       `${backend}: ${N.clients} clients, 1 node`,
       () => load({ nodes: [d], close: async () => {} }),
     );
@@ -234,7 +223,7 @@ for (const n of N.nodes) {
       n === 1 ? single[backend].loads : await withCluster(
         backend,
         n,
-        (c) => repeat(`${backend}: ${N.clients} clients, ${n} nodes`, () => load(c)),
+        (c) => run.repeat(`${backend}: ${N.clients} clients, ${n} nodes`, () => load(c)),
       ),
     );
   }
@@ -272,33 +261,16 @@ function lockRow(n: number, loads: Load[]): string {
   ]);
 }
 
-function git(...args: string[]): string {
-  try {
-    return execFileSync("git", args, {
-      cwd: ROOT,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "ignore"],
-    }).trim();
-  } catch {
-    return "";
-  }
-}
-const commit = git("rev-parse", "--short=12", "HEAD") || "unknown";
-const dirty = git("status", "--porcelain", "--untracked-files=no") ? "-dirty" : "";
-const minutes = ((Date.now() - began) / 60_000).toFixed(1);
-
 const body = `
 ## PostgreSQL beside libSQL; 1, 2 and 3 nodes
 
-Commit \`${commit}${dirty}\`, ${new Date().toISOString().slice(0, 10)}; ${cpus().length} cores
-(${cpus()[0]?.model.trim()}), Node ${process.version}, PostgreSQL ${pgVersion} (apt, default
-settings, on this machine); load average ${load0.toFixed(1)} at the start and
-${loadavg()[0].toFixed(1)} at the end. Written by \`scripts/bench/pg.ts\` (\`npm run bench:pg\`${
+${run.machine}, PostgreSQL ${pgVersion} (apt, default settings, on
+this machine); ${run.load}. Written by \`scripts/bench/pg.ts\` (\`npm run bench:pg\`${
   Q ? ", **quick mode**: too few samples to compare" : ""
-}, ${minutes} min). Every set-up is started fresh: nodes of the fork server with
+}, ${run.minutes} min). Every set-up is started fresh: nodes of the fork server with
 \`--durability fsync\` (as \`npm run bench\`), each with its own data dir, on one libSQL file
 or one fresh PostgreSQL database; the project deployed through the first node. Figures
-with runs were repeated ${RUNS} times: median (p99) of all samples, and the lowest – highest
+with runs were repeated ${run.runs} times: median (p99) of all samples, and the lowest – highest
 run median.
 
 | one node | libSQL file | PostgreSQL | PostgreSQL ÷ libSQL |
@@ -378,4 +350,4 @@ ${N.nodes.map((n, i) => lockRow(n, scaled.PostgreSQL[i])).join("\n")}
 `;
 
 writeSection("postgres", body, values.out);
-say(`done in ${minutes} min`);
+say(`done in ${run.minutes} min`);
