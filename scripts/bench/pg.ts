@@ -169,13 +169,13 @@ type Load = {
   pg?: PgSide;
 };
 
-async function load(c: Cluster): Promise<Load> {
-  const pids = c.nodes.map((d) => d.proc.pid!);
-  const db = c.nodes[0].db;
+async function load(nodes: BenchDaemon[]): Promise<Load> {
+  const pids = nodes.map((d) => d.proc.pid!);
+  const db = nodes[0].db;
   const stop = /^postgres/.test(db) ? await watchPostgres(db, N.seconds * 1000) : undefined;
   const cpu0 = cpuMs(pids);
-  const t = await throughput(c.nodes, N.clients, N.seconds);
-  const cpu = cpuMs(pids) - cpu0; // includes the second throughput() waits: idle time
+  const t = await throughput(nodes, N.clients, N.seconds);
+  const cpu = cpuMs(pids) - cpu0; // (and the idle second throughput() waits after the load)
   const pgSide = await stop?.();
   const per = Math.max(1, t.answered);
   if (pgSide) pgSide.cpuMs /= per;
@@ -193,7 +193,7 @@ async function oneNode(backend: Backend): Promise<OneNode> {
     );
     const loads = await run.repeat(
       `${backend}: ${N.clients} clients, 1 node`,
-      () => load({ nodes: [d], close: async () => {} }),
+      () => load([d]),
     );
     return { steps: summarize(steps), first: summarize(first), loads };
   });
@@ -223,7 +223,7 @@ for (const n of N.nodes) {
       n === 1 ? single[backend].loads : await withCluster(
         backend,
         n,
-        (c) => run.repeat(`${backend}: ${N.clients} clients, ${n} nodes`, () => load(c)),
+        (c) => run.repeat(`${backend}: ${N.clients} clients, ${n} nodes`, () => load(c.nodes)),
       ),
     );
   }
