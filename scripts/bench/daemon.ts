@@ -17,6 +17,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createClient } from "@libsql/client";
 import { build } from "esbuild";
+import pg from "pg";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 // One level below the repository root, so the bundle finds the py-sdk as the source does.
@@ -48,6 +49,10 @@ export type DaemonOptions = {
   maxRunners?: number;
   // Extra node flags for the daemon (e.g. --cpu-prof, to see where the time goes).
   nodeArgs?: string[];
+  // `--db`: a libSQL file or a PostgreSQL URL shared with other daemons (they then need
+  // the same POUNCE_SECRET_KEY in `env`); without it, the data dir's own libSQL file.
+  db?: string;
+  env?: Record<string, string>;
 };
 
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
@@ -89,7 +94,11 @@ export class BenchDaemon {
   hooks: Record<string, string> = {};
   stderr = "";
 
-  private constructor(readonly home: string, readonly proc: ChildProcess) {}
+  private constructor(
+    readonly home: string,
+    readonly proc: ChildProcess,
+    readonly db = `file:${join(home, "pounce.db")}`,
+  ) {}
 
   static async start(opts: DaemonOptions): Promise<BenchDaemon> {
     const home = mkdtempSync(join(tmpdir(), "pounce-bench-"));
@@ -98,11 +107,12 @@ export class BenchDaemon {
     args.push("--durability", opts.durability, "--log-level", "warn");
     if (opts.hibernateAfter) args.push("--hibernate-after", opts.hibernateAfter);
     if (opts.maxRunners) args.push("--max-runners", String(opts.maxRunners));
+    if (opts.db) args.push("--db", opts.db);
     const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...args], {
-      env: { ...process.env, POUNCE_HOME: home },
+      env: { ...process.env, ...opts.env, POUNCE_HOME: home },
       stdio: ["ignore", "ignore", "pipe"],
     });
-    const d = new BenchDaemon(home, proc);
+    const d = new BenchDaemon(home, proc, opts.db);
     d.url = `http://127.0.0.1:${port}`;
     proc.stderr!.setEncoding("utf8");
     proc.stderr!.on("data", (chunk: string) => (d.stderr = (d.stderr + chunk).slice(-20_000)));
@@ -138,6 +148,14 @@ export class BenchDaemon {
     });
     for (const m of out.matchAll(/trigger "(\w+)" created, webhook path is "([^"]+)"/g)) {
       this.hooks[m[1]] = this.url + m[2];
+    }
+  }
+
+  // Another node on the same database: the project is deployed there already, so its
+  // webhooks are the same paths on this node.
+  sameHooksAs(deployed: BenchDaemon): void {
+    for (const [name, url] of Object.entries(deployed.hooks)) {
+      this.hooks[name] = this.url + url.slice(deployed.url.length);
     }
   }
 
@@ -179,9 +197,20 @@ export class BenchDaemon {
     return r.prints.map((p) => p.text);
   }
 
-  // A read of the daemon's database (WAL: a second reader does not disturb it).
+  // A read of the daemon's database (WAL: a second reader does not disturb it). `?`
+  // placeholders on either backend.
   async query(sql: string, args: (string | number)[] = []): Promise<Record<string, unknown>[]> {
-    const db = createClient({ url: `file:${join(this.home, "pounce.db")}` });
+    if (/^postgres(ql)?:/.test(this.db)) {
+      const client = new pg.Client({ connectionString: this.db });
+      await client.connect();
+      try {
+        let n = 0;
+        return (await client.query(sql.replace(/\?/g, () => `$${++n}`), args)).rows;
+      } finally {
+        await client.end();
+      }
+    }
+    const db = createClient({ url: this.db });
     try {
       return (await db.execute({ sql, args })).rows as unknown as Record<string, unknown>[];
     } finally {

@@ -42,8 +42,15 @@ export async function firstLine(d: BenchDaemon, requests: number): Promise<numbe
 }
 
 // 3. Trivial one-step sessions answered, with `clients` concurrent clients for `seconds`:
-// sessions completed per second (from the database), and each request's latency.
-export async function throughput(d: BenchDaemon, clients: number, seconds: number) {
+// sessions completed per second (from the database), and each request's latency. Given
+// several nodes on one database, the requests go to them in turn (a round-robin client).
+export async function throughput(
+  d: BenchDaemon | BenchDaemon[],
+  clients: number,
+  seconds: number,
+) {
+  const nodes = Array.isArray(d) ? d : [d];
+  let turn = 0;
   const from = Date.now();
   const until = from + seconds * 1000;
   const latencies: number[] = [];
@@ -51,7 +58,7 @@ export async function throughput(d: BenchDaemon, clients: number, seconds: numbe
   await Promise.all(Array.from({ length: clients }, async () => {
     while (Date.now() < until) {
       const t = performance.now();
-      const res = await d.post("trivial", {});
+      const res = await nodes[turn++ % nodes.length].post("trivial", {});
       if (res.status === 200) latencies.push(performance.now() - t);
       else failed++;
     }
@@ -59,7 +66,7 @@ export async function throughput(d: BenchDaemon, clients: number, seconds: numbe
   const to = Date.now();
   // Let the last sessions finish, then count what completed inside the window.
   await sleep(1000);
-  const [row] = await d.query(
+  const [row] = await nodes[0].query(
     "SELECT count(*) AS n FROM sessions WHERE state = 'completed' AND entrypoint = 'bench.py:trivial' AND ended_at BETWEEN ? AND ?",
     [from, until],
   );

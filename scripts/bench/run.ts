@@ -1,28 +1,24 @@
 // `npm run bench`: the figures of issue 9 against the floor measured in the same run, on
 // this machine; writes the `runtime` section of BENCHMARKS.md. Each figure is repeated
-// (--runs, default 3) and shown with its median, p99 and the spread of the runs' medians.
-//   npm run bench [-- --runs 3] [-- --quick]
+// (--runs, default 3, 1 with --quick) and shown with its median, p99 and the spread of the
+// runs' medians.
+//   npm run bench [-- --runs 3] [-- --quick] [-- --out FILE]
 import { execFileSync } from "node:child_process";
-import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
-import { BenchDaemon, bundle, type DaemonOptions, ROOT, sleep } from "./daemon.ts";
+import { BenchDaemon, bundle, type DaemonOptions, sleep } from "./daemon.ts";
 import { activitySteps, firstLine, replay, throughput, waiting } from "./figures.ts";
 import { commitFloor, forkFloor, PYTHON, socketFloor, startFloor } from "./floor.ts";
+import { BenchRun, COMMON_OPTIONS } from "./harness.ts";
 import { writeSection } from "./report.ts";
 import { fmt, spread, summarize, type Summary } from "./stats.ts";
 import { helpAndExitIfAsked } from "../usage.ts";
 
 helpAndExitIfAsked(import.meta.url);
 
-const { values } = parseArgs({
-  options: {
-    runs: { type: "string", default: "3" },
-    quick: { type: "boolean", default: false },
-    out: { type: "string" },
-  },
-});
-const RUNS = Number(values.runs);
-const Q = values.quick;
+const { values } = parseArgs({ options: COMMON_OPTIONS });
+const run = new BenchRun(values);
+const RUNS = run.runs;
+const Q = run.quick;
 const N = {
   steps: Q ? 200 : 2000,
   requests: Q ? 20 : 200,
@@ -38,19 +34,8 @@ const N = {
 
 // How long a daemon is left alone before its memory is measured "idle" or "waiting".
 const IDLE_MS = N.idle;
-const began = Date.now();
-const load0 = loadavg()[0];
-const say = (what: string) =>
-  console.error(`[${((Date.now() - began) / 1000).toFixed(0).padStart(4)} s] ${what}`);
-
-async function repeat<T>(what: string, fn: (run: number) => Promise<T>): Promise<T[]> {
-  const out: T[] = [];
-  for (let r = 0; r < RUNS; r++) {
-    say(`${what}, run ${r + 1}/${RUNS}`);
-    out.push(await fn(r));
-  }
-  return out;
-}
+const { say } = run;
+const repeat = run.repeat.bind(run);
 
 async function withDaemon<T>(
   opts: DaemonOptions | BenchDaemon,
@@ -185,32 +170,15 @@ const ratio = (value: number, base: number) => `${(value / base).toFixed(1)}×`;
 const row = (cells: (string | number)[]) => `| ${cells.join(" | ")} |`;
 const cols = (s: Summary, unit = "ms") => [fmt(s.median, unit), fmt(s.p99, unit), spread(s, unit)];
 
-function git(...args: string[]): string {
-  try {
-    return execFileSync("git", args, {
-      cwd: ROOT,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "ignore"],
-    })
-      .trim();
-  } catch {
-    return "";
-  }
-}
-const commit = git("rev-parse", "--short=12", "HEAD") || "unknown";
-const dirty = git("status", "--porcelain", "--untracked-files=no") ? "-dirty" : "";
 const python = execFileSync(PYTHON, ["-c", "import platform; print(platform.python_version())"], {
   encoding: "utf8",
 }).trim();
-const minutes = ((Date.now() - began) / 60_000).toFixed(1);
 
 const body = `
 ## Runtime: durable steps, session start, throughput, waiting sessions, replay
 
-Commit \`${commit}${dirty}\`, ${new Date().toISOString().slice(0, 10)}; ${cpus().length} cores
-(${cpus()[0]?.model.trim()}), Node ${process.version}, Python ${python}; load average
-${load0.toFixed(1)} at the start and ${loadavg()[0].toFixed(1)} at the end. Written by
-\`scripts/bench/run.ts\` (\`npm run bench\`, ${minutes} min). Each figure ran ${RUNS} times:
+${run.machine}, Python ${python}; ${run.load}. Written by
+\`scripts/bench/run.ts\` (\`npm run bench\`, ${run.minutes} min). Each figure ran ${RUNS} times:
 "median" and "p99" are over all samples of all runs, "runs" is the lowest and highest
 median of one run (how much a run moves on this machine), "floor" is what the machine
 itself costs for the same thing (measured in the same run, below), and the ratio is
@@ -395,4 +363,4 @@ ${row(["Python start + importing the runtime (a spawned runner)", ...cols(floor.
 `;
 
 writeSection("runtime", body, values.out);
-say(`done in ${minutes} min`);
+say(`done in ${run.minutes} min`);

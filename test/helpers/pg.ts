@@ -32,16 +32,20 @@ async function admin(url: string): Promise<InstanceType<typeof pg.Client>> {
   return client;
 }
 
-// A new, empty database on the server of `server` (a PostgreSQL URL); its URL.
-export async function freshDatabase(server: string = TEST_DB!): Promise<string> {
+// A new, empty database on the server of `server` (a PostgreSQL URL); its URL. C collation
+// (as docs/scale.md sets one up), or with `icuLocale` that ICU locale's (e.g. "en-US").
+export async function freshDatabase(
+  server: string = TEST_DB!,
+  opts: { icuLocale?: string } = {},
+): Promise<string> {
   const client = await admin(server);
   const name = `${PREFIX}${process.pid}_${Date.now().toString(36)}_${made++}`;
+  const locale = opts.icuLocale
+    ? `LOCALE 'C.UTF-8' LOCALE_PROVIDER icu ICU_LOCALE '${opts.icuLocale}'`
+    : "LC_COLLATE 'C' LC_CTYPE 'C'";
   try {
     await dropOrphans(client);
-    // C collation: text sorts by bytes, as on SQLite.
-    await client.query(
-      `CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'`,
-    );
+    await client.query(`CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8' ${locale}`);
   } finally {
     await client.end();
   }

@@ -6,7 +6,7 @@
 // so, when none answers.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { eq } from "drizzle-orm";
+import { eq, gt } from "drizzle-orm";
 import { getTableConfig } from "drizzle-orm/sqlite-core";
 import { closeDb, type Db, openDb } from "../../src/core/db/client.ts";
 import { groupCommit } from "../../src/core/db/group-commit.ts";
@@ -70,6 +70,40 @@ test("the migrated tables are schema.ts's, column for column", { skip }, async (
     "SELECT count(*) AS n FROM drizzle.__drizzle_migrations",
   );
   assert.equal(applied.rows[0].n, migrations.length);
+});
+
+test("text sorts and compares by bytes, as on SQLite, on a database collated otherwise", {
+  skip,
+}, async (t) => {
+  const url = await freshDatabase(PG_SERVER, { icuLocale: "en-US" });
+  const db = await openDb({ url });
+  t.after(async () => {
+    await closeDb(db, undefined);
+    await dropDatabase(url);
+  });
+  // The database's own collation orders case and punctuation by language rules.
+  const { rows: byLocale } = await db.$client.execute(
+    "SELECT x FROM (VALUES ('a'), ('B'), ('_c')) AS v(x) ORDER BY x",
+  );
+  assert.deepEqual(byLocale.map((r) => r.x), ["_c", "a", "B"]);
+
+  const names = ["b", "B", "a", "_x", "A", "a-1", "a_1", "Z9"];
+  await groupCommit(db).write(async (tx) => {
+    await tx.insert(schema.projects).values(
+      names.map((name) => ({ id: `prj_${name}`, name, createdAt: 0, updatedAt: 0 })),
+    );
+    await tx.insert(schema.storeValues).values(
+      names.map((key) => ({ projectId: "prj_a", key, value: "1", createdAt: 0, updatedAt: 0 })),
+    );
+  });
+  const bytes = [...names].sort(); // JavaScript's sort of ASCII: SQLite's BINARY order
+  const projects = await db.select().from(schema.projects).orderBy(schema.projects.name);
+  assert.deepEqual(projects.map((p) => p.name), bytes);
+  const keys = await db.select().from(schema.storeValues).orderBy(schema.storeValues.key);
+  assert.deepEqual(keys.map((k) => k.key), bytes);
+  const after = await db.select().from(schema.projects).where(gt(schema.projects.id, "prj_Z9"))
+    .orderBy(schema.projects.id);
+  assert.deepEqual(after.map((p) => p.name), bytes.filter((n) => `prj_${n}` > "prj_Z9"));
 });
 
 test("values come back as on SQLite", { skip }, async (t) => {

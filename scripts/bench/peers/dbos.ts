@@ -3,19 +3,15 @@
 // its own (role and database `pounce_peers`, remade each run). PEERS_PG_URL skips the
 // set-up and uses that database instead.
 import { type ChildProcess, execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { freePort } from "../daemon.ts";
-import { SCRATCH } from "./scratch.ts";
 import {
   cpuMs,
   HttpInvoked,
   rssOf,
-  startProcess,
+  startApp,
   stopProcess,
   type System,
   type Throughput,
-  waitFor,
 } from "./system.ts";
 
 const DB = "pounce_peers";
@@ -84,19 +80,9 @@ export class Dbos implements System {
   static async start(say: (what: string) => void): Promise<Dbos> {
     const { url, cluster } = preparePostgres(say);
     const port = await freePort();
-    const log = join(SCRATCH, "dbos-app.log");
-    const app = startProcess(process.execPath, ["dbos-app.mjs"], {
-      cwd: SCRATCH,
-      log,
-      env: { PORT: String(port), DBOS_SYSTEM_DATABASE_URL: url },
-    });
+    const app = await startApp("dbos-app", { PORT: String(port), DBOS_SYSTEM_DATABASE_URL: url });
     const self = new Dbos(app, new HttpInvoked(`http://127.0.0.1:${port}`), cluster);
     try {
-      await waitFor(
-        "the DBOS app",
-        () => Promise.resolve(/listening/.test(readFileSync(log, "utf8"))),
-        { child: app, log },
-      );
       await self.client.call("first", null);
       if (cluster) {
         self.settings = `PostgreSQL ${cluster.version} (${

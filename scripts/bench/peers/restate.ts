@@ -4,7 +4,7 @@
 // invoked through the ingress.
 import type { ChildProcess } from "node:child_process";
 import { arch, platform } from "node:os";
-import { readFileSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { freePort, http } from "../daemon.ts";
 import { SCRATCH } from "./scratch.ts";
@@ -12,6 +12,7 @@ import {
   cpuMs,
   HttpInvoked,
   rssOf,
+  startApp,
   startProcess,
   stopProcess,
   type System,
@@ -58,12 +59,13 @@ export class Restate implements System {
         },
       },
     );
-    const sdkLog = join(SCRATCH, "restate-sdk.log");
-    const sdk = startProcess(process.execPath, ["restate-app.mjs"], {
-      cwd: SCRATCH,
-      log: sdkLog,
-      env: { PORT: String(sdkPort) },
-    });
+    let sdk: ChildProcess;
+    try {
+      sdk = await startApp("restate-app", { PORT: String(sdkPort) });
+    } catch (err) {
+      await stopProcess(server);
+      throw err;
+    }
     const admin = `http://127.0.0.1:${adminPort}`;
     const ingress = new HttpInvoked(`http://127.0.0.1:${ingressPort}/bench`);
     const self = new Restate(server, sdk, ingress);
@@ -72,11 +74,6 @@ export class Restate implements System {
         "restate-server",
         async () => (await http(`${admin}/health`)).status === 200,
         { child: server, log: serverLog },
-      );
-      await waitFor(
-        "the Restate SDK endpoint",
-        () => Promise.resolve(/listening/.test(readFileSync(sdkLog, "utf8"))),
-        { child: sdk, log: sdkLog },
       );
       const res = await http(`${admin}/deployments`, {
         method: "POST",

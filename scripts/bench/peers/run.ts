@@ -3,11 +3,10 @@
 // `peers` section of BENCHMARKS.md. BENCH_QUICK=1 (or --quick): fewer samples, to check
 // that the harness works (its figures mean little).
 //   npm run bench:peers [-- --runs 3] [-- --quick] [-- --out FILE]
-import { execFileSync } from "node:child_process";
-import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
-import { ROOT, sleep } from "../daemon.ts";
+import { sleep } from "../daemon.ts";
 import { sparseFloor } from "../floor.ts";
+import { BenchRun, COMMON_OPTIONS } from "../harness.ts";
 import { writeSection } from "../report.ts";
 import { fmt, summarize, type Summary } from "../stats.ts";
 import { Dbos } from "./dbos.ts";
@@ -19,15 +18,10 @@ import { helpAndExitIfAsked } from "../../usage.ts";
 
 helpAndExitIfAsked(import.meta.url);
 
-const { values } = parseArgs({
-  options: {
-    runs: { type: "string" },
-    quick: { type: "boolean", default: false },
-    out: { type: "string" },
-  },
-});
-const Q = values.quick || process.env.BENCH_QUICK === "1";
-const RUNS = Number(values.runs ?? (Q ? 1 : 3));
+const { values } = parseArgs({ options: COMMON_OPTIONS });
+const run = new BenchRun(values);
+const Q = run.quick;
+const RUNS = run.runs;
 const N = {
   steps: Q ? 200 : 1000,
   requests: Q ? 20 : 200,
@@ -38,10 +32,7 @@ const N = {
   idleMs: Q ? 2_000 : 40_000, // as `npm run bench`: V8 gives memory back after a while
 };
 
-const began = Date.now();
-const load0 = loadavg()[0];
-const say = (what: string) =>
-  console.error(`[${((Date.now() - began) / 1000).toFixed(0).padStart(4)} s] ${what}`);
+const { say } = run;
 
 type Figures = {
   steps: Summary;
@@ -54,15 +45,6 @@ type Figures = {
   after: { mb: number; what: string };
   workflows: number;
 };
-
-async function repeat<T>(what: string, fn: () => Promise<T>): Promise<T[]> {
-  const out: T[] = [];
-  for (let r = 0; r < RUNS; r++) {
-    say(`${what}, run ${r + 1}/${RUNS}`);
-    out.push(await fn());
-  }
-  return out;
-}
 
 async function sequential(s: System, count: number, gapMs = 0): Promise<number[]> {
   const times: number[] = [];
@@ -78,14 +60,14 @@ async function measure(s: System): Promise<Figures> {
     say(`${s.name}: idle ${N.idleMs / 1000} s`);
     await sleep(N.idleMs);
     const idle = s.memory();
-    const steps = await repeat(`${s.name}: ${N.steps} steps`, () => s.steps(N.steps));
-    const first = await repeat(
+    const steps = await run.repeat(`${s.name}: ${N.steps} steps`, () => s.steps(N.steps));
+    const first = await run.repeat(
       `${s.name}: ${N.requests} requests → first line`,
       () => sequential(s, N.requests),
     );
     say(`${s.name}: ${N.sparse} requests, one every ${N.gapMs} ms → first line`);
     const sparse = await sequential(s, N.sparse, N.gapMs);
-    const tput: Throughput[] = await repeat(
+    const tput: Throughput[] = await run.repeat(
       `${s.name}: ${N.clients} clients for ${N.seconds} s`,
       () => s.throughput(N.clients, N.seconds),
     );
@@ -165,32 +147,15 @@ const firstTarget = pounce && restate && dbos
 const tputTarget = pounce && restate ? pounce.tput.median >= restate.tput.median : undefined;
 const sparseRatio = pounce ? pounce.sparse.median / floor.median : NaN;
 
-function git(...args: string[]): string {
-  try {
-    return execFileSync("git", args, {
-      cwd: ROOT,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "ignore"],
-    }).trim();
-  } catch {
-    return "";
-  }
-}
-const commit = git("rev-parse", "--short=12", "HEAD") || "unknown";
-const dirty = git("status", "--porcelain", "--untracked-files=no") ? "-dirty" : "";
-const minutes = ((Date.now() - began) / 60_000).toFixed(1);
 const versions = Object.entries(VERSIONS).map(([n, v]) => `\`${n}@${v}\``).join(", ");
 
 const body = `
 ## Peers: Pounce, Restate and DBOS in the same run
 
-Commit \`${commit}${dirty}\`, ${new Date().toISOString().slice(0, 10)}; ${cpus().length} cores
-(${cpus()[0]?.model.trim()}), Node ${process.version}; ${versions}${
-  dbosSettings ? `; DBOS on ${dbosSettings}` : ""
-}; load average ${load0.toFixed(1)} at the start and ${loadavg()[0].toFixed(1)} at the end.
+${run.machine}; ${versions}${dbosSettings ? `; DBOS on ${dbosSettings}` : ""}; ${run.load}.
 Written by \`scripts/bench/peers/run.ts\` (\`npm run bench:peers\`${
   Q ? ", **quick mode**: too few samples to compare" : ""
-}, ${minutes} min).${failures.length ? `\n\n**Failed:** ${failures.join("; ")}.` : ""}
+}, ${run.minutes} min).${failures.length ? `\n\n**Failed:** ${failures.join("; ")}.` : ""}
 
 | figure | Pounce | Restate | DBOS | Pounce ÷ best peer | target | met |
 |---|---|---|---|---|---|---|
@@ -336,5 +301,5 @@ never into this repository; \`PEERS_PG_URL\` points DBOS at another PostgreSQL.
 `;
 
 writeSection("peers", body, values.out);
-say(`done in ${minutes} min`);
+say(`done in ${run.minutes} min`);
 if (failures.length) process.exit(1);

@@ -2,7 +2,9 @@
 // workloads, driven by the same HTTP client (daemon.ts), timed the same way.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { openSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { http, rssMb, sleep } from "../daemon.ts";
+import { SCRATCH } from "./scratch.ts";
 
 export type Throughput = {
   perSecond: number;
@@ -146,4 +148,22 @@ export async function waitFor(
   }
   const log = opts.log ? readFileSync(opts.log, "utf8").slice(-4000) : "";
   throw new Error(`${what} did not come up${log ? `:\n${log}` : ""}`);
+}
+
+// A peer's Node app (apps/<name>.mjs, beside the peers in the scratch dir), its output in
+// <name>.log there; once it says it is listening.
+export async function startApp(name: string, env: Record<string, string>): Promise<ChildProcess> {
+  const log = join(SCRATCH, `${name}.log`);
+  const app = startProcess(process.execPath, [`${name}.mjs`], { cwd: SCRATCH, log, env });
+  try {
+    await waitFor(
+      `the app ${name}`,
+      () => Promise.resolve(/listening/.test(readFileSync(log, "utf8"))),
+      { child: app, log },
+    );
+  } catch (err) {
+    await stopProcess(app);
+    throw err;
+  }
+  return app;
 }

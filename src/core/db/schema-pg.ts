@@ -3,7 +3,7 @@
 // keys. drizzle-kit generates the PostgreSQL migrations from this module
 // (drizzle-pg.config.ts); queries keep using schema.ts's tables (dialect.ts says why).
 //
-// Types: text stays text; integers (epoch ms, counters) become bigint; a boolean becomes
+// Types: text stays text (collated "C"); integers (epoch ms, counters) become bigint; a boolean becomes
 // boolean; a JSON column becomes json (its text kept as written, so rows read back as they
 // do from SQLite); a blob becomes bytea; an AUTOINCREMENT key becomes an identity column.
 import { getTableConfig, type SQLiteColumn, type SQLiteTable } from "drizzle-orm/sqlite-core";
@@ -18,12 +18,17 @@ import {
   pgTable,
   type PgTableWithColumns,
   primaryKey,
-  text,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
 import * as sqlite from "./schema.ts";
 
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => "bytea" });
+// Text compares and sorts by its bytes, as SQLite's BINARY does, whatever the database's
+// collation: ORDER BY a name or key (projects, vars, store keys), id tie-breaks and
+// comparisons give the same order on both backends (a locale's collation would not).
+const binaryText = customType<{ data: string; driverData: string }>({
+  dataType: () => 'text COLLATE "C"',
+});
 
 // deno-lint-ignore no-explicit-any
 type AnyBuilder = any;
@@ -32,7 +37,7 @@ function column(c: SQLiteColumn): PgColumnBuilderBase {
   let b: AnyBuilder;
   switch (c.columnType) {
     case "SQLiteText":
-      b = text(c.name);
+      b = binaryText(c.name);
       break;
     case "SQLiteTextJson":
       b = json(c.name);
