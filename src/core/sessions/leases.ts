@@ -6,6 +6,7 @@
 // (fence.ts).
 import { and, eq, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
 import { now } from "../util/clock.ts";
+import { delay } from "../util/faults.ts";
 import type { Db } from "../db/client.ts";
 import { sessions } from "../db/schema.ts";
 import { groupCommit } from "../db/group-commit.ts";
@@ -71,6 +72,7 @@ export class Leases {
         .set({ leaseUntil: now() + this.ttlMs })
         .where(and(eq(sessions.owner, this.nodeId), inArray(sessions.state, LIVE_STATES)))
         .returning({ id: sessions.id }), ISOLATED);
+    await delay("lease.renewed");
     return new Set(rows.map((r) => r.id));
   }
 

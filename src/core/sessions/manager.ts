@@ -146,8 +146,11 @@ export class SessionManager implements SessionStarter {
   // made on other nodes, and adopts sessions whose node died.
   private async maintain(): Promise<void> {
     if (this.closing) return;
+    // Only the runs live before the renewal: one that started while it committed holds a
+    // lease the renewal's UPDATE did not see.
+    const running = [...this.runs];
     const held = await this.deps.leases.renew();
-    for (const [id, run] of this.runs) {
+    for (const [id, run] of running) {
       if (!held.has(id) && run.abandon()) {
         log.warn("lease lost, leaving the session to another node", { session: id });
         leaseTakeover("lost");

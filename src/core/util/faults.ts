@@ -52,7 +52,8 @@ export function failure(point: string): void {
 //
 // Points: webhook.before_sync_wait (a sync webhook's sessions started, its answer not yet
 // awaited: they can answer first); wait.look (a waiting call looks for what it waits for:
-// a look that outlasts --hibernate-after).
+// a look that outlasts --hibernate-after); lease.renewed (a lease renewal committed, not
+// yet acted on: sessions can start meanwhile).
 const delaySpec = parseDelay(process.env.POUNCE_DELAY);
 
 function parseDelay(value: string | undefined): { point: string; ms: number } | undefined {
