@@ -162,6 +162,7 @@ export type ForkServerExit = {
   pid: number;
   code: number | null;
   signal: string | null;
+  stderr: string;
 };
 
 // Fork server -> daemon.

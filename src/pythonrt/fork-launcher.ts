@@ -3,7 +3,11 @@
 // server whose environment no longer matches (vars changed) is replaced; one that died
 // is restarted; servers of code no longer deployed are stopped (`sync`).
 import { createHash } from "node:crypto";
-import type { RunnerLauncher, RunnerSpec } from "../core/sessions/runner-port.ts";
+import {
+  describeExit,
+  type RunnerLauncher,
+  type RunnerSpec,
+} from "../core/sessions/runner-port.ts";
 import { log, logFailure } from "../core/util/log.ts";
 import { forkServerRestarted } from "../observability/metrics.ts";
 import { ForkServer } from "./fork-server.ts";
@@ -167,7 +171,7 @@ export class ForkLauncher implements RunnerLauncher {
       forkServerRestarted();
       log.warn("fork server exited", {
         code: spec.codeDir,
-        exit: exit.signal ?? exit.code,
+        exit: describeExit(exit),
       });
       // Restarted at once if it is a deployed one that ran a while (no crash loop).
       if (this.pinned.has(key) && Date.now() - entry.startedAt >= MIN_LIFETIME_MS) {

@@ -34,8 +34,10 @@ type Child = {
   runnerId: string;
   pid: number;
   stderrPath: string;
-  exit(exit: RunnerExit): void;
+  // `reaped`: told by the server, which reaped it.
+  exit(exit: RunnerExit, reaped?: boolean): void;
   exited: boolean;
+  reaped?: boolean;
   socket?: RunnerSocket;
 };
 
@@ -129,11 +131,14 @@ export class ForkServer {
       pid,
       stderrPath,
       exited: false,
-      exit: (e) => {
+      exit: (e, reaped) => {
         if (child.exited) return;
         child.exited = true;
+        child.reaped = reaped;
         this.children.delete(pid);
-        // What the session started dies with it.
+        // The server that reaped it killed what the session started and read its stderr;
+        // else that is done here.
+        if (reaped) return exit(e);
         killLeftovers(pid);
         exit({ ...e, stderr: takeTail(stderrPath) || e.stderr });
       },
@@ -166,7 +171,8 @@ export class ForkServer {
   }
 
   private kill(child: Child): void {
-    if (child.exited) return killLeftovers(child.pid);
+    // Its group was killed when the server reaped it.
+    if (child.exited) return child.reaped ? undefined : killLeftovers(child.pid);
     // The server kills only children it has not reaped yet, so a reused pid is safe.
     if (this.alive && this.socket) this.socket.send({ t: "kill", pid: child.pid });
     else killGroup(child.pid);
@@ -189,8 +195,8 @@ export class ForkServer {
       child?.exit({
         code: typeof h.code === "number" ? h.code : null,
         signal: typeof h.signal === "string" ? h.signal : null,
-        stderr: "",
-      });
+        stderr: typeof h.stderr === "string" ? h.stderr.slice(-STDERR_TAIL_BYTES) : "",
+      }, true);
     }
   }
 

@@ -344,3 +344,37 @@ test("runners inherit no descriptor of the daemon's (on Deno too)", async (t) =>
     );
   }
 });
+
+test("a forked runner that dies leaves its stderr's last lines in the session's error", async (t) => {
+  const d = await daemonFor(t);
+  const project = writeProject(t, {
+    "autokitteh.yaml": `version: v1
+project:
+  name: dying
+  triggers:
+    - name: go
+      webhook: {}
+      call: main.py:main
+      is_durable: false
+`,
+    "main.py": `import os
+
+def main(event):
+    os.write(2, b"first words\\nlast words\\n")  # below Python's sys.stderr
+    os._exit(3)
+`,
+  });
+  const deployed = await d.cli(["deploy", "--manifest", project]);
+  assert.equal(deployed.code, 0, deployed.stderr);
+  const res = await fetch(d.url + webhookPath(deployed.stdout, "go"), { method: "POST" });
+  assert.equal(res.status, 202);
+  const { sessions } = await d.api<{ sessions: { session_id: string }[] }>(
+    "/api/sessions?project=dying",
+  );
+  const s = await d.waitSession(sessions[0].session_id);
+  assert.equal(s.state, "error");
+  assert.match(String(s.error), /exit code 3[\s\S]*first words\s+last words/, d.stderr);
+  const left = (readdirSync(d.home, { recursive: true }) as string[])
+    .filter((f) => f.endsWith(".err"));
+  assert.ok(left.length <= 1, `only the waiting spare's stderr file is left: ${left}`);
+});

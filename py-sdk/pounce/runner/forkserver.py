@@ -26,6 +26,8 @@ from .wire import Conn, WireError
 NO_PRELOAD = "--no-preload"
 # How often the server looks whether the daemon that started it is still its parent.
 PARENT_CHECK_S = 1.0
+# How much of an ended child's stderr goes back to the daemon (its end).
+STDERR_TAIL_BYTES = 8192
 
 
 def _log(message: str) -> None:
@@ -91,7 +93,7 @@ class Server:
         self.warm = warm
         self.fallback = fallback
         self.conn = Conn.connect(args.socket)
-        self.children: dict[int, str] = {}  # pid -> runner id
+        self.children: dict[int, tuple[str, str]] = {}  # pid -> runner id, stderr file
         self.wake_r, self.wake_w = os.pipe()
         os.set_blocking(self.wake_w, False)
         signal.signal(signal.SIGCHLD, lambda *_: None)
@@ -153,7 +155,7 @@ class Server:
             return
         if pid == 0:
             self.become_runner(runner_id, stderr_path, spare)
-        self.children[pid] = runner_id
+        self.children[pid] = (runner_id, stderr_path)
         self.conn.send({"t": "forked", "runner_id": runner_id, "pid": pid})
 
     def become_runner(self, runner_id: str, stderr_path: str, spare: bool) -> None:
@@ -196,8 +198,13 @@ class Server:
                 return
             if pid == 0:
                 return
-            runner_id = self.children.pop(pid, None)
+            runner_id, stderr_path = self.children.pop(pid, (None, ""))
             code = os.waitstatus_to_exitcode(status)
+            try:
+                # What the session started dies with it (its group: the child was its leader).
+                os.killpg(pid, signal.SIGKILL)
+            except OSError:
+                pass
             self.conn.send(
                 {
                     "t": "exit",
@@ -205,8 +212,24 @@ class Server:
                     "pid": pid,
                     "code": code if code >= 0 else None,
                     "signal": signal.Signals(-code).name if code < 0 else None,
+                    "stderr": take_tail(stderr_path),
                 }
             )
+
+
+def take_tail(path: str) -> str:
+    """The end of an ended child's stderr file, which is removed."""
+    if not path:
+        return ""
+    try:
+        with open(path, "rb") as f:
+            size = f.seek(0, os.SEEK_END)
+            f.seek(max(0, size - STDERR_TAIL_BYTES))
+            tail = f.read()
+        os.unlink(path)
+    except OSError:
+        return ""
+    return tail.decode("utf-8", "replace")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -160,6 +160,7 @@ class ForkServerExit(TypedDict):
     pid: int
     code: int | None
     signal: str | None
+    stderr: str
 
 
 # Fork server -> daemon.
