@@ -1,7 +1,7 @@
 // Webhook triggers: any method on /webhooks/<slug>[/<suffix>] stores an event whose
 // type is the lowercased method and dispatches it.
 import type { Context } from "hono";
-import { bodyLimit } from "hono/body-limit";
+import { declaredBodyLimit } from "../../server/body-limit.ts";
 import { activeDeployments } from "../../core/projects/deployments.ts";
 import { delay } from "../../core/util/faults.ts";
 import { webhookTrigger } from "../../core/triggers/lookup.ts";
@@ -15,7 +15,7 @@ export const webhook: Integration = {
   name: "webhook",
   events: true,
   mount(app, ctx) {
-    const limit = bodyLimit({
+    const limit = declaredBodyLimit({
       maxSize: ctx.limits.webhookBodyBytes,
       // The rest of the body is not read: the connection cannot be reused.
       onError: (c) =>

@@ -3,7 +3,7 @@
 // that accept it.
 import { Hono } from "hono";
 import { z } from "zod";
-import { bodyLimit } from "hono/body-limit";
+import { declaredBodyLimit } from "../body-limit.ts";
 import type { BuildFiles } from "../../core/projects/builds.ts";
 import { planManifest } from "../../core/projects/deploy.ts";
 import {
@@ -37,7 +37,7 @@ export function deployRoutes(engine: Engine): Hono {
 
   api.post(
     "/deploy",
-    bodyLimit({
+    declaredBodyLimit({
       maxSize: MAX_UPLOAD_BYTES,
       onError: (c) => c.json({ error: "upload too large" }, 413),
     }),
