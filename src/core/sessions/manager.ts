@@ -437,10 +437,14 @@ export class SessionManager implements SessionStarter {
       (s.state !== "running" || runs > 1) &&
       sessionLog.append("state", { state: "running", run: runs, ...traceFields(s.id) }),
     ]);
-    // A durable session's runner starts without waiting for this commit: what its run
-    // writes queues behind it (on GroupCommit, in order), and a crash before it commits
-    // leaves the session "created", to run again by replay. A non-durable session must not
-    // run twice, so it starts only once "running" is on disk.
+    // A durable session starts without waiting for this commit (nor for the commit of its
+    // own insert, `committed`): what its run writes queues behind them (on GroupCommit, in
+    // order), so no step's result reaches it before they are on disk; a crash before they
+    // commit leaves the session "created" (or never stored, and its event unanswered), to
+    // run again by replay. If they fail, the run is abandoned and its runner killed. A
+    // non-durable session must not run twice, so it starts only once "running" is on disk.
+    let stored = true;
+    committed?.catch(() => (stored = false));
     marked.catch(() => {});
     if (!s.isDurable) {
       try {
@@ -463,14 +467,6 @@ export class SessionManager implements SessionStarter {
       runner.kill();
       throw err;
     }
-    if (committed) {
-      try {
-        await committed;
-      } catch {
-        runner.kill(); // the session was never stored
-        return { kind: "lost" };
-      }
-    }
     // Secret values never reach the session's log, error or return display.
     const redactor = Redactor.for(secrets);
     sessionLog.redactor = redactor;
@@ -490,10 +486,13 @@ export class SessionManager implements SessionStarter {
     ran.run = run;
     marked.catch((err) => {
       if (err instanceof LeaseLost) return run.fencedOut(err);
-      log.error("could not record the session as running", {
-        session: s.id,
-        error: (err as Error).message,
-      });
+      // A session whose insert failed was never stored: its run just ends.
+      if (stored) {
+        log.error("could not record the session as running", {
+          session: s.id,
+          error: (err as Error).message,
+        });
+      }
       run.abandon();
     });
     const left = this.timeLeft(s);
