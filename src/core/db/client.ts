@@ -34,7 +34,7 @@ export async function openDb(opts: OpenOptions): Promise<Db> {
     enforced.add(db);
     return db;
   }
-  // One connection (see serialized.ts), so the pragmas below hold for every statement.
+  // The pragmas below are set on the connection that writes (embedded.ts, serialized.ts).
   const embedded = opts.url.startsWith("file:");
   const raw = embedded ? embeddedClient(opts.url, { timeout: 5000 }) : await remoteClient(opts);
   if (embedded) {

@@ -128,23 +128,12 @@ class Connection {
     );
   }
 
-  // With `guarded` (guardWrites, serialized.ts), `PRAGMA query_only` is on outside write
-  // transactions; set here, in the same synchronous step as BEGIN and COMMIT.
-  guarded = false;
-
   begin(mode: TransactionMode | undefined): void {
-    const unlock = this.guarded && mode !== "read";
-    if (unlock) this.execute("PRAGMA query_only = OFF");
-    try {
-      this.execute(begin(mode));
-    } catch (err) {
-      if (unlock) this.execute("PRAGMA query_only = ON");
-      throw err;
-    }
+    this.execute(begin(mode));
   }
 
-  // Ends the open transaction (if any) with COMMIT or ROLLBACK; writes are refused again.
-  end(how: "COMMIT" | "ROLLBACK", mode: TransactionMode | undefined): void {
+  // Ends the open transaction (if any) with COMMIT or ROLLBACK.
+  end(how: "COMMIT" | "ROLLBACK"): void {
     try {
       if (how === "COMMIT") this.execute("COMMIT");
       else if (this.open && this.inTransaction) this.execute("ROLLBACK");
@@ -152,8 +141,6 @@ class Connection {
       // A commit that failed (busy, I/O) leaves nothing open behind it.
       if (this.open && this.inTransaction) this.execute("ROLLBACK");
       throw err;
-    } finally {
-      if (this.guarded && mode !== "read" && this.open) this.execute("PRAGMA query_only = ON");
     }
   }
 
@@ -273,7 +260,7 @@ class EmbeddedTransaction {
       return Promise.reject(err);
     }
     try {
-      this.conn.end("COMMIT", this.mode);
+      this.conn.end("COMMIT");
       return this.mode !== "read" ? this.conn.durable() : Promise.resolve();
     } catch (err) {
       return Promise.reject(err);
@@ -290,13 +277,22 @@ class EmbeddedTransaction {
   close(): void {
     if (this.done) return;
     this.done = true;
-    this.conn.end("ROLLBACK", this.mode);
+    this.conn.end("ROLLBACK");
   }
 }
 
 // A Client for a `file:` URL.
 export function embeddedClient(url: string, opts: { timeout?: number } = {}): Client {
-  const conn = new Connection(dbFilePath(url)!, opts.timeout ?? 5000);
+  const path = dbFilePath(url)!;
+  const timeout = opts.timeout ?? 5000;
+  const conn = new Connection(path, timeout);
+  // With guardWrites: the connection for everything but write transactions, refusing
+  // writes for good (`PRAGMA query_only`, set once: setting it again at each transaction
+  // would expire every prepared statement of the connection, so that SQLite compiles each
+  // statement again at its next use).
+  let reads: Connection | undefined;
+  const readsOr = (mode?: TransactionMode) =>
+    reads && (mode === undefined || mode === "read") ? reads : conn;
   const sync = <T>(fn: () => T): Promise<T> => {
     try {
       return Promise.resolve(fn());
@@ -304,22 +300,24 @@ export function embeddedClient(url: string, opts: { timeout?: number } = {}): Cl
       return Promise.reject(err);
     }
   };
-  const inTx = (mode: TransactionMode | undefined, fn: () => ResultSet[]) =>
-    sync(() => {
-      conn.begin(mode);
+  const inTx = (mode: TransactionMode | undefined, fn: (c: Connection) => ResultSet[]) => {
+    const c = readsOr(mode);
+    return sync(() => {
+      c.begin(mode);
       let out;
       try {
-        out = fn();
+        out = fn(c);
       } catch (err) {
-        conn.end("ROLLBACK", mode);
+        c.end("ROLLBACK");
         throw err;
       }
-      conn.end("COMMIT", mode);
+      c.end("COMMIT");
       return out;
     }).then(async (out) => {
-      if (mode !== "read") await conn.durable();
+      if (mode !== "read") await c.durable();
       return out;
     });
+  };
   let closed = false;
   const client = {
     protocol: "file",
@@ -327,9 +325,9 @@ export function embeddedClient(url: string, opts: { timeout?: number } = {}): Cl
       return closed;
     },
     execute: (stmt: InStatement, args?: InArgs) =>
-      sync(() => conn.execute(typeof stmt === "string" && args ? { sql: stmt, args } : stmt)),
+      sync(() => readsOr().execute(typeof stmt === "string" && args ? { sql: stmt, args } : stmt)),
     batch: (stmts: InStatement[], mode?: TransactionMode) =>
-      inTx(mode ?? "deferred", () => stmts.map((s) => conn.execute(s))),
+      inTx(mode ?? "deferred", (c) => stmts.map((s) => c.execute(s))),
     migrate: (stmts: InStatement[]) =>
       sync(() => {
         conn.execute("PRAGMA foreign_keys=off");
@@ -339,10 +337,10 @@ export function embeddedClient(url: string, opts: { timeout?: number } = {}): Cl
           try {
             out = stmts.map((s) => conn.execute(s));
           } catch (err) {
-            conn.end("ROLLBACK", "deferred");
+            conn.end("ROLLBACK");
             throw err;
           }
-          conn.end("COMMIT", "deferred");
+          conn.end("COMMIT");
           return out;
         } finally {
           conn.execute("PRAGMA foreign_keys=on");
@@ -353,30 +351,37 @@ export function embeddedClient(url: string, opts: { timeout?: number } = {}): Cl
       }),
     transaction: (mode?: TransactionMode) =>
       sync(() => {
-        conn.begin(mode ?? "write");
-        return new EmbeddedTransaction(conn, mode ?? "write") as unknown as Transaction;
+        const c = readsOr(mode ?? "write");
+        c.begin(mode ?? "write");
+        return new EmbeddedTransaction(c, mode ?? "write") as unknown as Transaction;
       }),
-    executeMultiple: (sql: string) => sync(() => conn.exec(sql)),
+    executeMultiple: (sql: string) => sync(() => readsOr().exec(sql)),
     // Not part of libSQL's Client: see Connection.dataVersion.
     dataVersion: () => (conn.open ? conn.dataVersion() : undefined),
     // Not part of libSQL's Client either. From then on, a write's commit resolves once
     // the WAL is synced, off the event loop (see Connection.durable): for a database in
     // WAL mode with `synchronous = NORMAL`, which then is as durable as FULL.
-    // Not part of libSQL's Client: outside write transactions, writes are refused (by
-    // SQLite: `PRAGMA query_only`), set at BEGIN and COMMIT (see serialized.ts).
+    // Not part of libSQL's Client: from then on, everything but write transactions runs on
+    // a second connection that refuses writes (by SQLite: `PRAGMA query_only`; see
+    // serialized.ts).
     guardWrites: () => {
-      if (!conn.inTransaction) conn.execute("PRAGMA query_only = ON");
-      conn.guarded = true;
+      if (reads) return;
+      reads = new Connection(path, timeout);
+      reads.execute("PRAGMA query_only = ON");
     },
     syncWalAtCommit: () => {
       conn.syncWal = true;
     },
     // What has run so far.
-    counts: () => ({ statements: conn.statements, commits: conn.commits }),
+    counts: () => ({
+      statements: conn.statements + (reads?.statements ?? 0),
+      commits: conn.commits,
+    }),
     sync: () => Promise.reject(new Error("sync() is for embedded replicas")),
     reconnect: () => Promise.reject(new Error("reconnect() is not supported")),
     close: () => {
       closed = true;
+      reads?.close();
       conn.close();
     },
   };

@@ -1,14 +1,15 @@
 // Turn-taking on the database connection. libSQL's embedded driver is synchronous: a
 // connection that waits for a lock held by another connection of the same process blocks
 // the event loop, so the holder can never finish (a deadlock until the busy timeout). So
-// every statement goes through one connection, one at a time, and an open transaction
-// holds that turn until it commits, rolls back or closes. Code inside a transaction must
-// use the transaction, not the client.
+// every statement goes through one client, one at a time, and an open transaction holds
+// that turn until it commits, rolls back or closes. Code inside a transaction must use the
+// transaction, not the client.
 //
 // Writes are explicit: they run in a transaction (`db.transaction`, or a write queued on
 // GroupCommit, which batches concurrent writes into shared commits: group-commit.ts). With
-// `writesInTransactions` (the embedded database) the connection is `PRAGMA query_only`
-// outside a transaction, so SQLite itself refuses a write statement run on the client.
+// `writesInTransactions` (the embedded database) everything but a write transaction runs
+// on a connection that is `PRAGMA query_only`, so SQLite itself refuses a write statement
+// run on the client (embedded.ts).
 import type { Client, InStatement, ResultSet, Transaction, TransactionMode } from "@libsql/client";
 import { logFailure } from "../util/log.ts";
 
@@ -96,7 +97,8 @@ function holdTurn(tx: Transaction, ended: () => Promise<unknown>, release: () =>
 export function serialize(client: Client, opts: { writesInTransactions?: boolean } = {}): Client {
   const turns = new Turns();
   const guard = opts.writesInTransactions ?? false;
-  // The embedded client sets the pragma itself, with BEGIN and COMMIT (no turn of its own).
+  // The embedded client refuses such writes itself: a second connection, read-only for good,
+  // runs everything but write transactions.
   const own = (client as { guardWrites?: () => void }).guardWrites;
   const queryOnly = async (on: boolean): Promise<void> => {
     if (guard && !own) await client.execute(`PRAGMA query_only = ${on ? "ON" : "OFF"}`);
