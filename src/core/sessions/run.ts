@@ -50,9 +50,14 @@ export const MAX_SESSION_PRINT_CHARS = 8 * 1024 * 1024;
 
 export type StartEvent = { data: unknown; event_type: string | null; event_id: string | null };
 
+// Why a run's syscalls are aborted: one reason for all (an abort without one makes a
+// DOMException, with its stack, at every run's end).
+const RUN_ENDED = new Error("the session's run ended");
+
 export class SessionRun {
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
-  private readonly aborted = new AbortController();
+  // Aborted when the run ends; made at the first syscall that needs it (most runs make none).
+  private aborted?: AbortController;
   private hibernation?: ReturnType<typeof setTimeout>;
   private waitIdle = false;
   // What the run waits for now (session get/list show it), and whether its `wait` record
@@ -167,7 +172,7 @@ export class SessionRun {
     this.ended = true;
     for (const timer of this.timers) clearTimeout(timer);
     this.waitEnded();
-    this.aborted.abort();
+    this.aborted?.abort(RUN_ENDED);
     this.runner.kill();
     // Whatever was queued for the log is written before the outcome is acted on.
     this.log.flushed().then(() => this.finish(outcome))
@@ -342,6 +347,12 @@ export class SessionRun {
     this.waitIdle = false;
   }
 
+  private abortSignal(): AbortSignal {
+    this.aborted ??= new AbortController();
+    if (this.ended) this.aborted.abort(RUN_ENDED);
+    return this.aborted.signal;
+  }
+
   private async onSyscall(h: RunnerSyscall): Promise<void> {
     const op = String(h.op);
     if (op === "subscribe") this.subscribed = true;
@@ -353,7 +364,7 @@ export class SessionRun {
       seal: this.seal,
       op,
       seq: typeof h.seq === "number" ? h.seq : undefined,
-      signal: this.aborted.signal,
+      signal: this.abortSignal(),
       waiting: (deadline: number | null) =>
         this.waitStarted(deadline, false, { op, subscriptionIds: subscriptionIds(h.args) }),
       idle: (idle: boolean) => this.waitIdleChanged(idle),
