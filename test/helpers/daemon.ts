@@ -16,8 +16,11 @@ const STOP_WAIT_MS = 20_000;
 const CLI_WAIT_MS = 120_000;
 
 // How tests run `pounce`: on the runtime running the tests, `deno run -A` of src/ under
-// `deno task test`, on Node a bundle of src/ (bundle.ts says why).
-const BUNDLE = "Deno" in globalThis ? undefined : await bundledMain();
+// `deno task test`, on Node a bundle of src/ (bundle.ts says why), or src/ through tsx with
+// POUNCE_TEST_FROM_SOURCE=1 (stack traces then name the source files).
+const BUNDLE = "Deno" in globalThis || process.env.POUNCE_TEST_FROM_SOURCE === "1"
+  ? undefined
+  : await bundledMain();
 export function pounceCommand(): string[] {
   return BUNDLE ? [process.execPath, "--no-warnings", BUNDLE] : sourceCommand();
 }
