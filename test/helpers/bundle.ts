@@ -9,15 +9,25 @@
 // import.meta.url is its own source file's (src/runtime.ts finds the tree and the offload
 // worker from it), and dynamic imports stay separate chunks, so the CLI loads no daemon.
 // It is named by its content's hash: test processes running at once share it, and a change
-// to src/ makes a new one.
+// to src/ makes a new one; bundles not made for a day are removed.
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const MAIN = join(ROOT, "src/cli/main.ts");
 const CACHE = join(ROOT, "node_modules/.cache/pounce-test");
+const DAY_MS = 24 * 3600_000;
 
 // The bundle's entry file, built if this content was not built before.
 export async function bundledMain(): Promise<string> {
@@ -63,6 +73,12 @@ export async function bundledMain(): Promise<string> {
   } catch {
     // Another test process wrote the same bundle first.
     rmSync(tmp, { recursive: true, force: true });
+  }
+  for (const old of readdirSync(CACHE)) {
+    const path = join(CACHE, old);
+    if (Date.now() - statSync(path).mtimeMs > DAY_MS) {
+      rmSync(path, { recursive: true, force: true });
+    }
   }
   return entry;
 }
