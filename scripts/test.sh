@@ -67,13 +67,16 @@ if POUNCE_TEST_PG="$pg_server" node --no-warnings --import tsx --input-type=modu
   # Not again here: the PostgreSQL-only files (they ran above, finding the server
   # themselves), and, for CI's time, files whose daemons use the database for nothing that
   # differs by backend (--help, Python environments, pip, runner processes, HTTP limits, the
-  # binary). `npm run test:e2e:pg` runs them all on PostgreSQL.
+  # binary, the data dir's lock and libSQL file, the seed example that webhooks covers, the
+  # browser-driven UI pages and token, whose data comes from the API the CLI tests read).
+  # faults.test.ts runs each fault point once (one seed) here, on libSQL over two seeds.
+  # `npm run test:e2e:pg` runs them all on PostgreSQL.
   same_on_both=(postgres-nodes migrate cli-help batteries venv python-env fork-server
-    runner-isolation hostile http-limits binary version)
+    runner-isolation hostile http-limits binary version data-dir quickstart ui-pages ui-token)
   mapfile -t e2e < <(find test/e2e -name '*.test.ts' | sort |
     grep -Ev "/($(IFS='|'; echo "${same_on_both[*]}"))\.test\.ts$")
-  POUNCE_TEST_DB="$pg_server" node --no-warnings --import tsx --test --test-concurrency=2 \
-    --test-timeout=600000 "${e2e[@]}"
+  POUNCE_TEST_DB="$pg_server" FAULT_SEEDS=1 node --no-warnings --import tsx --test \
+    --test-concurrency=2 --test-timeout=600000 "${e2e[@]}"
 else
   echo "== no PostgreSQL server answers ($pg_server): the e2e pass on PostgreSQL is skipped" >&2
 fi
