@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after } from "node:test";
 import { fileURLToPath } from "node:url";
+import { bundledMain } from "./bundle.ts";
 import { dropDatabase, freshDatabase, TEST_DB } from "./pg.ts";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -14,9 +15,18 @@ const MAIN = join(ROOT, "src/cli/main.ts");
 const STOP_WAIT_MS = 20_000;
 const CLI_WAIT_MS = 120_000;
 
-// How tests run `pounce`: from source, on the runtime running the tests (Node with tsx, or
-// `deno run -A` under `deno task test`).
+// How tests run `pounce`: on the runtime running the tests, `deno run -A` of src/ under
+// `deno task test`, on Node a bundle of src/ (bundle.ts says why), or src/ through tsx with
+// POUNCE_TEST_FROM_SOURCE=1 (stack traces then name the source files).
+const BUNDLE = "Deno" in globalThis || process.env.POUNCE_TEST_FROM_SOURCE === "1"
+  ? undefined
+  : await bundledMain();
 export function pounceCommand(): string[] {
+  return BUNDLE ? [process.execPath, "--no-warnings", BUNDLE] : sourceCommand();
+}
+
+// `pounce` from src/ itself: Node with tsx's loader, or Deno.
+export function sourceCommand(): string[] {
   return "Deno" in globalThis
     ? [process.execPath, "run", "-A", MAIN]
     : [process.execPath, "--no-warnings", "--import", TSX, MAIN];

@@ -2,8 +2,10 @@
 // databases (e.g. postgres://pounce:pounce@127.0.0.1:5432/postgres), every test daemon runs
 // on a fresh database of its own (TestDaemon), so the e2e suite runs on PostgreSQL:
 //   POUNCE_TEST_DB=postgres://… node --import tsx --test test/e2e/webhooks.test.ts
+//   POUNCE_TEST_DB=postgres://… deno test -A --no-check test/e2e/webhooks.test.ts
 // Databases are named pounce_pg_test_<pid>_…: dropped when their test ends, or, if that
 // never came (a killed run), by the next run once their process is gone.
+import { randomBytes } from "node:crypto";
 import type pg from "pg";
 
 export const TEST_DB = process.env.POUNCE_TEST_DB || undefined;
@@ -39,7 +41,11 @@ export async function freshDatabase(
   opts: { icuLocale?: string } = {},
 ): Promise<string> {
   const client = await admin(server);
-  const name = `${PREFIX}${process.pid}_${Date.now().toString(36)}_${made++}`;
+  // The random part: under `deno test --parallel` test files share one process (one pid),
+  // each with its own count.
+  const name = `${PREFIX}${process.pid}_${Date.now().toString(36)}_${made++}_${
+    randomBytes(4).toString("hex")
+  }`;
   const locale = opts.icuLocale
     ? `LOCALE 'C.UTF-8' LOCALE_PROVIDER icu ICU_LOCALE '${opts.icuLocale}'`
     : "LC_COLLATE 'C' LC_CTYPE 'C'";

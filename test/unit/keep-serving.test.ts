@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { pounceCommand, ROOT } from "../helpers/daemon.ts";
+import { ROOT, sourceCommand } from "../helpers/daemon.ts";
 
 test("an unhandled rejection is logged and the process keeps running", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "pounce-keep-"));
@@ -22,8 +22,8 @@ Promise.reject(new Error("background write failed"));
 setTimeout(() => console.log("still serving"), 200);
 `,
   );
-  // pounceCommand() minus its main module: the runtime with TypeScript support.
-  const [cmd, ...pre] = pounceCommand().slice(0, -1);
+  // sourceCommand() minus its main module: the runtime with TypeScript support.
+  const [cmd, ...pre] = sourceCommand().slice(0, -1);
   const { code, stdout, stderr } = await new Promise<
     { code: number; stdout: string; stderr: string }
   >((resolve) =>
