@@ -182,6 +182,9 @@ export class SessionRun {
   private async onFrame(
     { header: h, blob }: { header: RunnerFrame; blob?: Uint8Array },
   ): Promise<void> {
+    // What a runner sent after its run ended (stopped, timed out, lost: it is being killed)
+    // is not the session's: its end is the log's last record.
+    if (this.ended) return;
     switch (h.t) {
       case "print":
         await this.onPrint(h);
