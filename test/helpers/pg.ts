@@ -67,7 +67,20 @@ export async function dropDatabase(url: string): Promise<void> {
   server.pathname = "/postgres";
   const client = await admin(server.toString());
   try {
-    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    for (let attempt = 0;; attempt++) {
+      try {
+        // FORCE ends the test's own leftover connections; it may not end a process of
+        // another role (an autovacuum worker on the database: 42501), which a plain DROP
+        // cancels itself; a DROP that finds a connection still there (55006) tries again.
+        const force = attempt % 2 === 0 ? " WITH (FORCE)" : "";
+        await client.query(`DROP DATABASE IF EXISTS ${name}${force}`);
+        return;
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (attempt >= 20 || (code !== "42501" && code !== "55006")) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
   } finally {
     await client.end();
   }
