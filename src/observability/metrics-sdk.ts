@@ -1,9 +1,7 @@
 // The OpenTelemetry metrics SDK, loaded lazily by metrics.ts: one meter, its instruments,
 // and the Prometheus text of a collection (served by the daemon's own /metrics route, not
-// by the exporter's HTTP server).
-import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
-import { resourceFromAttributes } from "@opentelemetry/resources";
-import { MeterProvider } from "@opentelemetry/sdk-metrics";
+// by the exporter's HTTP server). The packages are imported in createInstruments, not
+// here: a bundle that inlines this module would otherwise load them at the daemon's start.
 import { VERSION } from "../version.ts";
 import type { Gauges } from "./metrics.ts";
 
@@ -12,7 +10,14 @@ const SESSION = [0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600, 4 * 3600, 24 * 3600
 const COMMIT = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5];
 const BATCH = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
 
-export function createInstruments(gauges: Gauges) {
+export async function createInstruments(gauges: Gauges) {
+  const [{ PrometheusExporter, PrometheusSerializer }, { resourceFromAttributes }, {
+    MeterProvider,
+  }] = await Promise.all([
+    import("@opentelemetry/exporter-prometheus"),
+    import("@opentelemetry/resources"),
+    import("@opentelemetry/sdk-metrics"),
+  ]);
   const reader = new PrometheusExporter({ preventServerStart: true });
   const provider = new MeterProvider({
     resource: resourceFromAttributes({ "service.name": "pounce", "service.version": VERSION }),
@@ -85,4 +90,4 @@ export function createInstruments(gauges: Gauges) {
   };
 }
 
-export type Instruments = ReturnType<typeof createInstruments>;
+export type Instruments = Awaited<ReturnType<typeof createInstruments>>;

@@ -25,8 +25,8 @@ function record(fn: (i: Instruments) => void): void {
 
 // Loads the SDK (once) and replays what was recorded before.
 export function startMetrics(): Promise<Instruments> {
-  loading ??= import("./metrics-sdk.ts").then(({ createInstruments }) => {
-    const made = createInstruments(gauges);
+  loading ??= import("./metrics-sdk.ts").then(async ({ createInstruments }) => {
+    const made = await createInstruments(gauges);
     for (const fn of early) fn(made);
     early = [];
     instruments = made;

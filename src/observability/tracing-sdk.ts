@@ -1,22 +1,25 @@
 // The OpenTelemetry tracing SDK, loaded by tracing.ts only when an OTLP endpoint is set:
 // spans batched and exported over OTLP/HTTP (the exporter reads the standard OTEL_*
-// variables: endpoint, headers, timeout; the batch processor OTEL_BSP_*).
-import {
-  type Context,
-  context,
-  ROOT_CONTEXT,
-  type Span,
-  SpanKind,
-  SpanStatusCode,
-  trace,
-} from "@opentelemetry/api";
-import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
-import { resourceFromAttributes } from "@opentelemetry/resources";
-import { BasicTracerProvider, BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
+// variables: endpoint, headers, timeout; the batch processor OTEL_BSP_*). The packages are
+// imported in createTracing, not here: a bundle that inlines this module would otherwise
+// load them into every daemon.
+import type { Context, Span } from "@opentelemetry/api";
 import { VERSION } from "../version.ts";
 
-export function createTracing() {
+export async function createTracing() {
+  const [
+    { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace },
+    { AsyncLocalStorageContextManager },
+    { OTLPTraceExporter },
+    { resourceFromAttributes },
+    { BasicTracerProvider, BatchSpanProcessor },
+  ] = await Promise.all([
+    import("@opentelemetry/api"),
+    import("@opentelemetry/context-async-hooks"),
+    import("@opentelemetry/exporter-trace-otlp-http"),
+    import("@opentelemetry/resources"),
+    import("@opentelemetry/sdk-trace-base"),
+  ]);
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ "service.name": "pounce", "service.version": VERSION }),
     spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())],
@@ -109,4 +112,4 @@ export function createTracing() {
   };
 }
 
-export type Tracing = ReturnType<typeof createTracing>;
+export type Tracing = Awaited<ReturnType<typeof createTracing>>;

@@ -14,7 +14,7 @@ export function tracingConfigured(env: Record<string, string | undefined> = proc
 
 export async function startTracing(): Promise<boolean> {
   if (sdk || !tracingConfigured()) return Boolean(sdk);
-  sdk = (await import("./tracing-sdk.ts")).createTracing();
+  sdk = await (await import("./tracing-sdk.ts")).createTracing();
   return true;
 }
 

@@ -10,7 +10,7 @@
 //
 // Notifications sent while a node's connection was down are lost to it: on reconnecting,
 // it wakes all its waiters and drops its config (`onReconnect`, `version`).
-import pg from "pg";
+import type pg from "pg";
 import { randomUUID } from "node:crypto";
 import { log } from "../util/log.ts";
 import type { PgPool } from "./postgres.ts";
@@ -38,7 +38,12 @@ export class PgChannels {
   // `connected` changed.
   onState: () => void = () => {};
 
-  constructor(private readonly url: string, private readonly pool: PgPool) {}
+  // `Client`: the driver's, as postgres.ts loaded it (this module imports no driver).
+  constructor(
+    private readonly url: string,
+    private readonly pool: PgPool,
+    private readonly Client: typeof pg.Client,
+  ) {}
 
   get version(): number | undefined {
     return this.listening ? this.configVersion : undefined;
@@ -50,7 +55,7 @@ export class PgChannels {
 
   async start(): Promise<void> {
     if (this.closed) return;
-    const client = new pg.Client({ connectionString: this.url });
+    const client = new this.Client({ connectionString: this.url });
     this.client = client;
     client.on("notification", (n) => this.received(n.channel, n.payload ?? ""));
     client.on("error", (err) => this.lost(client, err));

@@ -7,8 +7,10 @@
 // single writer guarantees thus holds here too: an event's `seq` and a log record's `id`
 // become visible in the order they were taken (the cursors of subscriptions and of the
 // live tail depend on it), and a read-then-write in a transaction sees no other commit.
-import pg from "pg";
-import { drizzle } from "drizzle-orm/node-postgres";
+// The driver (and drizzle's dialect for it) are imported in openPostgres, not here: a
+// bundle that inlines this module (the bench's, Deno's) would otherwise load them into
+// every daemon, where they cost ~4 MB of an idle libSQL daemon's heap.
+import type pg from "pg";
 import { sql } from "drizzle-orm";
 import type { Client, InStatement, ResultSet } from "@libsql/client";
 import { resultSet } from "./postgres-result.ts";
@@ -18,13 +20,6 @@ import { markPostgres, numberedParams } from "./dialect.ts";
 import type { Db } from "./client.ts";
 import { log } from "../util/log.ts";
 import { PgChannels } from "./pg-notify.ts";
-
-// Read back as the SQLite driver gives them: integers as numbers (epoch ms and counters fit
-// in 53 bits), JSON as its text (schema.ts's JSON columns parse it themselves).
-pg.types.setTypeParser(pg.types.builtins.INT8, Number);
-pg.types.setTypeParser(pg.types.builtins.NUMERIC, Number);
-pg.types.setTypeParser(pg.types.builtins.JSON, (v: string) => v);
-pg.types.setTypeParser(pg.types.builtins.JSONB, (v: string) => v);
 
 // pg_advisory_xact_lock's key for the write lock, and the migrations' lock.
 const WRITE_LOCK = 0x706f756e; // "poun"
@@ -43,6 +38,16 @@ const POOL_SIZE = 10;
 const IDLE_IN_TRANSACTION_MS = 5000;
 
 export async function openPostgres(url: string): Promise<Db> {
+  const [{ default: pg }, { drizzle }] = await Promise.all([
+    import("pg"),
+    import("drizzle-orm/node-postgres"),
+  ]);
+  // Read back as the SQLite driver gives them: integers as numbers (epoch ms and counters
+  // fit in 53 bits), JSON as its text (schema.ts's JSON columns parse it themselves).
+  pg.types.setTypeParser(pg.types.builtins.INT8, Number);
+  pg.types.setTypeParser(pg.types.builtins.NUMERIC, Number);
+  pg.types.setTypeParser(pg.types.builtins.JSON, (v: string) => v);
+  pg.types.setTypeParser(pg.types.builtins.JSONB, (v: string) => v);
   const pool = new pg.Pool({
     connectionString: url,
     max: POOL_SIZE,
@@ -61,7 +66,7 @@ export async function openPostgres(url: string): Promise<Db> {
       ),
   );
   await migrate(pool);
-  const channels = new PgChannels(url, pool);
+  const channels = new PgChannels(url, pool, pg.Client);
   await channels.start();
   const db = drizzle(pool, { schema }) as unknown as Db & Record<string, unknown>;
   const transaction = db.transaction.bind(db);
