@@ -4,6 +4,8 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { dataDir } from "./core/util/paths.ts";
 import { build, offloadWorkerCode } from "./embedded.ts";
 import { writeOnce } from "./extract.ts";
@@ -118,15 +120,14 @@ export function binaryAddon(asset: string): Addon {
 // How to start offload.ts's worker threads. From source, Deno runs the TypeScript file
 // itself; Node needs tsx's loader registered in the thread before the file is imported
 // (the process's `--import` does not reach the worker's first module). The Node binary
-// carries the worker as one script. Undefined in the bundle for `deno compile`, which
+// (and the benchmark's bundle) carries the worker as one script. Undefined in the bundle for `deno compile`, which
 // carries none: jobs then run in the calling thread, under their own limits.
 let worker: { script: string | URL; eval: boolean } | undefined | null = null;
 
 export function offloadWorker(): { script: string | URL; eval: boolean } | undefined {
   if (worker !== null) return worker;
-  if (build) {
-    return worker = offloadWorkerCode ? { script: offloadWorkerCode, eval: true } : undefined;
-  }
+  if (offloadWorkerCode) return worker = { script: offloadWorkerCode, eval: true };
+  if (build) return worker = undefined;
   const file = new URL("./core/util/offload-worker.ts", import.meta.url);
   if (typeof Deno !== "undefined") return worker = { script: file, eval: false };
   let tsx: string;
@@ -141,4 +142,21 @@ export function offloadWorker(): { script: string | URL; eval: boolean } | undef
     }); });`,
     eval: true,
   };
+}
+
+// A full garbage collection on demand (idle-gc.ts), or undefined where the runtime gives
+// none. V8 exposes `gc` only to contexts made after `--expose-gc` is set; setting the flag
+// at run time is the one way a single executable (no command-line flags of its own) has.
+let collector: (() => void) | undefined | null = null;
+
+export function fullGc(): (() => void) | undefined {
+  if (collector !== null) return collector;
+  try {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc");
+    collector = typeof gc === "function" ? () => gc() : undefined;
+  } catch {
+    collector = undefined;
+  }
+  return collector;
 }

@@ -1,15 +1,7 @@
 // A daemon for the benchmark: the daemon bundled as the binary bundles it (no TypeScript
 // loader in the measured process), in a fresh data dir, with the benchmark project deployed.
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-} from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -26,6 +18,21 @@ export const PROJECT = join(ROOT, "scripts/bench/project/autokitteh.yaml");
 
 export async function bundle(): Promise<void> {
   mkdirSync(join(ROOT, ".pounce"), { recursive: true });
+  // The offload worker thread as the binary carries it (scripts/build.ts): one script, no
+  // TypeScript loader in the measured process's threads either (tsx in the worker kept
+  // ~10 MB of the idle daemon's memory after the deploy's manifest parse).
+  const worker = await build({
+    entryPoints: [join(ROOT, "src/core/util/offload-worker.ts")],
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    minifyWhitespace: true,
+    minifySyntax: true,
+    write: false,
+    logLevel: "warning",
+  });
+  const embedded = join(ROOT, "src/embedded.ts");
   await build({
     entryPoints: [join(ROOT, "src/cli/main.ts")],
     bundle: true,
@@ -35,11 +42,19 @@ export async function bundle(): Promise<void> {
     packages: "external",
     outfile: BUNDLE,
     logLevel: "warning",
+    plugins: [{
+      name: "bench-offload-worker",
+      setup(b) {
+        b.onLoad({ filter: /[\\/]src[\\/]embedded\.ts$/ }, () => {
+          const source = readFileSync(embedded, "utf8");
+          const decl = /(export const offloadWorkerCode: string \| undefined = )undefined;/;
+          if (!decl.test(source)) throw new Error("src/embedded.ts: offloadWorkerCode not found");
+          const code = JSON.stringify(worker.outputFiles[0].text);
+          return { contents: source.replace(decl, (_, head) => `${head}${code};`), loader: "ts" };
+        });
+      },
+    }],
   });
-  // The bundle starts offload workers from `./core/util/offload-worker.ts` beside it
-  // (src/runtime.ts): the sources, run through tsx in the worker thread.
-  const core = join(ROOT, ".pounce", "core");
-  if (!existsSync(core)) symlinkSync(join("..", "src", "core"), core);
 }
 
 export type DaemonOptions = {

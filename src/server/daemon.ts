@@ -3,6 +3,7 @@ import { isIP } from "node:net";
 import { log, logFailure } from "../core/util/log.ts";
 import { metricsApp } from "../observability/http.ts";
 import { startMetrics } from "../observability/metrics.ts";
+import { startIdleGc } from "../core/util/idle-gc.ts";
 import { startTracing, stopTracing } from "../observability/tracing.ts";
 import { DEFAULT_SERVER_LIMITS, listen, type ServerLimits } from "../runtime.ts";
 import { createApp } from "./app.ts";
@@ -81,11 +82,13 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   });
   // Off the startup path: what is recorded meanwhile is kept until it is loaded.
   startMetrics().catch(logFailure("metrics did not start"));
+  const stopIdleGc = startIdleGc();
   return {
     engine,
     url,
     signInLink: () => signInLink(url, codes.mint().code),
     async close() {
+      stopIdleGc();
       tail.close();
       await server.close();
       await metricsServer?.close();
