@@ -28,7 +28,14 @@ import { journalCommitted } from "../../observability/metrics.ts";
 import type { sessionLogs } from "./schema.ts";
 
 export type Write<T> = (tx: Tx) => Promise<T>;
-export type WriteOptions = { lazy?: boolean; isolated?: boolean; fence?: Fence };
+export type WriteOptions = {
+  lazy?: boolean;
+  isolated?: boolean;
+  fence?: Fence;
+  // The write only inserts new rows (an event and its new sessions): it moves no fence, so
+  // fences checked before it in the transaction need no check again after it.
+  movesNoFence?: boolean;
+};
 
 // A condition a write commits under, checked by `holds` in the write's transaction (and
 // holding until it commits: `holds` must lock what it reads, as an UPDATE does). Fences
@@ -45,6 +52,7 @@ type Pending = {
   both?: boolean;
   isolated: boolean;
   fence?: Fence;
+  movesNoFence?: boolean;
   lazy?: boolean;
   resolve(value: unknown): void;
   reject(err: unknown): void;
@@ -74,7 +82,12 @@ export class GroupCommit {
 
   write<T>(write: Write<T>, opts: WriteOptions = {}): Promise<T> {
     return this.enqueue<T>(
-      { write, isolated: opts.isolated ?? false, fence: opts.fence },
+      {
+        write,
+        isolated: opts.isolated ?? false,
+        fence: opts.fence,
+        movesNoFence: opts.movesNoFence,
+      },
       opts.lazy,
     );
   }
@@ -96,7 +109,7 @@ export class GroupCommit {
   }
 
   private enqueue<T>(
-    p: Pick<Pending, "write" | "logs" | "both" | "isolated" | "fence">,
+    p: Pick<Pending, "write" | "logs" | "both" | "isolated" | "fence" | "movesNoFence">,
     lazy?: boolean,
   ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -166,7 +179,7 @@ export class GroupCommit {
             settled[i] = { ok: false, error: p.fence.lost() };
           } else if (p.write) {
             // A write that is not fenced may move a fence (a lease's claim): check again.
-            if (!p.fence) held.clear();
+            if (!p.fence && !p.movesNoFence) held.clear();
             // Alone so far: no savepoint (its failure fails the transaction, which holds
             // nothing else yet).
             if (!p.isolated || batch.length === 1) {

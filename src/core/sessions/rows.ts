@@ -127,7 +127,7 @@ export class Sessions {
   async current(s: Session): Promise<Session | undefined> {
     const { rows } = await this.db.$client.execute({
       sql: `SELECT state, runs, error, hibernated, wake_at, owner, lease_until, lease_epoch,
-              stop_reason, started_at, ended_at, updated_at FROM sessions WHERE id = ?`,
+              stop_reason, started_at, ended_at, updated_at FROM sessions WHERE id = ? LIMIT 1`,
       args: [s.id],
     });
     const r = rows[0];
