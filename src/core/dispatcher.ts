@@ -72,7 +72,7 @@ export class Dispatcher {
       const stored = await insertEvent(tx, row);
       await insertSessions(tx, rows);
       return stored;
-    }, { isolated: true });
+    }, { isolated: true, movesNoFence: true });
     // Its sessions take their runners while the commit (and its fsync) is in flight.
     this.start(rows, storing);
     const event = await storing;

@@ -23,6 +23,8 @@ type Stmt = ReturnType<InstanceType<typeof Database>["prepare"]>;
 type Prepared = {
   stmt: Stmt;
   reader: boolean;
+  // Ends in `LIMIT 1`: run with `get` (one call into the driver, no iterator).
+  one: boolean;
   columns: string[];
   make?: (raw: unknown[]) => Row;
 };
@@ -162,6 +164,7 @@ class Connection {
     p = {
       stmt,
       reader,
+      one: reader && /\bLIMIT 1\s*$/i.test(sql),
       columns,
       make: reader ? rowMaker(columns) : undefined,
     };
@@ -176,6 +179,10 @@ class Connection {
     const p = this.prepare(sql);
     this.statements++;
     if (sql === "COMMIT") this.commits++;
+    if (p.one) {
+      const raw = p.stmt.get(args) as unknown[] | undefined;
+      return resultSet(p.columns, raw ? [p.make!(raw)] : [], 0, undefined);
+    }
     if (p.reader) {
       const raws = p.stmt.all(args) as unknown[][];
       return resultSet(p.columns, raws.map(p.make!), 0, undefined);
@@ -194,7 +201,10 @@ class Connection {
   // look at the WAL's shared memory).
   dataVersion(): number {
     if (this.seenDataVersion === undefined) {
-      this.seenDataVersion = Number(this.execute("PRAGMA data_version").rows[0][0]);
+      // One row: `get` (one call into the driver) rather than `all` (an iterator).
+      this.statements++;
+      const row = this.prepare("PRAGMA data_version").stmt.get([]) as unknown[];
+      this.seenDataVersion = Number(row[0]);
       setImmediate(() => (this.seenDataVersion = undefined));
     }
     return this.seenDataVersion;

@@ -28,7 +28,14 @@ import { journalCommitted } from "../../observability/metrics.ts";
 import type { sessionLogs } from "./schema.ts";
 
 export type Write<T> = (tx: Tx) => Promise<T>;
-export type WriteOptions = { lazy?: boolean; isolated?: boolean; fence?: Fence };
+export type WriteOptions = {
+  lazy?: boolean;
+  isolated?: boolean;
+  fence?: Fence;
+  // The write only inserts new rows (an event and its new sessions): it moves no fence, so
+  // fences checked before it in the transaction need no check again after it.
+  movesNoFence?: boolean;
+};
 
 // A condition a write commits under, checked by `holds` in the write's transaction (and
 // holding until it commits: `holds` must lock what it reads, as an UPDATE does). Fences
@@ -45,6 +52,8 @@ type Pending = {
   both?: boolean;
   isolated: boolean;
   fence?: Fence;
+  movesNoFence?: boolean;
+  lazy?: boolean;
   resolve(value: unknown): void;
   reject(err: unknown): void;
 };
@@ -60,6 +69,10 @@ const LOG_ROWS_PER_INSERT = 1000;
 
 export class GroupCommit {
   private queue: Pending[] = [];
+  // Queued writes that are not lazy: while there are none, lazy ones wait.
+  private eager = 0;
+  // Set by flushNow: commit what is queued, lazy writes too, until the queue is empty.
+  private lazyDue = false;
   private flushing = false;
   private lazyTimer?: ReturnType<typeof setTimeout>;
   // Writes and transactions so far (for benchmarks and tests).
@@ -69,7 +82,12 @@ export class GroupCommit {
 
   write<T>(write: Write<T>, opts: WriteOptions = {}): Promise<T> {
     return this.enqueue<T>(
-      { write, isolated: opts.isolated ?? false, fence: opts.fence },
+      {
+        write,
+        isolated: opts.isolated ?? false,
+        fence: opts.fence,
+        movesNoFence: opts.movesNoFence,
+      },
       opts.lazy,
     );
   }
@@ -85,18 +103,22 @@ export class GroupCommit {
     write: Write<T>,
     rows: LogRow[],
     fence?: Fence,
+    lazy = false,
   ): Promise<{ value: T; ids: number[] }> {
-    return this.enqueue({ write, logs: rows, both: true, isolated: false, fence });
+    return this.enqueue({ write, logs: rows, both: true, isolated: false, fence }, lazy);
   }
 
   private enqueue<T>(
-    p: Pick<Pending, "write" | "logs" | "both" | "isolated" | "fence">,
+    p: Pick<Pending, "write" | "logs" | "both" | "isolated" | "fence" | "movesNoFence">,
     lazy?: boolean,
   ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ ...p, resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push({ ...p, lazy, resolve: resolve as (v: unknown) => void, reject });
       if (lazy) this.lazyTimer ??= setTimeout(() => this.flushNow(), LAZY_MS);
-      else this.flushNow();
+      else {
+        this.eager++;
+        this.kick();
+      }
     });
   }
 
@@ -116,15 +138,23 @@ export class GroupCommit {
       clearTimeout(this.lazyTimer);
       this.lazyTimer = undefined;
     }
+    if (!this.queue.length) return;
+    this.lazyDue = true;
+    this.kick();
+  }
+
+  private kick(): void {
     if (this.flushing || !this.queue.length) return;
     this.flushing = true;
     queueMicrotask(() => this.flush().catch(logFailure("group commit failed")));
   }
 
+  // Lazy writes left queued (no write that commits came, nor flushNow) have their timer.
   private async flush(): Promise<void> {
     try {
-      while (this.queue.length) await this.commitBatch();
+      while (this.queue.length && (this.eager > 0 || this.lazyDue)) await this.commitBatch();
     } finally {
+      if (!this.queue.length) this.lazyDue = false;
       this.flushing = false;
       const done = this.onFlushed;
       this.flushed = this.onFlushed = undefined;
@@ -139,7 +169,7 @@ export class GroupCommit {
     try {
       await this.db.transaction(async (tx) => {
         // Taken once the transaction holds the connection: what queued meanwhile joins.
-        batch = this.queue.splice(0, MAX_BATCH);
+        batch = this.take(MAX_BATCH);
         const logs: number[] = [];
         // Fences that held in this transaction.
         const held = new Set<string>();
@@ -149,7 +179,7 @@ export class GroupCommit {
             settled[i] = { ok: false, error: p.fence.lost() };
           } else if (p.write) {
             // A write that is not fenced may move a fence (a lease's claim): check again.
-            if (!p.fence) held.clear();
+            if (!p.fence && !p.movesNoFence) held.clear();
             // Alone so far: no savepoint (its failure fails the transaction, which holds
             // nothing else yet).
             if (!p.isolated || batch.length === 1) {
@@ -165,7 +195,7 @@ export class GroupCommit {
           if (p.logs && (!settled[i] || settled[i].ok)) logs.push(i);
           // What was queued meanwhile joins (a write's own follow-up, e.g. a log record).
           if (i === batch.length - 1 && batch.length < MAX_BATCH) {
-            batch.push(...this.queue.splice(0, MAX_BATCH - batch.length));
+            batch.push(...this.take(MAX_BATCH - batch.length));
           }
         }
         for (let from = 0; from < logs.length;) {
@@ -185,7 +215,7 @@ export class GroupCommit {
     } catch (error) {
       // BEGIN or COMMIT failed, or a write that is not isolated did (or the only one):
       // nothing of the batch is written.
-      if (!batch.length) batch = this.queue.splice(0, MAX_BATCH);
+      if (!batch.length) batch = this.take(MAX_BATCH);
       for (const p of batch) p.reject(error);
       return;
     }
@@ -197,6 +227,12 @@ export class GroupCommit {
       if (s.ok) p.resolve(s.value);
       else p.reject(s.error);
     });
+  }
+
+  private take(n: number): Pending[] {
+    const taken = this.queue.splice(0, n);
+    for (const p of taken) if (!p.lazy) this.eager--;
+    return taken;
   }
 }
 

@@ -137,6 +137,10 @@ export function writeFiles(dir: string, files: BuildFiles): void {
 
 // Unpacked builds, one directory per build id, written once.
 export class CodeDirs {
+  // Build directories seen on disk (nothing removes one while the daemon runs): every
+  // session asks, and a look at the disk each time cost a system call.
+  private readonly known = new Set<string>();
+
   // `unpacked`: told of each build directory as it is written (runner-user.ts shares it).
   constructor(
     private readonly db: Db,
@@ -155,7 +159,11 @@ export class CodeDirs {
 
   async get(buildId: string): Promise<string> {
     const dir = join(this.root, buildId);
-    if (existsSync(dir)) return dir;
+    if (this.known.has(dir)) return dir;
+    if (existsSync(dir)) {
+      this.known.add(dir);
+      return dir;
+    }
     const row = await buildById(this.db, buildId);
     if (!row) throw new BuildError(`build ${buildId} not found`);
     const tmp = mkdtempSync(join(this.root, `.${buildId}-`));
@@ -167,6 +175,7 @@ export class CodeDirs {
       rmSync(tmp, { recursive: true, force: true });
       if (!existsSync(dir)) throw err;
     }
+    this.known.add(dir);
     return dir;
   }
 }

@@ -33,4 +33,4 @@ export function sessionFence(s: { id: string; leaseEpoch: number }): Fence {
   };
 }
 
-const FENCE_CHECK = "SELECT id FROM sessions WHERE id = ? AND lease_epoch = ?";
+const FENCE_CHECK = "SELECT id FROM sessions WHERE id = ? AND lease_epoch = ? LIMIT 1";

@@ -539,6 +539,7 @@ export class SessionManager implements SessionStarter {
       ? sealerFor(box, await secretValues(db, box, s.projectId))
       : undefined;
     let logged: Promise<void> | undefined;
+    const signalsParent = !!(s.parentId && s.isDurable);
     await groupCommit(db).write(async (tx) => {
       await endRow(tx, s.id, state, fields);
       if (subscribed) await execOn(tx)("DELETE FROM subscriptions WHERE session_id = ?", [s.id]);
@@ -561,7 +562,8 @@ export class SessionManager implements SessionStarter {
         ...(fields.error ? { error: fields.error } : {}),
       });
       logged.catch(() => {});
-    }, { isolated: true, fence });
+      // Plain statements, but for the parent's signal (which may fail alone).
+    }, { isolated: signalsParent, fence });
     this.deps.wakeups.forget(s.id);
     if (s.parentId && s.isDurable) this.deps.wakeups.notify(s.parentId);
     await logged;

@@ -127,7 +127,7 @@ export class Sessions {
   async current(s: Session): Promise<Session | undefined> {
     const { rows } = await this.db.$client.execute({
       sql: `SELECT state, runs, error, hibernated, wake_at, owner, lease_until, lease_epoch,
-              stop_reason, started_at, ended_at, updated_at FROM sessions WHERE id = ?`,
+              stop_reason, started_at, ended_at, updated_at FROM sessions WHERE id = ? LIMIT 1`,
       args: [s.id],
     });
     const r = rows[0];
@@ -287,7 +287,9 @@ const LAZY_RECORDS: ReadonlySet<LogRecordType> = new Set([
 // Appends one session's log records in order, numbering them. Its writes are group
 // committed with other sessions' (db/group-commit.ts), in the order they are made.
 export class SessionLog {
+  // The last write queued, and the last one queued that is not lazy.
   private tail: Promise<unknown> = Promise.resolve();
+  private eagerTail: Promise<unknown> = Promise.resolve();
   private lastAt = 0;
   // Masks secret values in the records' data.
   redactor?: Redactor;
@@ -302,25 +304,34 @@ export class SessionLog {
 
   append(type: LogRecordType, data: Record<string, unknown>): Promise<void> {
     const record = this.record(type, data);
+    const lazy = LAZY_RECORDS.has(type);
     const result = groupCommit(this.db)
-      .appendLog(record, { lazy: LAZY_RECORDS.has(type), fence: this.fence })
+      .appendLog(record, { lazy, fence: this.fence })
       .then((id) => this.publish(record, id));
-    this.tail = result.catch(() => {});
+    this.queued(result, lazy);
     return result;
   }
 
   // Queues `write` with these records (type, data, time: now by default) in one entry, the
-  // cheapest way to commit a durable step; resolves once they are committed.
+  // cheapest way to commit a durable step; resolves once they are committed. `lazy`: see
+  // db/group-commit.ts.
   writeWithRecords(
     write: Write<unknown>,
     records: [LogRecordType, Record<string, unknown>, number?][],
+    lazy = false,
   ): Promise<void> {
     const rows = records.map(([type, data, at]) => this.record(type, data, at));
-    const result = groupCommit(this.db).writeWithLogs(write, rows, this.fence).then(({ ids }) => {
+    const result = groupCommit(this.db).writeWithLogs(write, rows, this.fence, lazy);
+    const published = result.then(({ ids }) => {
       for (let i = 0; i < rows.length; i++) this.publish(rows[i], ids[i]);
     });
-    this.tail = result.catch(() => {});
-    return result;
+    this.queued(published, lazy);
+    return published;
+  }
+
+  private queued(written: Promise<unknown>, lazy = false): void {
+    this.tail = written.catch(() => {});
+    if (!lazy) this.eagerTail = this.tail;
   }
 
   // `at` may be earlier than now (an activity's start, told with its result), not earlier
@@ -340,13 +351,25 @@ export class SessionLog {
   // Under the log's fence, if it has one.
   write<T>(task: Write<T>, opts: WriteOptions = {}): Promise<T> {
     const result = groupCommit(this.db).write(task, { fence: this.fence, ...opts });
-    this.tail = result.catch(() => {});
+    this.queued(result, opts.lazy);
     return result;
   }
 
+  // Settles once every write queued so far has (lazy ones are committed now).
   flushed(): Promise<unknown> {
     groupCommit(this.db).flushNow();
     return this.tail;
+  }
+
+  // Settles once every write queued so far that is not lazy has; the lazy ones stay
+  // queued, to commit with the next write that commits.
+  eagerWritten(): Promise<unknown> {
+    return this.eagerTail;
+  }
+
+  // Commits now what is queued lazily.
+  flushLazy(): void {
+    groupCommit(this.db).flushNow();
   }
 }
 

@@ -67,6 +67,9 @@ export class SessionRun {
   private finish!: (outcome: RunOutcome) => void;
   readonly outcome: Promise<RunOutcome>;
   private ended = false;
+  // A write queued lazily that the runner did not wait for (an outcome): it commits when
+  // the runner's next frame comes, if no other write takes it along first.
+  private lazyUnawaited = false;
   private printedChars = 0;
   // Activities whose `call` came before their result, by seq.
   private readonly calls = new Map<number, { args: unknown; kwargs: unknown; startedAt: number }>();
@@ -174,8 +177,11 @@ export class SessionRun {
     this.waitEnded();
     this.aborted?.abort(RUN_ENDED);
     this.runner.kill();
-    // Whatever was queued for the log is written before the outcome is acted on.
-    this.log.flushed().then(() => this.finish(outcome))
+    // Whatever was queued for the log is written before the outcome is acted on; at the
+    // handler's return, what is queued lazily (its last prints, its outcome) commits with
+    // the session's end instead (queued after it, in the same or a later commit).
+    const written = outcome.kind === "done" ? this.log.eagerWritten() : this.log.flushed();
+    written.then(() => this.finish(outcome))
       .catch(logFailure("ending a run failed", { session: this.session.id }));
   }
 
@@ -185,6 +191,10 @@ export class SessionRun {
     // What a runner sent after its run ended (stopped, timed out, lost: it is being killed)
     // is not the session's: its end is the log's last record.
     if (this.ended) return;
+    if (this.lazyUnawaited && h.t !== "done") {
+      this.lazyUnawaited = false;
+      this.log.flushLazy();
+    }
     switch (h.t) {
       case "print":
         await this.onPrint(h);
@@ -360,6 +370,7 @@ export class SessionRun {
     const op = String(h.op);
     if (op === "subscribe") this.subscribed = true;
     const handler = syscalls[op];
+    const abortSignal = () => this.abortSignal();
     const ctx = {
       deps: this.deps,
       session: this.session,
@@ -367,7 +378,17 @@ export class SessionRun {
       seal: this.seal,
       op,
       seq: typeof h.seq === "number" ? h.seq : undefined,
-      signal: this.abortSignal(),
+      // Made only for a call that looks at it.
+      get signal() {
+        return abortSignal();
+      },
+      unawaited: (written: Promise<unknown>) => {
+        this.lazyUnawaited = true;
+        written.catch((err: Error) => {
+          if (err instanceof LeaseLost) return this.fencedOut(err);
+          this.end({ kind: "died", reason: `daemon error: ${err.message}` });
+        });
+      },
       waiting: (deadline: number | null) =>
         this.waitStarted(deadline, false, { op, subscriptionIds: subscriptionIds(h.args) }),
       idle: (idle: boolean) => this.waitIdleChanged(idle),

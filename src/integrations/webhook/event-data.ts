@@ -17,6 +17,25 @@ function joinValues(pairs: Iterable<[string, string]>, canonical: boolean): Reco
   return out;
 }
 
+// The request's headers as a web `Headers` iterates them (names lowercased and sorted, a
+// name's values joined with ", " — "; " for cookie —, values trimmed of HTTP whitespace),
+// from the name/value list the HTTP server parsed: building a `Headers` object (which
+// validates every header again) cost more than the rest of the event's data.
+export function rawHeaderPairs(raw: readonly string[]): [string, string][] {
+  const byName = new Map<string, string>();
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i].toLowerCase();
+    if (name.startsWith(":")) continue;
+    const value = raw[i + 1].replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, "");
+    const had = byName.get(name);
+    byName.set(
+      name,
+      had === undefined ? value : `${had}${name === "cookie" ? "; " : ", "}${value}`,
+    );
+  }
+  return [...byName].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
 function decodeText(bytes: Uint8Array): string | null {
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
@@ -54,10 +73,13 @@ export type WebhookEventData = {
   refused?: string;
 };
 
+// `rawHeaders`: the request's headers as the HTTP server parsed them (name, value, …),
+// when it has them.
 export function webhookEventData(
   req: Request,
   body: Uint8Array,
   pathSuffix: string,
+  rawHeaders?: readonly string[],
 ): WebhookEventData {
   const url = new URL(req.url);
   const text = body.length ? decodeText(body) : null;
@@ -84,7 +106,7 @@ export function webhookEventData(
       query: joinValues(url.searchParams, false),
       path_suffix: pathSuffix,
     },
-    headers: joinValues(req.headers, true),
+    headers: joinValues(rawHeaders ? rawHeaderPairs(rawHeaders) : req.headers, true),
     trailers: {},
     body: {
       bytes: body.length ? Buffer.from(body).toString("base64") : null,

@@ -52,7 +52,9 @@ async function receive(
   const prefix = `/webhooks/${slug}`;
   const path = new URL(c.req.url).pathname;
   const suffix = path.length > prefix.length ? path.slice(prefix.length + 1) : "";
-  const { data, refused } = webhookEventData(c.req.raw, body, suffix);
+  // The Node adapter's request (on Deno too: it serves node:http).
+  const node = (c.env as { incoming?: { rawHeaders?: string[] } } | undefined)?.incoming;
+  const { data, refused } = webhookEventData(c.req.raw, body, suffix, node?.rawHeaders);
   const incoming = {
     projectId: trigger.projectId,
     destinationId: trigger.id,

@@ -45,7 +45,10 @@ export type SyscallContext = {
   // The durable step number, when the call is journaled.
   seq?: number;
   // Aborted when the run ends (session finished, stopped, runner gone, hibernated).
-  signal: AbortSignal;
+  readonly signal: AbortSignal;
+  // A write the call's answer does not wait for: if it fails, the run ends as if the call
+  // had failed that way.
+  unawaited(written: Promise<unknown>): void;
   // Told when a durable call starts to wait, and until when (null: no deadline).
   waiting?: (deadline: number | null) => void;
   // Whether a waiting call is idle (waiting to be woken) or looking: a session hibernates
@@ -71,14 +74,20 @@ export async function journalFailure(ctx: SyscallContext, message: string): Prom
 
 // Journals a call whose effect is log records (its result: `value`): the records and the
 // journal row in one entry of one commit, so nothing waits for a commit of its own.
+// `lazy`: see db/group-commit.ts.
 export function journalWithRecords(
   ctx: SyscallContext,
   value: unknown,
   records: Parameters<SessionLog["writeWithRecords"]>[1],
+  lazy = false,
 ): Promise<void> {
-  return ctx.log.writeWithRecords(async (tx) => {
-    await journal(tx, ctx, value);
-  }, records);
+  return ctx.log.writeWithRecords(
+    async (tx) => {
+      await journal(tx, ctx, value);
+    },
+    records,
+    lazy,
+  );
 }
 
 // Runs the effect and journals its result in one transaction (shared with other

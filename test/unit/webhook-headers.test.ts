@@ -1,0 +1,45 @@
+// A webhook event's headers read from the HTTP server's raw list (event-data.ts
+// rawHeaderPairs) are the ones a web Headers object gives: same names, values, order. One
+// difference: several Cookie headers are joined with "; " (RFC 6265), as Node's Headers
+// joins them, on Deno too (whose Headers joins them with ", ").
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { webhookEventData } from "../../src/integrations/webhook/event-data.ts";
+
+test("headers from the raw list are those of a Headers object", () => {
+  const raw = [
+    "Host",
+    "127.0.0.1:9",
+    "X-Multi",
+    "one",
+    "content-type",
+    "application/json",
+    "x-multi",
+    "  two\t",
+    "Cookie",
+    "a=1",
+    "cookie",
+    "b=2",
+    "Set-Cookie",
+    "s=1",
+    "set-cookie",
+    "s=2",
+    "X-Empty",
+    "",
+    "accept",
+    "*/*",
+  ];
+  const headers = new Headers();
+  for (let i = 0; i < raw.length; i += 2) headers.append(raw[i], raw[i + 1]);
+  const req = new Request("http://127.0.0.1:9/webhooks/x?q=1", {
+    method: "POST",
+    headers,
+  });
+  const body = new TextEncoder().encode('{"a": 1}');
+  const viaHeaders = webhookEventData(req, body, "").data.headers;
+  const viaRaw = webhookEventData(req, body, "", raw).data.headers;
+  assert.deepEqual({ ...viaRaw, Cookie: "" }, { ...viaHeaders, Cookie: "" });
+  assert.deepEqual(Object.keys(viaRaw), Object.keys(viaHeaders));
+  assert.equal((viaRaw as Record<string, string>)["X-Multi"], "one, two");
+  assert.equal((viaRaw as Record<string, string>)["Cookie"], "a=1; b=2");
+});
