@@ -36,10 +36,11 @@ test("headers from the raw list are those of a Headers object", () => {
     headers,
   });
   const body = new TextEncoder().encode('{"a": 1}');
-  const viaHeaders = webhookEventData(req, body, "").data.headers;
-  const viaRaw = webhookEventData(req, body, "", raw).data.headers;
+  type HeaderMap = Record<string, string>;
+  const viaHeaders = webhookEventData(req, body, "").data.headers as HeaderMap;
+  const viaRaw = webhookEventData(req, body, "", raw).data.headers as HeaderMap;
   assert.deepEqual({ ...viaRaw, Cookie: "" }, { ...viaHeaders, Cookie: "" });
   assert.deepEqual(Object.keys(viaRaw), Object.keys(viaHeaders));
-  assert.equal((viaRaw as Record<string, string>)["X-Multi"], "one, two");
-  assert.equal((viaRaw as Record<string, string>)["Cookie"], "a=1; b=2");
+  assert.equal(viaRaw["X-Multi"], "one, two");
+  assert.equal(viaRaw["Cookie"], "a=1; b=2");
 });
