@@ -182,7 +182,8 @@ def parse_entrypoint(entrypoint: str) -> tuple[str, str]:
 
 
 def import_entry(module: str):
-    return importlib.import_module(module)
+    # A module a fork server preloaded is there already (import_module takes locks first).
+    return sys.modules.get(module) or importlib.import_module(module)
 
 
 # Plain functions' answer to takes_session_id: a fork server fills it for its preloaded

@@ -18,13 +18,16 @@ from .output import Output
 MAX_ERROR_CHARS = 1 << 20
 
 
-# A webhook event's data as the daemon sends it (docs/protocol.md), for the rehearsal.
+# A webhook event as the daemon sends it (src/integrations/webhook/event-data.ts), for the
+# rehearsal of the event's path in prepare.
 _SAMPLE_EVENT = {
     "data": {
         "method": "POST",
-        "url": {"path": "/webhooks/x", "query": {"a": "b"}},
-        "headers": {"content-type": "application/json"},
-        "body": {"bytes": "e30=", "text": "{}", "json": {}},
+        "raw_url": "/webhooks/x?a=b",
+        "url": {"path": "/webhooks/x", "query": {"a": "b"}, "path_suffix": ""},
+        "headers": {"Content-Type": "application/json", "Content-Length": "8"},
+        "trailers": {},
+        "body": {"bytes": "eyJpIjogMX0=", "text": '{"i": 1}', "form": None, "json": {"i": 1}},
     },
     "event_type": "post",
     "event_id": "evt_sample",
