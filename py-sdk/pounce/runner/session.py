@@ -4,6 +4,7 @@ import json
 import os
 import pickle
 import sys
+import time
 from typing import Any, NoReturn
 
 from pounce import syscall, tagged
@@ -53,7 +54,8 @@ class Session:
 
     def prepare(self) -> None:
         """Before ``start``: the session output and the syscall handler in place, the
-        watcher thread started (it waits for ``begin``) and the event path run once, so
+        watcher thread started (it waits for ``begin``), the event path and a durable
+        call's classification run once, so
         that a forked child has its first-time costs (threads, memory copied from the
         server on first write) behind it when its session starts."""
         if self.warm is None:
@@ -68,6 +70,7 @@ class Session:
         syscall.set_handler(self.gate.syscall)
         self.chan.park_reader()
         build_event(_SAMPLE_EVENT, None)
+        self.gate.is_activity(time.time)  # how a call is classified (nothing is run)
 
     def begin(self, start: dict, steps: list[Step]) -> None:
         """What ``start`` and the journal tell; the watcher begins watching."""
