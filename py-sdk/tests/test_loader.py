@@ -86,3 +86,22 @@ def test_module_level_code_runs_plainly(tmp_path, make_gate):
     mod = import_from(tmp_path, gate, "ldr_top")
     assert mod.VALUE in (0, 1, 2)
     assert daemon.calls() == []
+
+
+def test_takes_session_id_is_answered_before_forking():
+    """A fork server notes its entry points' signatures (note_entry_points); the answer
+    is the same as inspecting them in the session."""
+    import types
+
+    module = types.ModuleType("entry")
+    exec(
+        "def plain(event): pass\ndef with_id(event, session_id): pass\n"
+        "class Handler:\n    def __call__(self, event, session_id=None): pass\n",
+        module.__dict__,
+    )
+    loader.note_entry_points(module)
+    assert loader._takes_session_id[module.plain] is False
+    assert loader._takes_session_id[module.with_id] is True
+    assert loader.takes_session_id(module.with_id) is True
+    assert loader.takes_session_id(module.Handler()) is True  # not a plain function
+    assert loader.takes_session_id(len) is False  # no signature: not taken

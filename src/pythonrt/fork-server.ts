@@ -21,6 +21,9 @@ import {
 // how long to look for the process to be gone.
 const ORPHAN_POLL_MS = 20;
 const ORPHAN_WAIT_MS = 2000;
+// Spare runners kept forked and waiting (each one a few MB of its own: the rest is shared
+// with the server).
+export const SPARES = 2;
 
 export type ForkServerSpec = {
   python: string;
@@ -51,7 +54,10 @@ export class ForkServer {
   preloaded: string[] = [];
   fallback: string | null = null;
   private socket?: RunnerSocket<ForkServerFrame, ForkServerCommand>;
-  private spare?: Promise<PythonRunner>;
+  // Runners forked ahead, oldest first: with two, back-to-back sessions each find one
+  // that has long finished its preparation.
+  private spares: Promise<PythonRunner>[] = [];
+  private refilling = false;
   private stopped = false;
   private readonly forking = new Map<string, (pid: number | Error) => void>();
   private readonly children = new Map<number, Child>();
@@ -81,26 +87,34 @@ export class ForkServer {
     });
   }
 
-  // A runner for a session: the spare forked ahead (connected, waiting for its start), or
-  // a new fork; then the next spare is forked, off the session's path.
+  // A runner for a session: a spare forked ahead (connected, waiting for its start), or
+  // a new fork; then spares are forked again, off the session's path.
   async take(): Promise<PythonRunner> {
-    const spare = this.spare;
-    this.spare = undefined;
-    const runner = spare && await spare.catch(() => undefined);
-    if (runner && !runner.socket.closed) {
-      this.refill();
-      return runner;
+    while (this.spares.length) {
+      const runner = await this.spares.shift()!.catch(() => undefined);
+      if (runner && !runner.socket.closed) {
+        this.refill();
+        return runner;
+      }
     }
     const fresh = await this.fork();
     this.refill();
     return fresh;
   }
 
+  // After what the taken runner's session does in this turn of the event loop (its
+  // `start` sent): the fork and the new child's set-up do not compete with it.
   private refill(): void {
-    if (!this.alive || this.spare) return;
-    const spare = this.fork(true);
-    spare.catch(() => {});
-    this.spare = spare;
+    if (this.refilling) return;
+    this.refilling = true;
+    setImmediate(() => {
+      this.refilling = false;
+      while (this.alive && this.spares.length < SPARES) {
+        const spare = this.fork(true);
+        spare.catch(() => {});
+        this.spares.push(spare);
+      }
+    });
   }
 
   // Forks a runner and resolves once it has connected (a spare waits for its start as
@@ -163,8 +177,8 @@ export class ForkServer {
     if (this.stopped) return;
     this.stopped = true;
     this.alive = false;
-    void this.spare?.then((r) => r.kill(), () => {});
-    this.spare = undefined;
+    for (const spare of this.spares) void spare.then((r) => r.kill(), () => {});
+    this.spares = [];
     if (this.socket) this.socket.send({ t: "stop" });
     else if (this.pid) killGroup(this.pid);
     this.socket?.close();
@@ -203,8 +217,8 @@ export class ForkServer {
   private died(exit: RunnerExit): void {
     this.alive = false;
     // The spare would wait for a start forever.
-    void this.spare?.then((r) => r.kill(), () => {});
-    this.spare = undefined;
+    for (const spare of this.spares) void spare.then((r) => r.kill(), () => {});
+    this.spares = [];
     const error = new Error(`fork server exited (${describeExit(exit)})`);
     for (const resolve of this.forking.values()) resolve(error);
     this.forking.clear();

@@ -6,6 +6,7 @@ import { readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { daemonFor, sleep, type TestDaemon, webhookPath, writeProject } from "../helpers/daemon.ts";
+import { SPARES } from "../../src/pythonrt/fork-server.ts";
 
 type Server = { pid: number; codeDir: string; durable: boolean; preload: string[] };
 
@@ -195,9 +196,9 @@ test("sessions fork from a warm server that imported the user's modules", async 
     const [again] = servers(d);
     assert.ok(again && again.pid !== server.pid, "a new server");
     assert.equal(prints[3], `parent ${again.pid}`);
-    // Nothing of the dead server is left behind (its spare runner included): the new
-    // server and its spare are all that work in the data dir.
-    await until("the dead server's runners to go", () => runnerProcesses(d).length === 2);
+    // Nothing of the dead server is left behind (its spare runners included): the new
+    // server and its spares are all that work in the data dir.
+    await until("the dead server's runners to go", () => runnerProcesses(d).length === 1 + SPARES);
   });
 
   await t.test("changed vars start a new server", async () => {
@@ -302,8 +303,8 @@ test("servers replaced while they fork leave no runner behind, and the daemon st
   }
   const prints = await runHook(d, deployed.stdout, "stormy", "hello");
   assert.equal(prints[2], "color c19 c19 v1");
-  // What stays: one server and its spare.
-  await until("one server and its spare", () => runnerProcesses(d).length === 2);
+  // What stays: one server and its spares.
+  await until("one server and its spares", () => runnerProcesses(d).length === 1 + SPARES);
   await d.stop();
   await until("no runner left", () => runnerProcesses(d).length === 0);
 });
@@ -333,7 +334,7 @@ function descriptors(pid: number): string[] {
 
 test("runners inherit no descriptor of the daemon's (on Deno too)", async (t) => {
   const { d } = await deployTestProject(t, "plain", false, ["--runner", "fork"]);
-  await until("one server and its spare", () => runnerProcesses(d).length === 2);
+  await until("one server and its spares", () => runnerProcesses(d).length === 1 + SPARES);
   const listener = `socket:[${runnerListener(d)}]`;
   assert.ok(descriptors(d.proc!.pid!).includes(listener), "the daemon holds its listening socket");
   for (const pid of runnerProcesses(d)) {
@@ -376,5 +377,5 @@ def main(event):
   assert.match(String(s.error), /exit code 3[\s\S]*first words\s+last words/, d.stderr);
   const left = (readdirSync(d.home, { recursive: true }) as string[])
     .filter((f) => f.endsWith(".err"));
-  assert.ok(left.length <= 1, `only the waiting spare's stderr file is left: ${left}`);
+  assert.ok(left.length <= SPARES, `only the waiting spares' stderr files are left: ${left}`);
 });

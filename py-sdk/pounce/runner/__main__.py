@@ -79,11 +79,9 @@ def serve(
     code_dir: str,
     warm: Any = None,
     start_timeout: float | None = START_TIMEOUT,
-    while_waiting: Any = None,
 ) -> None:
-    """Connect, say hello, wait for ``start`` and run the session (also used by the
-    children of a fork server, with its ``warm`` preparation; ``while_waiting`` runs
-    after hello, before the wait)."""
+    """Connect, say hello, prepare the session, wait for ``start`` and run it (also used
+    by the children of a fork server, with its ``warm`` preparation)."""
     try:
         conn = Conn.connect(socket_path)
     except OSError as err:
@@ -97,12 +95,12 @@ def serve(
             "python": platform.python_version(),
         }
     )
-    if while_waiting is not None:
-        while_waiting()
+    # What does not depend on the session is done while the daemon gets to its start.
+    session = Session(Channel(conn), code_dir, warm)
+    session.prepare()
     start, steps = wait_for_start(conn, start_timeout)
-    chan = Channel(conn)
-    chan.start_reader()
-    Session(chan, code_dir, start, steps, warm).run()
+    session.begin(start, steps)
+    session.run()
 
 
 def main(argv: list[str] | None = None) -> None:

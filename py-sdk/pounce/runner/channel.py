@@ -37,11 +37,28 @@ class Channel:
         self._reading = False  # a thread is reading the socket
         self._lost = False
         self._last_request = 0.0
+        self._parked: Any = None  # the lock a parked watcher waits on
+
+    def park_reader(self) -> None:
+        """Start the watcher thread now, waiting until ``start_reader``: a runner waiting
+        for its session pays for the thread before the session, not on its way."""
+        lock = _thread.allocate_lock()
+        lock.acquire()
+        self._parked = lock
+        _thread.start_new_thread(self._unpark, (lock,))
 
     def start_reader(self) -> None:
+        if self._parked is not None:
+            self._parked.release()
+            self._parked = None
+            return
         # Not threading.Thread: its start() waits until the new thread has run, up to a
         # millisecond on a busy machine, on every session's way to its first line.
         _thread.start_new_thread(self._watch, ())
+
+    def _unpark(self, lock: Any) -> None:
+        lock.acquire()
+        self._watch()
 
     def post(self, header: dict[str, Any], blob: bytes = b"") -> None:
         """Send a message that has no answer."""

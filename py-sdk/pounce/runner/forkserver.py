@@ -10,13 +10,11 @@ own connection; it does not depend on the server after the fork. See docs/protoc
 import argparse
 import ctypes
 import gc
-import inspect
 import os
 import platform
 import select
 import signal
 import sys
-import threading
 
 from .__main__ import START_TIMEOUT, close_inherited_fds, serve
 from .frames import PROTOCOL_VERSION, ForkServerCommand
@@ -60,23 +58,6 @@ def set_title(title: str) -> None:
         ctypes.memmove(start, data + b"\0" * (end - start - len(data)), end - start)
     except Exception:  # noqa: BLE001 - cosmetic
         pass
-
-
-def warm_up() -> None:
-    """What a forked child does slowly the first time (its first thread, inspecting the
-    handlers: the memory they touch is copied from the server then), done by a spare
-    before its session starts."""
-    thread = threading.Thread(target=lambda: None)
-    thread.start()
-    thread.join()
-    for module in list(sys.modules.values()):
-        if getattr(module, "__pounce_preloaded__", False):
-            for value in list(vars(module).values()):
-                if inspect.isfunction(value):
-                    try:
-                        inspect.signature(value)
-                    except (TypeError, ValueError):
-                        pass
 
 
 def restart_without_preload(reason: str) -> None:
@@ -171,17 +152,9 @@ class Server:
             fd = os.open(stderr_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             os.dup2(fd, 2)
             os.close(fd)
-            # A spare waits for its session as long as the daemon is there, and meanwhile
-            # does the first-time work of the session's path.
+            # A spare waits for its session as long as the daemon is there.
             timeout = None if spare else START_TIMEOUT
-            serve(
-                self.args.socket,
-                runner_id,
-                self.args.code_dir,
-                self.warm,
-                timeout,
-                warm_up if spare else None,
-            )
+            serve(self.args.socket, runner_id, self.args.code_dir, self.warm, timeout)
         except SystemExit as err:
             code = err.code if isinstance(err.code, int) else 1
         except BaseException as err:  # noqa: BLE001

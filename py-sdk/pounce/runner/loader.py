@@ -8,8 +8,10 @@ import ast
 import builtins
 import importlib
 import importlib.util
+import inspect
 import os
 import sys
+import types
 from importlib.machinery import ModuleSpec, SourceFileLoader
 from typing import Any
 
@@ -180,4 +182,31 @@ def parse_entrypoint(entrypoint: str) -> tuple[str, str]:
 
 
 def import_entry(module: str):
-    return importlib.import_module(module)
+    # A module a fork server preloaded is there already (import_module takes locks first).
+    return sys.modules.get(module) or importlib.import_module(module)
+
+
+# Plain functions' answer to takes_session_id: a fork server fills it for its preloaded
+# modules before it forks (inspect.signature is slow in a freshly forked child).
+_takes_session_id: dict[types.FunctionType, bool] = {}
+
+
+def takes_session_id(fn: Any) -> bool:
+    """Whether the entry point ``fn`` has a ``session_id`` parameter."""
+    plain = type(fn) is types.FunctionType
+    if plain and (known := _takes_session_id.get(fn)) is not None:
+        return known
+    try:
+        takes = "session_id" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        takes = False
+    if plain:
+        _takes_session_id[fn] = takes
+    return takes
+
+
+def note_entry_points(module: Any) -> None:
+    """Answer takes_session_id now for the functions of ``module``."""
+    for value in list(vars(module).values()):
+        if type(value) is types.FunctionType:
+            takes_session_id(value)

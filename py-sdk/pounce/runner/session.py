@@ -1,10 +1,10 @@
 """One session: load the user code, call the entry point, report ``done``."""
 
-import inspect
 import json
 import os
 import pickle
 import sys
+import time
 from typing import Any, NoReturn
 
 from pounce import syscall, tagged
@@ -19,24 +19,45 @@ from .output import Output
 MAX_ERROR_CHARS = 1 << 20
 
 
+# A webhook event as the daemon sends it (src/integrations/webhook/event-data.ts), for the
+# rehearsal of the event's path in prepare.
+_SAMPLE_EVENT = {
+    "data": {
+        "method": "POST",
+        "raw_url": "/webhooks/x?a=b",
+        "url": {"path": "/webhooks/x", "query": {"a": "b"}, "path_suffix": ""},
+        "headers": {"Content-Type": "application/json", "Content-Length": "8"},
+        "trailers": {},
+        "body": {"bytes": "eyJpIjogMX0=", "text": '{"i": 1}', "form": None, "json": {"i": 1}},
+    },
+    "event_type": "post",
+    "event_id": "evt_sample",
+}
+
+
 class Session:
-    def __init__(
-        self, chan: Channel, code_dir: str, start: dict, steps: list[Step], warm: Any = None
-    ) -> None:
+    """Made in two parts: what does not depend on the session when the runner connects
+    (``prepare``: a fork server's spare does it while it waits), the rest at ``begin``,
+    once ``start`` came."""
+
+    def __init__(self, chan: Channel, code_dir: str, warm: Any = None) -> None:
         self.chan = chan
         self.warm = warm  # a fork server's preparation (warm.Warm), or None
         self.code_dir = os.path.realpath(code_dir)
-        self.start = start
-        if "durable" in start:
-            self.durable = bool(start["durable"])
+        if warm is not None:
+            self.durable = bool(warm.durable)
         else:  # the launcher also marks durable sessions in the environment
             self.durable = os.environ.get("POUNCE_DURABLE") == "1"
-        self.session_id = start.get("session_id")
-        printed = start.get("printed")
-        journal = Journal(steps, printed if isinstance(printed, int) else None)
-        self.gate = Gate(chan, self.code_dir, self.durable, journal, self.fatal)
+        self.start: dict = {}
+        self.session_id: str | None = None
+        self.gate = Gate(chan, self.code_dir, self.durable, Journal([]), self.fatal)
 
-    def run(self) -> NoReturn:
+    def prepare(self) -> None:
+        """Before ``start``: the session output and the syscall handler in place, the
+        watcher thread started (it waits for ``begin``), the event path and a durable
+        call's classification run once, so
+        that a forked child has its first-time costs (threads, memory copied from the
+        server on first write) behind it when its session starts."""
         if self.warm is None:
             sys.dont_write_bytecode = True  # keep the build directory as it was unpacked
             if self.code_dir in sys.path:
@@ -44,8 +65,25 @@ class Session:
             sys.path.insert(0, self.code_dir)
             # Before any user code is imported.
             Output(self.chan.post, self.gate.print_seq).install()
+        else:  # the server imported the modules already (see warm.py)
+            self.warm.bind(self.chan.post, self.gate)
         syscall.set_handler(self.gate.syscall)
+        self.chan.park_reader()
+        build_event(_SAMPLE_EVENT, None)
+        self.gate.is_activity(time.time)  # how a call is classified (nothing is run)
 
+    def begin(self, start: dict, steps: list[Step]) -> None:
+        """What ``start`` and the journal tell; the watcher begins watching."""
+        self.start = start
+        if "durable" in start:
+            self.durable = self.gate.durable = bool(start["durable"])
+        self.session_id = start.get("session_id")
+        printed = start.get("printed")
+        self.gate.journal = Journal(steps, printed if isinstance(printed, int) else None)
+        self.chan.start_reader()
+
+    def run(self) -> NoReturn:
+        """After prepare and begin."""
         try:
             module_name, fn_name = loader.parse_entrypoint(str(self.start.get("entrypoint", "")))
         except ValueError as err:
@@ -54,8 +92,7 @@ class Session:
         if self.warm is not None:
             if self.warm.durable != self.durable:
                 self.done(error="runner started for the other durability mode")
-            # The server imported the modules already (see warm.py).
-            self.warm.attach(self.chan.post, self.gate, module_name)
+            self.warm.replay_prints(module_name)
         elif self.durable:
             loader.install(self.code_dir, self.gate)
         try:
@@ -71,7 +108,7 @@ class Session:
             self.done(error=f"function {fn_name!r} not found")
 
         event = build_event(self.start.get("event"), self.session_id)
-        kwargs = {"session_id": self.session_id} if _takes_session_id(fn) else {}
+        kwargs = {"session_id": self.session_id} if loader.takes_session_id(fn) else {}
         try:
             value = self.gate.call_handler(fn, event, kwargs)
         except BaseException as err:  # noqa: BLE001
@@ -139,10 +176,3 @@ def json_value(value: Any) -> Any:
     except (TypeError, ValueError):  # TaggedJSONError is a TypeError
         return _NO_VALUE
     return encoded if size <= results.MAX_VALUE_BYTES else _NO_VALUE
-
-
-def _takes_session_id(fn: Any) -> bool:
-    try:
-        return "session_id" in inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        return False

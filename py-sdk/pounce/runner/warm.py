@@ -54,6 +54,8 @@ class Warm:
         self.durable_modules: list[Any] = []
         # user module -> ("print", text) / ("import", module) in the order they happened
         self.events: dict[str, list[tuple[str, str]]] = {}
+        # preloaded module -> its module_prints, worked out before forking
+        self.prints: dict[str, list[str]] = {}
 
     def prepare(self) -> None:
         """Before any user import: the session output and the import hook."""
@@ -90,7 +92,8 @@ class Warm:
         if threading.active_count() > 1:
             raise PreloadError("user code started threads at import")
         for name in self.preloaded:
-            sys.modules[name].__dict__.setdefault("__pounce_preloaded__", True)
+            loader.note_entry_points(sys.modules[name])
+            self.prints[name] = self.module_prints(name)
         # The modules whose calls go through the gate, to rebind in each child.
         self.durable_modules = [
             m
@@ -143,9 +146,8 @@ class Warm:
 
     # --- in the child -------------------------------------------------------------
 
-    def attach(self, post: Any, gate: Any, entry_module: str) -> None:
-        """Hand the output and the loaded modules to this session, and send the
-        module-level prints a fresh import of ``entry_module`` would have made."""
+    def bind(self, post: Any, gate: Any) -> None:
+        """Hand the output and the loaded modules to this session (before its start)."""
         self.output.post = post
         self.output.seq_of = gate.print_seq
         if self.finder is not None:
@@ -154,7 +156,12 @@ class Warm:
                 module.__loader__.gate = gate
                 module.__dict__[loader.CALL] = gate.call
                 module.__dict__[loader.ACALL] = gate.acall
-        for text in self.module_prints(entry_module):
+
+    def replay_prints(self, entry_module: str) -> None:
+        """Send the module-level prints a fresh import of ``entry_module`` would have
+        made."""
+        prints = self.prints.get(entry_module)
+        for text in self.module_prints(entry_module) if prints is None else prints:
             self.output.send(text)
 
     def module_prints(self, entry_module: str) -> list[str]:
