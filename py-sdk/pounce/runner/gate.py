@@ -244,6 +244,20 @@ def is_no_activity(fn: Any) -> bool:
     return False
 
 
+def _cacheable(fn: Any) -> bool:
+    """Whether is_activity's answer for ``fn`` depends only on ``fn`` itself, its
+    ``__module__`` and the no-activity registry: a module-level builtin (``len``,
+    ``time.perf_counter``), or a plain function without attributes of its own (one could
+    set ``__self__``/``__objclass__``). Not bound methods: new objects on every access."""
+    kind = type(fn)
+    if kind is types.FunctionType:
+        return not fn.__dict__
+    if kind is types.BuiltinFunctionType:
+        owner = fn.__self__
+        return owner is None or type(owner) is types.ModuleType
+    return False
+
+
 def _check_size(op: str, header: dict[str, Any]) -> None:
     """Refuse a syscall whose frame would not be JSON, or be over the value size limit."""
     try:
@@ -277,6 +291,10 @@ class Gate:
         self.inhibitions = 0
         self._lock = threading.RLock()
         self._user_modules: dict[str, bool] = {}
+        # is_activity's answers for unmarked functions (see _cacheable), with what they
+        # depend on that may change: the function's __module__ and how many callables are
+        # registered as no activity. Bounded: functions made in a loop are new objects.
+        self._classified: dict[Any, tuple[str, int, bool]] = {}
         self.call_notice = CallNotice(chan.post)
 
     # --- classification ---------------------------------------------------------
@@ -303,6 +321,21 @@ class Gate:
         mark = activity_marker(fn)
         if mark is not None:
             return mark
+        if not _cacheable(fn):
+            return self._classify(fn)
+        module = fn.__module__
+        registered = len(_no_activity)
+        known = self._classified.get(fn)
+        if known is not None and known[0] == module and known[1] == registered:
+            return known[2]
+        answer = self._classify(fn)
+        if isinstance(module, str) and module in sys.modules:  # else is_user_code may change
+            if len(self._classified) >= 4096:
+                self._classified.clear()
+            self._classified[fn] = (module, registered, answer)
+        return answer
+
+    def _classify(self, fn: Any) -> bool:
         target = fn.func if isinstance(fn, functools.partial) else fn
         if is_sdk(target) or is_deterministic(target) or is_no_activity(target):
             return False

@@ -235,6 +235,11 @@ def format_size(n: int) -> str:
     return f"{n / (1 << 20):.1f} MiB"
 
 
+# Immutable values that pickle as themselves and come back equal: their blob needs no
+# exception handling and no round trip to know what the workflow gets.
+_ATOMIC = frozenset({int, float, str, bytes, bool, type(None)})
+
+
 def pack(ok: bool, value: Any, name: str) -> tuple[bytes, Any]:
     """Pickle an activity's outcome: ``(True, value)`` for a return, ``(False, exception,
     frames)`` for an exception, ``frames`` being the traceback inside the activity as
@@ -244,6 +249,10 @@ def pack(ok: bool, value: Any, name: str) -> tuple[bytes, Any]:
     sees, live and on replay alike). Raises ResultError when the value cannot be
     pickled or is over the size limit.
     """
+    if ok and type(value) in _ATOMIC:
+        blob = pickle.dumps((True, value))
+        if len(blob) <= MAX_VALUE_BYTES:
+            return blob, value
     if not ok:
         frames = activity_frames(value)
         value = picklable_exception(value)

@@ -40,6 +40,20 @@ except (ImportError, TypeError):  # no C accelerator
         return json.dumps(header, ensure_ascii=False, separators=(",", ":"))
 
 
+_decoder = json.JSONDecoder()
+
+
+def _loads(head: bytes) -> Any:
+    """json.loads(head), without its per-call encoding detection and decoder lookup (a
+    runner reads a header per step); anything unusual goes the usual way."""
+    text = head.decode("utf-8")
+    try:
+        value, end = _decoder.raw_decode(text)
+    except ValueError:
+        return json.loads(text)  # raises the usual error
+    return value if end == len(text) else json.loads(text)
+
+
 def encode(header: dict[str, Any], blob: bytes = b"") -> bytes:
     head = _dumps(header).encode("utf-8")
     if len(head) + len(blob) > MAX_FRAME:
@@ -80,8 +94,8 @@ class Conn:
             if timeout is not None:
                 self.sock.settimeout(None)
         try:
-            header = json.loads(head)
-        except ValueError as err:
+            header = _loads(head)
+        except ValueError as err:  # UnicodeDecodeError too
             raise WireError(f"bad frame header: {err}") from None
         if not isinstance(header, dict) or not isinstance(header.get("t"), str):
             raise WireError("frame header is not an object with a string 't'")

@@ -314,15 +314,18 @@ export class SessionLog {
 
   // Queues `write` with these records (type, data, time: now by default) in one entry, the
   // cheapest way to commit a durable step; resolves once they are committed. `lazy`: see
-  // db/group-commit.ts.
+  // db/group-commit.ts. `committed` runs once they are committed, before the records are
+  // published (a durable step's answer: the runner need not wait for the log's listeners).
   writeWithRecords(
     write: Write<unknown>,
     records: [LogRecordType, Record<string, unknown>, number?][],
     lazy = false,
+    committed?: () => void,
   ): Promise<void> {
     const rows = records.map(([type, data, at]) => this.record(type, data, at));
     const result = groupCommit(this.db).writeWithLogs(write, rows, this.fence, lazy);
     const published = result.then(({ ids }) => {
+      committed?.();
       for (let i = 0; i < rows.length; i++) this.publish(rows[i], ids[i]);
     });
     this.queued(published, lazy);

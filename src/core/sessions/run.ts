@@ -299,11 +299,14 @@ export class SessionRun {
           completedAt,
         }, this.seal),
       records,
+      false,
+      () => {
+        fault("activity.after_commit");
+        this.runner.socket.send({ t: "ok", id: h.id });
+      },
     );
-    fault("activity.after_commit");
     activityCompleted(error, completedAt - call.startedAt);
     activitySpan(this.session.id, String(h.name), call.startedAt, completedAt, error);
-    this.runner.socket.send({ t: "ok", id: h.id });
   }
 
   // `idle`: a sleep is idle throughout; a waiting syscall says when it is (waitIdleChanged).
