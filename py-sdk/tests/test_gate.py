@@ -93,6 +93,32 @@ def test_register_no_activity(make_gate):
     assert not gate.is_activity(time.monotonic_ns)
 
 
+def test_classification_follows_a_changed_function(tmp_path, make_gate):
+    """is_activity's answers are cached per function: one whose __module__ changes, or
+    that gets attributes of its own, is classified again."""
+    gate, _ = make_gate()
+    mod = load_user_module(tmp_path, gate, "usermod_changed", "def helper():\n    return 2\n")
+    assert not gate.is_activity(mod.helper)
+    mod.helper.__module__ = "math"  # deterministic
+    assert not gate.is_activity(mod.helper)
+    mod.helper.__module__ = "random"  # not user code, not deterministic
+    assert gate.is_activity(mod.helper)
+    mod.helper.__module__ = "usermod_changed"
+    assert not gate.is_activity(mod.helper)
+    mod.helper.__objclass__ = str  # as a str method would be: deterministic
+    mod.helper.__module__ = "random"
+    assert not gate.is_activity(mod.helper)
+
+    builtin = time.process_time
+    assert gate.is_activity(builtin)
+    try:
+        builtin.__module__ = "math"
+        assert not gate.is_activity(builtin)
+    finally:
+        builtin.__module__ = "time"
+    assert gate.is_activity(builtin)
+
+
 def test_marks_and_modes(make_gate):
     gate, _ = make_gate()
 

@@ -176,3 +176,10 @@ def test_unrestorable_result_prints_only_the_advice():
     assert printed is not None and printed.startswith("=" * 103)
     assert "cannot be restored from its pickle, so it cannot be journaled." in printed
     assert "RecursionError" not in printed
+
+
+def test_atomic_results_pickle_as_any_other():
+    for value in (5, 2**100, 1.5, "x", b"y", True, None):
+        blob, restored = results.pack(True, value, "f")
+        assert blob == results.dumps((True, value)) and restored == value
+        assert results.unpack(blob) == (True, value)
