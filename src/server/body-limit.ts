@@ -5,6 +5,7 @@
 // declares nothing, is counted as it streams by hono's bodyLimit.
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { requestHeader } from "./node-request.ts";
 
 export type BodyLimit = {
   maxSize: number;
@@ -14,8 +15,8 @@ export type BodyLimit = {
 export function declaredBodyLimit(options: BodyLimit): MiddlewareHandler {
   const streamed = bodyLimit(options);
   return (c, next) => {
-    const declared = c.req.header("content-length");
-    if (declared === undefined || c.req.header("transfer-encoding") !== undefined) {
+    const declared = requestHeader(c, "content-length");
+    if (declared === undefined || requestHeader(c, "transfer-encoding") !== undefined) {
       return streamed(c, next);
     }
     if (Number(declared) > options.maxSize) return Promise.resolve(options.onError(c));

@@ -44,3 +44,16 @@ test("headers from the raw list are those of a Headers object", () => {
   assert.equal(viaRaw["X-Multi"], "one, two");
   assert.equal(viaRaw["Cookie"], "a=1; b=2");
 });
+
+test("the content type for the body's form comes from the raw list too", () => {
+  const raw = ["Content-Type", "application/x-www-form-urlencoded", "Host", "127.0.0.1:9"];
+  const req = new Request("http://127.0.0.1:9/webhooks/x", {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+  });
+  const body = new TextEncoder().encode("a=1&a=2&b=3");
+  const url = new URL(req.url);
+  const viaRaw = webhookEventData(req, body, "", raw, url).data;
+  assert.deepEqual((viaRaw.body as { form: unknown }).form, { a: "1, 2", b: "3" });
+  assert.deepEqual(viaRaw.body, webhookEventData(req, body, "").data.body);
+});

@@ -36,9 +36,12 @@ export function rawHeaderPairs(raw: readonly string[]): [string, string][] {
   return [...byName].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
+// Stateless between calls (no `stream` option): one for every body.
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
 function decodeText(bytes: Uint8Array): string | null {
   try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return utf8.decode(bytes);
   } catch {
     return null;
   }
@@ -74,16 +77,17 @@ export type WebhookEventData = {
 };
 
 // `rawHeaders`: the request's headers as the HTTP server parsed them (name, value, …),
-// when it has them.
+// when it has them; `url`: the request's URL, when parsed already.
 export function webhookEventData(
   req: Request,
   body: Uint8Array,
   pathSuffix: string,
   rawHeaders?: readonly string[],
+  url: URL = new URL(req.url),
 ): WebhookEventData {
-  const url = new URL(req.url);
+  const headerPairs = rawHeaders ? rawHeaderPairs(rawHeaders) : [...req.headers];
   const text = body.length ? decodeText(body) : null;
-  const contentType = req.headers.get("content-type") ?? "";
+  const contentType = headerPairs.find(([name]) => name === "content-type")?.[1] ?? "";
   let json: unknown = null;
   let refused: string | undefined;
   if (text !== null) {
@@ -106,10 +110,12 @@ export function webhookEventData(
       query: joinValues(url.searchParams, false),
       path_suffix: pathSuffix,
     },
-    headers: joinValues(rawHeaders ? rawHeaderPairs(rawHeaders) : req.headers, true),
+    headers: joinValues(headerPairs, true),
     trailers: {},
     body: {
-      bytes: body.length ? Buffer.from(body).toString("base64") : null,
+      bytes: body.length
+        ? Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("base64")
+        : null,
       text,
       form,
       json,

@@ -2,6 +2,7 @@
 // type is the lowercased method and dispatches it.
 import type { Context } from "hono";
 import { declaredBodyLimit } from "../../server/body-limit.ts";
+import { nodeIncoming } from "../../server/node-request.ts";
 import { activeDeployments } from "../../core/projects/deployments.ts";
 import { delay } from "../../core/util/faults.ts";
 import { webhookTrigger } from "../../core/triggers/lookup.ts";
@@ -50,11 +51,16 @@ async function receive(
 
   const body = new Uint8Array(await c.req.arrayBuffer());
   const prefix = `/webhooks/${slug}`;
-  const path = new URL(c.req.url).pathname;
+  const url = new URL(c.req.url);
+  const path = url.pathname;
   const suffix = path.length > prefix.length ? path.slice(prefix.length + 1) : "";
-  // The Node adapter's request (on Deno too: it serves node:http).
-  const node = (c.env as { incoming?: { rawHeaders?: string[] } } | undefined)?.incoming;
-  const { data, refused } = webhookEventData(c.req.raw, body, suffix, node?.rawHeaders);
+  const { data, refused } = webhookEventData(
+    c.req.raw,
+    body,
+    suffix,
+    nodeIncoming(c)?.rawHeaders,
+    url,
+  );
   const incoming = {
     projectId: trigger.projectId,
     destinationId: trigger.id,
