@@ -94,6 +94,19 @@ test("a stop asked on another node is logged by the node that runs the session",
   await assertWholeLog(b, id);
 });
 
+test("a stop asked of a session whose node died ends it stopped, not in error", async (t) => {
+  const { daemons: [a, b] } = await startNodes(t, 2, ["--lease-ttl", "1"]);
+  await deploy(t, a);
+  const id = await startSpinning(a);
+  // The session's node dies with its lease still valid: b takes the stop request, then
+  // adopts the session once that lease has expired, and ends it as asked.
+  await a.kill();
+  await stopMany(b, id, 2);
+  const s = await b.waitSession(id);
+  assert.deepEqual([s.state, s.error], ["stopped", "enough"]);
+  await assertWholeLog(b, id);
+});
+
 test("a hibernated session asked to stop is claimed, and its stop logged, by the node asked", async (t) => {
   const d = await daemonFor(t, {}, ["--hibernate-after", "0.2"]);
   await deploy(t, d);

@@ -251,8 +251,9 @@ export class SessionManager implements SessionStarter {
       await this.deps.sessions.update(id, { hibernated: false, wakeAt: null }, fence);
       s = { ...s, hibernated: false, wakeAt: null };
     }
-    if (s.state === "running" && !s.isDurable && !this.runs.has(id)) {
-      // A non-durable session cannot resume: its run died with its daemon.
+    if (s.state === "running" && !s.isDurable && !this.runs.has(id) && !s.stopReason) {
+      // A non-durable session cannot resume: its run died with its daemon. (One asked to
+      // stop ends as asked, below.)
       await this.finish(
         s,
         "error",
