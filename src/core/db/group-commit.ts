@@ -20,6 +20,7 @@
 //
 // A write must use only the transaction it is given (see serialized.ts) and must not
 // queue another write and wait for it (that would wait for its own batch).
+import { setImmediate } from "node:timers";
 import type { Db } from "./client.ts";
 import { execOn, type Tx } from "./tx.ts";
 import { perHandle } from "./per-handle.ts";
@@ -146,7 +147,10 @@ export class GroupCommit {
   private kick(): void {
     if (this.flushing || !this.queue.length) return;
     this.flushing = true;
-    queueMicrotask(() => this.flush().catch(logFailure("group commit failed")));
+    // After the loop's I/O callbacks and what their promises run, not among them: the
+    // writes they queue join this batch, and a session's runner gets its `start` before
+    // the batch's statements run on this thread.
+    setImmediate(() => this.flush().catch(logFailure("group commit failed")));
   }
 
   // Lazy writes left queued (no write that commits came, nor flushNow) have their timer.
