@@ -12,6 +12,7 @@ import { VERSION } from "../src/version.ts";
 import { embeddedModule, fileHash } from "./build/embed.ts";
 import { embeddedPlugin, libsqlPlugin } from "./build/plugins.ts";
 import { makeSea } from "./build/sea.ts";
+import { offloadWorkerScript } from "./build/worker.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const dist = join(root, "dist");
@@ -57,15 +58,7 @@ async function buildBinary(): Promise<void> {
   rmSync(out, { force: true });
   rmSync(sums, { force: true });
   const bundle = join(work, "pounce.cjs");
-  // The offload worker thread: self-contained, started from its code (see src/runtime.ts).
-  const worker = await esbuild({
-    ...common,
-    entryPoints: [join(root, "src/core/util/offload-worker.ts")],
-    format: "cjs",
-    write: false,
-    outfile: join(work, "offload-worker.cjs"),
-  });
-  const workerCode = worker.outputFiles![0].text;
+  const workerCode = await offloadWorkerScript(root);
   await esbuild({
     ...common,
     format: "cjs",

@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { createClient } from "@libsql/client";
 import { build } from "esbuild";
 import pg from "pg";
+import { offloadWorkerScript } from "../build/worker.ts";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 // One level below the repository root, so the bundle finds the py-sdk as the source does.
@@ -21,17 +22,7 @@ export async function bundle(): Promise<void> {
   // The offload worker thread as the binary carries it (scripts/build.ts): one script, no
   // TypeScript loader in the measured process's threads either (tsx in the worker kept
   // ~10 MB of the idle daemon's memory after the deploy's manifest parse).
-  const worker = await build({
-    entryPoints: [join(ROOT, "src/core/util/offload-worker.ts")],
-    bundle: true,
-    platform: "node",
-    format: "cjs",
-    target: "node20",
-    minifyWhitespace: true,
-    minifySyntax: true,
-    write: false,
-    logLevel: "warning",
-  });
+  const workerCode = await offloadWorkerScript(ROOT);
   const embedded = join(ROOT, "src/embedded.ts");
   await build({
     entryPoints: [join(ROOT, "src/cli/main.ts")],
@@ -49,7 +40,7 @@ export async function bundle(): Promise<void> {
           const source = readFileSync(embedded, "utf8");
           const decl = /(export const offloadWorkerCode: string \| undefined = )undefined;/;
           if (!decl.test(source)) throw new Error("src/embedded.ts: offloadWorkerCode not found");
-          const code = JSON.stringify(worker.outputFiles[0].text);
+          const code = JSON.stringify(workerCode);
           return { contents: source.replace(decl, (_, head) => `${head}${code};`), loader: "ts" };
         });
       },

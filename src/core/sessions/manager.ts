@@ -566,7 +566,7 @@ export class SessionManager implements SessionStarter {
       // Plain statements, but for the parent's signal (which may fail alone).
     }, { isolated: signalsParent, fence });
     this.deps.wakeups.forget(s.id);
-    if (s.parentId && s.isDurable) this.deps.wakeups.notify(s.parentId);
+    if (signalsParent) this.deps.wakeups.notify(s.parentId!);
     await logged;
     log.info("session ended", { session: s.id, state });
     sessionEnded(s.projectId, state, now() - s.createdAt);
