@@ -117,6 +117,11 @@ export class ForkServer {
     });
   }
 
+  private killSpares(): void {
+    for (const spare of this.spares) void spare.then((r) => r.kill(), () => {});
+    this.spares = [];
+  }
+
   // Forks a runner and resolves once it has connected (a spare waits for its start as
   // long as the daemon is there).
   async fork(spare = false): Promise<PythonRunner> {
@@ -177,8 +182,7 @@ export class ForkServer {
     if (this.stopped) return;
     this.stopped = true;
     this.alive = false;
-    for (const spare of this.spares) void spare.then((r) => r.kill(), () => {});
-    this.spares = [];
+    this.killSpares();
     if (this.socket) this.socket.send({ t: "stop" });
     else if (this.pid) killGroup(this.pid);
     this.socket?.close();
@@ -216,9 +220,8 @@ export class ForkServer {
 
   private died(exit: RunnerExit): void {
     this.alive = false;
-    // The spare would wait for a start forever.
-    for (const spare of this.spares) void spare.then((r) => r.kill(), () => {});
-    this.spares = [];
+    // Spares would wait for a start forever.
+    this.killSpares();
     const error = new Error(`fork server exited (${describeExit(exit)})`);
     for (const resolve of this.forking.values()) resolve(error);
     this.forking.clear();

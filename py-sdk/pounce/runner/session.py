@@ -55,9 +55,9 @@ class Session:
     def prepare(self) -> None:
         """Before ``start``: the session output and the syscall handler in place, the
         watcher thread started (it waits for ``begin``), the event path and a durable
-        call's classification run once, so
-        that a forked child has its first-time costs (threads, memory copied from the
-        server on first write) behind it when its session starts."""
+        call's classification run once, so that a forked child has its first-time costs
+        (threads, memory copied from the server on first write) behind it when its
+        session starts."""
         if self.warm is None:
             sys.dont_write_bytecode = True  # keep the build directory as it was unpacked
             if self.code_dir in sys.path:
