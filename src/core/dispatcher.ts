@@ -11,6 +11,7 @@ import { evaluateFilters } from "./triggers/filter-eval.ts";
 import { log } from "./util/log.ts";
 import { eventReceived } from "../observability/metrics.ts";
 import { sessionCreated } from "../observability/tracing.ts";
+import { sessionFenceKey } from "./sessions/fence.ts";
 import { insertSessions, type NewSession, type NewSessionInput } from "./sessions/rows.ts";
 import type { Trigger } from "./triggers/lookup.ts";
 import { destinationTriggers, logFilterError, matchingTriggers } from "./triggers/matching.ts";
@@ -72,7 +73,7 @@ export class Dispatcher {
       const stored = await insertEvent(tx, row);
       await insertSessions(tx, rows);
       return stored;
-    }, { isolated: true, movesNoFence: true });
+    }, { isolated: true, movesNoFence: true, makesFences: rows.map((r) => sessionFenceKey(r)) });
     // Its sessions take their runners while the commit (and its fsync) is in flight.
     this.start(rows, storing);
     const event = await storing;

@@ -36,6 +36,9 @@ export type WriteOptions = {
   // The write only inserts new rows (an event and its new sessions): it moves no fence, so
   // fences checked before it in the transaction need no check again after it.
   movesNoFence?: boolean;
+  // Fences this write makes hold (it inserts the rows they check: new sessions): once it
+  // has run, they are not checked again in its transaction.
+  makesFences?: string[];
 };
 
 // A condition a write commits under, checked by `holds` in the write's transaction (and
@@ -54,6 +57,7 @@ type Pending = {
   isolated: boolean;
   fence?: Fence;
   movesNoFence?: boolean;
+  makesFences?: string[];
   lazy?: boolean;
   resolve(value: unknown): void;
   reject(err: unknown): void;
@@ -88,6 +92,7 @@ export class GroupCommit {
         isolated: opts.isolated ?? false,
         fence: opts.fence,
         movesNoFence: opts.movesNoFence,
+        makesFences: opts.makesFences,
       },
       opts.lazy,
     );
@@ -110,7 +115,10 @@ export class GroupCommit {
   }
 
   private enqueue<T>(
-    p: Pick<Pending, "write" | "logs" | "both" | "isolated" | "fence" | "movesNoFence">,
+    p: Pick<
+      Pending,
+      "write" | "logs" | "both" | "isolated" | "fence" | "movesNoFence" | "makesFences"
+    >,
     lazy?: boolean,
   ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -195,6 +203,7 @@ export class GroupCommit {
                 settled[i] = { ok: false, error };
               }
             }
+            if (p.makesFences && settled[i].ok) { for (const key of p.makesFences) held.add(key); }
           }
           if (p.logs && (!settled[i] || settled[i].ok)) logs.push(i);
           // What was queued meanwhile joins (a write's own follow-up, e.g. a log record).

@@ -24,13 +24,18 @@ export class LeaseLost extends Error {
 export function sessionFence(s: { id: string; leaseEpoch: number }): Fence {
   const { id, leaseEpoch } = s;
   return {
-    key: `${id}\0${leaseEpoch}`,
+    key: sessionFenceKey(s),
     async holds(tx: Tx) {
       const { rows } = await execOn(tx)(FENCE_CHECK, [id, leaseEpoch]);
       return rows.length === 1;
     },
     lost: () => new LeaseLost(id, leaseEpoch),
   };
+}
+
+// A new session's row (leased at epoch 0 unless given) makes its fence hold.
+export function sessionFenceKey(s: { id?: string; leaseEpoch?: number }): string {
+  return `${s.id}\0${s.leaseEpoch ?? 0}`;
 }
 
 const FENCE_CHECK = "SELECT id FROM sessions WHERE id = ? AND lease_epoch = ? LIMIT 1";

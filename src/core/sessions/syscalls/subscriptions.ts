@@ -9,6 +9,7 @@ import { now } from "../../util/clock.ts";
 import { fault } from "../../util/faults.ts";
 import { filterGuard } from "../../triggers/filter-guard.ts";
 import { triggerByName } from "../../triggers/lookup.ts";
+import { insertingSubscriptions } from "../../triggers/subscribers.ts";
 import {
   commit,
   stringArg,
@@ -40,21 +41,22 @@ export async function subscribe(
   const filterError = filter.trim() ? checkFilter(filter) : undefined;
   if (filterError) throw new SyscallError(filterError);
   const guard = filterGuard(filter);
-  return commit(ctx, async (tx) => {
-    const [row] = await tx.select({ last: max(events.seq) }).from(events);
-    const id = crypto.randomUUID();
-    await tx.insert(subscriptions).values({
-      id,
-      sessionId: ctx.session.id,
-      destinationId: destination.id,
-      filter,
-      cursor: row?.last ?? 0,
-      createdAt: now(),
-      guardPath: guard?.path ?? null,
-      guardValue: guard?.value ?? null,
-    });
-    return id;
-  });
+  return insertingSubscriptions(db, () =>
+    commit(ctx, async (tx) => {
+      const [row] = await tx.select({ last: max(events.seq) }).from(events);
+      const id = crypto.randomUUID();
+      await tx.insert(subscriptions).values({
+        id,
+        sessionId: ctx.session.id,
+        destinationId: destination.id,
+        filter,
+        cursor: row?.last ?? 0,
+        createdAt: now(),
+        guardPath: guard?.path ?? null,
+        guardValue: guard?.value ?? null,
+      });
+      return id;
+    }));
 }
 
 export type EventValue = { event_id: string; event_type: string; data: unknown };
