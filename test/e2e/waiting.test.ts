@@ -114,6 +114,42 @@ def main(event):
   assert.match(prints[1], /^subscribe: .*1:\d+/);
 });
 
+// The dispatcher remembers a destination found without subscriptions (subscribers.ts): a
+// subscription added later must be seen by the next event. `feed` is a sync webhook: its
+// answer says whether the event woke a session.
+test("an event to a source nobody subscribed to yet does not hide a later subscription", async (t) => {
+  const d = await daemonFor(t);
+  const body = `import autokitteh
+
+def main(event):
+    sub = autokitteh.subscribe("feed")
+    print("waiting")
+    got = autokitteh.next_event(sub)
+    print("got", got.body.text)
+`;
+  const project = waiter(body);
+  project["autokitteh.yaml"] = project["autokitteh.yaml"].replace(
+    "    - name: feed\n      webhook: {}\n",
+    "    - name: feed\n      webhook: {}\n      is_sync: true\n",
+  );
+  const out = await d.cli(["deploy", "--manifest", writeProject(t, project)]);
+  assert.equal(out.code, 0, out.stderr);
+  const feed = d.url + webhookPath(out.stdout, "feed");
+  for (let i = 0; i < 3; i++) {
+    const early = await fetch(feed, { method: "POST", body: "early" });
+    assert.deepEqual(await early.json(), { error: "no session started or woken for this event" });
+  }
+  await fetch(d.url + webhookPath(out.stdout, "start"), { method: "POST" });
+  await waitForPrint(d, "waiter", "waiting");
+  const res = await fetch(feed, { method: "POST", body: "hello" });
+  const answer = await res.json() as { error: string; session_id?: string };
+  assert.match(answer.error, /^the session ended \(completed\) without an HTTP answer/);
+  assert.ok(answer.session_id);
+  const s = await d.waitSession("waiter");
+  assert.equal(s.state, "completed", s.error ?? "");
+  assert.deepEqual(await d.prints("waiter"), ["waiting", "got hello"]);
+});
+
 test("a daemon restart between an event and its delivery loses nothing", async (t) => {
   const d = await daemonFor(t);
   const body = `import autokitteh
