@@ -122,7 +122,19 @@ export class GroupCommit {
     lazy?: boolean,
   ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ ...p, lazy, resolve: resolve as (v: unknown) => void, reject });
+      // Every entry of one shape (a spread of differing options would make many).
+      this.queue.push({
+        write: p.write,
+        logs: p.logs,
+        both: p.both,
+        isolated: p.isolated,
+        fence: p.fence,
+        movesNoFence: p.movesNoFence,
+        makesFences: p.makesFences,
+        lazy,
+        resolve: resolve as (v: unknown) => void,
+        reject,
+      });
       if (lazy) this.lazyTimer ??= setTimeout(() => this.flushNow(), LAZY_MS);
       else {
         this.eager++;
