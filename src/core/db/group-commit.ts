@@ -209,11 +209,7 @@ export class GroupCommit {
             if (!p.isolated || batch.length === 1) {
               settled[i] = { ok: true, value: await p.write(tx) };
             } else {
-              try {
-                settled[i] = { ok: true, value: await tx.transaction((sp) => p.write!(sp)) };
-              } catch (error) {
-                settled[i] = { ok: false, error };
-              }
+              settled[i] = await inSavepoint(tx, p.write);
             }
             if (p.makesFences && settled[i].ok) { for (const key of p.makesFences) held.add(key); }
           }
@@ -258,6 +254,22 @@ export class GroupCommit {
     const taken = this.queue.splice(0, n);
     for (const p of taken) if (!p.lazy) this.eager--;
     return taken;
+  }
+}
+
+// A write in a savepoint of the batch's transaction: if it fails, it alone is undone. Plain
+// SQL (drizzle's nested transaction builds a database object for each).
+async function inSavepoint(tx: Tx, write: Write<unknown>): Promise<Settled> {
+  const exec = execOn(tx);
+  await exec("SAVEPOINT group_write", []);
+  try {
+    const value = await write(tx);
+    await exec("RELEASE group_write", []);
+    return { ok: true, value };
+  } catch (error) {
+    await exec("ROLLBACK TO group_write", []);
+    await exec("RELEASE group_write", []);
+    return { ok: false, error };
   }
 }
 
