@@ -167,7 +167,11 @@ export function syncResponse(
       });
       resolve(new Response(stream, { status, headers }));
     };
-    const unsubscribe = bus.subscribe(onRecord);
+    // Only the records of these sessions can answer or end the wait.
+    const stops = [...running].map((id) => bus.subscribeSession(id, onRecord));
+    const unsubscribe = () => {
+      for (const stop of stops) stop();
+    };
     for (const record of early.records) onRecord(record);
   });
 }
