@@ -55,13 +55,17 @@ class BadOutcome extends Error {}
 
 // The status and headers of the session's answer, checked the way the HTTP server will
 // check them when it writes them (else the request would wait out the timeout).
-function responseHead(o: HttpOutcome, json: boolean): { status: number; headers: Headers } {
+// Without headers when there are none (the HTTP server then writes its defaults without
+// reading a Headers object).
+function responseHead(o: HttpOutcome, json: boolean): ResponseInit {
   const status = o.status_code || 200;
   if (!Number.isInteger(status) || status < 200 || status > 599) {
     throw new BadOutcome(`status_code ${JSON.stringify(o.status_code)}: not 200–599`);
   }
+  const given = Object.entries(o.headers ?? {});
+  if (!given.length && !json) return { status };
   const headers = new Headers();
-  for (const [name, raw] of Object.entries(o.headers ?? {})) {
+  for (const [name, raw] of given) {
     const value = String(raw);
     const lower = name.toLowerCase();
     try {
@@ -142,9 +146,9 @@ export function syncResponse(
         if (!outcome.more) finish();
         return;
       }
-      let head;
+      let init;
       try {
-        head = responseHead(outcome, json);
+        init = responseHead(outcome, json);
       } catch (err) {
         if (!(err instanceof BadOutcome)) throw err;
         finish();
@@ -153,10 +157,9 @@ export function syncResponse(
         }));
         return;
       }
-      const { status, headers } = head;
       if (!outcome.more) {
         finish();
-        resolve(new Response(bytes, { status, headers }));
+        resolve(new Response(bytes, init));
         return;
       }
       const stream = new ReadableStream<Uint8Array>({
@@ -165,7 +168,7 @@ export function syncResponse(
           c.enqueue(bytes);
         },
       });
-      resolve(new Response(stream, { status, headers }));
+      resolve(new Response(stream, init));
     };
     // Only the records of these sessions can answer or end the wait.
     const stops = [...running].map((id) => bus.subscribeSession(id, onRecord));
