@@ -107,26 +107,29 @@ export class GroupCommit {
   }
 
   // A write and log records in one entry (a durable step's writes): one promise, resolved
-  // with the write's value and the records' ids once committed.
+  // with the write's value and the records' ids once committed. A runner is blocked until
+  // then: if nothing is being committed, the commit starts at once, not after the loop's
+  // other I/O callbacks (those queued meanwhile join the next batch).
   writeWithLogs<T>(
     write: Write<T>,
     rows: LogRow[],
     fence?: Fence,
     lazy = false,
   ): Promise<{ value: T; ids: number[] }> {
-    return this.enqueue({ write, logs: rows, both: true, isolated: false, fence }, lazy);
+    return this.enqueue({ write, logs: rows, both: true, isolated: false, fence }, lazy, true);
   }
 
   private enqueue<T>(
     p: Pick<Pending, "write" | "logs" | "both" | "isolated" | "fence" | "movesNoFence">,
     lazy?: boolean,
+    soon = false,
   ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ ...p, lazy, resolve: resolve as (v: unknown) => void, reject });
       if (lazy) this.lazyTimer ??= setTimeout(() => this.flushNow(), LAZY_MS);
       else {
         this.eager++;
-        this.kick();
+        this.kick(soon);
       }
     });
   }
@@ -152,13 +155,15 @@ export class GroupCommit {
     this.kick();
   }
 
-  private kick(): void {
+  private kick(soon = false): void {
     if (this.flushing || !this.queue.length) return;
     this.flushing = true;
-    // After the loop's I/O callbacks and what their promises run, not among them: the
+    const flush = () => this.flush().catch(logFailure("group commit failed"));
+    // Else after the loop's I/O callbacks and what their promises run, not among them: the
     // writes they queue join this batch, and a session's runner gets its `start` before
     // the batch's statements run on this thread.
-    setImmediate(() => this.flush().catch(logFailure("group commit failed")));
+    if (soon) queueMicrotask(flush);
+    else setImmediate(flush);
   }
 
   // Lazy writes left queued (no write that commits came, nor flushNow) have their timer.
@@ -279,7 +284,10 @@ async function insertLogs(
   if (known) {
     idOf = new Map(rows.map((r, i) => [`${r.sessionId}\0${r.seq}`, known + i]));
   } else {
-    const inserted = await exec(`${sql} ON CONFLICT DO NOTHING RETURNING id, session_id, seq`, args);
+    const inserted = await exec(
+      `${sql} ON CONFLICT DO NOTHING RETURNING id, session_id, seq`,
+      args,
+    );
     idOf = new Map(inserted.rows.map((r) => [`${r.session_id}\0${r.seq}`, Number(r.id)]));
   }
   for (const i of indexes) {
