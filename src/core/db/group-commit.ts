@@ -107,29 +107,26 @@ export class GroupCommit {
   }
 
   // A write and log records in one entry (a durable step's writes): one promise, resolved
-  // with the write's value and the records' ids once committed. A runner is blocked until
-  // then: if nothing is being committed, the commit starts at once, not after the loop's
-  // other I/O callbacks (those queued meanwhile join the next batch).
+  // with the write's value and the records' ids once committed.
   writeWithLogs<T>(
     write: Write<T>,
     rows: LogRow[],
     fence?: Fence,
     lazy = false,
   ): Promise<{ value: T; ids: number[] }> {
-    return this.enqueue({ write, logs: rows, both: true, isolated: false, fence }, lazy, true);
+    return this.enqueue({ write, logs: rows, both: true, isolated: false, fence }, lazy);
   }
 
   private enqueue<T>(
     p: Pick<Pending, "write" | "logs" | "both" | "isolated" | "fence" | "movesNoFence">,
     lazy?: boolean,
-    soon = false,
   ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ ...p, lazy, resolve: resolve as (v: unknown) => void, reject });
       if (lazy) this.lazyTimer ??= setTimeout(() => this.flushNow(), LAZY_MS);
       else {
         this.eager++;
-        this.kick(soon);
+        this.kick();
       }
     });
   }
@@ -155,15 +152,13 @@ export class GroupCommit {
     this.kick();
   }
 
-  private kick(soon = false): void {
+  private kick(): void {
     if (this.flushing || !this.queue.length) return;
     this.flushing = true;
-    const flush = () => this.flush().catch(logFailure("group commit failed"));
-    // Else after the loop's I/O callbacks and what their promises run, not among them: the
+    // After the loop's I/O callbacks and what their promises run, not among them: the
     // writes they queue join this batch, and a session's runner gets its `start` before
     // the batch's statements run on this thread.
-    if (soon) queueMicrotask(flush);
-    else setImmediate(flush);
+    setImmediate(() => this.flush().catch(logFailure("group commit failed")));
   }
 
   // Lazy writes left queued (no write that commits came, nor flushNow) have their timer.
@@ -284,10 +279,7 @@ async function insertLogs(
   if (known) {
     idOf = new Map(rows.map((r, i) => [`${r.sessionId}\0${r.seq}`, known + i]));
   } else {
-    const inserted = await exec(
-      `${sql} ON CONFLICT DO NOTHING RETURNING id, session_id, seq`,
-      args,
-    );
+    const inserted = await exec(`${sql} ON CONFLICT DO NOTHING RETURNING id, session_id, seq`, args);
     idOf = new Map(inserted.rows.map((r) => [`${r.session_id}\0${r.seq}`, Number(r.id)]));
   }
   for (const i of indexes) {
