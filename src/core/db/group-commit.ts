@@ -81,12 +81,12 @@ export class GroupCommit {
   // Writes and transactions so far (for benchmarks and tests).
   readonly stats = { writes: 0, commits: 0 };
 
-  // Whether log records' ids come back by RETURNING (PostgreSQL) or by SQLite's numbering
-  // (insertedIds).
+  // Whether log records' ids come back by RETURNING (PostgreSQL, a libSQL server) or by
+  // the embedded SQLite's numbering (insertedIds).
   private readonly returning: boolean;
 
   constructor(private readonly db: Db) {
-    this.returning = isPostgres(db);
+    this.returning = isPostgres(db) || db.$client.protocol !== "file";
   }
 
   write<T>(write: Write<T>, opts: WriteOptions = {}): Promise<T> {
@@ -276,10 +276,13 @@ async function insertLogs(
   const sql = `INSERT INTO session_logs (session_id, seq, type, data, created_at) VALUES ${values}`;
   let idOf: Map<string, number>;
   const known = returning ? undefined : await insertedIds(exec, sql, args, rows.length);
-  if (known) {
+  if (known !== undefined) {
     idOf = new Map(rows.map((r, i) => [`${r.sessionId}\0${r.seq}`, known + i]));
   } else {
-    const inserted = await exec(`${sql} ON CONFLICT DO NOTHING RETURNING id, session_id, seq`, args);
+    const inserted = await exec(
+      `${sql} ON CONFLICT DO NOTHING RETURNING id, session_id, seq`,
+      args,
+    );
     idOf = new Map(inserted.rows.map((r) => [`${r.session_id}\0${r.seq}`, Number(r.id)]));
   }
   for (const i of indexes) {
