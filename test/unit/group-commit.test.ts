@@ -192,3 +192,44 @@ test("a write alone rolls back alone; what a write queues joins its commit", asy
   );
   await closeDb(db, undefined);
 });
+
+test("log records' ids are the ones the database gave them, in batches with a duplicate or not", async (t) => {
+  const { db } = await fresh(t);
+  const gc = groupCommit(db);
+  const row = (sessionId: string, seq: number) => ({
+    sessionId,
+    seq,
+    type: "print" as const,
+    data: { seq },
+    createdAt: 1,
+  });
+  const idsInDb = async () =>
+    new Map(
+      (await db.$client.execute("SELECT id, session_id, seq FROM session_logs")).rows.map((
+        r,
+      ) => [`${r.session_id}/${r.seq}`, Number(r.id)]),
+    );
+  const write = (tx: Parameters<Parameters<typeof gc.write>[0]>[0]) =>
+    tx.run(sql.raw("SELECT 1"));
+  // One batch, no duplicate: several entries' records in one insert.
+  const [a, b, c] = await Promise.all([
+    gc.writeWithLogs(write, [row("ses_x", 1), row("ses_x", 2)]),
+    gc.appendLog(row("ses_y", 1)),
+    gc.writeWithLogs(write, [row("ses_y", 2), row("ses_x", 3)]),
+  ]);
+  let inDb = await idsInDb();
+  assert.deepEqual(a.ids, [inDb.get("ses_x/1"), inDb.get("ses_x/2")]);
+  assert.equal(b, inDb.get("ses_y/1"));
+  assert.deepEqual(c.ids, [inDb.get("ses_y/2"), inDb.get("ses_x/3")]);
+  // One batch with a record that exists already: that entry fails, the others get their ids.
+  const [d, e, f] = await Promise.allSettled([
+    gc.writeWithLogs(write, [row("ses_x", 4)]),
+    gc.writeWithLogs(write, [row("ses_y", 3), row("ses_x", 2)]),
+    gc.appendLog(row("ses_y", 4)),
+  ]);
+  inDb = await idsInDb();
+  assert.equal(d.status === "fulfilled" && d.value.ids[0], inDb.get("ses_x/4"));
+  assert.match(e.status === "rejected" ? String(e.reason) : "", /ses_x exists already/);
+  assert.equal(f.status === "fulfilled" && f.value, inDb.get("ses_y/4"));
+  await closeDb(db, undefined);
+});

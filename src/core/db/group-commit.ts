@@ -21,7 +21,9 @@
 // A write must use only the transaction it is given (see serialized.ts) and must not
 // queue another write and wait for it (that would wait for its own batch).
 import { setImmediate } from "node:timers";
+import type { InValue } from "@libsql/client";
 import type { Db } from "./client.ts";
+import { isPostgres } from "./dialect.ts";
 import { execOn, type Tx } from "./tx.ts";
 import { perHandle } from "./per-handle.ts";
 import { logFailure } from "../util/log.ts";
@@ -83,7 +85,13 @@ export class GroupCommit {
   // Writes and transactions so far (for benchmarks and tests).
   readonly stats = { writes: 0, commits: 0 };
 
-  constructor(private readonly db: Db) {}
+  // Whether log records' ids come back by RETURNING (PostgreSQL, a libSQL server) or by
+  // the embedded SQLite's numbering (insertedIds).
+  private readonly returning: boolean;
+
+  constructor(private readonly db: Db) {
+    this.returning = isPostgres(db) || db.$client.protocol !== "file";
+  }
 
   write<T>(write: Write<T>, opts: WriteOptions = {}): Promise<T> {
     return this.enqueue<T>(
@@ -229,7 +237,7 @@ export class GroupCommit {
             rows += batch[logs[to]].logs!.length;
             to++;
           }
-          await insertLogs(tx, logs.slice(from, to), batch, settled);
+          await insertLogs(tx, logs.slice(from, to), batch, settled, this.returning);
           from = to;
         }
       });
@@ -242,12 +250,15 @@ export class GroupCommit {
     }
     this.stats.writes += batch.length;
     this.stats.commits++;
-    journalCommitted(performance.now() - began, batch.length);
+    const took = performance.now() - began;
     batch.forEach((p, i) => {
       const s = settled[i];
       if (s.ok) p.resolve(s.value);
       else p.reject(s.error);
     });
+    // After what the writers do once committed (a durable step's answer to its runner).
+    const writes = batch.length;
+    queueMicrotask(() => journalCommitted(took, writes));
   }
 
   private take(n: number): Pending[] {
@@ -282,18 +293,31 @@ async function fenceHolds(tx: Tx, fence: Fence, held: Set<string>): Promise<bool
 
 // One INSERT for the log records of these entries; an entry with a record whose (session,
 // seq) exists already fails alone, as it would on its own.
-async function insertLogs(tx: Tx, indexes: number[], batch: Pending[], settled: Settled[]) {
+async function insertLogs(
+  tx: Tx,
+  indexes: number[],
+  batch: Pending[],
+  settled: Settled[],
+  returning: boolean,
+) {
   const rows = indexes.flatMap((i) => batch[i].logs!);
   const values = rows.map(() => "(?, ?, ?, ?, ?)").join(", ");
   const args = rows.flatMap((
     r,
   ) => [r.sessionId, r.seq, r.type, JSON.stringify(r.data), r.createdAt]);
-  const inserted = await execOn(tx)(
-    `INSERT INTO session_logs (session_id, seq, type, data, created_at) VALUES ${values}
-     ON CONFLICT DO NOTHING RETURNING id, session_id, seq`,
-    args,
-  );
-  const idOf = new Map(inserted.rows.map((r) => [`${r.session_id}\0${r.seq}`, Number(r.id)]));
+  const exec = execOn(tx);
+  const sql = `INSERT INTO session_logs (session_id, seq, type, data, created_at) VALUES ${values}`;
+  let idOf: Map<string, number>;
+  const known = returning ? undefined : await insertedIds(exec, sql, args, rows.length);
+  if (known !== undefined) {
+    idOf = new Map(rows.map((r, i) => [`${r.sessionId}\0${r.seq}`, known + i]));
+  } else {
+    const inserted = await exec(
+      `${sql} ON CONFLICT DO NOTHING RETURNING id, session_id, seq`,
+      args,
+    );
+    idOf = new Map(inserted.rows.map((r) => [`${r.session_id}\0${r.seq}`, Number(r.id)]));
+  }
   for (const i of indexes) {
     const p = batch[i];
     const ids: number[] = [];
@@ -317,6 +341,31 @@ async function insertLogs(tx: Tx, indexes: number[], batch: Pending[], settled: 
         value: p.both ? { value: settled[i]?.ok ? settled[i].value : undefined, ids } : ids[0],
       };
   }
+}
+
+// On SQLite, the records' ids without RETURNING (which makes SQLite buffer the rows and the
+// driver read them back: ~40% of the insert): one multi-row INSERT into an AUTOINCREMENT
+// table numbers its rows one after the other, the last one being the last insert's rowid.
+// Returns the first id, or undefined if a record exists already (the statement then wrote
+// nothing, and the caller inserts the others with RETURNING).
+async function insertedIds(
+  exec: ReturnType<typeof execOn>,
+  sql: string,
+  args: InValue[],
+  rows: number,
+): Promise<number | undefined> {
+  let result;
+  try {
+    result = await exec(sql, args);
+  } catch (err) {
+    if (/UNIQUE constraint failed/i.test(String((err as Error)?.message))) return undefined;
+    throw err;
+  }
+  const last = result.lastInsertRowid;
+  if (last === undefined || result.rowsAffected !== rows) {
+    throw new Error(`session log insert: ${result.rowsAffected} of ${rows} rows, no ids`);
+  }
+  return Number(last) - rows + 1;
 }
 
 // The group committer of a database handle (one per handle, so all its users share it).
