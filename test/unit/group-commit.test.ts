@@ -209,8 +209,7 @@ test("log records' ids are the ones the database gave them, in batches with a du
         r,
       ) => [`${r.session_id}/${r.seq}`, Number(r.id)]),
     );
-  const write = (tx: Parameters<Parameters<typeof gc.write>[0]>[0]) =>
-    tx.run(sql.raw("SELECT 1"));
+  const write = (tx: Parameters<Parameters<typeof gc.write>[0]>[0]) => tx.run(sql.raw("SELECT 1"));
   // One batch, no duplicate: several entries' records in one insert.
   const [a, b, c] = await Promise.all([
     gc.writeWithLogs(write, [row("ses_x", 1), row("ses_x", 2)]),
