@@ -24,14 +24,23 @@ export async function bundle(): Promise<void> {
   // ~10 MB of the idle daemon's memory after the deploy's manifest parse).
   const workerCode = await offloadWorkerScript(ROOT);
   const embedded = join(ROOT, "src/embedded.ts");
+  const dir = join(ROOT, ".pounce");
+  for (const f of readdirSync(dir)) if (f.startsWith("bench-chunk-")) rmSync(join(dir, f));
   await build({
-    entryPoints: [join(ROOT, "src/cli/main.ts")],
+    entryPoints: { "bench-pounce": join(ROOT, "src/cli/main.ts") },
     bundle: true,
     platform: "node",
     format: "esm",
     target: "node20",
     packages: "external",
-    outfile: BUNDLE,
+    // What src/ imports dynamically (`await import(...)`) is loaded when used, as in the
+    // binary (CommonJS, where a module and its packages start when first required): a
+    // chunk per such module, whose packages load with it. One file would import every
+    // package at its start. The chunks sit beside the bundle (same depth from the root).
+    splitting: true,
+    outdir: dir,
+    outExtension: { ".js": ".mjs" },
+    chunkNames: "bench-chunk-[hash]",
     logLevel: "warning",
     plugins: [{
       name: "bench-offload-worker",

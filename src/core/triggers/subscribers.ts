@@ -4,7 +4,7 @@
 // Plain SQL (`?` placeholders, dialect.ts): it runs for every event.
 import type { Db } from "../db/client.ts";
 import type { EventRow } from "../events.ts";
-import { eventGuardValue } from "./filter-guard.ts";
+import { eventGuardValue } from "./event-guard.ts";
 
 export type Candidate = { sessionId: string; filter: string };
 
