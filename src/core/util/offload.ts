@@ -84,7 +84,7 @@ export class Offload<K extends Kind> {
 
   private start(): Worker {
     const { script, eval: isCode } = offloadWorker()!;
-    const worker = new Worker(script, { eval: isCode });
+    const worker = new Worker(script(), { eval: isCode });
     this.ready = false;
     worker.on("message", (msg: { ready?: true; output?: ReturnType<Jobs[K]>; error?: string }) => {
       if (msg.ready) {
