@@ -33,7 +33,13 @@ export async function bundle(): Promise<void> {
     platform: "node",
     format: "esm",
     target: "node20",
-    packages: "external",
+    // Packages are bundled too, as in the binary (unused exports left out); libSQL stays
+    // in node_modules for its native addon.
+    external: ["libsql", "@libsql/*", "bufferutil", "utf-8-validate"],
+    banner: {
+      js: 'import { createRequire as __pounceRequire } from "node:module"; ' +
+        "const require = __pounceRequire(import.meta.url);",
+    },
     // What src/ imports dynamically (`await import(...)`) is loaded when used, as in the
     // binary (CommonJS, where a module and its packages start when first required): a
     // chunk per such module, whose packages load with it. One file would import every
