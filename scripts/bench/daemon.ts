@@ -33,6 +33,10 @@ export async function bundle(): Promise<void> {
     platform: "node",
     format: "esm",
     target: "node20",
+    // As scripts/build.ts minifies the binary's (V8 keeps every module's source in memory).
+    minifyWhitespace: true,
+    minifySyntax: true,
+    legalComments: "none",
     // Packages are bundled too, as in the binary (unused exports left out); libSQL stays
     // in node_modules for its native addon.
     external: ["libsql", "@libsql/*", "bufferutil", "utf-8-validate"],
