@@ -18,6 +18,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const dist = join(root, "dist");
 const work = join(dist, "build");
 const LIBSQL_ASSET = "libsql.node";
+const WORKER_ASSET = "offload-worker.cjs";
 const libsqlAddon = join(root, "node_modules/@libsql/linux-x64-gnu/index.node");
 
 function commit(): string {
@@ -58,7 +59,8 @@ async function buildBinary(): Promise<void> {
   rmSync(out, { force: true });
   rmSync(sums, { force: true });
   const bundle = join(work, "pounce.cjs");
-  const workerCode = await offloadWorkerScript(root);
+  const workerScript = join(work, WORKER_ASSET);
+  writeFileSync(workerScript, await offloadWorkerScript(root));
   await esbuild({
     ...common,
     format: "cjs",
@@ -71,11 +73,16 @@ async function buildBinary(): Promise<void> {
       "process.env.WS_NO_UTF_8_VALIDATE": '"1"',
     },
     plugins: [
-      embeddedPlugin(embeddedModule(root, info, workerCode)),
+      embeddedPlugin(embeddedModule(root, info, WORKER_ASSET)),
       libsqlPlugin(root, LIBSQL_ASSET),
     ],
   });
-  makeSea({ bundle, out, workDir: work, assets: { [LIBSQL_ASSET]: libsqlAddon } });
+  makeSea({
+    bundle,
+    out,
+    workDir: work,
+    assets: { [LIBSQL_ASSET]: libsqlAddon, [WORKER_ASSET]: workerScript },
+  });
   const sum = createHash("sha256").update(readFileSync(out)).digest("hex");
   writeFileSync(sums, `${sum}  pounce\n`);
   const mb = (statSync(out).size / 1e6).toFixed(1);

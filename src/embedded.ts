@@ -15,6 +15,7 @@ export const build: BuildInfo | undefined = undefined;
 
 export const trees: Record<string, EmbeddedTree> = {};
 
-// The worker thread of src/core/util/offload.ts as one self-contained CommonJS script (the
-// binary has no files to start a worker from), or undefined.
-export const offloadWorkerCode: string | undefined = undefined;
+// Reads the worker thread of src/core/util/offload.ts, one self-contained CommonJS script
+// (the binary has no files to start a worker from; it carries the script as a SEA asset,
+// read when a worker starts rather than held in memory), or undefined.
+export const offloadWorkerCode: (() => string) | undefined = undefined;

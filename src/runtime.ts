@@ -122,26 +122,26 @@ export function binaryAddon(asset: string): Addon {
 // (the process's `--import` does not reach the worker's first module). The Node binary
 // (and the benchmark's bundle) carries the worker as one script. Undefined in the bundle for `deno compile`, which
 // carries none: jobs then run in the calling thread, under their own limits.
-let worker: { script: string | URL; eval: boolean } | undefined | null = null;
+type WorkerScript = { script: () => string | URL; eval: boolean };
+let worker: WorkerScript | undefined | null = null;
 
-export function offloadWorker(): { script: string | URL; eval: boolean } | undefined {
+export function offloadWorker(): WorkerScript | undefined {
   if (worker !== null) return worker;
+  // Read at each start (workers start seldom), not kept: the script is over a megabyte.
   if (offloadWorkerCode) return worker = { script: offloadWorkerCode, eval: true };
   if (build) return worker = undefined;
   const file = new URL("./core/util/offload-worker.ts", import.meta.url);
-  if (typeof Deno !== "undefined") return worker = { script: file, eval: false };
+  if (typeof Deno !== "undefined") return worker = { script: () => file, eval: false };
   let tsx: string;
   try {
     tsx = JSON.stringify(import.meta.resolve("tsx/esm/api"));
   } catch {
     return worker = undefined;
   }
-  return worker = {
-    script: `import(${tsx}).then((tsx) => { tsx.register(); return import(${
-      JSON.stringify(file.href)
-    }); });`,
-    eval: true,
-  };
+  const code = `import(${tsx}).then((tsx) => { tsx.register(); return import(${
+    JSON.stringify(file.href)
+  }); });`;
+  return worker = { script: () => code, eval: true };
 }
 
 // A full garbage collection on demand (idle-gc.ts), or undefined where the runtime gives

@@ -1,7 +1,7 @@
 // A daemon for the benchmark: the daemon bundled as the binary bundles it (no TypeScript
 // loader in the measured process), in a fresh data dir, with the benchmark project deployed.
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -22,26 +22,50 @@ export async function bundle(): Promise<void> {
   // The offload worker thread as the binary carries it (scripts/build.ts): one script, no
   // TypeScript loader in the measured process's threads either (tsx in the worker kept
   // ~10 MB of the idle daemon's memory after the deploy's manifest parse).
-  const workerCode = await offloadWorkerScript(ROOT);
+  const workerScript = join(ROOT, ".pounce", "bench-offload-worker.cjs");
+  writeFileSync(workerScript, await offloadWorkerScript(ROOT));
   const embedded = join(ROOT, "src/embedded.ts");
+  const dir = join(ROOT, ".pounce");
+  for (const f of readdirSync(dir)) if (f.startsWith("bench-chunk-")) rmSync(join(dir, f));
   await build({
-    entryPoints: [join(ROOT, "src/cli/main.ts")],
+    entryPoints: { "bench-pounce": join(ROOT, "src/cli/main.ts") },
     bundle: true,
     platform: "node",
     format: "esm",
     target: "node20",
-    packages: "external",
-    outfile: BUNDLE,
+    // As scripts/build.ts minifies the binary's (V8 keeps every module's source in memory).
+    minifyWhitespace: true,
+    minifySyntax: true,
+    legalComments: "none",
+    // Packages are bundled too, as in the binary (unused exports left out); libSQL stays
+    // in node_modules for its native addon.
+    external: ["libsql", "@libsql/*", "bufferutil", "utf-8-validate"],
+    banner: {
+      js: 'import { createRequire as __pounceRequire } from "node:module"; ' +
+        "const require = __pounceRequire(import.meta.url);",
+    },
+    // What src/ imports dynamically (`await import(...)`) is loaded when used, as in the
+    // binary (CommonJS, where a module and its packages start when first required): a
+    // chunk per such module, whose packages load with it. One file would import every
+    // package at its start. The chunks sit beside the bundle (same depth from the root).
+    splitting: true,
+    outdir: dir,
+    outExtension: { ".js": ".mjs" },
+    chunkNames: "bench-chunk-[hash]",
     logLevel: "warning",
     plugins: [{
       name: "bench-offload-worker",
       setup(b) {
         b.onLoad({ filter: /[\\/]src[\\/]embedded\.ts$/ }, () => {
           const source = readFileSync(embedded, "utf8");
-          const decl = /(export const offloadWorkerCode: string \| undefined = )undefined;/;
+          const decl =
+            /(export const offloadWorkerCode: \(\(\) => string\) \| undefined = )undefined;/;
           if (!decl.test(source)) throw new Error("src/embedded.ts: offloadWorkerCode not found");
-          const code = JSON.stringify(workerCode);
-          return { contents: source.replace(decl, (_, head) => `${head}${code};`), loader: "ts" };
+          // Read when a worker starts, as the binary reads its SEA asset.
+          const read = `() => process.getBuiltinModule("node:fs").readFileSync(${
+            JSON.stringify(workerScript)
+          }, "utf8")`;
+          return { contents: source.replace(decl, (_, head) => `${head}${read};`), loader: "ts" };
         });
       },
     }],

@@ -1,6 +1,7 @@
 // The daemon's metrics, as the rest of the code records them: plain functions, cheap to
-// call. The OpenTelemetry SDK behind them (metrics-sdk.ts) is loaded after the daemon
-// listens (startMetrics), off the startup path; what is recorded before is replayed then.
+// call. The OpenTelemetry SDK behind them (metrics-sdk.ts, ~2.5 MB of heap) is loaded at
+// the first scrape, or in a daemon once LOAD_AT records wait for it (loadMetricsOnDemand):
+// an idle daemon nobody scrapes leaves it out. What is recorded before is replayed then.
 import type { Instruments } from "./metrics-sdk.ts";
 
 // Read at each scrape: set by the engine (runner-limit, the session manager).
@@ -16,11 +17,23 @@ let instruments: Instruments | undefined;
 let early: ((i: Instruments) => void)[] = [];
 // Records kept while the SDK loads; beyond this (a process that never loads it) dropped.
 const MAX_EARLY = 10_000;
+const LOAD_AT = 1_000;
 let loading: Promise<Instruments> | undefined;
+let onDemand: ((err: unknown) => void) | undefined;
 
 function record(fn: (i: Instruments) => void): void {
   if (instruments) fn(instruments);
-  else if (early.length < MAX_EARLY) early.push(fn);
+  else if (early.length < MAX_EARLY) {
+    early.push(fn);
+    if (early.length === LOAD_AT && onDemand) startMetrics().catch(onDemand);
+  }
+}
+
+// In the daemon: the SDK loads once LOAD_AT records wait (or at the first scrape); a
+// failure to load it goes to `onFailure`.
+export function loadMetricsOnDemand(onFailure: (err: unknown) => void): void {
+  onDemand = onFailure;
+  if (early.length >= LOAD_AT) startMetrics().catch(onFailure);
 }
 
 // Loads the SDK (once) and replays what was recorded before.

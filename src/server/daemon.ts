@@ -2,7 +2,7 @@
 import { isIP } from "node:net";
 import { log, logFailure } from "../core/util/log.ts";
 import { metricsApp } from "../observability/http.ts";
-import { startMetrics } from "../observability/metrics.ts";
+import { loadMetricsOnDemand } from "../observability/metrics.ts";
 import { startIdleGc } from "../core/util/idle-gc.ts";
 import { startTracing, stopTracing } from "../observability/tracing.ts";
 import { DEFAULT_SERVER_LIMITS, listen, type ServerLimits } from "../runtime.ts";
@@ -80,8 +80,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     python: `${engine.python.executable} (${engine.python.version})`,
     ...metricsServer ? { metrics: `${opts.metricsListen!.host}:${metricsServer.port}` } : {},
   });
-  // Off the startup path: what is recorded meanwhile is kept until it is loaded.
-  startMetrics().catch(logFailure("metrics did not start"));
+  // What is recorded meanwhile is kept until the SDK is loaded (metrics.ts says when).
+  loadMetricsOnDemand(logFailure("metrics did not start"));
   const stopIdleGc = startIdleGc();
   return {
     engine,

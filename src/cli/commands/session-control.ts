@@ -5,7 +5,6 @@ import { basename } from "node:path";
 import { keyValues, parse } from "../args.ts";
 import { Client, CliError, EXIT } from "../client.ts";
 import { print } from "../output.ts";
-import { judge, readCase } from "../session-test.ts";
 import { watch } from "./session-live.ts";
 
 type SessionJson = { session_id: string; state: string; error: string | null };
@@ -111,6 +110,8 @@ type TestOptions = { project: string; durable: boolean; timeoutMs: number };
 
 // Deploys one case as a project, runs it, and judges what it did.
 async function runCase(client: Client, file: string, opts: TestOptions) {
+  // Loaded here: the daemon's process bundles the CLI but never runs a case.
+  const { judge, readCase } = await import("../session-test.ts");
   let c;
   try {
     c = readCase(readFileSync(file, "utf8"), opts.durable);

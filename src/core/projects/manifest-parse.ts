@@ -1,6 +1,7 @@
 // Manifests from clients are parsed in a worker thread (offload.ts): YAML parsing takes
 // up to seconds for a big manifest, too long to hold the event loop.
-import { type Manifest, ManifestError } from "./manifest.ts";
+import type { Manifest } from "./manifest.ts";
+import { ManifestError } from "./manifest-error.ts";
 import { Offload, OffloadError } from "../util/offload.ts";
 
 export const MANIFEST_PARSE_MS = 10_000;

@@ -24,6 +24,7 @@ import {
   meter,
   withBudget,
 } from "./cel-budget.ts";
+import { FILTER_LIMITS } from "./cel-limits.ts";
 
 export type FilterVars = { data: unknown; event_type: string };
 
@@ -66,8 +67,7 @@ const { INT, DOUBLE, DYN } = CelScalar;
 // which the filter does not match.
 export const MAX_FILTER_CHARS = 4096;
 export const MAX_FILTER_DEPTH = 64;
-export const MAX_STEPS = 20_000;
-export const FILTER_LIMITS: Limits = { units: 20_000_000, steps: MAX_STEPS, ms: 1000 };
+export { FILTER_LIMITS, MAX_STEPS } from "./cel-limits.ts";
 const STEP = "__pounce_step";
 
 // Integer JSON numbers become CEL ints (see toCel), so let them mix with doubles in

@@ -2,8 +2,9 @@
 // each filter first runs here under a small budget, which the common filter on the common
 // event fits in (microseconds); one that does not is run again in a worker thread
 // (offload.ts) under the full budget. Filters are pure, so the second run decides alone.
-import { compileFilter, FILTER_LIMITS, type FilterOutcome, type FilterVars } from "./cel.ts";
+import type { FilterOutcome, FilterVars } from "./cel.ts";
 import type { Limits } from "./cel-budget.ts";
+import { FILTER_LIMITS } from "./cel-limits.ts";
 import { Offload, OffloadError } from "../util/offload.ts";
 
 // What may run in the event loop: about a millisecond or two.
@@ -23,7 +24,8 @@ export async function evaluateFilter(filter: string, vars: FilterVars): Promise<
   if (!filter.trim()) return { match: true };
   let compiled;
   try {
-    compiled = compileFilter(filter);
+    // The CEL library is loaded with the first filter (a daemon without any leaves it out).
+    compiled = (await import("./cel.ts")).compileFilter(filter);
   } catch (err) {
     return { match: false, error: (err as Error).message };
   }

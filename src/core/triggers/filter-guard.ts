@@ -10,6 +10,8 @@
 // functions, `has()`, two paths, bytes, large ints...) gives no guard.
 import { compileFilter, type FilterExpr } from "./cel.ts";
 
+export { eventGuardValue } from "./event-guard.ts";
+
 export type Guard = {
   // JSON array of the path's keys, from the variable: `["data","body","json","n"]`.
   path: string;
@@ -33,38 +35,6 @@ export function filterGuard(source: string): Guard | undefined {
   for (const conjunct of conjuncts(expr)) {
     const guard = equality(conjunct);
     if (guard) return guard;
-  }
-  return undefined;
-}
-
-// The canonical text of the event's value at a guard's path, or undefined when no
-// literal equals it (missing, a list, a map).
-export function eventGuardValue(
-  path: string,
-  event: { data: unknown; eventType: string },
-): string | undefined {
-  const keys = JSON.parse(path) as string[];
-  if (keys[0] === "event_type") return keys.length === 1 ? canonical(event.eventType) : undefined;
-  let v = event.data;
-  for (const key of keys.slice(1)) {
-    if (typeof v !== "object" || v === null || Array.isArray(v) || !Object.hasOwn(v, key)) {
-      return undefined;
-    }
-    v = (v as Record<string, unknown>)[key];
-  }
-  return canonical(v);
-}
-
-// A JSON scalar as guard text.
-function canonical(v: unknown): string | undefined {
-  if (v === null) return "null";
-  switch (typeof v) {
-    case "number":
-      return Number.isFinite(v) ? `n:${String(v)}` : undefined;
-    case "string":
-      return `s:${v}`;
-    case "boolean":
-      return `b:${v}`;
   }
   return undefined;
 }

@@ -7,7 +7,7 @@
 import type { Db } from "../db/client.ts";
 import { perHandle } from "../db/per-handle.ts";
 import type { EventRow } from "../events.ts";
-import { eventGuardValue } from "./filter-guard.ts";
+import { eventGuardValue } from "./event-guard.ts";
 
 export type Candidate = { sessionId: string; filter: string };
 

@@ -4,7 +4,7 @@
 // is ended and a fresh one takes the next job.
 import { Worker } from "node:worker_threads";
 import { offloadWorker } from "../../runtime.ts";
-import { type Jobs, jobs } from "./offload-worker.ts";
+import type { Jobs } from "./offload-worker.ts";
 
 export class OffloadError extends Error {
   override name = "OffloadError";
@@ -47,7 +47,10 @@ export class Offload<K extends Kind> {
 
   run(input: Parameters<Jobs[K]>[0]): Promise<ReturnType<Jobs[K]>> {
     if (!offloadWorker()) {
-      return Promise.resolve().then(() => (jobs[this.kind] as (i: typeof input) => never)(input));
+      // Loaded on first use: the jobs import the CEL library, YAML and the manifest's schema.
+      return import("./offload-worker.ts").then(({ jobs }) =>
+        (jobs[this.kind] as (i: typeof input) => never)(input)
+      );
     }
     if (this.queue.length >= this.maxQueue) {
       return Promise.reject(new OffloadError(`too busy (${this.maxQueue} jobs waiting)`, true));
@@ -81,7 +84,7 @@ export class Offload<K extends Kind> {
 
   private start(): Worker {
     const { script, eval: isCode } = offloadWorker()!;
-    const worker = new Worker(script, { eval: isCode });
+    const worker = new Worker(script(), { eval: isCode });
     this.ready = false;
     worker.on("message", (msg: { ready?: true; output?: ReturnType<Jobs[K]>; error?: string }) => {
       if (msg.ready) {

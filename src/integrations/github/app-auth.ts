@@ -3,7 +3,6 @@
 // token, cached until shortly before it expires.
 // https://docs.github.com/en/apps/creating-github-apps/authenticating-with-a-github-app
 import { createHash, createPrivateKey } from "node:crypto";
-import { importPKCS8, SignJWT } from "jose";
 import { callGitHub } from "./api.ts";
 
 export async function appJwt(
@@ -17,6 +16,8 @@ export async function appJwt(
   } catch {
     throw new Error("private_key is not a PEM private key");
   }
+  // Loaded when first used, as most daemons have no GitHub App.
+  const { importPKCS8, SignJWT } = await import("jose");
   const key = await importPKCS8(pkcs8, "RS256");
   // Backdated a minute against clock drift; GitHub refuses more than 10 minutes ahead.
   const iat = Math.floor(nowMs / 1000) - 60;

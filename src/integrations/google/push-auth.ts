@@ -4,16 +4,16 @@
 // name this endpoint (or POUNCE_GOOGLE_PUBSUB_AUDIENCE) as audience, be unexpired, and
 // carry the verified email POUNCE_GOOGLE_PUBSUB_EMAIL: any Google account can mint a
 // token with any audience, so without the email check anyone could push.
-import { createRemoteJWKSet, errors, jwtVerify } from "jose";
+import type { createRemoteJWKSet } from "jose";
 
 const GOOGLE_JWKS = "https://www.googleapis.com/oauth2/v3/certs";
 const ISSUERS = ["accounts.google.com", "https://accounts.google.com"];
 
 let jwks: { url: string; set: ReturnType<typeof createRemoteJWKSet> } | undefined;
 
-function keySet(): ReturnType<typeof createRemoteJWKSet> {
+function keySet(jose: typeof import("jose")): ReturnType<typeof createRemoteJWKSet> {
   const url = process.env.POUNCE_GOOGLE_JWKS_URL || GOOGLE_JWKS;
-  if (jwks?.url !== url) jwks = { url, set: createRemoteJWKSet(new URL(url)) };
+  if (jwks?.url !== url) jwks = { url, set: jose.createRemoteJWKSet(new URL(url)) };
   return jwks.set;
 }
 
@@ -33,8 +33,11 @@ export async function verifyPush(
   }
   const m = /^Bearer\s+(\S+)$/i.exec(authorization ?? "");
   if (!m) return { ok: false, status: 401, error: "missing bearer token" };
+  // Loaded when first used, as most daemons take no Pub/Sub pushes.
+  const jose = await import("jose");
+  const { errors } = jose;
   try {
-    const { payload } = await jwtVerify(m[1], keySet(), {
+    const { payload } = await jose.jwtVerify(m[1], keySet(jose), {
       issuer: ISSUERS,
       audience: process.env.POUNCE_GOOGLE_PUBSUB_AUDIENCE || endpoint,
       algorithms: ["RS256"],

@@ -11,7 +11,7 @@ import {
   HandSetVarsWouldGo,
   prepareDeploy,
 } from "../../core/projects/deploy-service.ts";
-import { checkName, ManifestError } from "../../core/projects/manifest.ts";
+import { ManifestError } from "../../core/projects/manifest-error.ts";
 import { parseManifestOffLoop } from "../../core/projects/manifest-parse.ts";
 import { eventlessTriggers, markSecretVars } from "../../integrations/registry.ts";
 import type { Engine } from "../engine.ts";
@@ -45,6 +45,7 @@ export function deployRoutes(engine: Engine): Hono {
       const body = await jsonBody(c, deployBody);
       const manifest = await parseBody(body.manifest);
       if (body.project_name) {
+        const { checkName } = await import("../../core/projects/manifest.ts");
         manifest.project.name = await manifestField(() =>
           checkName("project_name", body.project_name!)
         );

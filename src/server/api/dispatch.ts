@@ -1,7 +1,6 @@
 // Dispatching events by hand, redispatching stored ones, and checking CEL filters.
 import { Hono } from "hono";
 import { z } from "zod";
-import { checkFilter } from "../../core/triggers/cel.ts";
 import { connectionByName, withVars } from "../../core/projects/connections.ts";
 import { integrationNamed } from "../../integrations/registry.ts";
 import { dispatchRecorded } from "../../integrations/webhook-source.ts";
@@ -106,7 +105,7 @@ export function dispatchRoutes(engine: Engine): Hono {
 
   api.post("/filters/verify", async (c) => {
     const body = await jsonBody(c, filterBody);
-    const error = checkFilter(body.filter);
+    const error = (await import("../../core/triggers/cel.ts")).checkFilter(body.filter);
     if (error) throw new ApiError(400, error);
     return c.json({ ok: true });
   });

@@ -1,13 +1,11 @@
 // subscribe / next_event / unsubscribe (AutoKitteh §7).
 import { and, asc, eq, gt, max } from "drizzle-orm";
-import { checkFilter } from "../../triggers/cel.ts";
 import { connectionByName } from "../../projects/connections.ts";
 import { events, subscriptions, triggers } from "../../db/schema.ts";
 import { eventTypeMatches, filterMatches, logFilterError } from "../../triggers/matching.ts";
 import { evaluateFilter } from "../../triggers/filter-eval.ts";
 import { now } from "../../util/clock.ts";
 import { fault } from "../../util/faults.ts";
-import { filterGuard } from "../../triggers/filter-guard.ts";
 import { triggerByName } from "../../triggers/lookup.ts";
 import { insertingSubscriptions } from "../../triggers/subscribers.ts";
 import {
@@ -38,6 +36,11 @@ export async function subscribe(
   if (!destination || (conn && trigger)) {
     throw new SyscallError(`subscribe(${source}, ${filter}) -> source "${source}" not found`);
   }
+  // The CEL library is loaded with the first subscription.
+  const [{ checkFilter }, { filterGuard }] = await Promise.all([
+    import("../../triggers/cel.ts"),
+    import("../../triggers/filter-guard.ts"),
+  ]);
   const filterError = filter.trim() ? checkFilter(filter) : undefined;
   if (filterError) throw new SyscallError(filterError);
   const guard = filterGuard(filter);
