@@ -2,6 +2,7 @@
 // and the Prometheus text of a collection (served by the daemon's own /metrics route, not
 // by the exporter's HTTP server). The packages are imported in createInstruments, not
 // here: a bundle that inlines this module would otherwise load them at the daemon's start.
+import { commonJs } from "../core/util/commonjs.ts";
 import { VERSION } from "../version.ts";
 import type { Gauges } from "./metrics.ts";
 
@@ -14,9 +15,9 @@ export async function createInstruments(gauges: Gauges) {
   const [{ PrometheusExporter, PrometheusSerializer }, { resourceFromAttributes }, {
     MeterProvider,
   }] = await Promise.all([
-    import("@opentelemetry/exporter-prometheus"),
-    import("@opentelemetry/resources"),
-    import("@opentelemetry/sdk-metrics"),
+    import("@opentelemetry/exporter-prometheus").then(commonJs),
+    import("@opentelemetry/resources").then(commonJs),
+    import("@opentelemetry/sdk-metrics").then(commonJs),
   ]);
   const reader = new PrometheusExporter({ preventServerStart: true });
   const provider = new MeterProvider({

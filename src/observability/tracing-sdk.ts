@@ -4,6 +4,7 @@
 // imported in createTracing, not here: a bundle that inlines this module would otherwise
 // load them into every daemon.
 import type { Context, Span } from "@opentelemetry/api";
+import { commonJs } from "../core/util/commonjs.ts";
 import { VERSION } from "../version.ts";
 
 export async function createTracing() {
@@ -14,11 +15,11 @@ export async function createTracing() {
     { resourceFromAttributes },
     { BasicTracerProvider, BatchSpanProcessor },
   ] = await Promise.all([
-    import("@opentelemetry/api"),
-    import("@opentelemetry/context-async-hooks"),
-    import("@opentelemetry/exporter-trace-otlp-http"),
-    import("@opentelemetry/resources"),
-    import("@opentelemetry/sdk-trace-base"),
+    import("@opentelemetry/api").then(commonJs),
+    import("@opentelemetry/context-async-hooks").then(commonJs),
+    import("@opentelemetry/exporter-trace-otlp-http").then(commonJs),
+    import("@opentelemetry/resources").then(commonJs),
+    import("@opentelemetry/sdk-trace-base").then(commonJs),
   ]);
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ "service.name": "pounce", "service.version": VERSION }),
