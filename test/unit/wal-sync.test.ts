@@ -1,6 +1,7 @@
 // `--durability fsync` on the embedded database: a write's commit resolves only once the
 // WAL has been synced, and that sync runs off the event loop (libuv's thread pool, not
-// SQLite's blocking sync at COMMIT); a failed sync fails the write. fs.fdatasync is held
+// SQLite's blocking sync at COMMIT) unless writes come one at a time, back to back; a
+// failed sync fails the write. fs.fdatasync is held
 // here to see the order, the way a slow disk would hold it.
 import assert from "node:assert/strict";
 import fs, { mkdtempSync, rmSync } from "node:fs";
@@ -75,4 +76,36 @@ test("process: no sync of the WAL at commit", async (t) => {
   const held = holdSyncs(t);
   await groupCommit(db).write((tx) => tx.run("INSERT INTO t (k) VALUES ('a')"));
   assert.equal(held.length, 0);
+});
+
+test("fsync: writes one at a time, back to back, sync in place; a batch of several does not", async (t) => {
+  const { db } = await fresh(t, "fsync");
+  const calls = { pool: 0, inPlace: 0 };
+  const { fdatasync, fdatasyncSync } = fs;
+  (fs as { fdatasync: unknown }).fdatasync = (fd: number, done: Callback) => {
+    calls.pool++;
+    fdatasync(fd, done);
+  };
+  (fs as { fdatasyncSync: unknown }).fdatasyncSync = (fd: number) => {
+    calls.inPlace++;
+    fdatasyncSync(fd);
+  };
+  syncBuiltinESMExports();
+  t.after(() => {
+    Object.assign(fs, { fdatasync, fdatasyncSync });
+    syncBuiltinESMExports();
+  });
+  const gc = groupCommit(db);
+  let k = 0;
+  const insert = () => gc.write((tx) => tx.run(`INSERT INTO t (k) VALUES ('${k++}')`));
+  // The first ones go to the thread pool; after a run of lone writes, in place.
+  for (let i = 0; i < 200 && calls.inPlace === 0; i++) await insert();
+  assert.ok(calls.pool >= 8, `${calls.pool} syncs on the pool first`);
+  assert.ok(calls.inPlace > 0, "a lone write's sync ran in place");
+  // Writes that overlap share a batch, whose sync goes back to the pool.
+  const pool = calls.pool;
+  await Promise.all([insert(), insert(), insert()]);
+  assert.equal(calls.pool, pool + 1);
+  const rows = await db.$client.execute("SELECT count(*) AS n FROM t");
+  assert.equal(Number(rows.rows[0].n), k);
 });

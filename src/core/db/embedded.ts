@@ -118,13 +118,25 @@ class Connection {
   private walFd?: number;
   syncWal = false;
 
+  // Set for the next sync only (see embeddedClient's syncNextInPlace).
+  nextSyncInPlace = false;
+
   // Resolves once what has been committed is on disk: the WAL's fdatasync, run on libuv's
   // thread pool, so the event loop goes on meanwhile (SQLite's own sync at COMMIT,
-  // `synchronous = FULL`, would block it for the whole fsync).
+  // `synchronous = FULL`, would block it for the whole fsync); or in place when asked.
   durable(): Promise<void> {
     if (!this.syncWal) return Promise.resolve();
     this.walFd ??= openSync(`${this.path}-wal`, "r");
     const fd = this.walFd;
+    if (this.nextSyncInPlace) {
+      this.nextSyncInPlace = false;
+      try {
+        fs.fdatasyncSync(fd);
+        return Promise.resolve();
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     return new Promise((resolve, reject) =>
       fs.fdatasync(fd, (err) => (err ? reject(err) : resolve()))
     );
@@ -136,6 +148,7 @@ class Connection {
 
   // Ends the open transaction (if any) with COMMIT or ROLLBACK.
   end(how: "COMMIT" | "ROLLBACK"): void {
+    if (how === "ROLLBACK") this.nextSyncInPlace = false;
     try {
       if (how === "COMMIT") this.execute("COMMIT");
       else if (this.open && this.inTransaction) this.execute("ROLLBACK");
@@ -368,9 +381,6 @@ export function embeddedClient(url: string, opts: { timeout?: number } = {}): Cl
     executeMultiple: (sql: string) => sync(() => readsOr().exec(sql)),
     // Not part of libSQL's Client: see Connection.dataVersion.
     dataVersion: () => (conn.open ? conn.dataVersion() : undefined),
-    // Not part of libSQL's Client either. From then on, a write's commit resolves once
-    // the WAL is synced, off the event loop (see Connection.durable): for a database in
-    // WAL mode with `synchronous = NORMAL`, which then is as durable as FULL.
     // Not part of libSQL's Client: from then on, everything but write transactions runs on
     // a second connection that refuses writes (by SQLite: `PRAGMA query_only`; see
     // serialized.ts).
@@ -379,6 +389,15 @@ export function embeddedClient(url: string, opts: { timeout?: number } = {}): Cl
       reads = new Connection(path, timeout);
       reads.execute("PRAGMA query_only = ON");
     },
+    // Not part of libSQL's Client: the next write commit's sync of the WAL runs on this
+    // thread, sparing the thread pool's round trip (~0.1–0.2 ms) when nothing else would run
+    // meanwhile (group-commit.ts decides).
+    syncNextInPlace: () => {
+      conn.nextSyncInPlace = true;
+    },
+    // Not part of libSQL's Client. From then on, a write's commit resolves once
+    // the WAL is synced, off the event loop (see Connection.durable): for a database in
+    // WAL mode with `synchronous = NORMAL`, which then is as durable as FULL.
     syncWalAtCommit: () => {
       conn.syncWal = true;
     },

@@ -73,6 +73,10 @@ const MAX_BATCH = 512;
 const LAZY_MS = 10;
 // Log records per INSERT statement (5 parameters each, SQLite allows 32766).
 const LOG_ROWS_PER_INSERT = 1000;
+// After this many batches in a row of one write each, each begun within IN_PLACE_GAP_MS of
+// the last commit, a lone write's sync runs in place (see loneRun).
+const LONE_BATCHES_IN_PLACE = 8;
+const IN_PLACE_GAP_MS = 2;
 
 export class GroupCommit {
   private queue: Pending[] = [];
@@ -88,9 +92,21 @@ export class GroupCommit {
   // Whether log records' ids come back by RETURNING (PostgreSQL, a libSQL server) or by
   // the embedded SQLite's numbering (insertedIds).
   private readonly returning: boolean;
+  // The embedded database's way to sync a commit in place (see loneRun).
+  private readonly syncNextInPlace?: () => void;
+  // Batches of one write in a row: one write at a time, each waited for (a session's steps
+  // back to back). Its sync then runs in place, sparing the thread pool's round trip,
+  // since nothing would run on the loop meanwhile. A batch of more writes means work that
+  // overlaps: syncs go back to the thread pool, so the loop takes in more while one runs.
+  private loneRun = 0;
+  private committedAt = -Infinity;
 
   constructor(private readonly db: Db) {
     this.returning = isPostgres(db) || db.$client.protocol !== "file";
+    const client = db.$client as { syncNextInPlace?: () => void };
+    if (!isPostgres(db) && typeof client.syncNextInPlace === "function") {
+      this.syncNextInPlace = () => client.syncNextInPlace!();
+    }
   }
 
   write<T>(write: Write<T>, opts: WriteOptions = {}): Promise<T> {
@@ -240,6 +256,7 @@ export class GroupCommit {
           await insertLogs(tx, logs.slice(from, to), batch, settled, this.returning);
           from = to;
         }
+        if (this.syncInPlace(batch.length, began)) this.syncNextInPlace!();
       });
     } catch (error) {
       // BEGIN or COMMIT failed, or a write that is not isolated did (or the only one):
@@ -250,7 +267,8 @@ export class GroupCommit {
     }
     this.stats.writes += batch.length;
     this.stats.commits++;
-    const took = performance.now() - began;
+    this.committedAt = performance.now();
+    const took = this.committedAt - began;
     batch.forEach((p, i) => {
       const s = settled[i];
       if (s.ok) p.resolve(s.value);
@@ -259,6 +277,15 @@ export class GroupCommit {
     // After what the writers do once committed (a durable step's answer to its runner).
     const writes = batch.length;
     queueMicrotask(() => journalCommitted(took, writes));
+  }
+
+  // Whether this batch's sync runs in place: one write at a time for a while, each
+  // following the last commit closely (after an idle gap a sync is slower on many disks,
+  // and would hold the loop longer).
+  private syncInPlace(writes: number, began: number): boolean {
+    this.loneRun = writes === 1 ? this.loneRun + 1 : 0;
+    return !!this.syncNextInPlace && this.loneRun > LONE_BATCHES_IN_PLACE &&
+      began - this.committedAt < IN_PLACE_GAP_MS;
   }
 
   private take(n: number): Pending[] {
