@@ -114,12 +114,8 @@ def main(event):
   assert.match(prints[1], /^subscribe: .*1:\d+/);
 });
 
-// The dispatcher remembers a destination found without subscriptions (subscribers.ts): a
-// subscription added later must be seen by the next event. `feed` is a sync webhook: its
-// answer says whether the event woke a session.
-test("an event to a source nobody subscribed to yet does not hide a later subscription", async (t) => {
-  const d = await daemonFor(t);
-  const body = `import autokitteh
+// A handler that subscribes to `feed`, says so, and prints the first event's body.
+const WAITS_FOR_FEED = `import autokitteh
 
 def main(event):
     sub = autokitteh.subscribe("feed")
@@ -127,7 +123,13 @@ def main(event):
     got = autokitteh.next_event(sub)
     print("got", got.body.text)
 `;
-  const project = waiter(body);
+
+// The dispatcher remembers a destination found without subscriptions (subscribers.ts): a
+// subscription added later must be seen by the next event. `feed` is a sync webhook: its
+// answer says whether the event woke a session.
+test("an event to a source nobody subscribed to yet does not hide a later subscription", async (t) => {
+  const d = await daemonFor(t);
+  const project = waiter(WAITS_FOR_FEED);
   project["autokitteh.yaml"] = project["autokitteh.yaml"].replace(
     "    - name: feed\n      webhook: {}\n",
     "    - name: feed\n      webhook: {}\n      is_sync: true\n",
@@ -152,15 +154,7 @@ def main(event):
 
 test("a daemon restart between an event and its delivery loses nothing", async (t) => {
   const d = await daemonFor(t);
-  const body = `import autokitteh
-
-def main(event):
-    sub = autokitteh.subscribe("feed")
-    print("waiting")
-    got = autokitteh.next_event(sub)
-    print("got", got.body.text)
-`;
-  const out = await d.cli(["deploy", "--manifest", writeProject(t, waiter(body))]);
+  const out = await d.cli(["deploy", "--manifest", writeProject(t, waiter(WAITS_FOR_FEED))]);
   await fetch(d.url + webhookPath(out.stdout, "start"), { method: "POST" });
   await waitForPrint(d, "waiter", "waiting");
   await d.kill();
