@@ -120,8 +120,9 @@ export function binaryAddon(asset: string): Addon {
 // How to start offload.ts's worker threads. From source, Deno runs the TypeScript file
 // itself; Node needs tsx's loader registered in the thread before the file is imported
 // (the process's `--import` does not reach the worker's first module). The Node binary
-// (and the benchmark's bundle) carries the worker as one script. Undefined in the bundle for `deno compile`, which
-// carries none: jobs then run in the calling thread, under their own limits.
+// (and the benchmark's bundle) carries the worker as one script. Undefined in the bundle
+// for `deno compile`, which carries none: jobs then run in the calling thread, under their
+// own limits.
 type WorkerScript = { script: () => string | URL; eval: boolean };
 let worker: WorkerScript | undefined | null = null;
 

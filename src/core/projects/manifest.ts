@@ -14,6 +14,7 @@ import { z } from "zod";
 import { checkFilter } from "../triggers/cel.ts";
 import { parseSchedule, ScheduleError } from "../triggers/schedule-spec.ts";
 import { canonicalEntrypoint } from "./entrypoint.ts";
+import { ManifestError } from "./manifest-error.ts";
 import { suggestion } from "../util/did-you-mean.ts";
 
 export const MAX_MANIFEST_BYTES = 1 << 20;
@@ -130,8 +131,6 @@ export type Manifest = {
   // Fields AutoKitteh accepts that Pounce reads and ignores, one warning a field.
   ignored?: string[];
 };
-
-import { ManifestError } from "./manifest-error.ts";
 
 export { ManifestError, MAX_REPORTED_ERRORS } from "./manifest-error.ts";
 
