@@ -2,9 +2,12 @@
 // /proc) ÷ sessions, and the statements and commits per session (the embedded client
 // counts them: /metrics), with 16 clients posting to a sync webhook; then the first line's
 // p50 for sequential requests. Figures that hold on a shared machine (CPU and statement
-// counts) more than wall time does.
+// counts) more than wall time does. `--warm-up`: sessions run before the measured ones; V8
+// is still compiling the daemon's hot code for thousands of sessions (at 800 measured
+// after 100, ~15% of its CPU is the optimizing compiler), so an A/B of a small cut wants
+// a few thousand.
 //   node --no-warnings --import tsx scripts/bench/cpu-per-session.ts [--sessions 2000]
-//     [--clients 16] [--first-lines 200] [--durability fsync] [--prof DIR]
+//     [--warm-up 100] [--clients 16] [--first-lines 200] [--durability fsync] [--prof DIR]
 import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
@@ -18,6 +21,7 @@ helpAndExitIfAsked(import.meta.url);
 const { values } = parseArgs({
   options: {
     sessions: { type: "string", default: "2000" },
+    "warm-up": { type: "string", default: "100" },
     clients: { type: "string", default: "16" },
     "first-lines": { type: "string", default: "200" },
     durability: { type: "string", default: "fsync" },
@@ -67,7 +71,8 @@ const d = await BenchDaemon.start({
 try {
   await d.deploy();
   await sleep(1000);
-  await sessions(d, 100, CLIENTS); // warm-up: code compiled, statements prepared, caches
+  // Code compiled, statements prepared, caches filled.
+  await sessions(d, Number(values["warm-up"]), CLIENTS);
   await sleep(500);
   const pid = d.proc.pid!;
   const load = loadavg()[0];
