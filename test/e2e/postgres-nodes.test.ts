@@ -72,3 +72,48 @@ def main(event):
   // Woken by B's notification, not by A looking again 30 s later.
   assert.ok(Date.now() - sent < 15_000, `woken after ${Date.now() - sent} ms`);
 });
+
+// A node remembers the sources it found without subscriptions (src/core/triggers/
+// subscribers.ts): a subscription made on another node must still be seen by its next
+// event, which then wakes the session at once, as above.
+test("an event to a source nobody subscribed to does not hide another node's later subscription", {
+  skip,
+}, async (t) => {
+  const [a, b] = await twoNodes(t, ["--hibernate-after", "off"]);
+  const project = writeProject(t, {
+    "autokitteh.yaml": `version: v1
+project:
+  name: waiter
+  triggers:
+    - name: start
+      webhook: {}
+      call: main.py:main
+    - name: feed
+      webhook: {}
+`,
+    "main.py": `import autokitteh
+
+def main(event):
+    sub = autokitteh.subscribe("feed")
+    print("subscribed")
+    got = autokitteh.next_event(sub, timeout=120)
+    print("got", got.body.json["n"])
+`,
+  });
+  const deployed = await a.cli(["deploy", "--manifest", project]);
+  assert.equal(deployed.code, 0, deployed.stderr);
+  const feed = b.url + webhookPath(deployed.stdout, "feed");
+  const post = async (n: number) =>
+    (await fetch(feed, { method: "PUT", body: `{"n": ${n}}` })).status;
+  // Nobody waits for these: B finds no subscription for `feed`.
+  for (let n = 0; n < 3; n++) assert.equal(await post(n), 202);
+  assert.equal((await fetch(a.url + webhookPath(deployed.stdout, "start"))).status, 202);
+  await waitForPrint(a, "waiter", "subscribed");
+  await sleep(500);
+  const sent = Date.now();
+  assert.equal(await post(7), 202);
+  const s = await a.waitSession("waiter", 60_000);
+  assert.equal(s.state, "completed", s.error ?? "");
+  assert.deepEqual(await a.prints("waiter"), ["subscribed", "got 7"]);
+  assert.ok(Date.now() - sent < 15_000, `woken after ${Date.now() - sent} ms`);
+});

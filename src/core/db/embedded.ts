@@ -209,9 +209,9 @@ class Connection {
     this.db.exec(sql);
   }
 
-  // Changes when another connection commits (SQLite's data_version): what ConfigCache
-  // validates its entries with. Read at most once per pass of the event loop (it costs a
-  // look at the WAL's shared memory).
+  // Changes when another connection commits (SQLite's data_version): what
+  // versioned-cache.ts validates its entries with. Read at most once per pass of the event
+  // loop (it costs a look at the WAL's shared memory).
   dataVersion(): number {
     if (this.seenDataVersion === undefined) {
       // One row: `get` (one call into the driver) rather than `all` (an iterator).

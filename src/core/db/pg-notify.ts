@@ -5,7 +5,7 @@
 //   committed by some node). A node wakes its own waiters at once and sends their ids; the
 //   others wake theirs when the notification comes (milliseconds, not a poll).
 // - `pounce_config`: a config table changed (sent by the database itself, from triggers
-//   of the 0001 migration, at commit). `version` changes then, and ConfigCache drops
+//   of the 0001 migration, at commit). `version` changes then, and the config cache drops
 //   what it keeps; while the connection is down there is no version and nothing is kept.
 //
 // Notifications sent while a node's connection was down are lost to it: on reconnecting,

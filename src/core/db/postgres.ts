@@ -97,7 +97,8 @@ export async function lockWrites(client: { query(text: string, values: unknown[]
 type PgExec = { execute(q: unknown): Promise<{ rows: unknown[] }> };
 
 // The part of libSQL's Client the code uses on `db.$client` (plain SQL with `?`
-// placeholders), over the pool; `dataVersion` as the embedded client has it (ConfigCache).
+// placeholders), over the pool; `dataVersion` as the embedded client has it, for the
+// config tables only (versioned-cache.ts).
 function libsqlLike(pool: PgPool, channels: PgChannels): Client {
   let closed = false;
   const execute = async (stmt: InStatement, args?: unknown[]): Promise<ResultSet> => {
