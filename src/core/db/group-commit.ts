@@ -256,7 +256,8 @@ export class GroupCommit {
           await insertLogs(tx, logs.slice(from, to), batch, settled, this.returning);
           from = to;
         }
-        if (this.syncInPlace(batch.length, began)) this.syncNextInPlace!();
+        this.loneRun = batch.length === 1 ? this.loneRun + 1 : 0;
+        if (this.syncInPlace(began)) this.syncNextInPlace!();
       });
     } catch (error) {
       // BEGIN or COMMIT failed, or a write that is not isolated did (or the only one):
@@ -282,8 +283,7 @@ export class GroupCommit {
   // Whether this batch's sync runs in place: one write at a time for a while, each
   // following the last commit closely (after an idle gap a sync is slower on many disks,
   // and would hold the loop longer).
-  private syncInPlace(writes: number, began: number): boolean {
-    this.loneRun = writes === 1 ? this.loneRun + 1 : 0;
+  private syncInPlace(began: number): boolean {
     return !!this.syncNextInPlace && this.loneRun > LONE_BATCHES_IN_PLACE &&
       began - this.committedAt < IN_PLACE_GAP_MS;
   }
