@@ -35,10 +35,9 @@ async function waitForPrint(d: TestDaemon, ref: string, text: string): Promise<v
   assert.fail(`no print "${text}" in ${ref}`);
 }
 
-test("an event on one node wakes a session waiting on the other at once", { skip }, async (t) => {
-  const [a, b] = await twoNodes(t, ["--hibernate-after", "off"]);
-  const project = writeProject(t, {
-    "autokitteh.yaml": `version: v1
+// A session that subscribes to `feed` and prints the first event's `n`.
+const WAITER = {
+  "autokitteh.yaml": `version: v1
 project:
   name: waiter
   triggers:
@@ -48,7 +47,7 @@ project:
     - name: feed
       webhook: {}
 `,
-    "main.py": `import autokitteh
+  "main.py": `import autokitteh
 
 def main(event):
     sub = autokitteh.subscribe("feed")
@@ -56,7 +55,11 @@ def main(event):
     got = autokitteh.next_event(sub, timeout=120)
     print("got", got.body.json["n"])
 `,
-  });
+};
+
+test("an event on one node wakes a session waiting on the other at once", { skip }, async (t) => {
+  const [a, b] = await twoNodes(t, ["--hibernate-after", "off"]);
+  const project = writeProject(t, WAITER);
   const deployed = await a.cli(["deploy", "--manifest", project]);
   assert.equal(deployed.code, 0, deployed.stderr);
   assert.equal((await fetch(a.url + webhookPath(deployed.stdout, "start"))).status, 202);
@@ -80,26 +83,7 @@ test("an event to a source nobody subscribed to does not hide another node's lat
   skip,
 }, async (t) => {
   const [a, b] = await twoNodes(t, ["--hibernate-after", "off"]);
-  const project = writeProject(t, {
-    "autokitteh.yaml": `version: v1
-project:
-  name: waiter
-  triggers:
-    - name: start
-      webhook: {}
-      call: main.py:main
-    - name: feed
-      webhook: {}
-`,
-    "main.py": `import autokitteh
-
-def main(event):
-    sub = autokitteh.subscribe("feed")
-    print("subscribed")
-    got = autokitteh.next_event(sub, timeout=120)
-    print("got", got.body.json["n"])
-`,
-  });
+  const project = writeProject(t, WAITER);
   const deployed = await a.cli(["deploy", "--manifest", project]);
   assert.equal(deployed.code, 0, deployed.stderr);
   const feed = b.url + webhookPath(deployed.stdout, "feed");
