@@ -5,7 +5,7 @@
 // sessions run, and a `--db file:` elsewhere is created private.
 import assert from "node:assert/strict";
 import { createClient } from "@libsql/client";
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import {
@@ -52,8 +52,13 @@ async function sessionCount(d: TestDaemon, state?: string): Promise<number> {
   return sessions.filter((s) => !state || s.state === state).length;
 }
 
-async function rowsIn(file: string, sql: string): Promise<unknown[]> {
-  const db = createClient({ url: `file:${file}` });
+// Rows of `sql` on a copy of `file` alone (no -wal): what that file holds by itself. The
+// copy, not the file: a closed libSQL connection lingers until it is garbage-collected, and
+// its real close, once the daemon is gone, would fold the daemon's WAL into the file.
+async function rowsIn(t: TestContext, file: string, sql: string): Promise<unknown[]> {
+  const copy = join(tempHome(t), "copy.db");
+  copyFileSync(file, copy);
+  const db = createClient({ url: `file:${copy}` });
   try {
     return (await db.execute(sql)).rows.map((r) => r[0]);
   } finally {
@@ -100,7 +105,7 @@ test("a start after kill -9 whose WAL was removed warns; a clean stop leaves it 
   // A clean stop folds the WAL into the file: pounce.db alone holds the session.
   await d.stop();
   assert.equal(statSync(`${db}-wal`).size, 0);
-  assert.deepEqual(await rowsIn(db, "SELECT count(*) FROM sessions"), [1]);
+  assert.deepEqual(await rowsIn(t, db, "SELECT count(*) FROM sessions"), [1]);
   await d.start();
   assert.doesNotMatch(d.stderr, /missing/);
 
@@ -169,8 +174,8 @@ test("pounce backup while sessions run writes one consistent file holding them",
   assert.match(res.stdout, /^wrote .*backup\.db \(\d+ bytes\)/);
   assert.equal(mode(out), 0o600);
   assert.ok(!existsSync(`${out}-wal`));
-  assert.deepEqual(await rowsIn(out, "PRAGMA integrity_check"), ["ok"]);
-  assert.deepEqual(await rowsIn(out, "SELECT state FROM sessions"), [
+  assert.deepEqual(await rowsIn(t, out, "PRAGMA integrity_check"), ["ok"]);
+  assert.deepEqual(await rowsIn(t, out, "SELECT state FROM sessions"), [
     "running",
     "running",
     "running",

@@ -4,7 +4,7 @@
 // on both; tests about the libSQL file itself skip on PostgreSQL (LIBSQL_FILE_ONLY).
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { createClient } from "@libsql/client";
+import { type Client, createClient } from "@libsql/client";
 import type pg from "pg";
 import type { TestDaemon } from "./daemon.ts";
 import { dropDatabase, freshDatabase, TEST_DB } from "./pg.ts";
@@ -74,12 +74,8 @@ export async function queryDb(
   args: (string | number)[] = [],
 ): Promise<Record<string, unknown>[]> {
   if (!isPostgresUrl(url)) {
-    const client = createClient({ url });
-    try {
-      return (await client.execute({ sql, args })).rows as unknown as Record<string, unknown>[];
-    } finally {
-      client.close();
-    }
+    const rows = (await fileReader(url).execute({ sql, args })).rows;
+    return rows as unknown as Record<string, unknown>[];
   }
   const client = await connect(url, false);
   try {
@@ -88,6 +84,17 @@ export async function queryDb(
   } finally {
     await client.end();
   }
+}
+
+// One reader per file, kept open until the test process ends. A closed libSQL connection
+// lingers until its statements are garbage-collected, and its real close, when no daemon
+// holds the file any more (one killed with -9), checkpoints the WAL and deletes it: a test
+// about what a crash left in the WAL would then find none.
+const fileReaders = new Map<string, Client>();
+function fileReader(url: string): Client {
+  let reader = fileReaders.get(url);
+  if (!reader) fileReaders.set(url, reader = createClient({ url }));
+  return reader;
 }
 
 // A database for several daemons of one test: with POUNCE_TEST_DB a fresh PostgreSQL one
