@@ -8,6 +8,7 @@
 // a few thousand.
 //   node --no-warnings --import tsx scripts/bench/cpu-per-session.ts [--sessions 2000]
 //     [--warm-up 100] [--clients 16] [--first-lines 200] [--durability fsync] [--prof DIR]
+//     [--node-arg=--max-semi-space-size=16 ...] (flags for the daemon's node, to A/B them)
 import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
@@ -26,16 +27,18 @@ const { values } = parseArgs({
     "first-lines": { type: "string", default: "200" },
     durability: { type: "string", default: "fsync" },
     prof: { type: "string" },
+    "node-arg": { type: "string", multiple: true, default: [] },
     "skip-bundle": { type: "boolean", default: false },
   },
 });
 const SESSIONS = Number(values.sessions);
 const CLIENTS = Number(values.clients);
 
-// The process's CPU time so far, ms (fields 14 and 15 of /proc/<pid>/stat, in ticks).
-function cpuMs(pid: number): number {
+// The process's CPU time so far, ms: user and system (fields 14 and 15 of /proc/<pid>/stat,
+// in ticks).
+function cpuMs(pid: number): { user: number; system: number } {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10; // 100 ticks a second on Linux
+  return { user: Number(fields[11]) * 10, system: Number(fields[12]) * 10 }; // 100 ticks a second
 }
 
 async function counts(d: BenchDaemon): Promise<{ statements: number; commits: number }> {
@@ -66,7 +69,10 @@ if (!values["skip-bundle"]) await bundle();
 const d = await BenchDaemon.start({
   runner: "fork",
   durability: values.durability as "fsync" | "process",
-  nodeArgs: values.prof ? ["--cpu-prof", `--cpu-prof-dir=${values.prof}`] : [],
+  nodeArgs: [
+    ...(values.prof ? ["--cpu-prof", `--cpu-prof-dir=${values.prof}`] : []),
+    ...values["node-arg"],
+  ],
 });
 try {
   await d.deploy();
@@ -82,11 +88,13 @@ try {
   await sessions(d, SESSIONS, CLIENTS);
   const wall = performance.now() - t0;
   await sleep(300); // the last sessions' end
-  const cpu = cpuMs(pid) - cpu0;
+  const cpu1 = cpuMs(pid);
+  const user = cpu1.user - cpu0.user;
+  const system = cpu1.system - cpu0.system;
   const c1 = await counts(d);
   // The /metrics scrape itself runs a few statements: none, it reads counters.
   const perSession = {
-    cpuMs: cpu / SESSIONS,
+    cpuMs: (user + system) / SESSIONS,
     statements: (c1.statements - c0.statements) / SESSIONS,
     commits: (c1.commits - c0.commits) / SESSIONS,
     perSecond: SESSIONS / (wall / 1000),
@@ -98,6 +106,7 @@ try {
       sessions: SESSIONS,
       clients: CLIENTS,
       cpuMsPerSession: Number(perSession.cpuMs.toFixed(3)),
+      ofWhichSystemMs: Number((system / SESSIONS).toFixed(3)),
       statementsPerSession: Number(perSession.statements.toFixed(2)),
       commitsPerSession: Number(perSession.commits.toFixed(2)),
       sessionsPerSecond: Number(perSession.perSecond.toFixed(1)),

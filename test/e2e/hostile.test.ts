@@ -53,6 +53,16 @@ def on_forks(event):
     print("started", len(pids))
 
 
+def on_forged_done(event):
+    from pounce import syscall
+
+    with open(os.path.join(os.environ["WORK_DIR"], "forger"), "w") as f:
+        f.write(str(os.getpid()))
+    # What the runner sends at the handler's end, sent by the session while it goes on.
+    syscall._handler.__self__.chan.post({"t": "done", "display": "'forged'"})
+    time.sleep(3600)
+
+
 def on_forever(event):
     while True:
         select.select([], [], [], 0.2)
@@ -113,6 +123,9 @@ project:
       connection: gh
       event_type: issues
       call: main.py:on_event
+    - name: forged_done
+      webhook: {}
+      call: main.py:on_forged_done
     - name: forever
       webhook: {}
       call: main.py:on_forever
@@ -423,6 +436,15 @@ test("processes a session started die with it", async () => {
   const pids = readFileSync(join(work, "pids"), "utf8").split("\n").map(Number);
   assert.equal(pids.length, 20);
   await waitFor("the session's processes to die", () => pids.every(gone));
+});
+
+test("a runner that said it is done but goes on is killed all the same", async () => {
+  const res = await hook("forged_done");
+  assert.equal(res.status, 202);
+  const s = await sessionFor(res.headers.get("AutoKitteh-Event-ID")!);
+  assert.equal(s.state, "completed", s.error ?? "");
+  const pid = Number(readFileSync(join(work, "forger"), "utf8"));
+  await waitFor("the runner to die", () => gone(pid));
 });
 
 test("a handler that never returns ends in error at the session timeout", async () => {

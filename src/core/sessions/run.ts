@@ -50,6 +50,9 @@ export const MAX_SESSION_PRINT_CHARS = 8 * 1024 * 1024;
 
 export type StartEvent = { data: unknown; event_type: string | null; event_id: string | null };
 
+// How long a runner that sent `done` has to exit by itself (see killUnlessExited).
+const DONE_EXIT_GRACE_MS = 2000;
+
 // Why a run's syscalls are aborted: one reason for all (an abort without one makes a
 // DOMException, with its stack, at every run's end).
 const RUN_ENDED = new Error("the session's run ended");
@@ -176,13 +179,26 @@ export class SessionRun {
     for (const timer of this.timers) clearTimeout(timer);
     this.waitEnded();
     this.aborted?.abort(RUN_ENDED);
-    this.runner.kill();
+    if (outcome.kind === "done") this.killUnlessExited();
+    else this.runner.kill();
     // Whatever was queued for the log is written before the outcome is acted on; at the
     // handler's return, what is queued lazily (its last prints, its outcome) commits with
     // the session's end instead (queued after it, in the same or a later commit).
     const written = outcome.kind === "done" ? this.log.eagerWritten() : this.log.flushed();
     written.then(() => this.finish(outcome))
       .catch(logFailure("ending a run failed", { session: this.session.id }));
+  }
+
+  // A runner exits by itself once it has sent `done`; it is killed (with what it started)
+  // when it has, and only told to die if it has not within DONE_EXIT_GRACE_MS (a `done`
+  // that session code forged). Sparing the kill message in the common case spares the fork
+  // server a frame per session.
+  private killUnlessExited(): void {
+    const timer = setTimeout(() => this.runner.kill(), DONE_EXIT_GRACE_MS);
+    this.runner.exited.finally(() => {
+      clearTimeout(timer);
+      this.runner.kill();
+    }).catch(() => {});
   }
 
   private async onFrame(
