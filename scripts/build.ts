@@ -76,6 +76,9 @@ async function buildBinary(): Promise<void> {
     outfile: bundle,
     // The Node path of the code (sourceRoot) is never taken inside the binary.
     logOverride: { "empty-import-meta": "silent" },
+    // `import()` of a built-in (an OpenTelemetry exporter's `import("http")`) as `require`:
+    // the loader's vm.Script has no module loader for dynamic imports.
+    supported: { "dynamic-import": false },
     // ws's optional native helpers are not in the binary: skip its `require` attempts.
     define: {
       "process.env.WS_NO_BUFFER_UTIL": '"1"',

@@ -2,7 +2,7 @@
 // (src/payload.ts) with the V8 code cache the build made for it. Node copies a `main` kept
 // in the SEA blob into the heap and leaves the blob's pages it read resident as well (3.4
 // MB of the bundle and 0.8 MB of its code cache counted twice in the daemon's memory).
-import { constants, Script } from "node:vm";
+import { Script } from "node:vm";
 import { filePayload, MAIN_CACHE, MAIN_CODE } from "../../src/payload.ts";
 import { wrapMain } from "./main-wrapper.ts";
 
@@ -17,10 +17,5 @@ if (code === undefined) throw new Error(`${process.execPath}: the main bundle is
 const script = new Script(wrapMain(code), {
   filename: process.execPath,
   cachedData: payload.read(MAIN_CACHE),
-  // The bundle's `import("http")` (an exporter's) loads built-ins as in any CommonJS module.
-  importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
 });
-if (process.env.POUNCE_DEBUG_LOADER) {
-  console.error(`code cache ${script.cachedDataRejected ? "rejected" : "accepted"}`);
-}
 script.runInThisContext()(module.exports, require, module, __filename, __dirname);
