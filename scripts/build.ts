@@ -10,12 +10,12 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Script } from "node:vm";
+import { compileFunction } from "node:vm";
 import { build as esbuild, type BuildOptions } from "esbuild";
 import { MAIN_CACHE, MAIN_CODE } from "../src/payload.ts";
 import { VERSION } from "../src/version.ts";
 import { embeddedModule, fileHash } from "./build/embed.ts";
-import { wrapMain } from "./build/main-wrapper.ts";
+import { MAIN_PARAMS } from "./build/main-wrapper.ts";
 import { appendPayload } from "./build/payload.ts";
 import { embeddedPlugin, libsqlPlugin } from "./build/plugins.ts";
 import { makeSea } from "./build/sea.ts";
@@ -97,8 +97,11 @@ async function buildBinary(): Promise<void> {
   });
   // The code cache of the bundle as the loader compiles it (this node is the binary's).
   const code = readFileSync(bundle);
-  const cache = new Script(wrapMain(code.toString("utf8")), { filename: bundle })
-    .createCachedData();
+  const { cachedData: cache } = compileFunction(code.toString("utf8"), MAIN_PARAMS, {
+    filename: bundle,
+    produceCachedData: true,
+  }) as { cachedData?: Buffer };
+  if (!cache) throw new Error("V8 made no code cache for the bundle");
   makeSea({ main: loader, out, workDir: work });
   appendPayload(out, {
     [MAIN_CODE]: code,
