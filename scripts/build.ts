@@ -1,15 +1,22 @@
 // `npm run build`: dist/pounce, one executable file for linux-x64 holding the daemon, the CLI,
 // the migrations, the py-sdk and the other asset trees of src/assets.ts, and libSQL's native
-// addon; plus dist/pounce.sha256. `--deno` writes dist/pounce-deno.mjs instead, an ES module
+// addon; plus dist/pounce.sha256. It is node with a small loader as its SEA main
+// (scripts/build/loader.ts) and the rest in a payload after the executable image
+// (src/payload.ts): the daemon's bundle, its V8 code cache, the offload worker's script, the
+// asset trees' files and the addon. `--deno` writes dist/pounce-deno.mjs instead, an ES module
 // bundle for `deno compile` (see README.md).
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { compileFunction } from "node:vm";
 import { build as esbuild, type BuildOptions } from "esbuild";
+import { MAIN_CACHE, MAIN_CODE } from "../src/payload.ts";
 import { VERSION } from "../src/version.ts";
 import { embeddedModule, fileHash } from "./build/embed.ts";
+import { MAIN_PARAMS } from "./build/main-wrapper.ts";
+import { appendPayload } from "./build/payload.ts";
 import { embeddedPlugin, libsqlPlugin } from "./build/plugins.ts";
 import { makeSea } from "./build/sea.ts";
 import { offloadWorkerScript } from "./build/worker.ts";
@@ -59,29 +66,49 @@ async function buildBinary(): Promise<void> {
   rmSync(out, { force: true });
   rmSync(sums, { force: true });
   const bundle = join(work, "pounce.cjs");
+  const loader = join(work, "loader.cjs");
   const workerScript = join(work, WORKER_ASSET);
   writeFileSync(workerScript, await offloadWorkerScript(root));
+  const embedded = embeddedModule(root, info, WORKER_ASSET);
   await esbuild({
     ...common,
     format: "cjs",
     outfile: bundle,
     // The Node path of the code (sourceRoot) is never taken inside the binary.
     logOverride: { "empty-import-meta": "silent" },
+    // `import()` of a built-in (an OpenTelemetry exporter's `import("http")`) as `require`:
+    // the loader's vm.Script has no module loader for dynamic imports.
+    supported: { "dynamic-import": false },
     // ws's optional native helpers are not in the binary: skip its `require` attempts.
     define: {
       "process.env.WS_NO_BUFFER_UTIL": '"1"',
       "process.env.WS_NO_UTF_8_VALIDATE": '"1"',
     },
     plugins: [
-      embeddedPlugin(embeddedModule(root, info, WORKER_ASSET)),
+      embeddedPlugin(embedded.module),
       libsqlPlugin(root, LIBSQL_ASSET),
     ],
   });
-  makeSea({
-    bundle,
-    out,
-    workDir: work,
-    assets: { [LIBSQL_ASSET]: libsqlAddon, [WORKER_ASSET]: workerScript },
+  await esbuild({
+    ...common,
+    entryPoints: [join(root, "scripts/build/loader.ts")],
+    format: "cjs",
+    outfile: loader,
+  });
+  // The code cache of the bundle as the loader compiles it (this node is the binary's).
+  const code = readFileSync(bundle);
+  const { cachedData: cache } = compileFunction(code.toString("utf8"), MAIN_PARAMS, {
+    filename: bundle,
+    produceCachedData: true,
+  }) as { cachedData?: Buffer };
+  if (!cache) throw new Error("V8 made no code cache for the bundle");
+  makeSea({ main: loader, out, workDir: work });
+  appendPayload(out, {
+    [MAIN_CODE]: code,
+    [MAIN_CACHE]: cache,
+    [WORKER_ASSET]: workerScript,
+    ...embedded.files,
+    [LIBSQL_ASSET]: libsqlAddon,
   });
   const sum = createHash("sha256").update(readFileSync(out)).digest("hex");
   writeFileSync(sums, `${sum}  pounce\n`);
@@ -99,7 +126,7 @@ async function buildDenoBundle(): Promise<void> {
     format: "esm",
     packages: "external",
     outfile,
-    plugins: [embeddedPlugin(embeddedModule(root, info))],
+    plugins: [embeddedPlugin(embeddedModule(root, info).module)],
   });
   console.log(`built dist/pounce-deno.mjs (${info.commit})`);
 }

@@ -1,10 +1,9 @@
 // Files that travel inside the single binary (the py-sdk; the web UI can join). Each tree is
 // a folder of the source tree: scripts/build.ts embeds the files its `include` selects, and
 // from source they are read in place. To add a tree, add an entry to ASSET_TREES.
-import { Buffer } from "node:buffer";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { dirname, join, posix } from "node:path";
-import { trees } from "./embedded.ts";
+import { payload, trees } from "./embedded.ts";
 import { writeOnce } from "./extract.ts";
 import { sourceRoot } from "./runtime.ts";
 import { VERSION } from "./version.ts";
@@ -36,10 +35,7 @@ export function assetFile(name: AssetTreeName, path: string): Uint8Array | undef
   const clean = posix.normalize(path).replace(/^\/+/, "");
   if (clean.startsWith("..")) return undefined;
   const tree = trees[name];
-  if (tree) {
-    const base64 = tree.files[clean];
-    return base64 === undefined ? undefined : Buffer.from(base64, "base64");
-  }
+  if (tree) return tree.files.includes(clean) ? payload!.read(`${name}/${clean}`) : undefined;
   const spec: AssetTreeSpec = ASSET_TREES[name];
   if (!spec.include(clean)) return undefined;
   try {
@@ -56,9 +52,11 @@ export function assetDir(name: AssetTreeName, dataDir: string): string {
   const tree = trees[name];
   if (!tree) return join(sourceRoot()!, ASSET_TREES[name].dir);
   return writeOnce(join(dataDir, name, `${VERSION}-${tree.hash}`), (tmp) => {
-    for (const [path, base64] of Object.entries(tree.files)) {
+    for (const path of tree.files) {
       mkdirSync(dirname(join(tmp, path)), { recursive: true });
-      writeFileSync(join(tmp, path), Buffer.from(base64, "base64"));
+      if (!payload!.copy(`${name}/${path}`, join(tmp, path))) {
+        throw new Error(`${name}/${path} is missing from this build`);
+      }
     }
   });
 }

@@ -1,5 +1,4 @@
 // What differs between Node, Deno and the single binary lives here, and only here.
-import { writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -7,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { dataDir } from "./core/util/paths.ts";
-import { build, offloadWorkerCode } from "./embedded.ts";
+import { build, offloadWorkerCode, payload } from "./embedded.ts";
 import { writeOnce } from "./extract.ts";
 
 declare const Deno: { version: { deno: string } } | undefined;
@@ -79,7 +78,7 @@ export function sourceRoot(): string | undefined {
 
 type Addon = Record<string, (...args: unknown[]) => unknown>;
 
-// A native addon shipped inside the binary as a SEA asset (libSQL's, see scripts/build/). It
+// A native addon shipped inside the binary, in its payload (libSQL's, see scripts/build/). It
 // is written to <data dir>/native/<hash>/ once and loaded on the first call to one of its
 // functions, so commands that never open a database never touch it.
 export function binaryAddon(asset: string): Addon {
@@ -89,10 +88,9 @@ export function binaryAddon(asset: string): Addon {
     const hash = build?.addons[asset];
     if (!hash) throw new Error(`native addon ${asset} is not in this binary`);
     const dir = writeOnce(join(dataDir(), "native", hash), (tmp) => {
-      const sea = process.getBuiltinModule("node:sea");
-      writeFileSync(join(tmp, asset), new Uint8Array(sea.getRawAsset(asset) as ArrayBuffer), {
-        mode: 0o700,
-      });
+      if (!payload?.copy(asset, join(tmp, asset), 0o700)) {
+        throw new Error(`native addon ${asset} is missing from this binary`);
+      }
     });
     const module = { exports: {} as Addon };
     try {

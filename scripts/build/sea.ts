@@ -1,6 +1,7 @@
-// Turns a CommonJS bundle into a Node single executable application: a copy of the running
-// `node` (stripped of its debug symbols) with the bundle, its V8 code cache and the assets
-// injected (https://nodejs.org/api/single-executable-applications.html).
+// Turns a CommonJS script into a Node single executable application: a copy of the running
+// `node` (stripped of its debug symbols) with the script injected
+// (https://nodejs.org/api/single-executable-applications.html). The script is
+// scripts/build/loader.ts, small: what it runs follows in the payload (src/payload.ts).
 import { execFileSync } from "node:child_process";
 import { chmodSync, copyFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -9,10 +10,9 @@ import { fileURLToPath } from "node:url";
 const FUSE = "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2";
 
 export type SeaOptions = {
-  bundle: string;
+  main: string;
   out: string;
   workDir: string;
-  assets: Record<string, string>;
 };
 
 export function makeSea(opts: SeaOptions): void {
@@ -25,11 +25,9 @@ export function makeSea(opts: SeaOptions): void {
   writeFileSync(
     config,
     JSON.stringify({
-      main: opts.bundle,
+      main: opts.main,
       output: blob,
       disableExperimentalSEAWarning: true,
-      useCodeCache: true,
-      assets: opts.assets,
     }),
   );
   execFileSync(process.execPath, ["--experimental-sea-config", config], { stdio: "ignore" });
