@@ -17,6 +17,8 @@ import {
   statSync,
   symlinkSync,
 } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -113,6 +115,40 @@ test("the binary alone runs the quickstart with no node on PATH", {
     [statSync(runner).ino, statSync(join(home, "native", natives[0])).ino],
     before,
   );
+
+  // Tracing's packages load in the binary as they do from source: the request is
+  // answered, and its span reaches the collector.
+  await d.stop();
+  const spans: string[] = [];
+  const collector = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      for (const rs of JSON.parse(body).resourceSpans ?? []) {
+        for (const ss of rs.scopeSpans) {
+          spans.push(...ss.spans.map((x: { name: string }) => x.name));
+        }
+      }
+      res.writeHead(200, { "content-type": "application/json" }).end("{}");
+    });
+  });
+  await new Promise<void>((resolve) => collector.listen(0, "127.0.0.1", resolve));
+  t.after(() => new Promise((resolve) => collector.close(resolve)));
+  const traced = new TestDaemon(
+    home,
+    {
+      ...env,
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(collector.address() as AddressInfo).port}`,
+      OTEL_BSP_SCHEDULE_DELAY: "50",
+    },
+    [pounce],
+    work,
+  );
+  t.after(() => traced.kill());
+  await traced.start();
+  await fire(traced, path);
+  for (let i = 0; i < 400 && !spans.includes("session"); i++) await sleep(50);
+  assert.ok(spans.includes("POST /webhooks/{slug}"), `spans: ${spans.join(", ")}`);
 });
 
 // Posts the quickstart's event and waits for the session it starts to complete.
