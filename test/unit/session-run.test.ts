@@ -39,7 +39,11 @@ class ScriptedRunner implements Runner {
       // The runner answers after the daemon's send returns, as over a socket.
       const replies = this.script(frame);
       setImmediate(() => {
-        for (const reply of replies) this.handler?.(reply);
+        for (const reply of replies) {
+          this.handler?.(reply);
+          // A runner exits by itself once it has sent `done`.
+          if (reply.header.t === "done") this.exit({ code: 0, signal: null, stderr: "" });
+        }
       });
     },
     onFrame: (handler: (frame: Received) => void) => {
@@ -139,7 +143,9 @@ test("start, print, an activity's call and result, done", async (t) => {
     },
     { t: "ok", id: 1 },
   ]);
-  assert.ok(runner.killed, "the run kills its runner when it ends");
+  // Once the runner has exited: what it started goes with it.
+  await runner.exited;
+  assert.ok(runner.killed, "the run kills its runner's group when it ends");
 
   const { rows } = await db.$client.execute(
     "SELECT seq, kind, name, args, result, error, display FROM session_steps",
