@@ -9,7 +9,8 @@
 // The corpus itself is never part of the repository: fetch it to DIR first.
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { ManifestError, parseManifest } from "../src/core/projects/manifest.ts";
+import { parseManifest } from "../src/core/projects/manifest.ts";
+import { ManifestError } from "../src/core/projects/manifest-error.ts";
 import { eventlessTriggers } from "../src/integrations/registry.ts";
 
 const MANIFEST = /^autokitteh(-[\w-]+)?\.ya?ml$/;

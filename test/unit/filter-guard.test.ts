@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { compileFilter } from "../../src/core/triggers/cel.ts";
-import { eventGuardValue, filterGuard } from "../../src/core/triggers/filter-guard.ts";
+import { eventGuardValue } from "../../src/core/triggers/event-guard.ts";
+import { filterGuard } from "../../src/core/triggers/filter-guard.ts";
 
 const N = JSON.stringify(["data", "body", "json", "n"]);
 

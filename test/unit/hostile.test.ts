@@ -8,10 +8,11 @@ import {
   checkFileName,
   MAX_BUILD_BYTES,
 } from "../../src/core/projects/builds.ts";
-import { compileFilter, FilterError, MAX_STEPS } from "../../src/core/triggers/cel.ts";
+import { compileFilter, FilterError } from "../../src/core/triggers/cel.ts";
+import { MAX_STEPS } from "../../src/core/triggers/cel-limits.ts";
 import { INLINE_LIMITS } from "../../src/core/triggers/filter-eval.ts";
+import { ManifestError } from "../../src/core/projects/manifest-error.ts";
 import {
-  ManifestError,
   MAX_MANIFEST_ITEMS,
   MAX_MANIFEST_NODES,
   parseManifest,

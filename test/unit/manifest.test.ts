@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ManifestError, parseManifest } from "../../src/core/projects/manifest.ts";
+import { parseManifest } from "../../src/core/projects/manifest.ts";
+import { ManifestError } from "../../src/core/projects/manifest-error.ts";
 
 const errorOf = (text: string) => {
   try {

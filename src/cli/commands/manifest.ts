@@ -31,7 +31,10 @@ async function validate(argv: string[]): Promise<void> {
   const { values, positionals } = parse(argv, {});
   const { path, text } = readManifest(positionals);
   // Loaded here only: the manifest's validation (CEL) is slow to load.
-  const { ManifestError, parseManifest } = await import("../../core/projects/manifest.ts");
+  const [{ parseManifest }, { ManifestError }] = await Promise.all([
+    import("../../core/projects/manifest.ts"),
+    import("../../core/projects/manifest-error.ts"),
+  ]);
   let m;
   try {
     m = parseManifest(text);

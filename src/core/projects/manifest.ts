@@ -132,8 +132,6 @@ export type Manifest = {
   ignored?: string[];
 };
 
-export { ManifestError, MAX_REPORTED_ERRORS } from "./manifest-error.ts";
-
 type Report = (path: readonly PropertyKey[], message: string) => void;
 
 function fieldPath(path: readonly PropertyKey[]): string {

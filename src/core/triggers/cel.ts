@@ -67,7 +67,6 @@ const { INT, DOUBLE, DYN } = CelScalar;
 // which the filter does not match.
 export const MAX_FILTER_CHARS = 4096;
 export const MAX_FILTER_DEPTH = 64;
-export { FILTER_LIMITS, MAX_STEPS } from "./cel-limits.ts";
 const STEP = "__pounce_step";
 
 // Integer JSON numbers become CEL ints (see toCel), so let them mix with doubles in

@@ -10,8 +10,6 @@
 // functions, `has()`, two paths, bytes, large ints...) gives no guard.
 import { compileFilter, type FilterExpr } from "./cel.ts";
 
-export { eventGuardValue } from "./event-guard.ts";
-
 export type Guard = {
   // JSON array of the path's keys, from the variable: `["data","body","json","n"]`.
   path: string;

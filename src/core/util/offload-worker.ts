@@ -2,13 +2,10 @@
 import { readlinkSync } from "node:fs";
 import { setPriority } from "node:os";
 import { isMainThread, parentPort } from "node:worker_threads";
-import {
-  compileFilter,
-  FILTER_LIMITS,
-  type FilterOutcome,
-  type FilterVars,
-} from "../triggers/cel.ts";
-import { type Manifest, ManifestError, parseManifest } from "../projects/manifest.ts";
+import { compileFilter, type FilterOutcome, type FilterVars } from "../triggers/cel.ts";
+import { FILTER_LIMITS } from "../triggers/cel-limits.ts";
+import { type Manifest, parseManifest } from "../projects/manifest.ts";
+import { ManifestError } from "../projects/manifest-error.ts";
 
 export type ManifestOutcome = { manifest: Manifest } | { error: string };
 
