@@ -26,9 +26,17 @@ class ScriptedRunner implements Runner {
   readonly sent: DaemonFrame[] = [];
   readonly sentBlobs: (Uint8Array | Uint8Array[] | undefined)[] = [];
   killed = false;
+  // Whether the runner was killed before it exited by itself.
+  killedAlive = false;
   private handler?: (frame: Received) => void;
   private exit!: (e: RunnerExit) => void;
-  readonly exited = new Promise<RunnerExit>((resolve) => (this.exit = resolve));
+  private gone = false;
+  readonly exited = new Promise<RunnerExit>((resolve) =>
+    this.exit = (e) => {
+      this.gone = true;
+      resolve(e);
+    }
+  );
 
   constructor(private readonly script: (frame: DaemonFrame) => Received[]) {}
 
@@ -53,6 +61,7 @@ class ScriptedRunner implements Runner {
   };
 
   kill(): void {
+    if (!this.gone) this.killedAlive = true;
     this.killed = true;
     this.exit({ code: null, signal: "SIGKILL", stderr: "" });
   }
@@ -146,6 +155,7 @@ test("start, print, an activity's call and result, done", async (t) => {
   // Once the runner has exited: what it started goes with it.
   await runner.exited;
   assert.ok(runner.killed, "the run kills its runner's group when it ends");
+  assert.ok(!runner.killedAlive, "a runner that sent done is left to exit by itself");
 
   const { rows } = await db.$client.execute(
     "SELECT seq, kind, name, args, result, error, display FROM session_steps",
