@@ -385,7 +385,7 @@ async function insertedIds(
   try {
     result = await exec(sql, args);
   } catch (err) {
-    if (/UNIQUE constraint failed/i.test(String((err as Error)?.message))) return undefined;
+    if ((err as { code?: unknown })?.code === "SQLITE_CONSTRAINT_UNIQUE") return undefined;
     throw err;
   }
   const last = result.lastInsertRowid;
